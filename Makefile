@@ -1,0 +1,62 @@
+# Two commands matter: `make demo` (an activation end-to-end, locally) and `make test`.
+# Both set up everything they need on a fresh machine.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/aep_activation/requirements.txt | sha1sum | cut -c1-12)
+
+# SAM CLI lives in its own tool environment, on Python 3.12 (the Lambda runtime), because
+# `sam build` needs the runtime's Python on PATH.
+SAM_VERSION := 1.170.0
+SAM_VENV := .tools/sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
+PY312 ?= $(shell command -v python3.12 2>/dev/null || { pyenv prefix 3.12 2>/dev/null || pyenv prefix 3.12.1 2>/dev/null; } | head -1 | sed 's|$$|/bin/python3.12|')
+
+.PHONY: help install demo test lint typecheck unit sam-validate sam-build clean
+
+help:
+	@echo "make demo   - run an example activation end-to-end against the embedded emulator"
+	@echo "make test   - lint, type-check, check the SAM template, run the tests"
+
+$(STAMP): requirements-dev.txt layers/aep_activation/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+$(SAM_STAMP):
+	@test -x "$(PY312)" || { echo "Python 3.12 not found (needed by sam build); install it or set PY312=/path/to/python3.12"; exit 1; }
+	test -x $(SAM_VENV)/bin/python || $(PY312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
+	touch $@
+
+demo: $(STAMP)
+	$(PY) -m local run examples/amazon-s3.json
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy layers/aep_activation/aep_activation functions local
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest
+
+# sam validate --lint and sam build run offline; the build uses the venv's python3.12.
+sam-validate: $(SAM_STAMP)
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
+
+sam-build: $(SAM_STAMP)
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --region us-east-1
+
+test: lint typecheck unit
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
