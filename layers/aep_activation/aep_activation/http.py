@@ -1,0 +1,192 @@
+"""The transport both Adobe clients (IMS and Flow Service) share.
+
+One ``requests.Session`` per process, so warm Lambda invocations reuse TLS connections; no
+hidden retries in the adapter (the state machine's ``Retry`` owns retrying); every failure to
+get an answer becomes :class:`FlowServiceUnavailable`. TLS verification is never turned off.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from aep_activation.errors import FlowServiceUnavailable
+
+Timeout = tuple[float, float]
+"""(connect, read) seconds, as ``requests`` takes them."""
+
+DEFAULT_TIMEOUT: Timeout = (3.05, 30.0)
+
+_shared_session: requests.Session | None = None
+
+
+def new_session() -> requests.Session:
+    """A session whose adapters never retry on their own."""
+    session = requests.Session()
+    session.verify = True
+    adapter = HTTPAdapter(max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def shared_session() -> requests.Session:
+    """The process-wide session (created on first use, kept across warm invocations)."""
+    global _shared_session
+    if _shared_session is None:
+        _shared_session = new_session()
+    return _shared_session
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: Timeout,
+    service: str,
+    path: str,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one request; a timeout, reset or refused connection becomes FlowServiceUnavailable.
+
+    The body is read inside the guarded block (``stream`` stays off), so a connection dropped
+    mid-body is caught here too. Messages name the exception class only: ``requests`` messages
+    are harmless today, but the request they carry holds credentials, so nothing of it is kept.
+    """
+    try:
+        return session.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as exc:
+        reason = f"{service} did not answer within the timeout ({type(exc).__name__})"
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        reason = f"the connection to {service} failed ({type(exc).__name__})"
+    except requests.RequestException as exc:
+        reason = f"the request to {service} failed ({type(exc).__name__})"
+    raise FlowServiceUnavailable(reason, method=method, path=path) from None
+
+
+def json_body(response: requests.Response) -> Any:
+    """The decoded JSON body, or ``None`` when the body is empty or not JSON."""
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        return None
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: either delta-seconds or an HTTP date; None if unparsable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = datetime.fromtimestamp(time.time() if now is None else now, tz=UTC)
+    return max(0.0, (when - current).total_seconds())
+
+
+# --- Adobe error answers -> the error taxonomy --------------------------------------------
+
+_MAX_MESSAGE = 500
+REDACTED = "***"
+_REQUEST_ID_KEYS = ("request-id", "requestId", "request_id", "x-request-id")
+_ADOBE_CODE = re.compile(r"[A-Z][A-Z0-9]*-\d+(?:-\d+)?")
+
+
+@dataclass(frozen=True)
+class ErrorDetails:
+    """What an Adobe error answer says, whichever of its shapes it came in."""
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+
+
+def error_details(response: requests.Response, *, redact: Iterable[str] = ()) -> ErrorDetails:
+    """Read Adobe's three error shapes (and IMS's) into code, message and request id.
+
+    ``redact`` lists strings (the token, secret auth params just sent) that must not appear
+    even if Adobe quoted them back; they are masked before the message is shortened, so no
+    prefix of one survives a cut.
+
+    - Flow Service problem details: ``{type, title, status, detail?, report{detailed-message,
+      request-id, ...}}`` where ``type`` ends in a ``FLOW-1439-404`` style code (often with
+      ``errorMessage``/``errorDetails`` beside them);
+    - the API gateway: ``{error_code, message}``;
+    - Flow Service: ``{errorMessage, errorDetails, errorCode?}``;
+    - IMS: ``{error, error_description}``.
+    """
+    body = json_body(response)
+    header_id = response.headers.get("x-request-id")
+    if not isinstance(body, dict):
+        return ErrorDetails(request_id=header_id)
+    raw_report = body.get("report")
+    report: dict[str, Any] = raw_report if isinstance(raw_report, dict) else {}
+    code = _first_text(body, "code", "errorCode", "error_code", "error") or _code_from_type(
+        body.get("type")
+    )
+    # The specific text first; a problem's generic title ("Bad Request") only as a last resort.
+    message = (
+        _first_text(body, "detail", "errorMessage", "message", "error_description")
+        or _first_text(report, "detailed-message", "detail", "message")
+        or _first_text(body, "title")
+    )
+    details = _first_text(body, "errorDetails")
+    if details and details != message:
+        message = f"{message}: {details}" if message else details
+    request_id = (
+        header_id or _first_text(body, *_REQUEST_ID_KEYS) or _first_text(report, *_REQUEST_ID_KEYS)
+    )
+    return ErrorDetails(
+        code=code, message=_shorten(_redacted(message, redact)), request_id=request_id
+    )
+
+
+def _first_text(mapping: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = mapping.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def _code_from_type(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    found = _ADOBE_CODE.findall(value.rsplit("/", 1)[-1])
+    return found[-1] if found else None
+
+
+def _redacted(text: str | None, secrets: Iterable[str]) -> str | None:
+    if text is None:
+        return None
+    for secret in secrets:
+        if len(secret) >= 4:  # shorter values would mask ordinary words
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _shorten(text: str | None) -> str | None:
+    if text is None or len(text) <= _MAX_MESSAGE:
+        return text
+    return text[: _MAX_MESSAGE - 1] + "…"

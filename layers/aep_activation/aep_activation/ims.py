@@ -1,0 +1,203 @@
+"""Adobe IMS OAuth server-to-server access tokens: fetched once, cached, refreshed early.
+
+``POST {ims_url}/ims/token/v3`` with a form body (``grant_type=client_credentials``,
+``client_id``, ``client_secret``, ``scope``); never in the query string, where proxies and
+access logs would keep it. There is no refresh token: a new token is fetched a margin before
+the old one expires. Tokens live in a process-wide cache, so warm Lambda invocations reuse them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from aws_lambda_powertools import Logger
+
+from aep_activation.credentials import AdobeCredentials
+from aep_activation.errors import (
+    AuthenticationFailed,
+    FlowServiceRejected,
+    FlowServiceThrottled,
+    FlowServiceUnavailable,
+)
+from aep_activation.http import (
+    DEFAULT_TIMEOUT,
+    Timeout,
+    error_details,
+    json_body,
+    parse_retry_after,
+    send,
+    shared_session,
+)
+
+logger = Logger(service="aep-activation", child=True)
+
+TOKEN_PATH = "/ims/token/v3"
+DEFAULT_REFRESH_MARGIN_SECONDS = 600.0
+_SERVICE = "Adobe IMS"
+
+
+@dataclass(frozen=True)
+class _CachedToken:
+    value: str
+    refresh_at: float
+
+    def __repr__(self) -> str:
+        return f"_CachedToken(value='***', refresh_at={self.refresh_at})"
+
+
+class TokenCache:
+    """Tokens per (IMS URL, client id, org, scopes); thread-safe, values never shown."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, ...], _CachedToken] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> _CachedToken | None:
+        with self._lock:
+            return self._tokens.get(key)
+
+    def put(self, key: tuple[str, ...], token: _CachedToken) -> None:
+        with self._lock:
+            self._tokens[key] = token
+
+    def drop(self, key: tuple[str, ...], value: str | None = None) -> None:
+        """Forget the key's token; with ``value``, only if it is still that token."""
+        with self._lock:
+            cached = self._tokens.get(key)
+            if cached is not None and (value is None or cached.value == value):
+                del self._tokens[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+    def __repr__(self) -> str:
+        return f"TokenCache({len(self._tokens)} token(s))"
+
+
+SHARED_TOKEN_CACHE = TokenCache()
+"""The process-wide cache every TokenProvider uses unless given another."""
+
+
+class TokenProvider:
+    """Hands out a valid IMS access token for one set of credentials."""
+
+    def __init__(
+        self,
+        ims_url: str,
+        credentials: AdobeCredentials,
+        *,
+        session: requests.Session | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        cache: TokenCache | None = None,
+    ) -> None:
+        self._token_url = ims_url.rstrip("/") + TOKEN_PATH
+        self._credentials = credentials
+        self._session = session or shared_session()
+        self._timeout = timeout
+        self._margin = refresh_margin_seconds
+        self._clock = clock
+        self._cache = SHARED_TOKEN_CACHE if cache is None else cache
+        self._key = (
+            ims_url.rstrip("/"),
+            credentials.client_id,
+            credentials.org_id,
+            credentials.scope,
+        )
+
+    def __repr__(self) -> str:
+        client_id = self._credentials.client_id
+        return f"TokenProvider(token_url={self._token_url!r}, client_id={client_id!r})"
+
+    def token(self) -> str:
+        """A token valid for at least the refresh margin (or half its lifetime, if shorter)."""
+        cached = self._cache.get(self._key)
+        if cached is not None and self._clock() < cached.refresh_at:
+            return cached.value
+        fresh = self._fetch()
+        self._cache.put(self._key, fresh)
+        return fresh.value
+
+    def invalidate(self, token: str | None = None) -> None:
+        """Forget the cached token (after a 401). With ``token``, only if it is still cached,
+        so a token fetched meanwhile by another caller survives."""
+        self._cache.drop(self._key, token)
+
+    def _fetch(self) -> _CachedToken:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret.get_secret_value(),
+            "scope": self._credentials.scope,
+        }
+        started = self._clock()
+        response = send(
+            self._session,
+            "POST",
+            self._token_url,
+            timeout=self._timeout,
+            service=_SERVICE,
+            path=TOKEN_PATH,
+            data=form,  # form-encoded body, never query parameters
+            headers={"Accept": "application/json"},
+            allow_redirects=False,  # never replay the client secret to another location
+        )
+        logger.debug("IMS token request", extra={"status": response.status_code})
+        if response.status_code != 200:
+            raise _ims_error(response)
+        body = json_body(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        expires_in = body.get("expires_in") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token or not _is_seconds(expires_in):
+            raise FlowServiceUnavailable(
+                "IMS answered 200 without a usable access_token/expires_in",
+                status=200,
+                method="POST",
+                path=TOKEN_PATH,
+                request_id=response.headers.get("x-request-id"),
+            )
+        lifetime = float(expires_in)  # type: ignore[arg-type]  # checked by _is_seconds
+        # IMS v3 gives seconds (about 24 h); short-lived tokens get half their lifetime as margin.
+        margin = min(self._margin, lifetime / 2)
+        return _CachedToken(value=token, refresh_at=started + lifetime - margin)
+
+
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _ims_error(response: requests.Response) -> Exception:
+    status = response.status_code
+    details = error_details(response)
+    common: dict[str, Any] = {
+        "status": status,
+        "code": details.code,
+        "request_id": details.request_id or response.headers.get("x-debug-id"),
+        "method": "POST",
+        "path": TOKEN_PATH,
+    }
+    if status == 429:
+        return FlowServiceThrottled(
+            "IMS is throttling token requests",
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            **common,
+        )
+    if status >= 500:
+        return FlowServiceUnavailable("IMS failed to issue a token", **common)
+    if status in (400, 401, 403):
+        # invalid_client, unauthorized_client, invalid_scope...: the credentials themselves.
+        # IMS's own error_description is left out: it can quote the submitted client id/scope.
+        return AuthenticationFailed(
+            "IMS refused the client credentials: check clientId, clientSecret and scopes in the "
+            "Adobe credentials secret (the OAuth Server-to-Server credential of the Developer "
+            "Console project)",
+            **common,
+        )
+    return FlowServiceRejected(f"IMS answered an unexpected status {status}", **common)

@@ -1,0 +1,111 @@
+"""Request bodies from the seed tutorial, for driving the client against the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROFILE_STORE = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
+AMAZON_S3 = "4890fc95-5a1f-4983-94bb-e060c08e3f81"
+AMAZON_S3_NEW = "4fce964d-3f37-408f-9778-e597338a21ee"
+DATA_LAKE = "23598e46-f560-407b-88d5-ea6207e49db0"
+FILE_STORAGE_FLOW_SPEC = "71471eba-b620-49e4-90fd-23f1fa0174d8"
+S3_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+S3_SECRET_KEY = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12"  # 40 chars, as the spec wants
+SEGMENT_ID = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"
+
+
+def spec_ref(spec_id: str) -> dict[str, str]:
+    return {"id": spec_id, "version": "1.0"}
+
+
+def profile_base(name: str = "profile base") -> dict[str, Any]:
+    return {"name": name, "connectionSpec": spec_ref(PROFILE_STORE)}
+
+
+def profile_source(base_id: str, name: str = "profile source") -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": "Connecting to Profile Store",
+        "connectionSpec": spec_ref(PROFILE_STORE),
+        "baseConnectionId": base_id,
+        "data": {"format": "CSV", "schema": None},
+        "params": {},
+    }
+
+
+def s3_base(name: str = "s3 base", secret_key: str = S3_SECRET_KEY) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": "summer advertising campaign",
+        "connectionSpec": spec_ref(AMAZON_S3),
+        "auth": {
+            "specName": "Access Key",
+            "params": {"s3AccessKey": S3_ACCESS_KEY, "s3SecretKey": secret_key},
+        },
+    }
+
+
+def s3_target(base_id: str, name: str = "s3 target") -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": "Connection to Amazon S3",
+        "baseConnectionId": base_id,
+        "connectionSpec": spec_ref(AMAZON_S3),
+        "data": {"format": "json", "schema": {"id": "1.0", "version": "1.0"}},
+        "params": {
+            "mode": "S3",
+            "bucketName": "acme-exports",
+            "path": "aep/summer",
+            "format": "CSV",
+        },
+    }
+
+
+def flow(source_id: str, target_id: str, name: str = "s3 flow") -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": "activate audiences to S3",
+        "flowSpec": spec_ref(FILE_STORAGE_FLOW_SPEC),
+        "sourceConnectionIds": [source_id],
+        "targetConnectionIds": [target_id],
+        "transformations": [
+            {
+                "name": "GeneralTransform",
+                "params": {
+                    "segmentSelectors": {"selectors": []},
+                    "profileSelectors": {"selectors": []},
+                },
+            }
+        ],
+    }
+
+
+def add_segment(segment_id: str = SEGMENT_ID) -> dict[str, Any]:
+    return {
+        "op": "add",
+        "path": "/transformations/0/params/segmentSelectors/selectors/-",
+        "value": {
+            "type": "PLATFORM_SEGMENT",
+            "value": {
+                "name": "Interested in Mountain Biking",
+                "description": "",
+                "id": segment_id,
+                "filenameTemplate": "%DESTINATION_NAME%_%SEGMENT_ID%_%DATETIME(YYYYMMdd_HHmmss)%",
+                "exportMode": "DAILY_FULL_EXPORT",
+                "schedule": {
+                    "frequency": "ONCE",
+                    "triggerType": "SCHEDULED",
+                    "startDate": "2026-12-20",
+                    "startTime": "17:00",
+                },
+            },
+        },
+    }
+
+
+def add_attribute(path: str = "person.name.firstName") -> dict[str, Any]:
+    return {
+        "op": "add",
+        "path": "/transformations/0/params/profileSelectors/selectors/-",
+        "value": {"type": "JSON_PATH", "value": {"path": path}},
+    }
