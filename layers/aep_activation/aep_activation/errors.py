@@ -141,6 +141,11 @@ class FlowServiceRejected(FlowServiceError):
 # --- Workflow outcomes ------------------------------------------------------------------
 
 
+class ResourceConflict(ActivationError):
+    """A resource with the deterministic name exists but is not the one this request would make
+    (another connection spec, base connection or flow spec): renaming is for a person to decide."""
+
+
 class EtagConflictsExhausted(ActivationError):
     """The flow kept changing under us: every bounded re-read still met a 412."""
 

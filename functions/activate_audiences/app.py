@@ -1,0 +1,25 @@
+"""ActivateAudiences: JSON Patch the missing audiences and attributes in, guarded by If-Match."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.events import SnapshotStepEvent
+from aep_activation.observability import metrics, step_handler
+from aep_activation.selectors import DataflowSnapshot
+from aep_activation.steps.dataflow import activate
+from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+
+
+@step_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = parse_event(event, SnapshotStepEvent)
+    request = request_from_state(parsed.request)
+    outcome = activate(
+        request, flow_service_for(request.sandbox), DataflowSnapshot.from_state(parsed.dataflow)
+    )
+    metrics.add_metric(
+        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.added_audiences)
+    )
+    return outcome.to_state()

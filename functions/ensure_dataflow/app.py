@@ -1,0 +1,20 @@
+"""EnsureDataflow: the dataflow from the source to the target connection (found or created)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.events import DataflowStepEvent
+from aep_activation.observability import step_handler
+from aep_activation.steps.dataflow import ensure_dataflow
+from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+
+
+@step_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = parse_event(event, DataflowStepEvent)
+    request = request_from_state(parsed.request)
+    snapshot, created = ensure_dataflow(
+        request, flow_service_for(request.sandbox), parsed.specs, parsed.connections
+    )
+    return {**snapshot.to_state(), "created": created}

@@ -1,0 +1,24 @@
+"""EnsureSourceConnection: the source connection reading the Profile Store (found or created)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.events import ConnectionStepEvent
+from aep_activation.observability import step_handler
+from aep_activation.steps.connections import ensure_source_connection
+from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+
+
+@step_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = parse_event(event, ConnectionStepEvent)
+    request = request_from_state(parsed.request)
+    ensured = ensure_source_connection(
+        request, flow_service_for(request.sandbox), parsed.base_connection_id
+    )
+    return {
+        "baseConnectionId": parsed.base_connection_id,
+        "sourceConnectionId": ensured.id,
+        "created": ensured.created,
+    }

@@ -1,0 +1,15 @@
+"""ValidateRequest: check the activation request before any Flow Service call."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.events import StepEvent
+from aep_activation.observability import step_handler
+from aep_activation.steps.validate import validate_request
+from aep_activation.wiring import parse_event
+
+
+@step_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return validate_request(parse_event(event, StepEvent).request)

@@ -1,0 +1,55 @@
+"""Powertools Logger, Tracer and Metrics shared by every handler, and the step decorator.
+
+Usage in a handler::
+
+    @step_handler
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return ensure_dataflow(...)
+
+The decorator sets the correlation id to the Step Functions execution (``event["execution"]``),
+counts cold starts, flushes metrics, and logs a failed step by error name and message only
+(messages carry no secrets by construction; see :mod:`aep_activation.errors`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.errors import ActivationError, EtagMismatch, FlowServiceThrottled
+
+logger = Logger(service="aep-activation")
+tracer = Tracer(service="aep-activation")
+metrics = Metrics(namespace="AepActivation", service="aep-activation")
+
+Handler = TypeVar("Handler", bound=Callable[[dict[str, Any], LambdaContext], Any])
+
+
+def step_handler(handler: Handler) -> Handler:
+    """Wrap a step's handler with logging context, tracing, metrics and error accounting."""
+
+    @functools.wraps(handler)
+    def wrapper(event: dict[str, Any], context: LambdaContext) -> Any:
+        try:
+            return handler(event, context)
+        except EtagMismatch:
+            metrics.add_metric(name="EtagConflicts", unit=MetricUnit.Count, value=1)
+            raise
+        except FlowServiceThrottled:
+            metrics.add_metric(name="Throttles", unit=MetricUnit.Count, value=1)
+            raise
+        except ActivationError as exc:
+            logger.warning(
+                "step failed", extra={"error": type(exc).__name__, "reason": exc.message}
+            )
+            raise
+
+    traced = tracer.capture_lambda_handler(wrapper, capture_response=False)
+    with_metrics = metrics.log_metrics(traced, capture_cold_start_metric=True)
+    with_logging = logger.inject_lambda_context(with_metrics, correlation_id_path="execution")
+    return with_logging  # type: ignore[return-value]

@@ -1,0 +1,148 @@
+"""Step 2: resolve the destination's connection spec and flow spec, and check the request
+against them (auth spec name, the secret's keys, target params) before creating anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
+from aep_activation.errors import (
+    DestinationSpecMismatch,
+    ResourceNotFound,
+    SecretUnavailable,
+    UnknownDestination,
+)
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.model import ActivationRequest
+
+
+@dataclass(frozen=True)
+class ResolvedSpecs:
+    connection_spec_id: str
+    destination_name: str
+    flow_spec_id: str
+    flow_spec_name: str
+    auth_spec_name: str
+    target_mode: str | None
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "connectionSpecId": self.connection_spec_id,
+            "destinationName": self.destination_name,
+            "flowSpecId": self.flow_spec_id,
+            "flowSpecName": self.flow_spec_name,
+            "authSpecName": self.auth_spec_name,
+            "targetMode": self.target_mode,
+        }
+
+
+def resolve_specs(
+    request: ActivationRequest,
+    client: FlowServiceClient,
+    *,
+    secret_keys: Callable[[str], Iterable[str]],
+) -> ResolvedSpecs:
+    destination = request.destination
+    entry = destination.catalog_entry()
+    connection_spec_id = destination.connection_spec_id or (
+        entry.connection_spec_id if entry else None
+    )
+    if connection_spec_id is None:  # the model requires one of type/connectionSpecId
+        raise UnknownDestination("destination: neither a known type nor a connectionSpecId")
+    try:
+        spec = client.get_connection_spec(connection_spec_id)
+    except ResourceNotFound as exc:
+        raise UnknownDestination(
+            f"destination.connectionSpecId: Flow Service knows no connection spec {connection_spec_id}"
+        ) from exc
+
+    auth_name = destination.auth.spec_name
+    auth_specs = {str(a.get("name")): a for a in spec.get("authSpec") or [] if isinstance(a, dict)}
+    if auth_specs and auth_name not in auth_specs:
+        raise DestinationSpecMismatch(
+            f"destination.auth.specName: {auth_name!r} is not an auth spec of {spec.get('name')!r}; "
+            f"it accepts {sorted(auth_specs)}"
+        )
+    required_auth = _required(auth_specs.get(auth_name, {}))
+    if required_auth:
+        secret_id = destination.auth.secret_id
+        if secret_id is None:
+            raise DestinationSpecMismatch(
+                f"destination.auth.secretId: auth spec {auth_name!r} needs {sorted(required_auth)}; "
+                "name the secret that holds them"
+            )
+        missing = required_auth - set(secret_keys(secret_id))
+        if missing:
+            raise SecretUnavailable(
+                f"secret {secret_id!r} lacks key(s) {sorted(missing)} required by auth spec {auth_name!r}"
+            )
+
+    target = destination.target.params
+    target_spec = (spec.get("targetSpec") or {}).get("spec") or {}
+    missing_target = _required(target_spec) - set(target)
+    if missing_target:
+        raise DestinationSpecMismatch(
+            f"destination.target: {sorted(missing_target)} required by {spec.get('name')!r}'s target spec"
+        )
+    modes = ((target_spec.get("properties") or {}).get("mode") or {}).get("enum")
+    mode = target.get("mode")
+    if modes and mode not in modes:
+        raise DestinationSpecMismatch(
+            f"destination.target.mode: {mode!r} is not one of {spec.get('name')!r}'s modes {modes}"
+        )
+
+    flow_spec = _flow_spec(
+        client,
+        connection_spec_id,
+        override=destination.flow_spec_id,
+        known_default=entry.flow_spec_id if entry else None,
+    )
+    return ResolvedSpecs(
+        connection_spec_id=connection_spec_id,
+        destination_name=str(spec.get("name") or (entry.name if entry else connection_spec_id)),
+        flow_spec_id=str(flow_spec["id"]),
+        flow_spec_name=str(flow_spec.get("name", "")),
+        auth_spec_name=auth_name,
+        target_mode=str(mode) if mode is not None else None,
+    )
+
+
+def _required(spec_holder: dict[str, Any]) -> set[str]:
+    spec = spec_holder.get("spec", spec_holder) if isinstance(spec_holder, dict) else {}
+    return {str(r) for r in (spec.get("required") or [])} if isinstance(spec, dict) else set()
+
+
+def _flow_spec(
+    client: FlowServiceClient,
+    target_spec_id: str,
+    *,
+    override: str | None,
+    known_default: str | None,
+) -> dict[str, Any]:
+    """The audience flow spec serving this destination: it must take the destination as target
+    and the Profile Store as source (dataset flow specs share the target but not the source).
+
+    An override must be such a flow spec; the catalog's default is only preferred among them.
+    """
+    candidates = [
+        f
+        for f in client.list_flow_specs()
+        if target_spec_id in (f.get("targetConnectionSpecIds") or [])
+        and PROFILE_STORE_CONNECTION_SPEC_ID in (f.get("sourceConnectionSpecIds") or [])
+    ]
+    for flow_spec in candidates:
+        if flow_spec.get("id") in (override or known_default,):
+            return flow_spec
+    if override is not None:
+        raise DestinationSpecMismatch(
+            f"destination.flowSpecId: {override} is not a flow spec from the Profile Store to "
+            f"connection spec {target_spec_id}; candidates: {[f.get('id') for f in candidates]}"
+        )
+    if not candidates:
+        raise UnknownDestination(
+            f"no flow spec takes the Profile Store to connection spec {target_spec_id}: "
+            "is it an audience (batch) destination?"
+        )
+    return candidates[0]

@@ -1,0 +1,108 @@
+"""The last step: a secret-free summary of the execution, published on EventBridge.
+
+It reads only ids, names and error text from the state; the request's own fields are picked
+one by one, so nothing a person wrongly put into a request travels on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from aep_activation.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+
+EVENT_SOURCE = "aep.activation"
+DETAIL_TYPES = {"SUCCEEDED": "ActivationSucceeded", "FAILED": "ActivationFailed"}
+_REQUEST_ID = re.compile(r"requestId=([A-Za-z0-9._:-]+)")
+
+
+def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, Any]:
+    request = state.get("request") if isinstance(state.get("request"), dict) else {}
+    assert isinstance(request, dict)
+    destination = request.get("destination") if isinstance(request.get("destination"), dict) else {}
+    assert isinstance(destination, dict)
+    connections = state.get("connections") or {}
+    dataflow = state.get("dataflow") or {}
+    activation = state.get("activation") or {}
+    specs = state.get("specs") or {}
+    summary: dict[str, Any] = {
+        "status": status,
+        "execution": execution,
+        "activation": _text(request.get("name")),
+        "sandbox": _text(request.get("sandbox")),
+        "destination": {
+            "type": _text(destination.get("type")),
+            "connectionSpecId": _text(
+                specs.get("connectionSpecId") or destination.get("connectionSpecId")
+            ),
+            "flowSpecId": _text(specs.get("flowSpecId")),
+        },
+        "resources": {
+            "profileBaseConnectionId": connections.get("profileBaseConnectionId"),
+            "sourceConnectionId": connections.get("sourceConnectionId"),
+            "destinationBaseConnectionId": connections.get("destinationBaseConnectionId"),
+            "targetConnectionId": connections.get("targetConnectionId"),
+            "dataflowId": dataflow.get("id") or _text(request.get("dataflowId")),
+        },
+    }
+    if status == "SUCCEEDED":
+        validation = state.get("validation") or {}
+        summary["dataflow"] = {
+            "id": dataflow.get("id"),
+            "etag": validation.get("etag") or activation.get("etag"),
+            "audiences": validation.get("audiences", []),
+            "attributes": validation.get("attributes", []),
+        }
+        summary["changes"] = {
+            "addedAudiences": activation.get("addedAudiences", []),
+            "updatedAudiences": activation.get("updatedAudiences", []),
+            "addedAttributes": activation.get("addedAttributes", []),
+        }
+    else:
+        summary["failure"] = failure_of(state.get("failure") or {})
+    return summary
+
+
+def failure_of(failure: dict[str, Any]) -> dict[str, Any]:
+    """Name the failed state and error; keep the message and Adobe's request id from the cause."""
+    cause = failure.get("cause")
+    message = cause if isinstance(cause, str) else ""
+    try:  # a Lambda error's Cause is a JSON document with errorMessage/errorType
+        parsed = json.loads(message)
+        if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
+            message = parsed["errorMessage"]
+    except ValueError:
+        pass
+    request_id = _REQUEST_ID.search(message)
+    return {
+        "state": failure.get("state"),
+        "error": failure.get("error"),
+        "message": message[:2000],
+        "adobeRequestId": request_id.group(1) if request_id else None,
+    }
+
+
+def publish(summary: dict[str, Any], events: EventBridgeClient, bus_name: str) -> None:
+    answer = events.put_events(
+        Entries=[
+            {
+                "Source": EVENT_SOURCE,
+                "DetailType": DETAIL_TYPES[summary["status"]],
+                "Detail": json.dumps(summary),
+                "EventBusName": bus_name,
+            }
+        ]
+    )
+    if answer.get("FailedEntryCount"):
+        entry = (answer.get("Entries") or [{}])[0]
+        raise ConfigurationError(
+            f"EventBridge refused the result event on bus {bus_name!r}: {entry.get('ErrorCode')}"
+        )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 200 else None

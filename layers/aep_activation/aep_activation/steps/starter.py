@@ -1,0 +1,104 @@
+"""The SQS starter: one execution per audience request, started at most once per message.
+
+The execution name is derived from the SQS message id and body, so a redelivered message asks
+for the same execution again, which Step Functions refuses to start twice. A request that can
+never be processed (not JSON, invalid) is moved to the dead-letter queue at once with its
+error attached, instead of being retried; a transient failure (throttling) is reported as a
+batch item failure and SQS delivers it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from aep_activation.errors import ActivationError, InvalidActivationRequest
+from aep_activation.model import parse_activation_request
+from aep_activation.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+_NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def execution_name(message_id: str, body: str, activation_name: str = "") -> str:
+    """A valid, deterministic execution name (at most 80 characters of ``[A-Za-z0-9_-]``)."""
+    digest = hashlib.sha256(f"{message_id}\n{body}".encode()).hexdigest()[:32]
+    prefix = _NOT_NAME_CHARS.sub("-", activation_name).strip("-")[:40]
+    return f"{prefix}-{digest}" if prefix else digest
+
+
+class Starter:
+    def __init__(
+        self,
+        *,
+        sfn: SFNClient,
+        sqs: SQSClient,
+        state_machine_arn: str,
+        dead_letter_queue_url: str,
+    ) -> None:
+        self.sfn = sfn
+        self.sqs = sqs
+        self.state_machine_arn = state_machine_arn
+        self.dead_letter_queue_url = dead_letter_queue_url
+
+    def handle_batch(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # A batch that failed whole is reported like any other: SQS redelivers what is listed.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        response = process_partial_response(
+            event=event, record_handler=self.start_one, processor=processor, context=context
+        )
+        return cast(dict[str, Any], response)
+
+    def start_one(self, record: SQSRecord) -> str:
+        try:
+            request = parse_activation_request(record.body)
+        except InvalidActivationRequest as exc:
+            self._dead_letter(record, exc)
+            return "dead-lettered"
+        name = execution_name(record.message_id, record.body, request.name)
+        try:
+            self.sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=name,
+                input=json.dumps(request.to_state()),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                logger.info("execution already started for this message", extra={"execution": name})
+                return name
+            raise  # throttling and the like: SQS delivers the message again
+        logger.info("execution started", extra={"execution": name, "activation": request.name})
+        return name
+
+    def _dead_letter(self, record: SQSRecord, error: ActivationError) -> None:
+        logger.warning(
+            "request rejected; moved to the dead-letter queue",
+            extra={
+                "messageId": record.message_id,
+                "error": type(error).__name__,
+                "reason": error.message,
+            },
+        )
+        self.sqs.send_message(
+            QueueUrl=self.dead_letter_queue_url,
+            MessageBody=record.body,
+            MessageAttributes={
+                "errorName": {"DataType": "String", "StringValue": type(error).__name__},
+                "errorMessage": {"DataType": "String", "StringValue": error.message[:4000]},
+                "sourceMessageId": {"DataType": "String", "StringValue": record.message_id},
+            },
+        )

@@ -1,0 +1,29 @@
+"""Step 1: validate the activation request before any Flow Service call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aep_activation.errors import SecretUnavailable
+from aep_activation.model import parse_activation_request
+from aep_activation.secrets import secret_exists
+
+
+def validate_request(
+    raw: Any, *, secret_is_there: Callable[[str], bool] = secret_exists
+) -> dict[str, Any]:
+    """Parse and check the request; return it normalised for the state machine.
+
+    Raises :class:`InvalidActivationRequest` with every field error, or
+    :class:`SecretUnavailable` when the destination's secret does not exist (checked by its
+    metadata: the value is read only by the steps that need it).
+    """
+    request = parse_activation_request(raw)
+    secret_id = request.destination.auth.secret_id
+    if secret_id is not None and not secret_is_there(secret_id):
+        raise SecretUnavailable(
+            f"destination.auth.secretId: the secret {secret_id!r} does not exist in Secrets "
+            "Manager (or this function may not describe it); create it before starting"
+        )
+    return request.to_state()

@@ -1,0 +1,142 @@
+"""The patch that activation sends is computed from what the flow holds now."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+import pytest
+
+from aep_activation.model import ActivationRequest, parse_activation_request
+from aep_activation.selectors import DataflowSnapshot, missing_from, plan_activation
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "amazon-s3.json"
+
+
+def request(**changes: Any) -> ActivationRequest:
+    data = json.loads(EXAMPLE.read_text())
+    data.update(changes)
+    return parse_activation_request(data)
+
+
+def empty_flow() -> dict[str, Any]:
+    return {
+        "id": "8256cfb4-17e6-432c-a469-6aedafb16cd5",
+        "etag": '"7400453a-0000-1a00-0000-62b1c7a90000"',
+        "transformations": [
+            {
+                "name": "GeneralTransform",
+                "params": {
+                    "segmentSelectors": {"selectors": []},
+                    "profileSelectors": {"selectors": []},
+                },
+            }
+        ],
+    }
+
+
+def apply(flow: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Apply as Adobe does, and enrich stored values as its GET shows them."""
+    patched: dict[str, Any] = jsonpatch.apply_patch(copy.deepcopy(flow), operations)
+    for selector in patched["transformations"][0]["params"]["segmentSelectors"]["selectors"]:
+        selector["value"].setdefault("createTime", "1640016962")
+    for selector in patched["transformations"][0]["params"]["profileSelectors"]["selectors"]:
+        selector["value"].setdefault("operator", "EXISTS")
+    return patched
+
+
+def test_an_empty_flow_gets_every_audience_attribute_and_field() -> None:
+    req = request()
+    plan = plan_activation(req, DataflowSnapshot.of_flow(empty_flow()))
+
+    assert plan.added_audiences == [a.id for a in req.audiences]
+    assert plan.added_attributes == list(req.profile_attributes)
+    assert plan.fields_changed == ["mandatoryFields", "primaryFields"]
+    paths = [op["path"] for op in plan.operations]
+    assert paths.count("/transformations/0/params/segmentSelectors/selectors/-") == 2
+    assert paths.count("/transformations/0/params/profileSelectors/selectors/-") == 3
+    first = plan.operations[0]["value"]
+    assert first["type"] == "PLATFORM_SEGMENT"
+    assert first["value"]["schedule"] == {
+        "frequency": "DAILY",
+        "triggerType": "SCHEDULED",
+        "startDate": "2030-06-01",
+        "startTime": "17:00",
+        "endDate": "2030-08-31",
+    }
+
+
+def test_after_applying_the_plan_nothing_is_missing_and_a_second_plan_is_empty() -> None:
+    req = request()
+    flow = apply(
+        empty_flow(), plan_activation(req, DataflowSnapshot.of_flow(empty_flow())).operations
+    )
+    snapshot = DataflowSnapshot.of_flow(flow)
+
+    assert missing_from(req, snapshot) == []
+    assert plan_activation(req, snapshot).empty
+    profile = flow["transformations"][0]["params"]["profileSelectors"]
+    assert profile["primaryFields"] == [
+        {"fieldType": "ATTRIBUTE", "attributePath": "personalEmail.address"}
+    ]
+
+
+def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_place() -> None:
+    req = request()
+    flow = apply(
+        empty_flow(), plan_activation(req, DataflowSnapshot.of_flow(empty_flow())).operations
+    )
+    data = json.loads(EXAMPLE.read_text())
+    data["audiences"][1]["schedule"]["frequency"] = "EVERY_12_HOURS"
+    data["audiences"].append(
+        {
+            "id": "0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b",
+            "filenameTemplate": "%DESTINATION_NAME%_%SEGMENT_ID%",
+            "exportMode": "DAILY_FULL_EXPORT",
+            "schedule": {
+                "frequency": "ONCE",
+                "triggerType": "AFTER_SEGMENT_EVAL",
+                "startDate": "2030-06-01",
+            },
+        }
+    )
+    changed = parse_activation_request(data)
+
+    plan = plan_activation(changed, DataflowSnapshot.of_flow(flow))
+
+    assert plan.added_audiences == ["0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"]
+    assert plan.updated_audiences == [data["audiences"][1]["id"]]
+    assert plan.added_attributes == []
+    assert {"op": "replace", "path": "/transformations/0/params/segmentSelectors/selectors/1"} == {
+        k: plan.operations[0][k] for k in ("op", "path")
+    }
+    assert missing_from(changed, DataflowSnapshot.of_flow(apply(flow, plan.operations))) == []
+
+
+def test_snapshot_round_trips_through_the_state_and_ignores_adobe_enrichment() -> None:
+    req = request()
+    flow = apply(
+        empty_flow(), plan_activation(req, DataflowSnapshot.of_flow(empty_flow())).operations
+    )
+    snapshot = DataflowSnapshot.of_flow(flow)
+
+    assert DataflowSnapshot.from_state(json.loads(json.dumps(snapshot.to_state()))) == snapshot
+    assert [a["id"] for a in snapshot.audiences] == [a.id for a in req.audiences]
+
+
+def test_missing_from_names_what_is_missing() -> None:
+    req = request()
+    missing = missing_from(req, DataflowSnapshot.of_flow(empty_flow()))
+    assert "audience 9f7d37fd-7039-4454-94ef-2b0cd6c3206a missing" in missing
+    assert "attribute person.name.firstName missing" in missing
+
+
+@pytest.mark.parametrize("broken", [{}, {"id": "x"}, {"etag": "y"}])
+def test_a_flow_document_without_id_or_etag_is_an_unreadable_answer(broken: dict[str, Any]) -> None:
+    from aep_activation.errors import FlowServiceUnavailable
+
+    with pytest.raises(FlowServiceUnavailable):
+        DataflowSnapshot.of_flow(broken)
