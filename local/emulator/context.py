@@ -1,0 +1,77 @@
+"""What every Flow Service handler may use: the store and the tunable behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.emulator import identifiers
+from local.emulator.exchange import Call
+from local.emulator.store import ResourceStore
+
+PATCH_STATUSES = (200, 202)
+
+
+@dataclass
+class Settings:
+    """Behaviour a test may change while the emulator runs (``reset()`` restores it)."""
+
+    page_size: int = 3
+    patch_status: int = 200
+
+    def __post_init__(self) -> None:
+        validate_settings(self.page_size, self.patch_status)
+
+
+def validate_settings(page_size: int, patch_status: int) -> None:
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    if patch_status not in PATCH_STATUSES:
+        raise ValueError(f"patch_status must be one of {PATCH_STATUSES}")
+
+
+@dataclass
+class ServiceContext:
+    store: ResourceStore
+    settings: Settings = field(default_factory=Settings)
+
+
+def metadata(call: Call) -> dict[str, Any]:
+    """The system fields every created resource carries."""
+    tenant = call.require_tenant
+    client = call.client_id or "unknown"
+    now = identifiers.now_ms()
+    return {
+        "id": identifiers.new_id(),
+        "createdAt": now,
+        "updatedAt": now,
+        "createdBy": f"{client}@AdobeID",
+        "updatedBy": f"{client}@AdobeID",
+        "createdClient": client,
+        "updatedClient": client,
+        "sandboxId": identifiers.sandbox_id(tenant),
+        "sandboxName": tenant.sandbox,
+        "imsOrgId": tenant.org,
+    }
+
+
+def new_version(doc: dict[str, Any]) -> str:
+    """Give ``doc`` a fresh etag (``version`` mirrors it, as in Adobe's samples)."""
+    etag = identifiers.new_etag()
+    doc["etag"] = etag
+    doc["version"] = etag
+    return etag
+
+
+def touch(doc: dict[str, Any], client: str | None) -> str:
+    """Mark ``doc`` updated by ``client`` and give it a fresh etag."""
+    doc["updatedAt"] = identifiers.now_ms()
+    if client:
+        doc["updatedBy"] = f"{client}@AdobeID"
+        doc["updatedClient"] = client
+    return new_version(doc)
+
+
+def created(doc: dict[str, Any]) -> dict[str, Any]:
+    """The 201 body of every create: ``{id, etag}``."""
+    return {"id": doc["id"], "etag": doc["etag"]}

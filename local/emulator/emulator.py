@@ -1,0 +1,216 @@
+"""The :class:`Emulator`: Flow Service + IMS on a local port, with its control surface."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from local.emulator import catalogue, flows
+from local.emulator.admin import Admin
+from local.emulator.context import ServiceContext, Settings, validate_settings
+from local.emulator.faults import FLOW_SERVICE_BASE, Fault, FaultRegistry
+from local.emulator.ims import DEFAULT_EXPIRES_IN, ImsClient, TokenRegistry
+from local.emulator.recording import RecordedRequest, Recorder
+from local.emulator.server import EmulatorHTTPServer, EmulatorState
+from local.emulator.store import Document, Kind, ResourceStore
+
+
+class Emulator:
+    """Adobe Flow Service and IMS over real HTTP, for local runs and tests.
+
+    ``Emulator(port=0)`` takes a free port. Use as a context manager, or ``start()`` /
+    ``stop()``. ``reset()`` forgets resources, faults, recordings, registered clients and
+    restores the constructor settings; tokens already issued stay valid (a client may
+    cache one across tests, as a warm Lambda does).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        page_size: int = 3,
+        patch_status: int = 200,
+        token_expires_in: int = DEFAULT_EXPIRES_IN,
+    ) -> None:
+        validate_settings(page_size, patch_status)
+        self._host = host
+        self._requested_port = port
+        self._defaults = (page_size, patch_status, token_expires_in)
+        self.store = ResourceStore()
+        self._state = EmulatorState(
+            tokens=TokenRegistry(token_expires_in),
+            faults=FaultRegistry(),
+            recorder=Recorder(),
+            service=ServiceContext(self.store, Settings(page_size, patch_status)),
+        )
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        if self._server is not None:
+            return self
+        self._server = EmulatorHTTPServer(
+            (self._host, self._requested_port), self._state, Admin(self)
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"aep-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"Emulator({where})"
+
+    # --- addresses --------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def platform_url(self) -> str:
+        """``PLATFORM_URL`` for the project: the Flow Service base."""
+        return f"{self.url}{FLOW_SERVICE_BASE}"
+
+    @property
+    def ims_url(self) -> str:
+        """``IMS_URL`` for the project (token at ``{ims_url}/ims/token/v3``)."""
+        return self.url
+
+    # --- settings -------------------------------------------------------------------------
+
+    @property
+    def page_size(self) -> int:
+        return self._state.service.settings.page_size
+
+    @page_size.setter
+    def page_size(self, value: int) -> None:
+        validate_settings(value, self.patch_status)
+        self._state.service.settings.page_size = value
+
+    @property
+    def patch_status(self) -> int:
+        """200 (``{id, etag}``, API reference) or 202 (no body, the tutorial)."""
+        return self._state.service.settings.patch_status
+
+    @patch_status.setter
+    def patch_status(self, value: int) -> None:
+        validate_settings(self.page_size, value)
+        self._state.service.settings.patch_status = value
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Change ``patch_status``, ``page_size`` or ``token_expires_in``; answer all three."""
+        known = {"patch_status", "page_size", "token_expires_in"}
+        unknown = set(settings) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
+        if "patch_status" in settings:
+            self.patch_status = int(settings["patch_status"])
+        if "page_size" in settings:
+            self.page_size = int(settings["page_size"])
+        if "token_expires_in" in settings:
+            self._state.tokens.expires_in = int(settings["token_expires_in"])
+        return {
+            "patchStatus": self.patch_status,
+            "pageSize": self.page_size,
+            "tokenExpiresIn": self._state.tokens.expires_in,
+        }
+
+    # --- IMS ------------------------------------------------------------------------------
+
+    def register_client(self, client_id: str, client_secret: str, org_id: str) -> ImsClient:
+        return self._state.tokens.register(ImsClient(client_id, client_secret, org_id))
+
+    def expire_tokens(self) -> int:
+        """Every token issued so far answers 401 from now on; returns how many."""
+        return self._state.tokens.expire_all()
+
+    # --- faults -----------------------------------------------------------------------------
+
+    def inject(self, *faults: Fault) -> list[Fault]:
+        return [self._state.faults.add(fault) for fault in faults]
+
+    def pending_faults(self) -> list[Fault]:
+        return self._state.faults.pending()
+
+    def clear_faults(self) -> None:
+        self._state.faults.clear()
+
+    def bump_etag(self, flow_id: str) -> str:
+        """Edit the flow as someone else would: it gets a new etag, which is returned."""
+        with self.store.lock:
+            located = self.store.locate("flows", flow_id)
+            if located is None:
+                raise KeyError(f"no flow {flow_id}")
+            return flows.bump_etag(located[1])
+
+    # --- recordings and resources ---------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every API request so far (admin calls excluded), oldest first."""
+        return self._state.recorder.all()
+
+    def clear_requests(self) -> None:
+        self._state.recorder.clear()
+
+    def list_resources(
+        self, kind: Kind, sandbox: str = "prod", org: str | None = None
+    ) -> list[Document]:
+        return self.store.list(kind, sandbox=sandbox, org=org)
+
+    def add_run(self, flow_id: str, status: str = "success", records: int = 0) -> Document:
+        """Record a finished run of ``flow_id`` (``GET /runs`` answers it)."""
+        with self.store.lock:
+            located = self.store.locate("flows", flow_id)
+            if located is None:
+                raise KeyError(f"no flow {flow_id}")
+            tenant, flow = located
+            run = catalogue.new_run(tenant, flow, status, records)
+            self.store.insert("runs", tenant, run)
+            return dict(run)
+
+    def reset(self) -> None:
+        page_size, patch_status, expires_in = self._defaults
+        self._state.generation += 1
+        self.store.clear()
+        self._state.faults.clear()
+        self._state.recorder.clear()
+        self._state.tokens.reset_clients()
+        self._state.tokens.expires_in = expires_in
+        self._state.service.settings.page_size = page_size
+        self._state.service.settings.patch_status = patch_status

@@ -1,0 +1,379 @@
+"""Base, source and target connections: validation, masking, isolation, delete rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from local.emulator import MASK, Emulator, specs
+from tests.emulator.helpers import (
+    S3_SECRET_KEY,
+    Api,
+    profile_base_body,
+    s3_base_body,
+    s3_target_body,
+    source_body,
+    spec_ref,
+)
+
+AUTH_CASES = [
+    (spec.id, auth["name"]) for spec in specs.CONNECTION_SPECS for auth in spec.auth_specs
+]
+
+
+def auth_params(spec_id: str, spec_name: str) -> dict[str, str]:
+    spec = specs.connection_spec(spec_id)
+    assert spec is not None
+    auth = spec.auth_spec_named(spec_name)
+    assert auth is not None
+    return {param: f"value-of-{param}-x9" for param in auth["spec"]["required"]}
+
+
+def base_body(spec_id: str, spec_name: str, params: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": f"base {spec_id} {spec_name}",
+        "connectionSpec": spec_ref(spec_id),
+        "auth": {"specName": spec_name, "params": params},
+    }
+
+
+def error_of(answer: Any, status: int = 400) -> tuple[str, str]:
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert body["status"] == status
+    assert body["report"]["request-id"] == answer.headers["x-request-id"]
+    return body["type"].rsplit("/", 1)[1], body["report"]["detailed-message"]
+
+
+@pytest.mark.parametrize(("spec_id", "spec_name"), AUTH_CASES)
+def test_every_auth_spec_creates_a_base_connection(
+    emulator: Emulator, spec_id: str, spec_name: str
+) -> None:
+    params = auth_params(spec_id, spec_name)
+    api = Api(emulator)
+
+    created = api.created("/connections", base_body(spec_id, spec_name, params))
+
+    assert set(created) == {"id", "etag"}
+    assert created["etag"].startswith('"')
+    assert created["etag"].endswith('"')
+    stored = emulator.store.get("connections", created["id"])
+    assert stored is not None
+    assert stored["auth"] == {"specName": spec_name, "params": params}
+
+
+@pytest.mark.parametrize(("spec_id", "spec_name"), AUTH_CASES)
+def test_get_never_returns_a_secret(emulator: Emulator, spec_id: str, spec_name: str) -> None:
+    params = auth_params(spec_id, spec_name)
+    api = Api(emulator)
+    created = api.created("/connections", base_body(spec_id, spec_name, params))
+
+    single = api.get(f"/connections/{created['id']}")
+    listed = api.get("/connections")
+
+    shown = single.json()["items"][0]["auth"]["params"]
+    for name, value in params.items():
+        if name in specs.SECRET_PARAM_NAMES:
+            assert shown[name] == MASK
+            assert value not in single.text
+            assert value not in listed.text
+        else:
+            assert shown[name] == value
+
+
+def test_a_get_answers_the_resource_inside_items(emulator: Emulator) -> None:
+    api = Api(emulator)
+    created = api.created("/connections", s3_base_body())
+
+    body = api.get(f"/connections/{created['id']}").json()
+
+    assert list(body) == ["items"]
+    item = body["items"][0]
+    assert item["id"] == created["id"]
+    assert item["etag"] == item["version"] == created["etag"]
+    assert item["state"] == "enabled"
+    assert item["imsOrgId"] == api.client.org_id
+    assert item["createdClient"] == api.client.client_id
+    assert item["connectionSpec"] == spec_ref(specs.AMAZON_S3)
+
+
+def test_an_unknown_auth_spec_name_is_400(emulator: Emulator) -> None:
+    body = base_body(specs.AMAZON_S3, "Secret Key", {"s3AccessKey": "a", "s3SecretKey": "b"})
+
+    code, message = error_of(Api(emulator).post("/connections", body))
+
+    assert code == "FLOW-1005-400"
+    assert "Access Key" in message
+    assert emulator.store.list("connections") == []
+
+
+def test_a_missing_required_auth_param_is_400_without_echoing_secrets(emulator: Emulator) -> None:
+    body = base_body(
+        specs.CAMPAIGN,
+        "SFTP with Password",
+        {"domain": "d", "host": "h", "password": "hunter2-do-not-echo"},
+    )
+
+    code, message = error_of(Api(emulator).post("/connections", body))
+
+    assert code == "FLOW-1006-400"
+    assert "'username' is required" in message
+    assert "hunter2-do-not-echo" not in message
+
+
+def test_an_empty_required_auth_param_is_400(emulator: Emulator) -> None:
+    body = base_body(specs.AMAZON_S3, "Access Key", {"s3AccessKey": "a", "s3SecretKey": " "})
+
+    code, message = error_of(Api(emulator).post("/connections", body))
+
+    assert code == "FLOW-1006-400"
+    assert "s3SecretKey" in message
+
+
+def test_a_destination_needs_auth(emulator: Emulator) -> None:
+    body = {"name": "no auth", "connectionSpec": spec_ref(specs.AMAZON_S3)}
+
+    code, _ = error_of(Api(emulator).post("/connections", body))
+
+    assert code == "FLOW-1005-400"
+
+
+def test_data_landing_zone_needs_no_auth(emulator: Emulator) -> None:
+    body = {"name": "dlz", "connectionSpec": spec_ref(specs.DLZ)}
+
+    assert Api(emulator).post("/connections", body).status_code == 201
+
+
+def test_an_unknown_connection_spec_is_400(emulator: Emulator) -> None:
+    body = {"name": "x", "connectionSpec": spec_ref("00000000-0000-0000-0000-000000000000")}
+
+    code, message = error_of(Api(emulator).post("/connections", body))
+
+    assert code == "FLOW-1004-400"
+    assert "valid spec id" in message
+
+
+def test_a_connection_spec_without_version_is_422(emulator: Emulator) -> None:
+    body = {**s3_base_body(), "connectionSpec": {"id": specs.AMAZON_S3}}
+
+    code, message = error_of(Api(emulator).post("/connections", body), 422)
+
+    assert code == "FLOW-1002-422"
+    assert "version" in message
+
+
+@pytest.mark.parametrize("body", [[], "text", {"connectionSpec": spec_ref(specs.AMAZON_S3)}])
+def test_malformed_bodies_are_400(emulator: Emulator, body: Any) -> None:
+    assert Api(emulator).post("/connections", body).status_code == 400
+
+
+def test_a_body_that_is_not_json_is_400(emulator: Emulator) -> None:
+    answer = Api(emulator).request(
+        "POST", "/connections", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+
+    code, _ = error_of(answer)
+    assert code == "FLOW-1001-400"
+
+
+# --- source connections -----------------------------------------------------------------
+
+
+def test_a_profile_store_source_connection(emulator: Emulator) -> None:
+    api = Api(emulator)
+    base = api.created("/connections", profile_base_body())
+
+    created = api.created("/sourceConnections", source_body(base["id"]))
+    item = api.get(f"/sourceConnections/{created['id']}").json()["items"][0]
+
+    assert item["baseConnectionId"] == base["id"]
+    assert item["typeInfo"] == {"type": "ProfileFragments", "id": "ups"}
+    assert item["inheritedAttributes"]["baseConnection"]["id"] == base["id"]
+    assert item["data"] == {"format": "CSV", "schema": None}
+
+
+def test_a_source_connection_on_an_unknown_base_connection_is_400(emulator: Emulator) -> None:
+    answer = Api(emulator).post("/sourceConnections", source_body("no-such-base"))
+
+    code, message = error_of(answer)
+    assert code == "FLOW-1010-400"
+    assert "no-such-base" in message
+
+
+def test_a_source_connection_on_a_base_of_another_spec_is_400(emulator: Emulator) -> None:
+    api = Api(emulator)
+    s3_base = api.created("/connections", s3_base_body())
+
+    code, _ = error_of(api.post("/sourceConnections", source_body(s3_base["id"])))
+
+    assert code == "FLOW-1010-400"
+
+
+def test_a_destination_spec_cannot_be_a_source(emulator: Emulator) -> None:
+    api = Api(emulator)
+    body = {**source_body("x"), "connectionSpec": spec_ref(specs.AMAZON_S3)}
+
+    code, _ = error_of(api.post("/sourceConnections", body))
+
+    assert code == "FLOW-1004-400"
+
+
+# --- target connections -----------------------------------------------------------------
+
+
+def test_a_target_connection(emulator: Emulator) -> None:
+    api = Api(emulator)
+    base = api.created("/connections", s3_base_body())
+
+    created = api.created("/targetConnections", s3_target_body(base["id"]))
+    item = api.get(f"/targetConnections/{created['id']}").json()["items"][0]
+
+    assert item["params"] == s3_target_body(base["id"])["params"]
+    assert item["baseConnectionId"] == base["id"]
+    assert item["inheritedAttributes"]["baseConnection"] == {
+        "id": base["id"],
+        "connectionSpec": spec_ref(specs.AMAZON_S3),
+    }
+    assert S3_SECRET_KEY not in api.get("/targetConnections").text
+
+
+@pytest.mark.parametrize(
+    ("params", "complaint"),
+    [
+        ({"mode": "S3", "bucketName": "b", "path": "p"}, "'format' is required"),
+        ({"mode": "FTP", "remotePath": "/x", "format": "CSV"}, "params.mode: must be one of S3"),
+        ({"mode": "S3", "bucketName": "b", "path": "p", "format": "JSON"}, "params.format"),
+        ({"bucketName": "b", "path": "p", "format": "CSV"}, "'mode' is required"),
+    ],
+)
+def test_target_params_follow_the_target_spec(
+    emulator: Emulator, params: dict[str, str], complaint: str
+) -> None:
+    api = Api(emulator)
+    base = api.created("/connections", s3_base_body())
+    body = {**s3_target_body(base["id"]), "params": params}
+
+    code, message = error_of(api.post("/targetConnections", body))
+
+    assert code == "FLOW-1011-400"
+    assert complaint in message
+
+
+@pytest.mark.parametrize(
+    ("params", "ok"),
+    [
+        ({"mode": "FTP", "remotePath": "/exports"}, True),
+        ({"mode": "FTP"}, False),
+        ({"mode": "AZURE_BLOB", "container": "c", "path": "p", "format": "CSV"}, True),
+        ({"mode": "AZURE_BLOB", "bucketName": "b", "path": "p", "format": "CSV"}, False),
+        ({"mode": "S3", "bucketName": "b", "path": "p", "format": "CSV"}, True),
+    ],
+)
+def test_campaign_requirements_depend_on_the_mode(
+    emulator: Emulator, params: dict[str, str], ok: bool
+) -> None:
+    api = Api(emulator)
+    auth = {"specName": "S3", "params": {"accessId": "a", "secretKey": "s"}}
+    base = api.created(
+        "/connections", {"name": "c", "connectionSpec": spec_ref(specs.CAMPAIGN), "auth": auth}
+    )
+    body = {
+        "name": "t",
+        "baseConnectionId": base["id"],
+        "connectionSpec": spec_ref(specs.CAMPAIGN),
+        "params": params,
+    }
+
+    answer = api.post("/targetConnections", body)
+
+    assert answer.status_code == (201 if ok else 400), answer.text
+
+
+@pytest.mark.parametrize(
+    ("change", "ok"),
+    [
+        ({}, True),
+        ({"fileType": "XML"}, False),
+        ({"compression": "ZIP"}, False),
+        ({"mode": "S3"}, False),
+        ({"bucketName": None}, False),
+    ],
+)
+def test_new_card_target_params(emulator: Emulator, change: dict[str, Any], ok: bool) -> None:
+    api = Api(emulator)
+    auth = {"specName": "Access Key", "params": {"s3AccessKey": "a", "s3SecretKey": "s"}}
+    base = api.created(
+        "/connections", {"name": "c", "connectionSpec": spec_ref(specs.NEW_S3), "auth": auth}
+    )
+    params = {
+        "mode": "Server-to-server",
+        "bucketName": "dataexportsbucket",
+        "path": "dataexports",
+        "fileType": "CSV",
+        "compression": "GZIP",
+    }
+    params.update(change)
+    params = {k: v for k, v in params.items() if v is not None}
+    body = {
+        "name": "t",
+        "baseConnectionId": base["id"],
+        "connectionSpec": spec_ref(specs.NEW_S3),
+        "params": params,
+    }
+
+    assert api.post("/targetConnections", body).status_code == (201 if ok else 400)
+
+
+def test_a_target_connection_needs_a_base_connection_of_its_spec(emulator: Emulator) -> None:
+    api = Api(emulator)
+    profile_base = api.created("/connections", profile_base_body())
+
+    missing = api.post("/targetConnections", {**s3_target_body("x"), "baseConnectionId": None})
+    unknown = api.post("/targetConnections", s3_target_body("no-such-base"))
+    mismatched = api.post("/targetConnections", s3_target_body(profile_base["id"]))
+
+    for answer in (missing, unknown, mismatched):
+        assert error_of(answer)[0] == "FLOW-1010-400"
+
+
+# --- delete ---------------------------------------------------------------------------
+
+
+def test_delete_answers_202_then_the_resource_is_gone(emulator: Emulator) -> None:
+    api = Api(emulator)
+    created = api.created("/connections", s3_base_body())
+
+    deleted = api.delete(f"/connections/{created['id']}")
+
+    assert deleted.status_code == 202
+    assert deleted.content == b""
+    assert api.get(f"/connections/{created['id']}").status_code == 404
+    assert api.delete(f"/connections/{created['id']}").status_code == 404
+
+
+def test_a_base_connection_in_use_cannot_be_deleted(emulator: Emulator) -> None:
+    api = Api(emulator)
+    base = api.created("/connections", s3_base_body())
+    target = api.created("/targetConnections", s3_target_body(base["id"]))
+
+    code, message = error_of(api.delete(f"/connections/{base['id']}"))
+
+    assert code == "FLOW-1050-400"
+    assert target["id"] in message
+    assert api.delete(f"/targetConnections/{target['id']}").status_code == 202
+    assert api.delete(f"/connections/{base['id']}").status_code == 202
+
+
+def test_connections_used_by_a_flow_cannot_be_deleted(emulator: Emulator) -> None:
+    api = Api(emulator)
+    flow = api.s3_flow()
+    document = api.flow(flow["id"])
+
+    source_id = document["sourceConnectionIds"][0]
+    target_id = document["targetConnectionIds"][0]
+    assert error_of(api.delete(f"/sourceConnections/{source_id}"))[0] == "FLOW-1050-400"
+    assert error_of(api.delete(f"/targetConnections/{target_id}"))[0] == "FLOW-1050-400"
+    assert api.delete(f"/flows/{flow['id']}").status_code == 202
+    assert api.delete(f"/sourceConnections/{source_id}").status_code == 202
+    assert api.delete(f"/targetConnections/{target_id}").status_code == 202
