@@ -55,7 +55,7 @@ sam-validate: $(SAM_STAMP)
 sam-build: $(SAM_STAMP)
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --region us-east-1
 
-test: lint typecheck unit
+test: lint typecheck sam-validate sam-build unit
 	@echo "make test: all checks passed"
 
 clean:

@@ -1,0 +1,327 @@
+"""``python -m local run REQUEST.json``: one activation, end to end, on this machine.
+
+By default the Flow Service + IMS emulator is started and the real state machine runs in
+moto with the real handlers (see :mod:`local.runtime.stack`). ``--platform-url`` points the
+handlers elsewhere instead (an emulator started on its own, or Adobe with real
+``--credentials`` and ``--secrets``).
+
+Secrets: the Adobe credentials secret (named by the template) holds ``--credentials`` or the
+emulator's built-in client; the request's destination secret holds the value given in
+``--secrets`` or, failing that, obviously fake values shaped as the destination's auth spec
+requires. Exit status: 0 when the activation succeeded, 1 when it failed, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from local.runtime.fake_secrets import fake_destination_secret
+from local.runtime.history import ExecutionResult
+from local.runtime.report import ApiCalls, Progress, RunReport, endpoint_of
+from local.runtime.stack import LocalStack
+from local.runtime.template import load_template
+
+if TYPE_CHECKING:
+    from local.emulator import Emulator
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = REPOSITORY / "template.yaml"
+DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
+TRIGGERS = ("console", "eventbridge", "sqs")
+REQUEST_SOURCE = "aep.activation"
+REQUEST_DETAIL_TYPE = "ActivationRequested"
+FLOW_SERVICE_PATH = "/data/foundation/flowservice"
+IMS_TOKEN_PATH = "/ims/token/v3"
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable files: exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m local run",
+        description="Run one activation request through the real state machine, locally.",
+    )
+    parser.add_argument("request", type=Path, help="the activation request (JSON file)")
+    parser.add_argument(
+        "--trigger",
+        choices=TRIGGERS,
+        default="console",
+        help="how to start it: StartExecution (console), an EventBridge event, an SQS message",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object, no progress")
+    parser.add_argument(
+        "--platform-url", help="Flow Service base URL (default: start the emulator)"
+    )
+    parser.add_argument("--ims-url", help=f"IMS base URL with --platform-url ({DEFAULT_IMS_URL})")
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        help="JSON file: clientId, clientSecret, orgId, scopes (default: the emulator's client)",
+    )
+    parser.add_argument(
+        "--secrets", type=Path, help="JSON file mapping secret name -> JSON object to store"
+    )
+    parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sleep-scale",
+        type=float,
+        default=0.0,
+        help="sleep retry back-offs and Wait states times this (default 0: skip them)",
+    )
+    parser.add_argument("--logs", action="store_true", help="print the handlers' log lines too")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["run"]:
+        args_list = args_list[1:]
+    args = build_parser().parse_args(args_list)
+    try:
+        return _run(args, sys.stdout)
+    except UsageError as exc:
+        print(f"python -m local run: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    request = _read_json(args.request, "request")
+    credentials = _credentials(args.credentials)
+    secrets = _read_json(args.secrets, "--secrets") if args.secrets else {}
+    if not isinstance(secrets, dict) or not all(isinstance(v, dict) for v in secrets.values()):
+        raise UsageError("--secrets must map secret names to JSON objects")
+    _put_layers_on_path(args.template)
+    with ExitStack() as resources:
+        emulator: Emulator | None = None
+        if args.platform_url:
+            platform_url, ims_url = args.platform_url, args.ims_url or DEFAULT_IMS_URL
+        else:
+            from local.emulator import Emulator
+
+            emulator = resources.enter_context(Emulator())
+            platform_url, ims_url = emulator.platform_url, emulator.ims_url
+        stack = resources.enter_context(
+            LocalStack(
+                args.template,
+                platform_url=platform_url,
+                ims_url=ims_url,
+                skip_sleeps=args.sleep_scale == 0,
+                sleep_scale=args.sleep_scale,
+            )
+        )
+        _seed_secrets(stack, request, credentials, secrets)
+        if not args.json:
+            name = request.get("name") if isinstance(request, dict) else None
+            print(
+                f"Activation {name!r} via {args.trigger}; Flow Service at {platform_url}", file=out
+            )
+        report = _execute(stack, request, args.trigger, None if args.json else out)
+        report = _complete(report, stack, emulator, platform_url, ims_url, credentials, request)
+        if args.json:
+            print(json.dumps(report.to_json(), indent=2), file=out)
+        else:
+            report.print_text(out)
+            if args.logs:
+                print("\nHandler log lines:", file=out)
+                for line in stack.captured_logs:
+                    print(f"  {line.function}: {line.text}", file=out)
+    return 0 if report.status == "SUCCEEDED" else 1
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"{what}: {path} is not JSON: {exc}") from None
+
+
+def _credentials(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        from local.emulator import DEFAULT_CLIENT
+
+        return DEFAULT_CLIENT.credentials()
+    data = _read_json(path, "--credentials")
+    missing = [
+        key
+        for key in ("clientId", "clientSecret", "orgId")
+        if not isinstance(data, dict) or not data.get(key)
+    ]
+    if missing:
+        # Names the keys, never the values.
+        raise UsageError(f"--credentials: {path} lacks {', '.join(missing)}")
+    assert isinstance(data, dict)
+    return data
+
+
+def _put_layers_on_path(template_path: Path) -> None:
+    """The CLI itself uses the layer (catalog, client): the template says where it is."""
+    template = load_template(template_path)
+    for spec in template.functions.values():
+        for layer in spec.layer_dirs:
+            if str(layer) not in sys.path:
+                sys.path.insert(0, str(layer))
+
+
+def _seed_secrets(
+    stack: LocalStack,
+    request: Any,
+    credentials: dict[str, Any],
+    secrets: dict[str, dict[str, Any]],
+) -> None:
+    for function in stack.template.functions:
+        name = stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
+        if name:
+            stack.seed_secret(name, credentials)
+            break
+    for name, value in secrets.items():
+        stack.seed_secret(name, value)
+    destination = request.get("destination") if isinstance(request, dict) else None
+    auth = destination.get("auth") if isinstance(destination, dict) else None
+    secret_id = auth.get("secretId") if isinstance(auth, dict) else None
+    if isinstance(secret_id, str) and secret_id not in secrets:
+        fake = fake_destination_secret(request)
+        if fake:
+            stack.seed_secret(secret_id, fake)
+
+
+# ------------------------------------------------------------------------------ running
+
+
+def _execute(stack: LocalStack, request: Any, trigger: str, out: TextIO | None) -> RunReport:
+    if trigger == "console":
+        execution = stack.start_execution(request)
+    elif trigger == "eventbridge":
+        started = stack.send_event(request, source=REQUEST_SOURCE, detail_type=REQUEST_DETAIL_TYPE)
+        if len(started) != 1:
+            raise UsageError(f"the event started {len(started)} executions, expected 1")
+        execution = started[0]
+    else:
+        stack.send_sqs(request)
+        drained = stack.drain_queue()
+        if not drained.executions:
+            return _dead_lettered(stack, trigger)
+        execution = drained.executions[0]
+    if out is not None:
+        progress = Progress(out)
+        for event in stack.watch(execution):
+            progress.feed(event)
+    result = stack.wait(execution)
+    return RunReport(
+        trigger=trigger,
+        result=result,
+        summary={},
+        dataflow=None,
+        api_calls=None,
+        status=result.status,
+        error=result.error,
+        cause=result.cause,
+    )
+
+
+def _dead_lettered(stack: LocalStack, trigger: str) -> RunReport:
+    """The starter refused the message (it is in the dead-letter queue, error attached)."""
+    dead = [
+        m
+        for q in stack.template.queues
+        for m in stack.queue_messages(q)
+        if "errorName" in m.attributes
+    ]
+    error = dead[-1].attributes.get("errorName") if dead else None
+    cause = dead[-1].attributes.get("errorMessage") if dead else None
+    return RunReport(trigger, None, {}, None, None, "DEAD_LETTERED", error, cause)
+
+
+def _complete(
+    report: RunReport,
+    stack: LocalStack,
+    emulator: Emulator | None,
+    platform_url: str,
+    ims_url: str,
+    credentials: dict[str, Any],
+    request: Any,
+) -> RunReport:
+    """Add the published summary, the API call count and the dataflow as the server has it."""
+    api_calls = _api_calls(emulator) if emulator is not None else None
+    summary = _published_summary(stack, report.result)
+    dataflow_id = (summary.get("resources") or {}).get("dataflowId")
+    sandbox = request.get("sandbox", "prod") if isinstance(request, dict) else "prod"
+    dataflow = None
+    if isinstance(dataflow_id, str):
+        dataflow = _read_dataflow(platform_url, ims_url, credentials, sandbox, dataflow_id)
+    return RunReport(
+        trigger=report.trigger,
+        result=report.result,
+        summary=summary,
+        dataflow=dataflow or summary.get("dataflow"),
+        api_calls=api_calls,
+        status=report.status,
+        error=report.error,
+        cause=report.cause,
+    )
+
+
+def _published_summary(stack: LocalStack, result: ExecutionResult | None) -> dict[str, Any]:
+    if result is None:
+        return {}
+    for event in reversed(stack.published_events()):
+        detail = event.get("detail")
+        if isinstance(detail, dict) and detail.get("execution") == result.arn:
+            return detail
+    return result.output if isinstance(result.output, dict) else {}
+
+
+def _api_calls(emulator: Emulator) -> ApiCalls:
+    endpoints: Counter[str] = Counter()
+    flow_service = ims = 0
+    for recorded in emulator.requests:
+        if recorded.path.startswith(FLOW_SERVICE_PATH):
+            flow_service += 1
+            endpoints[endpoint_of(recorded.method, recorded.relative_path)] += 1
+        elif recorded.path.startswith(IMS_TOKEN_PATH):
+            ims += 1
+            endpoints[endpoint_of(recorded.method, recorded.path)] += 1
+    return ApiCalls(flow_service + ims, flow_service, ims, dict(endpoints))
+
+
+def _read_dataflow(
+    platform_url: str,
+    ims_url: str,
+    credentials: dict[str, Any],
+    sandbox: str,
+    dataflow_id: str,
+) -> dict[str, Any] | None:
+    """GET the flow with the layer's own client: what is active on the server, not a claim."""
+    from aep_activation.credentials import parse_adobe_credentials
+    from aep_activation.errors import ActivationError
+    from aep_activation.flow_service import FlowServiceClient
+    from aep_activation.ims import TokenCache, TokenProvider
+    from aep_activation.selectors import DataflowSnapshot
+
+    try:
+        adobe = parse_adobe_credentials(credentials, secret_name="--credentials")
+        tokens = TokenProvider(ims_url, adobe, cache=TokenCache())
+        client = FlowServiceClient(
+            platform_url, tokens, api_key=adobe.client_id, org_id=adobe.org_id, sandbox=sandbox
+        )
+        snapshot = DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
+    except ActivationError:
+        return None
+    return {
+        "id": snapshot.id,
+        "etag": snapshot.etag,
+        "audiences": [audience["id"] for audience in snapshot.audiences],
+        "attributes": list(snapshot.attributes),
+    }

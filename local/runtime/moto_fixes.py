@@ -1,0 +1,72 @@
+"""Where moto 5.2.5's interpreter departs from AWS Step Functions, and the correction.
+
+**A definite path through an array index yields a list.** ``$[0].id`` or ``$.items[0].id``
+evaluate to ``["x"]`` in moto but to ``"x"`` on AWS (Jayway JsonPath: a path without
+filters, wildcards, slices, unions or deep scan is *definite* and yields the value itself).
+moto wraps every match whose parent was reached by an index: its fix for filter expressions
+(getmoto/moto#7825) is broader than filters. A Parallel state's ``ResultSelector`` reading
+``$[0].someId`` is the everyday victim. :class:`JsonPathFix` wraps moto's ``extract_json``
+so that a definite path with exactly one match yields that match's value; every other path
+is left to moto.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
+from moto.stepfunctions.parser.asl.utils import json_path
+
+# Every module that imported ``extract_json`` by name (moto 5.2.5).
+_USERS = (
+    "moto.stepfunctions.parser.asl.utils.json_path",
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.intrinsic.argument.argument",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.boolean_equals",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.numeric",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.string_operators",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.timestamp_operators",
+)
+# Filters ?( ), wildcards, slices, unions and deep scan make a path indefinite.
+_INDEFINITE = re.compile(r"\?\(|\*|\.\.|\[[^\]]*[:,][^\]]*\]")
+
+
+def is_definite(path: str) -> bool:
+    return _INDEFINITE.search(path) is None
+
+
+def aws_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    def extract_json(path: str, data: Any) -> Any:
+        if "[" in path and is_definite(path):
+            matches = parse(path).find(data)
+            if len(matches) == 1:
+                return matches[0].value
+        return original(path, data)
+
+    return extract_json
+
+
+class JsonPathFix:
+    def __init__(self) -> None:
+        self._patched: list[tuple[ModuleType, Any]] = []
+
+    def install(self) -> None:
+        if self._patched:
+            return
+        original = json_path.extract_json
+        fixed = aws_extract_json(original)
+        for name in _USERS:
+            module = importlib.import_module(name)
+            if getattr(module, "extract_json", None) is original:
+                self._patched.append((module, original))
+                module.extract_json = fixed  # type: ignore[attr-defined]
+
+    def uninstall(self) -> None:
+        for module, original in self._patched:
+            module.extract_json = original  # type: ignore[attr-defined]
+        self._patched = []

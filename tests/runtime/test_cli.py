@@ -1,0 +1,71 @@
+"""``python -m local run``: the real state machine, handlers and emulator, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from local.emulator import DEFAULT_CLIENT
+from local.runtime.cli import main
+from local.runtime.fake_secrets import FAKE_VALUES
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "amazon-s3.json"
+
+
+def test_a_missing_request_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(tmp_path / "nope.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_credentials_missing_keys_are_named_not_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps({"clientId": "id", "clientSecret": "s3cr3t-value"}))
+
+    assert main(["run", str(EXAMPLE), "--credentials", str(credentials)]) == 2
+    err = capsys.readouterr().err
+    assert "orgId" in err
+    assert "s3cr3t-value" not in err
+
+
+def test_a_console_run_reports_the_dataflow_as_the_server_has_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    request = json.loads(EXAMPLE.read_text())
+
+    status = main([str(EXAMPLE), "--json"])
+
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert (status, report["status"], report["error"]) == (0, "SUCCEEDED", None)
+    assert report["states"][0] == "PrepareExecution"
+    assert report["states"][-1] == "ActivationSucceeded"
+    assert sorted(report["dataflow"]["audiences"]) == sorted(a["id"] for a in request["audiences"])
+    assert report["dataflow"]["attributes"] == request["profileAttributes"]
+    assert report["resources"]["dataflowId"] == report["dataflow"]["id"]
+    assert report["apiCalls"] == report["apiCallsDetail"]["total"] > 0
+    for secret in (DEFAULT_CLIENT.client_secret, *FAKE_VALUES.values()):
+        assert secret not in out
+
+
+def test_an_invalid_sqs_request_is_dead_lettered_with_its_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = json.loads(EXAMPLE.read_text())
+    request["audiences"][0]["exportMode"] = "WHENEVER"
+    path = tmp_path / "invalid.json"
+    path.write_text(json.dumps(request))
+
+    status = main([str(path), "--trigger", "sqs", "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"]) == (1, "DEAD_LETTERED")
+    assert report["error"] == "InvalidActivationRequest"
+    assert "exportMode" in report["cause"]
+    assert report["states"] == []

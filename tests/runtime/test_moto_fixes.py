@@ -1,0 +1,43 @@
+"""The JSONPath correction: definite paths through an index yield the value, as on AWS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from moto.stepfunctions.parser.asl.utils import json_path
+
+from local.runtime.moto_fixes import JsonPathFix, aws_extract_json
+
+DATA = [{"id": "a", "items": [1], "tags": [{"k": "x"}, {"k": "y"}]}, {"id": "b"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("$[0].id", "a"),  # moto alone: ["a"]
+        ("$[1].id", "b"),
+        ("$[0].items", [1]),  # the value is a list: kept as it is
+        ("$[0].tags[1].k", "y"),
+        ("$[0]", DATA[0]),
+        ("$[*].id", ["a", "b"]),  # indefinite paths stay moto's
+        ("$[?(@.id == 'a')].id", ["a"]),
+        ("$[0].tags[0:2].k", ["x", "y"]),
+    ],
+)
+def test_paths_evaluate_as_on_aws(path: str, expected: Any) -> None:
+    assert aws_extract_json(json_path.extract_json)(path, DATA) == expected
+
+
+def test_installing_swaps_every_user_and_uninstalling_restores_them() -> None:
+    from moto.stepfunctions.parser.asl.eval import states
+
+    original = json_path.extract_json
+    fix = JsonPathFix()
+    fix.install()
+    try:
+        assert states.extract_json is not original  # type: ignore[attr-defined]
+        assert states.extract_json("$[0].id", DATA) == "a"  # type: ignore[attr-defined]
+    finally:
+        fix.uninstall()
+    assert states.extract_json is original  # type: ignore[attr-defined]

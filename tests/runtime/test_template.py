@@ -1,0 +1,139 @@
+"""What the runtime reads from templates, and the real template.yaml's consistency."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from local.runtime import LocalStack, TemplateError
+from local.runtime.template import (
+    Resolver,
+    load_template,
+    parse_template_text,
+    substitute_definition,
+    substitution_keys,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_TEMPLATE = ROOT / "template.yaml"
+
+
+def test_the_fixture_template_is_read_into_specs(project: Path) -> None:
+    template = load_template(project)
+
+    flaky = template.functions["FlakyFunction"]
+    assert flaky.code_dir == project.parent / "fns/flaky"
+    assert flaky.handler == "app.lambda_handler"
+    assert flaky.layer_dirs == (project.parent / "layer",)
+    assert (flaky.timeout, flaky.memory_size) == (30, 192)
+    assert flaky.environment == {"GREETING": {"Ref": "Greeting"}, "ROLE": "flaky"}
+    (trigger,) = template.queue_triggers
+    assert (trigger.function, trigger.queue, trigger.batch_size) == (
+        "StarterFunction",
+        "WorkQueue",
+        5,
+    )
+    assert trigger.report_batch_item_failures
+    (rule,) = template.event_rules
+    assert (rule.state_machine, rule.input_path) == ("Machine", "$.detail")
+
+
+def test_unknown_parameter_overrides_are_refused(project: Path) -> None:
+    with pytest.raises(TemplateError, match="Nope"):
+        load_template(project, {"Nope": "x"})
+
+
+def test_the_resolver_evaluates_the_intrinsics_templates_use(project: Path) -> None:
+    resolver = Resolver(load_template(project), region="eu-west-1", stack_name="s")
+    resolver.physical["WorkQueue"] = {"Ref": "https://q", "Arn": "arn:q"}
+
+    assert resolver.resolve({"Fn::Sub": "${AWS::Region}:${WorkQueue.Arn}:${Greeting}"}) == (
+        "eu-west-1:arn:q:hello"
+    )
+    assert resolver.resolve({"Fn::Sub": ["${x}-${!y}", {"x": {"Ref": "WorkQueue"}}]}) == (
+        "https://q-${y}"
+    )
+    assert resolver.resolve({"Fn::If": ["IsHello", "a", {"Ref": "AWS::NoValue"}]}) == "a"
+    assert resolver.resolve([{"Fn::If": ["IsHello", {"Ref": "AWS::NoValue"}, "b"]}]) == []
+    assert resolver.resolve({"Fn::Join": ["/", ["a", {"Ref": "AWS::Partition"}]]}) == "a/aws"
+    with pytest.raises(TemplateError, match="EchoFunction"):
+        resolver.resolve({"Fn::GetAtt": ["EchoFunction", "Arn"]})
+    with pytest.raises(TemplateError, match="Fn::Base64"):
+        resolver.resolve({"Fn::Base64": "x"})
+
+
+def test_a_definition_key_without_substitution_is_an_error() -> None:
+    with pytest.raises(TemplateError, match="Missing"):
+        substitute_definition('{"a": "${Missing}", "b": "${Here}"}', {"Here": "x"}, "M")
+    assert substitute_definition('{"b": "${Here}"}', {"Here": "x"}, "M") == '{"b": "x"}'
+
+
+# ------------------------------------------------------------------ the real template
+
+
+def test_the_real_substitutions_cover_every_asl_placeholder_and_all_are_used() -> None:
+    template = load_template(REAL_TEMPLATE)
+    (machine,) = template.state_machines.values()
+    used = substitution_keys(machine.definition_path.read_text(encoding="utf-8"))
+
+    assert used == set(machine.substitutions)
+    for key, value in machine.substitutions.items():
+        # Each names the ARN of a function of this template.
+        function, attribute = value["Fn::GetAtt"]
+        assert (function in template.functions, attribute) == (True, "Arn"), key
+
+
+def test_every_real_function_has_its_handler() -> None:
+    template = load_template(REAL_TEMPLATE)
+
+    assert len(template.functions) == 12
+    for spec in template.functions.values():
+        module, _, name = spec.handler.rpartition(".")
+        source = spec.code_dir / f"{module.replace('.', '/')}.py"
+        assert source.is_file(), spec.logical_id
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert name in defined, f"{spec.logical_id}: {source} defines no {name}"
+
+
+def test_the_real_template_deploys_locally_with_everything_resolved() -> None:
+    with LocalStack(REAL_TEMPLATE, platform_url="http://127.0.0.1:1/pf") as stack:
+        definition = stack.stepfunctions.describe_state_machine(
+            stateMachineArn=stack.state_machine_arn()
+        )["definition"]
+        starter = stack.function_environment("StartActivationFunction")
+        publisher = stack.function_environment("PublishResultFunction")
+
+    assert "${" not in definition
+    assert starter["STATE_MACHINE_ARN"] == stack.state_machine_arn()
+    assert starter["DEAD_LETTER_QUEUE_URL"].endswith("/AudienceRequestDLQ")
+    assert starter["PLATFORM_URL"] == "http://127.0.0.1:1/pf"
+    assert publisher["RESULT_EVENT_BUS"] == "local-audience-requests"
+    assert publisher["ADOBE_CREDENTIALS_SECRET"] == "aep-activation/adobe-credentials"
+
+
+@pytest.mark.parametrize("result_type", ["ActivationSucceeded", "ActivationFailed"])
+def test_the_real_rule_ignores_result_events_on_the_shared_bus(result_type: str) -> None:
+    with LocalStack(REAL_TEMPLATE) as stack:
+        ignored = stack.send_event(
+            {"status": "x"}, source="aep.activation", detail_type=result_type
+        )
+        started = stack.send_event(
+            {"name": "x"}, source="aep.activation", detail_type="ActivationRequested"
+        )
+        (execution,) = started
+        started_input = stack.stepfunctions.describe_execution(executionArn=execution)["input"]
+
+    assert ignored == []
+    assert started_input == '{"name": "x"}'
+
+
+def test_the_template_reader_agrees_with_cfn_lints_decoder(project: Path) -> None:
+    from cfnlint.decode import cfn_yaml
+
+    for path in (REAL_TEMPLATE, project):
+        expected = json.loads(json.dumps(cfn_yaml.load(str(path))))
+        assert parse_template_text(path.read_text(encoding="utf-8")) == expected, path
