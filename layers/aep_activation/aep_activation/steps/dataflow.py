@@ -28,8 +28,8 @@ def ensure_dataflow(
     """Find or create the dataflow; return what it holds now and whether it was created."""
     names = resource_names(request).dataflow
     flow_spec_id = str(specs["flowSpecId"])
-    source_id = str(connections["sourceConnectionId"])
-    target_id = str(connections["targetConnectionId"])
+    source_id = str(connections["profile"]["sourceConnectionId"])
+    target_id = str(connections["destination"]["targetConnectionId"])
     body = {
         "name": names.name,
         "description": names.description,

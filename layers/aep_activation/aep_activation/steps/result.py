@@ -26,6 +26,8 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
     destination = request.get("destination") if isinstance(request.get("destination"), dict) else {}
     assert isinstance(destination, dict)
     connections = state.get("connections") or {}
+    profile = connections.get("profile") or {}
+    destination_side = connections.get("destination") or {}
     dataflow = state.get("dataflow") or {}
     activation = state.get("activation") or {}
     specs = state.get("specs") or {}
@@ -42,10 +44,10 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "flowSpecId": _text(specs.get("flowSpecId")),
         },
         "resources": {
-            "profileBaseConnectionId": connections.get("profileBaseConnectionId"),
-            "sourceConnectionId": connections.get("sourceConnectionId"),
-            "destinationBaseConnectionId": connections.get("destinationBaseConnectionId"),
-            "targetConnectionId": connections.get("targetConnectionId"),
+            "profileBaseConnectionId": profile.get("baseConnectionId"),
+            "sourceConnectionId": profile.get("sourceConnectionId"),
+            "destinationBaseConnectionId": destination_side.get("baseConnectionId"),
+            "targetConnectionId": destination_side.get("targetConnectionId"),
             "dataflowId": dataflow.get("id") or _text(request.get("dataflowId")),
         },
     }
