@@ -110,9 +110,10 @@ def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_plac
     assert plan.added_audiences == ["0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"]
     assert plan.updated_audiences == [data["audiences"][1]["id"]]
     assert plan.added_attributes == []
-    assert {
-        k: plan.operations[0][k] for k in ("op", "path")
-    } == {"op": "replace", "path": "/transformations/0/params/segmentSelectors/selectors/1"}
+    assert {k: plan.operations[0][k] for k in ("op", "path")} == {
+        "op": "replace",
+        "path": "/transformations/0/params/segmentSelectors/selectors/1",
+    }
     assert missing_from(changed, DataflowSnapshot.of_flow(apply(flow, plan.operations))) == []
 
 
