@@ -1,0 +1,85 @@
+"""The real state machine, handlers and template in moto, against the Flow Service emulator.
+
+``local_stack`` is deployed once for this package (a deployment takes seconds): the Adobe
+credentials secret holds the emulator's client and every example's destination secret holds
+fake values shaped as its auth spec requires (the CLI's own seeding helper). Retry back-offs
+are recorded, not slept.
+
+``machine`` is per test: the emulator is reset (resources, faults, recordings), the request
+queue and its dead-letter queue are emptied, secret caches shared by the in-process handlers
+are dropped and the credentials secret is seeded again, so a test that swaps them cannot
+affect the next. Warm handlers keep their cached IMS tokens (which stay valid across emulator
+resets), as warm Lambdas would; a test needing a cold start asks for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from aws_lambda_powertools.utilities import parameters
+
+from local.emulator import DEFAULT_CLIENT, Emulator
+from local.runtime import LocalStack
+from local.runtime.fake_secrets import fake_destination_secret
+from tests.statemachine.harness import REPOSITORY, Machine, example, example_names
+
+TEMPLATE = REPOSITORY / "template.yaml"
+QUEUES = ("AudienceRequestQueue", "AudienceRequestDLQ")
+
+
+def adobe_credentials_secret_name(stack: LocalStack) -> str:
+    """The secret the template's functions read the Adobe credentials from."""
+    names = {
+        stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
+        for function in stack.template.functions
+    } - {None}
+    assert len(names) == 1, names
+    return str(names.pop())
+
+
+def seed_destination_secrets(stack: LocalStack) -> None:
+    for name in example_names():
+        request = example(name)
+        secret_id = request["destination"]["auth"].get("secretId")
+        fake = fake_destination_secret(request)
+        if secret_id and fake:
+            stack.seed_secret(secret_id, fake)
+
+
+@pytest.fixture(scope="package")
+def local_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
+    with LocalStack(
+        TEMPLATE,
+        platform_url=_emulator_server.platform_url,
+        ims_url=_emulator_server.ims_url,
+        skip_sleeps=True,
+    ) as stack:
+        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
+        seed_destination_secrets(stack)
+        yield stack
+
+
+def _empty_queues(stack: LocalStack) -> None:
+    # Receive and delete: moto, like SQS, allows one PurgeQueue a minute.
+    for queue in QUEUES:
+        url = stack.physical(queue)
+        while messages := stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in messages:
+                stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def machine(emulator: Emulator, local_stack: LocalStack) -> Iterator[Machine]:
+    _empty_queues(local_stack)
+    # The handlers run in this process and share Powertools' parameter cache: drop it, as
+    # new Lambda containers would start without it.
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    local_stack.seed_secret(
+        adobe_credentials_secret_name(local_stack), DEFAULT_CLIENT.credentials()
+    )
+    local_stack.published_events()  # read what earlier tests left on the bus
+    yield Machine(emulator, local_stack)
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -1,0 +1,225 @@
+"""One test's view of the shared LocalStack and emulator: run, then look at what happened.
+
+The LocalStack is deployed once for the package (it takes seconds); a :class:`Machine` is made
+per test after the emulator was reset, and everything it reports (log lines, result events,
+executions, requests) is limited to what happened since then.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from local.emulator import Emulator, RecordedRequest
+from local.runtime import ExecutionResult, LocalStack
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLES = REPOSITORY / "examples"
+RESULT_SOURCE = "aep.activation"
+PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
+FLOW_SERVICE_BASE = "/data/foundation/flowservice"
+IMS_TOKEN_PATH = "/ims/token/v3"
+# Names of the resource kinds a run makes, as the census counts them.
+ONE_OF_EACH = {
+    "profileBaseConnections": 1,
+    "destinationBaseConnections": 1,
+    "sourceConnections": 1,
+    "targetConnections": 1,
+    "flows": 1,
+}
+EXECUTION_TIMEOUT = 120.0
+
+
+@cache
+def _example_text(name: str) -> str:
+    return (EXAMPLES / f"{name}.json").read_text(encoding="utf-8")
+
+
+def example(name: str) -> dict[str, Any]:
+    """A fresh copy of ``examples/<name>.json`` (tests may change it)."""
+    return dict(json.loads(_example_text(name)))
+
+
+def example_names() -> list[str]:
+    return sorted(path.stem for path in EXAMPLES.glob("*.json"))
+
+
+class Machine:
+    def __init__(self, emulator: Emulator, stack: LocalStack) -> None:
+        self.emulator = emulator
+        self.stack = stack
+        self._log_mark = len(stack.captured_logs)
+        self._executions_before = set(self.all_executions())
+
+    # ---------------------------------------------------------------- running
+
+    def start(self, request: Any, name: str | None = None) -> str:
+        return self.stack.start_execution(request, name)
+
+    def wait(self, execution_arn: str) -> ExecutionResult:
+        return self.stack.wait(execution_arn, timeout=EXECUTION_TIMEOUT, poll=0.05)
+
+    def run(self, request: Any, name: str | None = None) -> ExecutionResult:
+        return self.wait(self.start(request, name))
+
+    # ---------------------------------------------------------------- AWS side
+
+    def all_executions(self) -> list[str]:
+        paginator = self.stack.stepfunctions.get_paginator("list_executions")
+        return [
+            execution["executionArn"]
+            for page in paginator.paginate(stateMachineArn=self.stack.state_machine_arn())
+            for execution in page["executions"]
+        ]
+
+    def new_executions(self) -> list[str]:
+        """Executions started since this test began."""
+        return [arn for arn in self.all_executions() if arn not in self._executions_before]
+
+    def result_events(self, execution_arn: str | None = None) -> list[dict[str, Any]]:
+        """Result events put on the bus (read back through a rule), of one execution or all
+        of this test's."""
+        mine = set(self.new_executions()) if execution_arn is None else {execution_arn}
+        return [
+            event
+            for event in self.stack.published_events()
+            if event.get("source") == RESULT_SOURCE
+            and isinstance(event.get("detail"), dict)
+            and event["detail"].get("execution") in mine
+        ]
+
+    def log_lines(self) -> list[str]:
+        return [line.text for line in self.stack.captured_logs[self._log_mark :]]
+
+    def dead_letters(self) -> list[Any]:
+        return self.stack.queue_messages("AudienceRequestDLQ")
+
+    # ---------------------------------------------------------------- Adobe side
+
+    def calls(self, method: str = "*", path: str = "*") -> list[RecordedRequest]:
+        """Recorded requests matching a method and a glob over the path relative to the
+        Flow Service base (IMS keeps its full path)."""
+        return [
+            r
+            for r in self.emulator.requests
+            if method in ("*", r.method) and fnmatch.fnmatchcase(r.relative_path, path)
+        ]
+
+    def flow_service_calls(self) -> list[RecordedRequest]:
+        return [r for r in self.emulator.requests if r.path.startswith(FLOW_SERVICE_BASE)]
+
+    def sandboxes_addressed(self) -> set[str]:
+        return {(r.header("x-sandbox-name") or "prod") for r in self.flow_service_calls()} | {
+            "prod"
+        }
+
+    def census(self) -> dict[str, dict[str, int]]:
+        """Resources per sandbox and kind, in every sandbox any call addressed; sandboxes
+        holding nothing are left out."""
+        counts = {}
+        for sandbox in sorted(self.sandboxes_addressed()):
+            connections = self.emulator.list_resources("connections", sandbox)
+            profile = [c for c in connections if _spec_id(c) == PROFILE_STORE_SPEC_ID]
+            here = {
+                "profileBaseConnections": len(profile),
+                "destinationBaseConnections": len(connections) - len(profile),
+                "sourceConnections": len(
+                    self.emulator.list_resources("sourceConnections", sandbox)
+                ),
+                "targetConnections": len(
+                    self.emulator.list_resources("targetConnections", sandbox)
+                ),
+                "flows": len(self.emulator.list_resources("flows", sandbox)),
+            }
+            if any(here.values()):
+                counts[sandbox] = here
+        return counts
+
+    def resource_ids(self, sandbox: str = "prod") -> dict[str, str]:
+        """The ids of the one resource of each kind (fails if there is not exactly one)."""
+        (flow,) = self.emulator.list_resources("flows", sandbox)
+        return {**self.resource_ids_without_flow(sandbox), "dataflowId": flow["id"]}
+
+    def resource_ids_without_flow(self, sandbox: str = "prod") -> dict[str, str]:
+        """The ids of the one connection of each kind (fails if there is not exactly one)."""
+        connections = self.emulator.list_resources("connections", sandbox)
+        (profile,) = [c for c in connections if _spec_id(c) == PROFILE_STORE_SPEC_ID]
+        (destination,) = [c for c in connections if _spec_id(c) != PROFILE_STORE_SPEC_ID]
+        (source,) = self.emulator.list_resources("sourceConnections", sandbox)
+        (target,) = self.emulator.list_resources("targetConnections", sandbox)
+        return {
+            "profileBaseConnectionId": profile["id"],
+            "sourceConnectionId": source["id"],
+            "destinationBaseConnectionId": destination["id"],
+            "targetConnectionId": target["id"],
+        }
+
+    def only_flow(self, sandbox: str = "prod") -> dict[str, Any]:
+        (flow,) = self.emulator.list_resources("flows", sandbox)
+        return flow
+
+
+def _spec_id(resource: Mapping[str, Any]) -> str | None:
+    spec = resource.get("connectionSpec") or {}
+    return spec.get("id") if isinstance(spec, dict) else None
+
+
+# -------------------------------------------------------------------- what a flow holds
+
+
+def _general_params(flow: Mapping[str, Any]) -> dict[str, Any]:
+    (transform,) = [
+        t for t in flow.get("transformations") or [] if t.get("name") == "GeneralTransform"
+    ]
+    return dict(transform.get("params") or {})
+
+
+def flow_audiences(flow: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ``PLATFORM_SEGMENT`` selector values of a stored flow, in order."""
+    selectors = (_general_params(flow).get("segmentSelectors") or {}).get("selectors") or []
+    return [s["value"] for s in selectors if s.get("type") == "PLATFORM_SEGMENT"]
+
+
+def flow_attributes(flow: Mapping[str, Any]) -> list[str]:
+    selectors = (_general_params(flow).get("profileSelectors") or {}).get("selectors") or []
+    return [s["value"]["path"] for s in selectors if s.get("type") == "JSON_PATH"]
+
+
+def flow_mandatory_fields(flow: Mapping[str, Any]) -> list[str]:
+    return list((_general_params(flow).get("profileSelectors") or {}).get("mandatoryFields") or [])
+
+
+def flow_primary_fields(flow: Mapping[str, Any]) -> list[str]:
+    primary = (_general_params(flow).get("profileSelectors") or {}).get("primaryFields") or []
+    return [p.get("attributePath") for p in primary]
+
+
+def assert_flow_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> None:
+    """Every requested audience exactly once with the requested export settings, and every
+    requested attribute exactly once (mandatory and deduplication fields included)."""
+    stored = flow_audiences(flow)
+    ids = [audience["id"] for audience in stored]
+    for wanted in request["audiences"]:
+        assert ids.count(wanted["id"]) == 1, (wanted["id"], ids)
+        (value,) = [a for a in stored if a["id"] == wanted["id"]]
+        for key in ("name", "exportMode", "filenameTemplate"):
+            assert value.get(key) == wanted[key], (wanted["id"], key, value.get(key))
+        wanted_schedule = {k: v for k, v in wanted["schedule"].items() if v is not None}
+        stored_schedule = {k: v for k, v in (value.get("schedule") or {}).items() if v is not None}
+        assert stored_schedule == wanted_schedule, (wanted["id"], stored_schedule)
+    attributes = flow_attributes(flow)
+    for path in request["profileAttributes"]:
+        assert attributes.count(path) == 1, (path, attributes)
+    assert set(request.get("mandatoryFields") or []) <= set(flow_mandatory_fields(flow))
+    assert set(request.get("deduplicationKeys") or []) <= set(flow_primary_fields(flow))
+
+
+def with_dataflow(request: Mapping[str, Any], dataflow_id: str) -> dict[str, Any]:
+    changed = copy.deepcopy(dict(request))
+    changed["dataflowId"] = dataflow_id
+    return changed

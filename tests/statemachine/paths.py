@@ -1,0 +1,103 @@
+"""The routes through the state machine, and a matcher that knows Parallel branches interleave.
+
+A route is a sequence of state names and :class:`Parallel` blocks. Inside a block each branch
+keeps its order, but the branches may interleave in any way (they run concurrently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Parallel:
+    name: str
+    branches: tuple[tuple[str, ...], ...]
+    # A failed branch stops the block: each branch then ran only a prefix of its states.
+    complete: bool = True
+
+
+Step = str | Parallel
+
+CONNECT = Parallel(
+    "ConnectProfileAndDestination",
+    (
+        ("EnsureProfileBaseConnection", "EnsureSourceConnection"),
+        ("EnsureDestinationBaseConnection", "EnsureTargetConnection"),
+    ),
+)
+CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
+
+START = ("PrepareExecution", "ValidateRequest")
+NEW_DATAFLOW = (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT, "EnsureDataflow")
+EXISTING_DATAFLOW = (*START, "UseExistingDataflow", "ReadExistingDataflow")
+ETAG_CONFLICT = ("CountEtagConflict", "TooManyEtagConflicts", "RefreshDataflow")
+FINISH = ("ActivateAudiences", "ValidateDataflow", "PublishSuccess", "ActivationSucceeded")
+FAIL = ("PublishFailure", "ActivationFailed")
+
+HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
+HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
+ONE_ETAG_CONFLICT: tuple[Step, ...] = (*NEW_DATAFLOW, "ActivateAudiences", *ETAG_CONFLICT, *FINISH)
+
+
+def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
+    """``before``, then the Pass state recording the failure of ``state``, then publishing it."""
+    return (*before, f"FailedAt{state}", *FAIL)
+
+
+def assert_route(actual: Sequence[str], expected: Sequence[Step]) -> None:
+    """Fail with both routes shown unless ``actual`` follows ``expected``."""
+    problem = _mismatch(list(actual), list(expected))
+    if problem:
+        raise AssertionError(
+            f"{problem}\n  visited:  {list(actual)}\n  expected: {_render(expected)}"
+        )
+
+
+def _mismatch(actual: list[str], expected: list[Step]) -> str | None:
+    position = 0
+    for step in expected:
+        if isinstance(step, str):
+            if position >= len(actual) or actual[position] != step:
+                seen = actual[position] if position < len(actual) else "the end"
+                return f"at position {position}: expected {step}, visited {seen}"
+            position += 1
+            continue
+        if position >= len(actual) or actual[position] != step.name:
+            return f"at position {position}: expected the Parallel state {step.name}"
+        position += 1
+        members = {name for branch in step.branches for name in branch}
+        end = position
+        while end < len(actual) and actual[end] in members:
+            end += 1
+        problem = _branches_mismatch(actual[position:end], step)
+        if problem:
+            return f"in {step.name}: {problem}"
+        position = end
+    if position != len(actual):
+        return f"unexpected states after the route: {actual[position:]}"
+    return None
+
+
+def _branches_mismatch(visited: list[str], block: Parallel) -> str | None:
+    for branch in block.branches:
+        ran = [name for name in visited if name in branch]
+        if block.complete and ran != list(branch):
+            return f"branch {list(branch)} ran {ran}"
+        if not block.complete and ran != list(branch[: len(ran)]):
+            return f"branch {list(branch)} ran {ran}, not a prefix of it"
+    if not block.complete and not visited:
+        return "no branch ran at all"
+    return None
+
+
+def _render(expected: Sequence[Step]) -> str:
+    parts = []
+    for step in expected:
+        if isinstance(step, str):
+            parts.append(step)
+        else:
+            branches = " || ".join(" > ".join(b) for b in step.branches)
+            parts.append(f"{step.name}[{branches}{'' if step.complete else ', cut short'}]")
+    return " > ".join(parts)
