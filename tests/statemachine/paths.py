@@ -14,8 +14,18 @@ from dataclasses import dataclass
 class Parallel:
     name: str
     branches: tuple[tuple[str, ...], ...]
-    # A failed branch stops the block: each branch then ran only a prefix of its states.
+    # A failed branch stops the block: each branch then ran only a prefix of its states, and
+    # the failed one went through ``<State>Failed`` and ``<State>FailedStop``, which name it.
     complete: bool = True
+
+    def members(self) -> set[str]:
+        names = {name for branch in self.branches for name in branch}
+        if not self.complete:
+            names |= {f"{n}{suffix}" for n in list(names) for suffix in FAILURE_MARKERS}
+        return names
+
+
+FAILURE_MARKERS = ("Failed", "FailedStop")
 
 
 Step = str | Parallel
@@ -67,7 +77,7 @@ def _mismatch(actual: list[str], expected: list[Step]) -> str | None:
         if position >= len(actual) or actual[position] != step.name:
             return f"at position {position}: expected the Parallel state {step.name}"
         position += 1
-        members = {name for branch in step.branches for name in branch}
+        members = step.members()
         end = position
         while end < len(actual) and actual[end] in members:
             end += 1
@@ -81,14 +91,27 @@ def _mismatch(actual: list[str], expected: list[Step]) -> str | None:
 
 
 def _branches_mismatch(visited: list[str], block: Parallel) -> str | None:
+    marked = 0
     for branch in block.branches:
-        ran = [name for name in visited if name in branch]
+        markers = {f"{n}{suffix}" for n in branch for suffix in FAILURE_MARKERS}
+        ran = [name for name in visited if name in branch or name in markers]
         if block.complete and ran != list(branch):
             return f"branch {list(branch)} ran {ran}"
-        if not block.complete and ran != list(branch[: len(ran)]):
+        if block.complete:
+            continue
+        states = [name for name in ran if name in branch]
+        if states != list(branch[: len(states)]):
             return f"branch {list(branch)} ran {ran}, not a prefix of it"
+        failed = ran[len(states) :]
+        if failed:
+            expected = [f"{states[-1]}{suffix}" for suffix in FAILURE_MARKERS] if states else []
+            if failed != expected:
+                return f"branch {list(branch)} ended with {failed}, expected {expected}"
+            marked += 1
     if not block.complete and not visited:
         return "no branch ran at all"
+    if not block.complete and marked != 1:
+        return f"{marked} branches recorded a failure; exactly one stops the block"
     return None
 
 

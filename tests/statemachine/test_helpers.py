@@ -38,9 +38,19 @@ def test_other_routes_are_refused(visited: list[str]) -> None:
 
 
 def test_a_failed_block_accepts_branch_prefixes_only() -> None:
-    assert_route(["A", CONNECT.name, DESTINATION, PROFILE, "F"], ("A", CONNECT_FAILED, "F"))
+    failed = f"{PROFILE}Failed", f"{PROFILE}FailedStop"
+    assert_route(
+        ["A", CONNECT.name, DESTINATION, PROFILE, *failed, "F"], ("A", CONNECT_FAILED, "F")
+    )
     with pytest.raises(AssertionError):
         assert_route(["A", CONNECT.name, SOURCE, "F"], ("A", CONNECT_FAILED, "F"))
+    with pytest.raises(AssertionError):  # the failed branch must name its failed state
+        assert_route(["A", CONNECT.name, DESTINATION, PROFILE, "F"], ("A", CONNECT_FAILED, "F"))
+    with pytest.raises(AssertionError):  # and name the state it stopped at, not another
+        assert_route(
+            ["A", CONNECT.name, PROFILE, f"{SOURCE}Failed", f"{SOURCE}FailedStop", "F"],
+            ("A", CONNECT_FAILED, "F"),
+        )
 
 
 def test_retry_ceilings_follow_the_declaration() -> None:

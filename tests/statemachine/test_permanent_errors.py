@@ -34,7 +34,15 @@ def test_a_403_on_creating_a_connection_fails_at_once(machine: Machine) -> None:
     (event,) = machine.result_events(result.arn)
     assert event["detail-type"] == "ActivationFailed"
     failure = event["detail"]["failure"]
-    assert failure["state"] == "ConnectProfileAndDestination"
+    # The branch state that was refused is named, inside the Parallel state.
+    refused_side = (
+        "EnsureProfileBaseConnection"
+        if "Profile Store" in refused_name
+        else "EnsureDestinationBaseConnection"
+    )
+    assert failure["state"] == refused_side
+    assert failure["parentState"] == "ConnectProfileAndDestination"
+    assert f"{refused_side}Failed" in result.states
     assert failure["error"] == "PermissionDenied"
     assert failure["adobeRequestId"] == denied.request_id
     assert "POST /connections" in failure["message"]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 EVENT_SOURCE = "aep.activation"
 DETAIL_TYPES = {"SUCCEEDED": "ActivationSucceeded", "FAILED": "ActivationFailed"}
 _REQUEST_ID = re.compile(r"requestId=([A-Za-z0-9._:-]+)")
+_BRANCH_STATE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 
 
 def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +74,10 @@ def failure_of(failure: dict[str, Any]) -> dict[str, Any]:
     """Name the failed state and error; keep the message and Adobe's request id from the cause."""
     cause = failure.get("cause")
     message = cause if isinstance(cause, str) else ""
+    state = failure.get("state")
+    within = _BRANCH_STATE.match(message)
+    if within:  # a Parallel branch prefixes the cause with the name of its failed state
+        state, message = within.group(1), within.group(2)
     try:  # a Lambda error's Cause is a JSON document with errorMessage/errorType
         parsed = json.loads(message)
         if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
@@ -81,7 +86,8 @@ def failure_of(failure: dict[str, Any]) -> dict[str, Any]:
         pass
     request_id = _REQUEST_ID.search(message)
     return {
-        "state": failure.get("state"),
+        "state": state,
+        "parentState": failure.get("state") if state != failure.get("state") else None,
         "error": failure.get("error"),
         "message": message[:2000],
         "adobeRequestId": request_id.group(1) if request_id else None,
