@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/aep_activati
 SAM_VERSION := 1.170.0
 SAM_VENV := .tools/sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
-PY312 ?= $(shell command -v python3.12 2>/dev/null || { pyenv prefix 3.12 2>/dev/null || pyenv prefix 3.12.1 2>/dev/null; } | head -1 | sed 's|$$|/bin/python3.12|')
+PY312 ?= $(shell for c in "$$(pyenv prefix 3.12 2>/dev/null)/bin/python3.12" "$$(pyenv prefix 3.12.1 2>/dev/null)/bin/python3.12" python3.12; do \
+	  "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
 .PHONY: help install demo test lint typecheck unit sam-validate sam-build clean
 

@@ -155,6 +155,10 @@ class Emulator:
     def register_client(self, client_id: str, client_secret: str, org_id: str) -> ImsClient:
         return self._state.tokens.register(ImsClient(client_id, client_secret, org_id))
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token this emulator has issued, expired ones included."""
+        return self._state.tokens.issued()
+
     def expire_tokens(self) -> int:
         """Every token issued so far answers 401 from now on; returns how many."""
         return self._state.tokens.expire_all()

@@ -95,6 +95,11 @@ class TokenRegistry:
         with self._lock:
             return self._tokens.get(token)
 
+    def issued(self) -> list[str]:
+        """Every token handed out so far (for tests that prove none of them leaked)."""
+        with self._lock:
+            return list(self._tokens)
+
     def expire_all(self) -> int:
         """Expire every token handed out so far; clients must fetch a new one."""
         with self._lock:

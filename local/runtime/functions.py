@@ -253,6 +253,11 @@ class LambdaHost:
     def cold_start(self) -> None:
         for function in self._functions.values():
             function.cold_start()
+        # Powertools' parameter cache lives in the shared powertools module, not in a
+        # function's own copy: a new container starts with an empty one.
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
 
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         function = self.function(name_or_arn)

@@ -26,11 +26,8 @@ def random_s3_credentials() -> dict[str, str]:
 
 
 def issued_tokens(emulator: Emulator) -> set[str]:
-    """Every access token the emulator has issued (its public API does not list them, so
-    this reads its token registry)."""
-    registry = emulator._state.tokens
-    with registry._lock:
-        return set(registry._tokens)
+    """Every access token the emulator has issued."""
+    return set(emulator.issued_tokens())
 
 
 def as_text(value: Any) -> str:
