@@ -51,16 +51,7 @@ def new_run(tenant: Tenant, flow: Document, status: str, records: int) -> Docume
     now = identifiers.now_ms()
     client = flow.get("createdClient", "acp_foundation_connectors")
     run: dict[str, Any] = {
-        "id": identifiers.new_id(),
-        "createdAt": now,
-        "updatedAt": now,
-        "createdBy": f"{client}@AdobeID",
-        "updatedBy": f"{client}@AdobeID",
-        "createdClient": client,
-        "updatedClient": client,
-        "sandboxId": identifiers.sandbox_id(tenant),
-        "sandboxName": tenant.sandbox,
-        "imsOrgId": tenant.org,
+        **identifiers.system_fields(tenant, client, now),
         "flowId": flow["id"],
         "flowSpec": dict(flow["flowSpec"]),
         "metrics": {

@@ -38,21 +38,7 @@ class ServiceContext:
 
 def metadata(call: Call) -> dict[str, Any]:
     """The system fields every created resource carries."""
-    tenant = call.require_tenant
-    client = call.client_id or "unknown"
-    now = identifiers.now_ms()
-    return {
-        "id": identifiers.new_id(),
-        "createdAt": now,
-        "updatedAt": now,
-        "createdBy": f"{client}@AdobeID",
-        "updatedBy": f"{client}@AdobeID",
-        "createdClient": client,
-        "updatedClient": client,
-        "sandboxId": identifiers.sandbox_id(tenant),
-        "sandboxName": tenant.sandbox,
-        "imsOrgId": tenant.org,
-    }
+    return identifiers.system_fields(call.require_tenant, call.client_id or "unknown")
 
 
 def new_version(doc: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
-from typing import Final
+from typing import Any, Final
 
 from local.emulator.exchange import Tenant
 
@@ -42,3 +42,20 @@ def now_epoch_seconds() -> str:
 def sandbox_id(tenant: Tenant) -> str:
     """A stable id per (org, sandbox), as ``sandboxId`` fields show it."""
     return str(uuid.uuid5(_SANDBOX_NAMESPACE, f"{tenant.org}/{tenant.sandbox}"))
+
+
+def system_fields(tenant: Tenant, client: str, now: int | None = None) -> dict[str, Any]:
+    """The system fields every stored resource carries, created by ``client`` now."""
+    now = now_ms() if now is None else now
+    return {
+        "id": new_id(),
+        "createdAt": now,
+        "updatedAt": now,
+        "createdBy": f"{client}@AdobeID",
+        "updatedBy": f"{client}@AdobeID",
+        "createdClient": client,
+        "updatedClient": client,
+        "sandboxId": sandbox_id(tenant),
+        "sandboxName": tenant.sandbox,
+        "imsOrgId": tenant.org,
+    }

@@ -257,7 +257,7 @@ class LambdaHost:
         # function's own copy: a new container starts with an empty one.
         from aws_lambda_powertools.utilities import parameters
 
-        parameters.clear_caches()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
 
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         function = self.function(name_or_arn)
