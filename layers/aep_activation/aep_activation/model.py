@@ -46,13 +46,13 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from aep_activation import catalog
 from aep_activation.errors import InvalidActivationRequest, UnknownDestination
+from aep_activation.filename_template import DEFAULT_FILENAME_TEMPLATE, filename_template_problems
 from aep_activation.naming import resource_names
 
 MAX_AUDIENCES = 250
 """Adobe's guardrail: audiences per dataflow."""
 MAX_PROFILE_ATTRIBUTES = 50
 """Adobe's guardrail: mapped attributes per dataflow."""
-DEFAULT_FILENAME_TEMPLATE = "%DESTINATION_NAME%_%SEGMENT_ID%_%DATETIME(YYYYMMdd_HHmmss)%"
 SCHEMA_ID = "urn:aep-batch-activation:schema:activation-request"
 
 ExportMode = Literal["DAILY_FULL_EXPORT", "FIRST_FULL_THEN_INCREMENTAL"]
@@ -232,40 +232,6 @@ def _clock_today(info: ValidationInfo) -> date | None:
         return None
     today = context.get(_CONTEXT_TODAY)
     return today if isinstance(today, date) else utc_today()
-
-
-# --- Filename template -------------------------------------------------------------------
-
-_TEMPLATE_TOKEN = re.compile(r"%([^%]*)%")
-_REQUIRED_TOKENS = ("DESTINATION_NAME", "SEGMENT_ID")
-_TIME_TOKENS = ("DATETIME(YYYYMMdd_HHmmss)", "TIMESTAMP")
-_KNOWN_TOKENS = (*_REQUIRED_TOKENS, "SEGMENT_NAME", *_TIME_TOKENS)
-_CUSTOM_TEXT = re.compile(r"^[A-Za-z0-9_.-]*$")
-
-
-def filename_template_problems(template: str) -> list[str]:
-    """Every seed rule the template breaks, in plain words (empty when it is fine)."""
-    problems: list[str] = []
-    tokens = _TEMPLATE_TOKEN.findall(template)
-    custom_text = _TEMPLATE_TOKEN.sub("", template)
-    for token in dict.fromkeys(tokens):
-        if token not in _KNOWN_TOKENS:
-            problems.append(
-                f"has an unknown token %{token}%; known tokens: "
-                + ", ".join(f"%{known}%" for known in _KNOWN_TOKENS)
-            )
-        elif tokens.count(token) > 1:
-            problems.append(f"uses %{token}% more than once")
-    problems.extend(
-        f"must contain %{required}%" for required in _REQUIRED_TOKENS if required not in tokens
-    )
-    if sum(1 for token in tokens if token in _TIME_TOKENS) > 1:
-        problems.append("may contain only one of %DATETIME(YYYYMMdd_HHmmss)% and %TIMESTAMP%")
-    if "%" in custom_text:
-        problems.append("has a '%' that does not close a token")
-    elif not _CUSTOM_TEXT.fullmatch(custom_text):
-        problems.append("custom text may use only letters, digits, '_', '-' and '.'")
-    return problems
 
 
 # --- Credentials must not travel in the request ------------------------------------------
