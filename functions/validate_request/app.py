@@ -1,5 +1,6 @@
 """ValidateRequest: check the activation request before any Flow Service call."""
 
+import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,4 +13,5 @@ from aep_activation.wiring import parse_event
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return validate_request(parse_event(event, StepEvent).request)
+    request = parse_event(event, StepEvent).request
+    return validate_request(request, secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX"))

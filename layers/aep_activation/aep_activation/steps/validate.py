@@ -5,25 +5,45 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aep_activation.errors import SecretUnavailable
+from aep_activation.errors import InvalidActivationRequest, SecretUnavailable
 from aep_activation.model import parse_activation_request
 from aep_activation.secrets import secret_exists
 
 
 def validate_request(
-    raw: Any, *, secret_is_there: Callable[[str], bool] = secret_exists
+    raw: Any,
+    *,
+    secret_is_there: Callable[[str], bool] = secret_exists,
+    secrets_prefix: str | None = None,
 ) -> dict[str, Any]:
     """Parse and check the request; return it normalised for the state machine.
 
-    Raises :class:`InvalidActivationRequest` with every field error, or
+    Raises :class:`InvalidActivationRequest` with every field error (a secret outside
+    ``secrets_prefix``, the only secrets the deployed stack may read, included), or
     :class:`SecretUnavailable` when the destination's secret does not exist (checked by its
     metadata: the value is read only by the steps that need it).
     """
     request = parse_activation_request(raw)
     secret_id = request.destination.auth.secret_id
+    if secret_id is not None and secrets_prefix and not _under(secret_id, secrets_prefix):
+        raise InvalidActivationRequest(
+            [
+                {
+                    "path": "destination.auth.secretId",
+                    "message": f"must name a secret under {secrets_prefix!r}: "
+                    "the stack may read only those (parameter DestinationSecretsPrefix)",
+                }
+            ]
+        )
     if secret_id is not None and not secret_is_there(secret_id):
         raise SecretUnavailable(
             f"destination.auth.secretId: the secret {secret_id!r} does not exist in Secrets "
             "Manager (or this function may not describe it); create it before starting"
         )
     return request.to_state()
+
+
+def _under(secret_id: str, prefix: str) -> bool:
+    """A secret name, or the name inside a secret ARN, starts with ``prefix``."""
+    name = secret_id.split(":secret:", 1)[1] if ":secret:" in secret_id else secret_id
+    return name.startswith(prefix)
