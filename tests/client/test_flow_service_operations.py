@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from aep_activation.catalog import DATA_LAKE_CONNECTION_SPEC_ID
 from aep_activation.errors import ResourceNotFound
 from aep_activation.flow_service import (
-    DATA_LAKE_CONNECTION_SPEC_ID,
     Created,
     FlowServiceClient,
     quoted_etag,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from aep_activation.flow_service import DATA_LAKE_CONNECTION_SPEC_ID, FlowServiceClient
+from aep_activation.catalog import DATA_LAKE_CONNECTION_SPEC_ID
+from aep_activation.flow_service import FlowServiceClient
 from local.emulator import Emulator
 from tests.contract.openapi_contract import covered, validate_recorded_request
 

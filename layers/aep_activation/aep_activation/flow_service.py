@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from aws_lambda_powertools import Logger
 
+from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.config import Settings
 from aep_activation.credentials import load_adobe_credentials
 from aep_activation.errors import (
@@ -41,11 +42,6 @@ from aep_activation.http import (
 from aep_activation.ims import TokenProvider
 
 logger = Logger(service="aep-activation", child=True)
-
-PROFILE_STORE_CONNECTION_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
-"""Source of audience (segment) export flows."""
-DATA_LAKE_CONNECTION_SPEC_ID = "23598e46-f560-407b-88d5-ea6207e49db0"
-"""Source of dataset export flows."""
 
 _SERVICE = "Flow Service"
 
@@ -105,19 +101,28 @@ class FlowServiceClient:
     def get_flow_spec(self, spec_id: str) -> JsonObject:
         return self._get("/flowSpecs", spec_id)
 
+    def flow_specs_joining(
+        self,
+        target_connection_spec_id: str,
+        source_connection_spec_id: str = PROFILE_STORE_CONNECTION_SPEC_ID,
+    ) -> list[JsonObject]:
+        """The flow specs joining that source to that target (matched on both: a target's
+        audience and dataset flow specs differ only by their source)."""
+        return [
+            spec
+            for spec in self.list_flow_specs()
+            if target_connection_spec_id in _ids(spec.get("targetConnectionSpecIds"))
+            and source_connection_spec_id in _ids(spec.get("sourceConnectionSpecIds"))
+        ]
+
     def find_flow_spec(
         self,
         target_connection_spec_id: str,
         source_connection_spec_id: str = PROFILE_STORE_CONNECTION_SPEC_ID,
     ) -> JsonObject | None:
-        """The flow spec joining that source to that target (matched on both: a target's
-        audience and dataset flow specs differ only by their source)."""
-        for spec in self.list_flow_specs():
-            if target_connection_spec_id in _ids(spec.get("targetConnectionSpecIds")) and (
-                source_connection_spec_id in _ids(spec.get("sourceConnectionSpecIds"))
-            ):
-                return spec
-        return None
+        """The first flow spec joining that source to that target, if any."""
+        joining = self.flow_specs_joining(target_connection_spec_id, source_connection_spec_id)
+        return joining[0] if joining else None
 
     # --- base connections ------------------------------------------------------------
 

@@ -126,12 +126,7 @@ def _flow_spec(
 
     An override must be such a flow spec; the catalog's default is only preferred among them.
     """
-    candidates = [
-        f
-        for f in client.list_flow_specs()
-        if target_spec_id in (f.get("targetConnectionSpecIds") or [])
-        and PROFILE_STORE_CONNECTION_SPEC_ID in (f.get("sourceConnectionSpecIds") or [])
-    ]
+    candidates = client.flow_specs_joining(target_spec_id, PROFILE_STORE_CONNECTION_SPEC_ID)
     for flow_spec in candidates:
         if flow_spec.get("id") in (override or known_default,):
             return flow_spec
