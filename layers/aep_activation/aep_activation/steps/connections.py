@@ -7,11 +7,10 @@ never returned) -> target connection (storage location and file format).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
-from aep_activation.errors import FlowServiceError
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
@@ -70,8 +69,8 @@ def ensure_destination_base_connection(
 ) -> Ensured:
     """Find or create the destination's base connection.
 
-    The credentials live only in this function's locals and in the POST body. An error that
-    echoed any of them back is re-raised with the values masked.
+    The credentials live only in this function's locals and in the POST body; the client
+    masks them in any error whose answer quotes them back.
     """
     names = resource_names(request).destination_base_connection
     connection_spec_id = str(specs["connectionSpecId"])
@@ -83,21 +82,14 @@ def ensure_destination_base_connection(
         "connectionSpec": {"id": connection_spec_id, "version": SPEC_VERSION},
         "auth": {"specName": request.destination.auth.spec_name, "params": params},
     }
-    try:
-        return find_or_create(
-            "base connection",
-            body,
-            find=client.find_connection_by_name,
-            create=client.create_connection,
-            same=lambda found: spec_id(found) == connection_spec_id,
-            differs=f"its connection spec is not {connection_spec_id}",
-        )
-    except FlowServiceError as exc:
-        masked = _mask(exc.message, params.values())
-        if masked != exc.message:
-            exc.args = (masked,)
-            exc.message = masked
-        raise
+    return find_or_create(
+        "base connection",
+        body,
+        find=client.find_connection_by_name,
+        create=client.create_connection,
+        same=lambda found: spec_id(found) == connection_spec_id,
+        differs=f"its connection spec is not {connection_spec_id}",
+    )
 
 
 def ensure_target_connection(
@@ -127,11 +119,3 @@ def ensure_target_connection(
         same=lambda found: found.get("baseConnectionId") == base_connection_id,
         differs=f"it does not use base connection {base_connection_id}",
     )
-
-
-def _mask(text: str, values: Iterable[Any]) -> str:
-    for value in values:
-        secret = str(value)
-        if len(secret) >= 4 and secret in text:
-            text = text.replace(secret, "****")
-    return text
