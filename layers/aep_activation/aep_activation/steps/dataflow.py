@@ -64,8 +64,8 @@ def ensure_dataflow(
     )
     if ensured.created:
         return DataflowSnapshot.of_flow({**body, "id": ensured.id, "etag": ensured.etag}), True
-    found = ensured.document or client.get_flow(ensured.id)
-    if not found.get("etag"):
+    found = ensured.document
+    if not found or not found.get("etag"):  # a list item without its etag: read the flow
         found = client.get_flow(ensured.id)
     return DataflowSnapshot.of_flow(found), False
 

@@ -22,10 +22,8 @@ _BRANCH_STATE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 
 
 def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, Any]:
-    request = state.get("request") if isinstance(state.get("request"), dict) else {}
-    assert isinstance(request, dict)
-    destination = request.get("destination") if isinstance(request.get("destination"), dict) else {}
-    assert isinstance(destination, dict)
+    request = _object(state.get("request"))
+    destination = _object(request.get("destination"))
     connections = state.get("connections") or {}
     profile = connections.get("profile") or {}
     destination_side = connections.get("destination") or {}
@@ -114,3 +112,8 @@ def publish(summary: dict[str, Any], events: EventBridgeClient, bus_name: str) -
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and len(value) <= 200 else None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (the state may hold a raw request)."""
+    return value if isinstance(value, dict) else {}
