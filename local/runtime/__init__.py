@@ -1,11 +1,12 @@
-"""Run the real state machine (statemachine/*.asl.json) with the real handlers, in-process.
+"""Run the real state machine (statemachine/*.asl.json) with the real handlers, locally.
 
 ``LocalStack`` reads template.yaml, creates its resources in moto and runs executions with
-the handlers called in this process; see :mod:`local.runtime.stack`.
+the handlers in local Lambda containers (processes, concurrent as on AWS); see
+:mod:`local.runtime.stack`.
 """
 
 from local.runtime.capture import CapturedLine
-from local.runtime.functions import Invocation, LambdaContext
+from local.runtime.functions import Invocation
 from local.runtime.history import ExecutionResult, Failure, StateVisit
 from local.runtime.queues import BatchOutcome, DrainResult, QueuedMessage
 from local.runtime.sleeps import RecordedSleep
@@ -19,7 +20,6 @@ __all__ = [
     "ExecutionResult",
     "Failure",
     "Invocation",
-    "LambdaContext",
     "LocalStack",
     "QueuedMessage",
     "RecordedSleep",

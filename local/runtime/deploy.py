@@ -58,7 +58,7 @@ def _placeholder_zip() -> bytes:
     """moto wants code for a function; the real code runs from the template's CodeUri."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "Runs in-process from the template's CodeUri.\n")
+        archive.writestr("README.txt", "Runs in local containers from the template's CodeUri.\n")
     return buffer.getvalue()
 
 

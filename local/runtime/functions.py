@@ -1,75 +1,75 @@
-"""Run the template's Lambda handlers in this process, as moto's Lambda backend.
+"""Run the template's Lambda handlers in local containers, as moto's Lambda backend.
 
 moto's Lambda (``use_docker: False``) answers every invoke with
 ``LambdaSimpleBackend.invoke``; :class:`LambdaHost` replaces it, for as long as it is
 installed, with a dispatcher that calls the real handler named by the template.
 
-What a Lambda gives each function, and how it is reproduced here:
+Each function runs as it would on Lambda: in *containers*, each a Python process of its own
+(:mod:`local.runtime.bootstrap`) that serves one call at a time and stays warm between calls.
+So, as on AWS:
 
-- *Its own environment variables.* While installed, ``os.environ`` is a
-  :class:`~local.runtime.environ.ThreadEnviron`: the invoking thread sees the process
-  environment plus the function's variables (template, overrides, and what Lambda itself
-  sets: ``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``...), privately; other threads, such as
-  a Parallel branch running another function or the caller polling, are not disturbed.
-- *Its own copy of the code.* Each function gets its own set of modules: the top-level
-  modules found in its code directory and layers (``app``, ``aep_activation``...) are
-  swapped into ``sys.modules`` for the call and out afterwards. Module-level state (a cached
-  token, cached secrets, settings read at import) is thus per function and survives from one
-  call to the next, like a warm container; :meth:`LambdaHost.cold_start` drops it. Code
-  outside handlers that imports those packages should do so before starting executions.
-  ``sys.modules`` and ``sys.path`` are process-wide, so handler calls hold one lock: handler
-  bodies never overlap (Parallel branches interleave between calls). A call never waits on
-  another one (the starter only *starts* executions), so the lock cannot deadlock.
-- *A context object* with the usual attributes and ``get_remaining_time_in_millis()``.
+- calls of different functions, and concurrent calls of one function, run at the same time
+  (a Parallel state's branches, many executions at once), each concurrent call of a function
+  in its own container; a function holds at most ``max_containers`` of them (Lambda's
+  reserved concurrency, here a bound on this machine's processes), further calls wait;
+- each container has its own module state (a cached token, cached secrets, settings read at
+  import), its own environment (the template's variables, the overrides, and what Lambda sets:
+  ``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``...) and its own ``sys.path`` (code directory,
+  then layers, then the installed packages); :meth:`LambdaHost.cold_start` retires them all;
+- the AWS SDK in a container talks to the moto server of the stack (``AWS_ENDPOINT_URL``), so
+  the handlers and the test share one moto state;
+- the function's ``Timeout`` is enforced: the container is killed and the call fails with
+  ``Sandbox.Timedout``, the error Step Functions reports for a timed-out Lambda.
 
-An exception becomes what Lambda returns for an unhandled error: the header
+A handler's exception becomes what Lambda returns for an unhandled error: the header
 ``X-Amz-Function-Error: Unhandled`` and ``{"errorType": <class name>, "errorMessage": ...}``,
-so the state machine's Retry and Catch match on the class name. The function's ``Timeout``
-is reported by the context but not enforced (a thread cannot be killed).
+so the state machine's Retry and Catch match on the class name. What a handler prints or logs
+is captured per function (:mod:`local.runtime.capture`).
 """
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import json
 import os
+import queue
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from local.runtime.capture import LogCapture
-from local.runtime.environ import ThreadEnviron
+from local.runtime import bootstrap
+from local.runtime.capture import LogCapture, Source
 from local.runtime.template import FunctionSpec
 
-# One process, one sys.modules and sys.path: one handler at a time (see module doc).
-_INVOCATION_LOCK = threading.RLock()
-
-
-@dataclass
-class LambdaContext:
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    deadline: float
-    identity: Any = None
-    client_context: Any = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+BOOTSTRAP = Path(bootstrap.__file__).resolve()
+DEFAULT_MAX_CONTAINERS = 8
+# What the zygote imports once for every container: the heavy third-party packages the
+# handlers use. The functions' own code is never preloaded (each container imports its own).
+PRELOAD = (
+    "pydantic",
+    "requests",
+    "boto3",
+    "botocore.session",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.tracing",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.parameters",
+    "aws_lambda_powertools.utilities.parser",
+)
+# How long a call's last output lines, or a killed container's exit, may take to arrive.
+_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class Invocation:
     result: Any = None
     error_type: str | None = None
     error_message: str | None = None
+    started: float = 0.0
+    ended: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -94,19 +96,158 @@ class Invocation:
         return self.result
 
 
-def _top_level_names(directory: Path) -> set[str]:
-    names = set()
-    if directory.is_dir():
-        for entry in directory.iterdir():
-            if entry.suffix == ".py":
-                names.add(entry.stem)
-            elif entry.is_dir() and entry.name.isidentifier():
-                names.add(entry.name)
-    return names
+class Zygote:
+    """The container factory (``bootstrap.py --zygote``): one per host, forks containers."""
+
+    def __init__(self, preload: tuple[str, ...] = PRELOAD) -> None:
+        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(  # noqa: S603 - our own bootstrap, no shell
+            [sys.executable, "-u", str(BOOTSTRAP), "--zygote"],
+            pass_fds=(theirs.fileno(),),
+            env={
+                **os.environ,
+                "_LOCAL_CONTROL_FD": str(theirs.fileno()),
+                "_LOCAL_PRELOAD": json.dumps(list(preload)),
+            },
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+
+    def spawn(
+        self, environment: Mapping[str, str], search_path: list[str], cwd: Path
+    ) -> tuple[int, IO[str], tuple[IO[str], IO[str], IO[str]]]:
+        """A new container: its pid, our end of its stdin, and of its stdout, stderr, replies."""
+        pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, replies
+        theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+        ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
+        request = {"environment": dict(environment), "cwd": str(cwd), "searchPath": search_path}
+        try:
+            with self._lock:
+                socket.send_fds(self._socket, [json.dumps(request).encode()], theirs)
+                answer = self._socket.recv(4096)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        if not answer:
+            for fd in ours:
+                os.close(fd)
+            raise RuntimeError("the local container factory has stopped")
+        stdin = os.fdopen(ours[0], "w", encoding="utf-8")
+        stdout, stderr, replies = (
+            os.fdopen(fd, encoding="utf-8", errors="replace") for fd in ours[1:]
+        )
+        return int(json.loads(answer)["pid"]), stdin, (stdout, stderr, replies)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # the factory may be gone already
+            self._socket.send(b"")
+        self._socket.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+class Container:
+    """One warm Lambda container: a process forked by the :class:`Zygote`."""
+
+    def __init__(
+        self,
+        function: str,
+        zygote: Zygote,
+        environment: Mapping[str, str],
+        search_path: list[str],
+        cwd: Path,
+        capture: LogCapture,
+    ) -> None:
+        self.function = function
+        self._capture = capture
+        self._pid, self._stdin, (stdout, stderr, replies) = zygote.spawn(
+            environment, search_path, cwd
+        )
+        self._exited = threading.Event()
+        self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._ends: dict[Source, threading.Semaphore] = {
+            "stdout": threading.Semaphore(0),
+            "stderr": threading.Semaphore(0),
+        }
+        for target, args in (
+            (self._read_output, (stdout, "stdout")),
+            (self._read_output, (stderr, "stderr")),
+            (self._read_replies, (replies,)),
+        ):
+            threading.Thread(target=target, args=args, daemon=True).start()
+
+    @property
+    def alive(self) -> bool:
+        return not self._exited.is_set()
+
+    def call(self, event: Any, context: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+        """Run one invocation; the outcome as the bootstrap reports it (or as Lambda would
+        report a timeout or a crash)."""
+        try:
+            self._stdin.write(json.dumps({"event": event, "context": context}) + "\n")
+            self._stdin.flush()
+        except OSError:
+            return self._crashed()
+        try:
+            reply = self._next_reply(timeout)
+        except queue.Empty:
+            self.stop()
+            return {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {timeout:.2f} seconds",
+            }
+        if reply is None:
+            return self._crashed()
+        # Every line the call printed is read before the caller hears the outcome.
+        for end in self._ends.values():
+            end.acquire(timeout=_GRACE_SECONDS)
+        return reply
+
+    def stop(self) -> None:
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._exited.wait(_GRACE_SECONDS)
+        with contextlib.suppress(OSError):  # a broken pipe: the container is gone already
+            self._stdin.close()
+
+    def _next_reply(self, timeout: float) -> dict[str, Any] | None:
+        while True:
+            reply = self._replies.get(timeout=timeout)
+            if reply is not None and "log" in reply:
+                self._capture.record(self.function, "logging", str(reply["log"]))
+                continue
+            return reply
+
+    def _crashed(self) -> dict[str, Any]:
+        return {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": "RequestId: local Error: Runtime exited without providing a reason",
+        }
+
+    def _read_output(self, stream: IO[str], source: Source) -> None:
+        with stream:
+            for line in stream:
+                text = line.rstrip("\n")
+                if text == bootstrap.END:
+                    self._ends[source].release()
+                else:
+                    self._capture.record(self.function, source, text)
+
+    def _read_replies(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                self._replies.put(json.loads(line))
+        self._exited.set()
+        self._replies.put(None)
 
 
 class FunctionHost:
-    """One template function, hosted in this process like a warm Lambda container."""
+    """One template function and its warm containers."""
 
     def __init__(
         self,
@@ -115,76 +256,118 @@ class FunctionHost:
         environment: Mapping[str, str],
         capture: LogCapture,
         region: str,
-        environ: ThreadEnviron,
+        zygote: Zygote,
+        aws_environment: Mapping[str, str] | None = None,
+        max_containers: int = DEFAULT_MAX_CONTAINERS,
     ) -> None:
         self.spec = spec
+        self._zygote = zygote
         self.arn = arn
         self.environment = dict(environment)
         self._capture = capture
         self._region = region
-        self._environ = environ
-        self._search_path = [str(spec.code_dir), *(str(d) for d in spec.layer_dirs)]
-        self._owned = set().union(*(_top_level_names(Path(p)) for p in self._search_path))
-        self._modules: dict[str, ModuleType] = {}
-        # Like the modules, the environment lives as long as the "container": what a handler
-        # sets in os.environ is still there on its next warm call.
-        self._private_environ: dict[str, str] | None = None
+        self._aws_environment = dict(aws_environment or {})
+        # Absolute: a container starts in its code directory, as Lambda's do in /var/task.
+        self._search_path = [str(Path(d).resolve()) for d in (spec.code_dir, *spec.layer_dirs)]
+        self._max_containers = max_containers
+        self._lock = threading.Condition()
+        self._idle: list[Container] = []
+        self._busy = 0
+        self._generation = 0
 
     @property
     def name(self) -> str:
         return self.spec.logical_id
 
     def cold_start(self) -> None:
-        with _INVOCATION_LOCK:
-            self._modules = {}
-            self._private_environ = None
+        """Retire every container: the next call starts a new one (as after a deployment)."""
+        with self._lock:
+            self._generation += 1
+            idle, self._idle = self._idle, []
+        for container in idle:
+            container.stop()
+
+    def close(self) -> None:
+        self.cold_start()
 
     def invoke(self, event: Any) -> Invocation:
         request_id = str(uuid.uuid4())
-        with _INVOCATION_LOCK, self._capture.capturing(self.name), self._namespace():
-            context = self._context(request_id)
-            # Every failure goes back to the caller as Lambda reports it, never raised here.
-            try:
-                handler = self._handler()
-            except Exception as exc:
-                module = self.spec.handler.rpartition(".")[0]
-                return self._failed(
-                    request_id,
-                    event,
-                    "Runtime.ImportModuleError",
-                    f"Unable to import module '{module}': {exc}",
-                )
-            try:
-                result = handler(event, context)
-            except Exception as exc:
-                return self._failed(request_id, event, type(exc).__name__, str(exc))
-            try:
-                json.dumps(result)
-            except (TypeError, ValueError) as exc:
-                return self._failed(request_id, event, "Runtime.MarshalError", str(exc))
-            return Invocation(self.name, request_id, event, result=result)
-
-    def _failed(self, request_id: str, event: Any, error_type: str, message: str) -> Invocation:
+        container, generation = self._acquire()
+        started = time.monotonic()
+        try:
+            outcome = container.call(event, self._context(request_id), float(self.spec.timeout))
+        finally:
+            self._release(container, generation)
+        ended = time.monotonic()
+        if "result" in outcome:
+            return Invocation(
+                self.name, request_id, event, result=outcome["result"], started=started, ended=ended
+            )
         return Invocation(
-            self.name, request_id, event, error_type=error_type, error_message=message
+            self.name,
+            request_id,
+            event,
+            error_type=str(outcome.get("errorType")),
+            error_message=str(outcome.get("errorMessage")),
+            started=started,
+            ended=ended,
         )
 
-    def _handler(self) -> Any:
-        module_name, _, attribute = self.spec.handler.rpartition(".")
-        module = importlib.import_module(module_name)
-        return getattr(module, attribute)
+    def _acquire(self) -> tuple[Container, int]:
+        with self._lock:
+            while not self._idle and self._busy >= self._max_containers:
+                self._lock.wait()
+            self._busy += 1
+            generation = self._generation
+            if self._idle:
+                return self._idle.pop(), generation
+        try:
+            return self._start_container(), generation
+        except BaseException:
+            with self._lock:
+                self._busy -= 1
+                self._lock.notify()
+            raise
 
-    def _context(self, request_id: str) -> LambdaContext:
-        return LambdaContext(
-            function_name=self.name,
-            function_version="$LATEST",
-            invoked_function_arn=self.arn,
-            memory_limit_in_mb=self.spec.memory_size,
-            aws_request_id=request_id,
-            log_group_name=f"/aws/lambda/{self.name}",
-            log_stream_name=f"local/[$LATEST]{request_id.replace('-', '')}",
-            deadline=time.monotonic() + self.spec.timeout,
+    def _release(self, container: Container, generation: int) -> None:
+        with self._lock:
+            self._busy -= 1
+            keep = container.alive and generation == self._generation
+            if keep:
+                self._idle.append(container)
+            self._lock.notify()
+        if not keep:
+            container.stop()
+
+    def _start_container(self) -> Container:
+        environment = {
+            **os.environ,
+            **self._lambda_variables(),
+            **self.environment,
+            **self._aws_environment,
+        }
+        environment.pop("AWS_PROFILE", None)
+        environment.pop("PYTHONPATH", None)
+        return Container(
+            self.name,
+            self._zygote,
+            environment,
+            self._search_path,
+            Path(self._search_path[0]),
+            self._capture,
         )
+
+    def _context(self, request_id: str) -> dict[str, Any]:
+        return {
+            "function_name": self.name,
+            "function_version": "$LATEST",
+            "invoked_function_arn": self.arn,
+            "memory_limit_in_mb": self.spec.memory_size,
+            "aws_request_id": request_id,
+            "log_group_name": f"/aws/lambda/{self.name}",
+            "log_stream_name": f"local/[$LATEST]{request_id.replace('-', '')}",
+            "remaining_ms": int(self.spec.timeout * 1000),
+        }
 
     def _lambda_variables(self) -> dict[str, str]:
         """What the Lambda runtime itself sets, besides the template's variables."""
@@ -200,43 +383,24 @@ class FunctionHost:
             "_HANDLER": self.spec.handler,
         }
 
-    @contextmanager
-    def _namespace(self) -> Iterator[None]:
-        """This function's modules, search path and environment, for the call only."""
-        saved_modules = {
-            name: sys.modules.pop(name) for name in list(sys.modules) if self._is_owned(name)
-        }
-        sys.modules.update(self._modules)
-        saved_path = list(sys.path)
-        sys.path[:0] = self._search_path
-        if self._private_environ is None:
-            self._private_environ = self._environ.environment_with(
-                {**self._lambda_variables(), **self.environment}
-            )
-        try:
-            with self._environ.private(self._private_environ):
-                yield
-        finally:
-            self._modules = {
-                name: sys.modules.pop(name) for name in list(sys.modules) if self._is_owned(name)
-            }
-            sys.modules.update(saved_modules)
-            sys.path[:] = saved_path
-
-    def _is_owned(self, module_name: str) -> bool:
-        return module_name.partition(".")[0] in self._owned
-
 
 class LambdaHost:
     """The dispatcher behind moto's Lambda: install, register functions, uninstall."""
 
     def __init__(self) -> None:
-        process = os.environ.process if isinstance(os.environ, ThreadEnviron) else os.environ
-        self.environ = ThreadEnviron(process)
         self._functions: dict[str, FunctionHost] = {}
         self._invocations: list[Invocation] = []
         self._lock = threading.Lock()
         self._saved_invoke: Any = None
+        self._zygote: Zygote | None = None
+
+    @property
+    def zygote(self) -> Zygote:
+        """The container factory of every function hosted here (started on first use)."""
+        with self._lock:
+            if self._zygote is None:
+                self._zygote = Zygote()
+            return self._zygote
 
     @property
     def invocations(self) -> list[Invocation]:
@@ -253,11 +417,6 @@ class LambdaHost:
     def cold_start(self) -> None:
         for function in self._functions.values():
             function.cold_start()
-        # Powertools' parameter cache lives in the shared powertools module, not in a
-        # function's own copy: a new container starts with an empty one.
-        from aws_lambda_powertools.utilities import parameters
-
-        parameters.clear_caches()  # type: ignore[no-untyped-call]
 
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         function = self.function(name_or_arn)
@@ -272,7 +431,6 @@ class LambdaHost:
         if self._saved_invoke is not None:
             raise RuntimeError("LambdaHost is already installed")
         self._saved_invoke = LambdaSimpleBackend.invoke
-        self.environ.install()
         host = self
 
         def invoke(
@@ -294,8 +452,11 @@ class LambdaHost:
         LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign,assignment]
 
     def uninstall(self) -> None:
-        if self._saved_invoke is None:
-            return
-        LambdaSimpleBackend.invoke = self._saved_invoke  # type: ignore[method-assign]
-        self._saved_invoke = None
-        self.environ.uninstall()
+        if self._saved_invoke is not None:
+            LambdaSimpleBackend.invoke = self._saved_invoke  # type: ignore[method-assign]
+            self._saved_invoke = None
+        for function in self._functions.values():
+            function.close()
+        if self._zygote is not None:
+            self._zygote.stop()
+            self._zygote = None

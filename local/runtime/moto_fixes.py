@@ -1,4 +1,4 @@
-"""Where moto 5.2.5's interpreter departs from AWS Step Functions, and the correction.
+"""Where moto 5.2.5's interpreter departs from AWS Step Functions, and the corrections.
 
 **A definite path through an array index yields a list.** ``$[0].id`` or ``$.items[0].id``
 evaluate to ``["x"]`` in moto but to ``"x"`` on AWS (Jayway JsonPath: a path without
@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
+from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import (
+    BranchWorker,
+)
 from moto.stepfunctions.parser.asl.utils import json_path
 
 # Every module that imported ``extract_json`` by name (moto 5.2.5).
@@ -70,3 +74,36 @@ class JsonPathFix:
         for module, original in self._patched:
             module.extract_json = original  # type: ignore[attr-defined]
         self._patched = []
+
+
+class ParallelStopFix:
+    """**A failed Parallel state abandons its other branches mid-Task.** When one branch fails,
+    moto stops the others and moves on at once, while their threads still wait on a running
+    Task; when that Task returns, the abandoned thread keeps evaluating and writes into the
+    execution's shared event history (observed: a history event holding a state's input as
+    ``timeoutInSeconds``, which then breaks GetExecutionHistory). AWS stops those branches
+    cleanly. The fix: stopping a branch waits for its thread to end (the running Task's
+    Lambda returns; the stopped branch then evaluates nothing more)."""
+
+    JOIN_SECONDS = 300.0
+
+    def __init__(self) -> None:
+        self._original: Any = None
+
+    def install(self) -> None:
+        if self._original is not None:
+            return
+        original = self._original = BranchWorker.stop
+
+        def stop(worker: BranchWorker, stop_date: Any, cause: Any, error: Any) -> None:
+            original(worker, stop_date, cause, error)
+            thread = worker._worker_thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(ParallelStopFix.JOIN_SECONDS)
+
+        BranchWorker.stop = stop  # type: ignore[method-assign,assignment]
+
+    def uninstall(self) -> None:
+        if self._original is not None:
+            BranchWorker.stop = self._original  # type: ignore[method-assign]
+            self._original = None

@@ -1,10 +1,12 @@
-"""LocalStack: the template's state machine, functions, queues and buses, in this process.
+"""LocalStack: the template's state machine, functions, queues and buses, on this machine.
 
 Everything is read from template.yaml (see :mod:`local.runtime.template`) and made in moto
 (see :mod:`local.runtime.deploy`):
 
 - every function becomes a moto Lambda function named after its logical id (so its ARN is
-  real) whose invocations run the real handler in-process (:mod:`local.runtime.functions`);
+  real) whose invocations run the real handler in local Lambda containers, processes that run
+  concurrently as on AWS (:mod:`local.runtime.functions`); their AWS SDK calls reach this
+  process's moto state through a moto server on the loopback interface;
 - every state machine is created from its real ASL file with the template's
   DefinitionSubstitutions applied, and moto executes it for real;
 - queues keep their RedrivePolicy (moto moves a message received more than
@@ -17,13 +19,14 @@ Everything is read from template.yaml (see :mod:`local.runtime.template`) and ma
   (starting an execution does not fail locally).
 
 Retry back-off sleeps and Wait states are recorded and skipped (or shortened): see
-:mod:`local.runtime.sleeps`. One known departure of moto's interpreter from AWS is
-corrected while the stack is open: see :mod:`local.runtime.moto_fixes`.
+:mod:`local.runtime.sleeps`. Known departures of moto's interpreter from AWS are corrected
+while the stack is open: see :mod:`local.runtime.moto_fixes`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -33,13 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 
 from local.runtime.capture import CapturedLine, LogCapture
 from local.runtime.deploy import Deployer, Deployment
-from local.runtime.functions import _INVOCATION_LOCK, FunctionHost, Invocation, LambdaHost
+from local.runtime.functions import FunctionHost, Invocation, LambdaHost
 from local.runtime.history import ExecutionResult, build_result
-from local.runtime.moto_fixes import JsonPathFix
+from local.runtime.moto_fixes import JsonPathFix, ParallelStopFix
 from local.runtime.queues import DrainResult, QueuedMessage, drain, peek
 from local.runtime.sleeps import RecordedSleep, SleepRecorder
 from local.runtime.template import (
@@ -90,9 +94,11 @@ class LocalStack:
         if ims_url is not None:
             self._environment["IMS_URL"] = ims_url
         self._mock = mock_aws(config=MOTO_CONFIG)
+        self._moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._capture = LogCapture()
         self._sleeps = SleepRecorder(scale=0.0 if skip_sleeps else sleep_scale)
         self._json_path_fix = JsonPathFix()
+        self._parallel_stop_fix = ParallelStopFix()
         self.lambdas = LambdaHost()
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
@@ -106,9 +112,13 @@ class LocalStack:
         self._mock.start()
         self._started = True
         try:
+            # The moto server's access log (werkzeug, INFO) is noise: one line per AWS call.
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
+            self._moto_server.start()
             self._capture.install()
             self._sleeps.install()
             self._json_path_fix.install()
+            self._parallel_stop_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -133,12 +143,12 @@ class LocalStack:
         if not self._started:
             return
         self._finish_running_executions(grace)
-        # Wait for a handler still running (a timed-out Task keeps its thread) to finish.
-        with _INVOCATION_LOCK:
-            self.lambdas.uninstall()
-            self._json_path_fix.uninstall()
-            self._sleeps.uninstall()
-            self._capture.uninstall()
+        self.lambdas.uninstall()
+        self._json_path_fix.uninstall()
+        self._parallel_stop_fix.uninstall()
+        self._sleeps.uninstall()
+        self._capture.uninstall()
+        self._moto_server.stop()
         self._mock.stop()
         self._started = False
 
@@ -196,7 +206,7 @@ class LocalStack:
         )
 
     def cold_start(self) -> None:
-        """Forget every function's module state, as after a new deployment."""
+        """Retire every function's containers (module state, caches), as after a deployment."""
         self.lambdas.cold_start()
 
     # ------------------------------------------------------------------ secrets
@@ -415,6 +425,17 @@ class LocalStack:
                 self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
                 messages.append(dict(message))
 
+    def _aws_environment(self) -> dict[str, str]:
+        """What a container's AWS SDK needs to reach this stack's moto state."""
+        host, port = self._moto_server.get_host_and_port()
+        return {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            # Lambda hands its execution role's session credentials to the function.
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }
+
     def _host_functions(self) -> None:
         # Environments last: they may name anything deployed (the starter's state machine).
         for spec in self.template.functions.values():
@@ -430,6 +451,7 @@ class LocalStack:
                     environment=environment,
                     capture=self._capture,
                     region=self.region,
-                    environ=self.lambdas.environ,
+                    zygote=self.lambdas.zygote,
+                    aws_environment=self._aws_environment(),
                 )
             )

@@ -6,10 +6,11 @@ fake values shaped as its auth spec requires (the CLI's own seeding helper). Ret
 are recorded, not slept.
 
 ``machine`` is per test: the emulator is reset (resources, faults, recordings), the request
-queue and its dead-letter queue are emptied, secret caches shared by the in-process handlers
-are dropped and the credentials secret is seeded again, so a test that swaps them cannot
-affect the next. Warm handlers keep their cached IMS tokens (which stay valid across emulator
-resets), as warm Lambdas would; a test needing a cold start asks for it.
+queue and its dead-letter queue are emptied and the credentials secret is seeded again, so a
+test that swaps them cannot affect the next (such a test cold-starts the functions too, or
+their warm containers would go on using the cached secret, as on AWS). Warm containers keep
+their cached IMS tokens (which stay valid across emulator resets), as warm Lambdas would; a
+test needing a cold start asks for it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
@@ -72,14 +72,12 @@ def _empty_queues(stack: LocalStack) -> None:
 
 
 @pytest.fixture
-def machine(emulator: Emulator, local_stack: LocalStack) -> Iterator[Machine]:
+def machine(emulator: Emulator, local_stack: LocalStack) -> Machine:
     _empty_queues(local_stack)
-    # The handlers run in this process and share Powertools' parameter cache: drop it, as
-    # new Lambda containers would start without it.
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    # Warm containers may still hold the default credentials in their parameter cache: that
+    # is what the secret holds again here. A test that swaps a secret cold-starts the stack.
     local_stack.seed_secret(
         adobe_credentials_secret_name(local_stack), DEFAULT_CLIENT.credentials()
     )
     local_stack.published_events()  # read what earlier tests left on the bus
-    yield Machine(emulator, local_stack)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    return Machine(emulator, local_stack)

@@ -1,4 +1,8 @@
-"""Many executions adding audiences to one dataflow at once: every audience lands exactly once.
+"""Executions at once, as on AWS: handlers overlap, and concurrent adds each land exactly once.
+
+The local runtime runs each function in its own container processes, so a Parallel state's
+branches and separate executions really overlap in time (proved below from the handlers'
+own start and end times), as separate Lambdas do.
 
 Each execution PATCHes with ``If-Match`` on the etag it read; all but one of a concurrent
 round get a 412, re-read the flow and recompute their patch. Nothing is lost and nothing is
@@ -11,6 +15,8 @@ import uuid
 
 import pytest
 
+from local.emulator import Fault
+from local.runtime import Invocation
 from tests.statemachine.harness import Machine, example, flow_audiences, with_dataflow
 
 CONCURRENT = 25
@@ -28,6 +34,37 @@ def audience(index: int) -> dict[str, object]:
             "startDate": "2030-06-01",
         },
     }
+
+
+def overlap(first: Invocation, second: Invocation) -> float:
+    """Seconds during which both handler calls were running (0 if they never were)."""
+    return max(0.0, min(first.ended, second.ended) - max(first.started, second.started))
+
+
+def test_parallel_branches_and_separate_executions_overlap_in_time(machine: Machine) -> None:
+    # Every find-by-name answer takes a while, as Adobe's do: long enough to see overlap.
+    machine.emulator.inject(Fault.latency(0.4, method="GET", path="/connections", times=None))
+    requests = []
+    for index in range(2):
+        request = example("amazon-s3")
+        request["name"] = f"overlap-{index}"
+        requests.append(request)
+    arns = [machine.start(request, name=request["name"]) for request in requests]
+    results = [machine.wait(arn) for arn in arns]
+    assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.error for r in results]
+
+    calls = {
+        arn: [i for i in machine.stack.invocations if i.event.get("execution") == arn]
+        for arn in arns
+    }
+    for arn in arns:
+        (profile,) = [i for i in calls[arn] if i.function == "EnsureProfileBaseConnectionFunction"]
+        (destination,) = [
+            i for i in calls[arn] if i.function == "EnsureDestinationBaseConnectionFunction"
+        ]
+        assert overlap(profile, destination) > 0.2, "the Parallel branches ran one after another"
+    across = max(overlap(a, b) for a in calls[arns[0]] for b in calls[arns[1]])
+    assert across > 0.2, "the two executions' handlers never ran at the same time"
 
 
 @pytest.mark.slow

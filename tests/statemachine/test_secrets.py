@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from aep_activation.credentials import parse_adobe_credentials
 from aep_activation.flow_service import FlowServiceClient
@@ -51,7 +50,7 @@ def unique_secrets(machine: Machine) -> Secrets:
     destination = random_s3_credentials()
     secret_id = f"aep/destinations/scan-{uuid.uuid4().hex[:8]}"
     machine.stack.seed_secret(secret_id, destination)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    machine.stack.cold_start()  # warm containers would keep the cached secrets
     request = example(REQUEST)
     request["destination"]["auth"]["secretId"] = secret_id
     return Secrets(client, destination, request)
