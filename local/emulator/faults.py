@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 FLOW_SERVICE_BASE: Final = "/data/foundation/flowservice"
+CONVERSION_BASE: Final = "/data/foundation/conversion"
 DEFAULT_GARBAGE: Final = '{"items": [{"id": "'
 
 

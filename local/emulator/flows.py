@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import jsonpatch
 
-from local.emulator import errors, specs, transformations
+from local.emulator import errors, profile_mapping, specs, transformations
 from local.emulator.connections import require_name
 from local.emulator.context import ServiceContext, created, metadata, new_version, touch
 from local.emulator.exchange import Call, Reply
@@ -63,6 +63,8 @@ def create_flow(call: Call, ctx: ServiceContext) -> Reply:
     doc["targetConnectionIds"] = body.get("targetConnectionIds")
     if "transformations" in body:
         doc["transformations"] = copy.deepcopy(body["transformations"])
+    elif spec.mapping_based:
+        doc["transformations"] = [profile_mapping.skeleton()]
     elif not spec.is_dataset_flow:
         doc["transformations"] = [transformations.empty_transformation()]
     if "scheduleParams" in body:
@@ -158,6 +160,13 @@ def _validate(call: Call, ctx: ServiceContext, flow: Document, previous: Documen
     require_name(call, flow)
     spec = _flow_spec(call, flow.get("flowSpec"))
     flow["inheritedAttributes"] = _inherited_attributes(call, ctx, flow, spec)
+    if spec.mapping_based:
+        profile_mapping.ignore_profile_selectors(flow)
+        mapping_problems = profile_mapping.problems(flow, call.require_tenant, ctx.store)
+        if mapping_problems:
+            raise errors.bad_request(
+                errors.INVALID_SELECTOR, "; ".join(mapping_problems), call.request_id
+            )
     problems = transformations.problems(flow.get("transformations", []))
     if problems:
         raise errors.bad_request(errors.INVALID_SELECTOR, "; ".join(problems), call.request_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final
 
-from local.emulator import catalogue, connections, errors, flows
+from local.emulator import catalogue, connections, conversion, errors, flows
 from local.emulator.context import ServiceContext
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Kind
@@ -51,10 +51,24 @@ ROUTES: Final[tuple[Route, ...]] = (
 )
 
 
-def find(method: str, relative_path: str) -> tuple[Route | None, bool]:
+# Data Prep, relative to ``/data/foundation/conversion``.
+CONVERSION_ROUTES: Final[tuple[Route, ...]] = (
+    _route("POST", "/schemas", conversion.create_schema),
+    _route("GET", "/schemas", conversion.list_schemas),
+    _route("GET", f"/schemas/{_ID}", conversion.get_schema),
+    _route("POST", "/mappingSets", conversion.create_mapping_set),
+    _route("GET", "/mappingSets", conversion.list_mapping_sets),
+    _route("GET", f"/mappingSets/{_ID}", conversion.get_mapping_set),
+    _route("PUT", f"/mappingSets/{_ID}", conversion.update_mapping_set),
+)
+
+
+def find(
+    method: str, relative_path: str, routes: tuple[Route, ...] = ROUTES
+) -> tuple[Route | None, bool]:
     """The route for this request, and whether the path exists under another method."""
     path_known = False
-    for route in ROUTES:
+    for route in routes:
         match = route.pattern.match(relative_path)
         if match is None:
             continue
@@ -64,8 +78,10 @@ def find(method: str, relative_path: str) -> tuple[Route | None, bool]:
     return None, path_known
 
 
-def dispatch(call: Call, relative_path: str, ctx: ServiceContext) -> Reply:
-    route, path_known = find(call.method, relative_path)
+def dispatch(
+    call: Call, relative_path: str, ctx: ServiceContext, routes: tuple[Route, ...] = ROUTES
+) -> Reply:
+    route, path_known = find(call.method, relative_path, routes)
     if route is None:
         if path_known:
             raise errors.gateway_error(405, "405000", "Method Not Allowed")

@@ -19,6 +19,7 @@ from local.emulator import errors, gateway, ims, masking, routes
 from local.emulator.context import ServiceContext
 from local.emulator.exchange import Call, Reply
 from local.emulator.faults import (
+    CONVERSION_BASE,
     DEFAULT_GARBAGE,
     FLOW_SERVICE_BASE,
     Fault,
@@ -74,6 +75,10 @@ def answer(state: EmulatorState, call: Call, fault: Fault | None) -> Reply:
             gateway.admit(call, state.tokens)
             relative = call.path[len(FLOW_SERVICE_BASE) :] or "/"
             return routes.dispatch(call, relative, state.service)
+        if call.path.startswith(CONVERSION_BASE + "/"):
+            gateway.admit(call, state.tokens)
+            relative = call.path[len(CONVERSION_BASE) :]
+            return routes.dispatch(call, relative, state.service, routes.CONVERSION_ROUTES)
         raise errors.gateway_error(404, "404000", "Resource not found")
     except errors.ApiError as exc:
         return Reply(exc.status, exc.body, headers=dict(exc.headers))

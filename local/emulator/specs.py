@@ -202,6 +202,9 @@ class FlowSpec:
     name: str
     source_spec_ids: tuple[str, ...]
     target_spec_ids: tuple[str, ...]
+    mapping_based: bool = False
+    """New-card audience flows: attributes come from a Data Prep mapping set
+    (``profileMapping``); ``profileSelectors`` are ignored, as Adobe does."""
 
     @property
     def is_dataset_flow(self) -> bool:
@@ -431,7 +434,7 @@ NEW_CARD_FLOW_SPECS: Final = tuple(
     flow_spec
     for spec_id, card, segment_id, dataset_id in _NEW_CARD_FLOWS
     for flow_spec in (
-        FlowSpec(segment_id, f"{card} - Segment", _PROFILE, (spec_id,)),
+        FlowSpec(segment_id, f"{card} - Segment", _PROFILE, (spec_id,), mapping_based=True),
         FlowSpec(dataset_id, f"{card} - Dataset", _DATA_LAKE, (spec_id,)),
     )
 )

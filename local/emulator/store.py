@@ -11,13 +11,23 @@ from local.emulator.exchange import Tenant
 from local.emulator.gateway import DEFAULT_SANDBOX
 from local.emulator.ims import DEFAULT_CLIENT
 
-Kind = Literal["connections", "sourceConnections", "targetConnections", "flows", "runs"]
+Kind = Literal[
+    "connections",
+    "sourceConnections",
+    "targetConnections",
+    "flows",
+    "runs",
+    "schemas",
+    "mappingSets",
+]
 KINDS: Final[tuple[Kind, ...]] = (
     "connections",
     "sourceConnections",
     "targetConnections",
     "flows",
     "runs",
+    "schemas",  # Data Prep (conversion) mapper schemas
+    "mappingSets",  # Data Prep (conversion) mapping sets
 )
 
 Document = dict[str, Any]

@@ -230,3 +230,140 @@ def segment_selectors(flow: dict[str, Any]) -> list[dict[str, Any]]:
 
 def profile_selectors(flow: dict[str, Any]) -> list[dict[str, Any]]:
     return list(flow["transformations"][0]["params"]["profileSelectors"]["selectors"])
+
+
+# --- Data Prep (conversion) and the new cards ----------------------------------------------
+
+CONVERSION_BASE = "/data/foundation/conversion"
+NEW_S3_SEGMENT_FLOW_SPEC = "1a0514a6-33d4-4c7f-aff8-594799c47549"
+
+
+def conversion(
+    api: Api, method: str, path: str, body: Any = None, **kwargs: Any
+) -> requests.Response:
+    """A call to the Data Prep service (``/data/foundation/conversion``) with Adobe's headers."""
+    headers = api.headers(**kwargs.pop("headers", {}))
+    return api.session.request(
+        method,
+        f"{api.emulator.url}{CONVERSION_BASE}{path}",
+        headers=headers,
+        json=body,
+        timeout=TIMEOUT,
+        **kwargs,
+    )
+
+
+def input_schema_body(
+    name: str = "input", namespaces: tuple[str, ...] = ("Email",)
+) -> dict[str, Any]:
+    """A union-schema-like input: person.name.firstName plus an identityMap (a map)."""
+    return {
+        "name": name,
+        "jsonSchema": {
+            "type": "object",
+            "properties": {
+                "person": {
+                    "type": "object",
+                    "properties": {
+                        "name": {
+                            "type": "object",
+                            "properties": {"firstName": {"type": "string"}},
+                        }
+                    },
+                },
+                "identityMap": {
+                    "type": "object",
+                    "meta:xdmType": "map",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {"type": "object", "properties": {"id": {"type": "string"}}},
+                    },
+                },
+            },
+        },
+    }
+
+
+def output_schema_body(name: str = "output") -> dict[str, Any]:
+    return {
+        "name": name,
+        "jsonSchema": {
+            "type": "object",
+            "properties": {"firstName": {"type": "string"}, "Email": {"type": "string"}},
+        },
+    }
+
+
+def created_conversion(api: Api, path: str, body: Any) -> dict[str, Any]:
+    answer = conversion(api, "POST", path, body)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def mapping_set_body(
+    input_id: str, output_id: str, identity: str = "identityMap.Email"
+) -> dict[str, Any]:
+    return {
+        "name": "mapping",
+        "inputSchema": {"id": input_id},
+        "outputSchema": {"id": output_id},
+        "mappings": [
+            {
+                "sourceType": "ATTRIBUTE",
+                "source": "person.name.firstName",
+                "destination": "firstName",
+            },
+            {"sourceType": "ATTRIBUTE", "source": identity, "destination": "Email"},
+        ],
+        "xdmVersion": "1.0",
+    }
+
+
+def new_mapping_set(api: Api, identity: str = "identityMap.Email") -> dict[str, Any]:
+    input_id = created_conversion(api, "/schemas", input_schema_body())["id"]
+    output_id = created_conversion(api, "/schemas", output_schema_body())["id"]
+    return created_conversion(api, "/mappingSets", mapping_set_body(input_id, output_id, identity))
+
+
+def new_s3_flow(api: Api, **overrides: Any) -> dict[str, Any]:
+    """A dataflow on the new Amazon S3 card, created with the GeneralTransform skeleton."""
+    base = api.created(
+        "/connections",
+        {
+            "name": "Connect to Amazon S3 (new)",
+            "connectionSpec": spec_ref(specs.NEW_S3),
+            "auth": {
+                "specName": "Access Key",
+                "params": {"s3AccessKey": S3_ACCESS_KEY, "s3SecretKey": S3_SECRET_KEY},
+            },
+        },
+    )
+    target = api.created(
+        "/targetConnections",
+        {
+            "name": "Amazon S3 (new) target",
+            "baseConnectionId": base["id"],
+            "connectionSpec": spec_ref(specs.NEW_S3),
+            "params": {
+                "mode": specs.NEW_CARD_MODE,
+                "bucketName": "acme-exports",
+                "path": "aep/new",
+                "fileType": "CSV",
+                "compression": "NONE",
+            },
+        },
+    )
+    body = flow_body(api.profile_source(), target["id"], NEW_S3_SEGMENT_FLOW_SPEC)
+    body["transformations"] = [
+        {
+            "name": "GeneralTransform",
+            "params": {
+                "mandatoryFields": [],
+                "primaryFields": [],
+                "profileMapping": {},
+                "segmentSelectors": {"selectors": []},
+            },
+        }
+    ]
+    body.update(overrides)
+    return api.created("/flows", body)
