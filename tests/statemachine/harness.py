@@ -24,6 +24,7 @@ RESULT_SOURCE = "aep.activation"
 PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 IMS_TOKEN_PATH = "/ims/token/v3"
+RESOLVED_MAPPING_SET = "__mappingSet"  # test-only key Machine.only_flow adds to new-card flows
 # Names of the resource kinds a run makes, as the census counts them.
 ONE_OF_EACH = {
     "profileBaseConnections": 1,
@@ -160,8 +161,23 @@ class Machine:
         }
 
     def only_flow(self, sandbox: str = "prod") -> dict[str, Any]:
+        """The one flow of the sandbox; a new-card flow comes with the mapping set version
+        its ``profileMapping`` names, under ``RESOLVED_MAPPING_SET`` (for assert_flow_holds)."""
         (flow,) = self.emulator.list_resources("flows", sandbox)
+        reference = _general_params(flow).get("profileMapping")
+        if isinstance(reference, dict) and reference.get("mappingId"):
+            flow[RESOLVED_MAPPING_SET] = self.mapping_set(
+                reference["mappingId"], reference["mappingVersion"], sandbox
+            )
         return flow
+
+    def mapping_set(self, mapping_id: str, version: int, sandbox: str = "prod") -> dict[str, Any]:
+        """One version of a mapping set as the emulator stores it."""
+        (stored,) = [
+            m for m in self.emulator.list_resources("mappingSets", sandbox) if m["id"] == mapping_id
+        ]
+        (found,) = [v for v in stored["_versions"] if v["version"] == version]
+        return dict(found)
 
 
 def _spec_id(resource: Mapping[str, Any]) -> str | None:
@@ -212,11 +228,37 @@ def assert_flow_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> No
         wanted_schedule = {k: v for k, v in wanted["schedule"].items() if v is not None}
         stored_schedule = {k: v for k, v in (value.get("schedule") or {}).items() if v is not None}
         assert stored_schedule == wanted_schedule, (wanted["id"], stored_schedule)
+    if "profileMapping" in _general_params(flow):
+        assert_mapping_holds(flow, request)
+        return
     attributes = flow_attributes(flow)
     for path in request["profileAttributes"]:
         assert attributes.count(path) == 1, (path, attributes)
     assert set(request.get("mandatoryFields") or []) <= set(flow_mandatory_fields(flow))
     assert set(request.get("deduplicationKeys") or []) <= set(flow_primary_fields(flow))
+
+
+def assert_mapping_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> None:
+    """A new-card flow: no profile selectors; its mapping set maps exactly the request's
+    attributes and identity, and its mandatory/primary fields are exactly the request's."""
+    params = _general_params(flow)
+    assert "profileSelectors" not in params, params
+    mapping = flow.get(RESOLVED_MAPPING_SET)
+    assert mapping is not None, "no mapping set attached (or flow not read by Machine.only_flow)"
+    identity = request.get("identityNamespace")
+    sources = [m["source"] for m in mapping["mappings"]]
+    expected = list(request["profileAttributes"])
+    if identity is not None:
+        expected.append("identityMap." + identity.replace(".", "//"))
+    assert sources == expected, (sources, expected)
+    assert params["mandatoryFields"] == list(request.get("mandatoryFields") or [])
+    primary = [
+        {"identityNamespace": key, "fieldType": "IDENTITY"}
+        if key == identity
+        else {"fieldType": "ATTRIBUTE", "attributePath": key}
+        for key in request.get("deduplicationKeys") or []
+    ]
+    assert params["primaryFields"] == primary, params["primaryFields"]
 
 
 def with_dataflow(request: Mapping[str, Any], dataflow_id: str) -> dict[str, Any]:

@@ -218,6 +218,34 @@ class FlowServiceClient:
     def list_runs(self, flow_id: str) -> list[JsonObject]:
         return self._list("/runs", (f"flowId=={flow_id}",))
 
+    # --- other Platform APIs behind the same gateway (Data Prep, ad-hoc activation) -------
+
+    def for_service(self, service_path: str) -> FlowServiceClient:
+        """A client for another Platform API on this gateway (``/data/foundation/conversion``),
+        sharing the token provider, session, sandbox and timeouts."""
+        origin = urlunsplit((*self._origin, "", "", ""))
+        return FlowServiceClient(
+            origin + service_path,
+            self._tokens,
+            api_key=self._api_key,
+            org_id=self._org_id,
+            sandbox=self.sandbox,
+            session=self._session,
+            timeout=self._timeout,
+        )
+
+    def call_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Send one call under this client's base URL; the decoded JSON answer (None if empty)."""
+        return json_body(self._call(method, path, params=params, body=body, headers=headers))
+
     # --- generic resource operations -----------------------------------------------------
 
     def _create(self, collection: str, body: Mapping[str, Any]) -> Created:

@@ -114,6 +114,15 @@ def _fail(message: str) -> PydanticCustomError:
     return _rules_error([((), message)])
 
 
+def _one_identity_only(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        raise _fail(
+            "must be one identity namespace (a string): Adobe exports only one identity per "
+            "dataflow"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class _Matches:
     """A string rule: a regular expression (also exported to the JSON Schema) and its words."""
@@ -182,6 +191,14 @@ XdmPath = Annotated[
     _Matches(
         _XDM_PATH_REGEX,
         "must be an XDM path of dot-separated field names, e.g. person.name.firstName",
+    ),
+]
+IdentityNamespace = Annotated[
+    str,
+    _Matches(
+        r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        "must be an identity namespace code: letters, digits, '_', '.', '-' (e.g. Email, "
+        "Phone_E.164)",
     ),
 ]
 SecretId = Annotated[
@@ -654,11 +671,22 @@ class ActivationRequest(_Model):
         ),
         Field(json_schema_extra={"minItems": 1, "maxItems": MAX_PROFILE_ATTRIBUTES}),
     ]
+    identity_namespace: Annotated[IdentityNamespace | None, BeforeValidator(_one_identity_only)] = (
+        Field(
+            default=None,
+            description="New file-based cards only: the one identity namespace the dataflow "
+            "exports (e.g. Email, ECID, Phone_E.164), mapped from identityMap by a mapping set.",
+        )
+    )
     mandatory_fields: tuple[XdmPath, ...] = Field(
-        default=(), description="Attributes every exported profile must have."
+        default=(),
+        description="Attributes (or, on the new cards, the identityNamespace) every exported "
+        "profile must have.",
     )
     deduplication_keys: tuple[XdmPath, ...] = Field(
-        default=(), description="Attributes that identify a profile within one export file."
+        default=(),
+        description="Attributes (or, on the new cards, the identityNamespace) that identify a "
+        "profile within one export file.",
     )
 
     @field_validator("audiences")
@@ -689,12 +717,28 @@ class ActivationRequest(_Model):
         for index, first in _duplicates(fields):
             problems.add(index, f"repeats {own_name}.{first}")
         attributes = info.data.get("profile_attributes")
+        identity = info.data.get("identity_namespace")
         if attributes is not None:  # None: profileAttributes has its own errors
             for index, field in enumerate(fields):
-                if field not in attributes:
-                    problems.add(index, "must be one of profileAttributes")
+                if field not in attributes and field != identity:
+                    problems.add(index, "must be one of profileAttributes or the identityNamespace")
         problems.raise_if_any()
         return fields
+
+    @model_validator(mode="after")
+    def _identity_fits_the_card(self) -> Self:
+        entry = self.destination.catalog_entry()
+        if self.identity_namespace is not None and entry is not None and entry.is_legacy:
+            raise _rules_error(
+                [
+                    (
+                        ("identityNamespace",),
+                        f"applies only to the new file-based cards (mapping sets); {entry.name} "
+                        "exports attributes through profile selectors",
+                    )
+                ]
+            )
+        return self
 
     @model_validator(mode="after")
     def _resource_names_are_distinct(self) -> Self:

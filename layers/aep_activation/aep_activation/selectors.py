@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aep_activation.errors import FlowServiceUnavailable
+from aep_activation.mapping_set import attached_mapping
 from aep_activation.model import ActivationRequest, Audience
 
 GENERAL_TRANSFORM = "GeneralTransform"
@@ -60,6 +61,8 @@ class DataflowSnapshot:
     attributes: list[str] = field(default_factory=list)
     mandatory_fields: list[str] = field(default_factory=list)
     primary_fields: list[str] = field(default_factory=list)
+    mapping: dict[str, Any] | None = None
+    """New cards: the attached ``profileMapping`` and fields (``mapping_set.AttachedMapping``)."""
 
     def to_state(self) -> dict[str, Any]:
         data = asdict(self)
@@ -71,6 +74,7 @@ class DataflowSnapshot:
             "attributes": data["attributes"],
             "mandatoryFields": data["mandatory_fields"],
             "primaryFields": data["primary_fields"],
+            "mapping": data["mapping"],
         }
 
     @classmethod
@@ -83,6 +87,7 @@ class DataflowSnapshot:
             attributes=list(data.get("attributes", [])),
             mandatory_fields=list(data.get("mandatoryFields", [])),
             primary_fields=list(data.get("primaryFields", [])),
+            mapping=data.get("mapping"),
         )
 
     @classmethod
@@ -111,6 +116,7 @@ class DataflowSnapshot:
             for p in profile.get("primaryFields") or []
             if isinstance(p, dict) and "attributePath" in p
         ]
+        attached = attached_mapping(flow)
         return cls(
             id=flow_id,
             etag=etag,
@@ -119,6 +125,7 @@ class DataflowSnapshot:
             attributes=attributes,
             mandatory_fields=[str(f) for f in profile.get("mandatoryFields") or []],
             primary_fields=primary,
+            mapping=attached.to_state() if attached is not None else None,
         )
 
 
@@ -146,9 +153,14 @@ class ActivationPlan:
         return not self.operations
 
 
-def plan_activation(request: ActivationRequest, snapshot: DataflowSnapshot) -> ActivationPlan:
+def plan_activation(
+    request: ActivationRequest, snapshot: DataflowSnapshot, *, attributes_by_mapping: bool = False
+) -> ActivationPlan:
     """Compute the patch from what the flow holds now: present and identical audiences are
-    skipped, present but different ones replaced in place, missing ones appended."""
+    skipped, present but different ones replaced in place, missing ones appended.
+
+    ``attributes_by_mapping``: the attributes travel in a mapping set (new cards, see
+    ``mapping_set.py``), so no ``profileSelectors`` operations are planned here."""
     base = f"/transformations/{snapshot.transform_index}/params"
     ops: list[dict[str, Any]] = []
     present = {a["id"]: (i, a["fingerprint"]) for i, a in enumerate(snapshot.audiences)}
@@ -172,6 +184,8 @@ def plan_activation(request: ActivationRequest, snapshot: DataflowSnapshot) -> A
                 }
             )
             updated.append(audience.id)
+    if attributes_by_mapping:
+        return ActivationPlan(ops, added, updated, [], [])
     new_attributes = [p for p in request.profile_attributes if p not in set(snapshot.attributes)]
     for path in new_attributes:
         ops.append(
@@ -204,9 +218,11 @@ def plan_activation(request: ActivationRequest, snapshot: DataflowSnapshot) -> A
     return ActivationPlan(ops, added, updated, new_attributes, changed)
 
 
-def missing_from(request: ActivationRequest, snapshot: DataflowSnapshot) -> list[str]:
+def missing_from(
+    request: ActivationRequest, snapshot: DataflowSnapshot, *, attributes_by_mapping: bool = False
+) -> list[str]:
     """What the request asks for that the flow does not (yet) hold, in plain words."""
-    plan = plan_activation(request, snapshot)
+    plan = plan_activation(request, snapshot, attributes_by_mapping=attributes_by_mapping)
     missing = [f"audience {a} missing" for a in plan.added_audiences]
     missing += [f"audience {a} differs from the request" for a in plan.updated_audiences]
     missing += [f"attribute {p} missing" for p in plan.added_attributes]

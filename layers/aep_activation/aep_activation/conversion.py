@@ -1,0 +1,93 @@
+"""ConversionClient: Adobe's Data Prep API (``/data/foundation/conversion``), the part the new
+file-based cards need: mapper schemas and mapping sets.
+
+It rides on :class:`FlowServiceClient` (same gateway, token, headers, error taxonomy); lists
+page with ``start``/``limit`` and answer ``{"data": [...]}`` (Data Prep's ``MapperSetPage``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aep_activation.errors import FlowServiceUnavailable
+from aep_activation.flow_service import FlowServiceClient
+
+CONVERSION_PATH = "/data/foundation/conversion"
+PAGE_SIZE = 100
+_MAX_PAGES = 100  # 10,000 resources of one name: far beyond any real sandbox
+
+
+class ConversionClient:
+    def __init__(self, flow_service: FlowServiceClient) -> None:
+        self._http = flow_service.for_service(CONVERSION_PATH)
+
+    @property
+    def sandbox(self) -> str:
+        return self._http.sandbox
+
+    # --- schemas -------------------------------------------------------------------------
+
+    def find_schema_by_name(self, name: str) -> dict[str, Any] | None:
+        return self._find_by_name("/schemas", name)
+
+    def create_schema(self, name: str, json_schema: dict[str, Any]) -> dict[str, Any]:
+        return self._created("/schemas", {"name": name, "jsonSchema": json_schema})
+
+    # --- mapping sets ----------------------------------------------------------------------
+
+    def find_mapping_set_by_name(self, name: str) -> dict[str, Any] | None:
+        return self._find_by_name("/mappingSets", name)
+
+    def create_mapping_set(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer: ``{id, version, createdDate, ...}`` (Data Prep's ``SimpleRepresentation``)."""
+        return self._created("/mappingSets", body)
+
+    def get_mapping_set(self, mapping_id: str, version: int) -> dict[str, Any]:
+        answer = self._http.call_json(
+            "GET", f"/mappingSets/{_segment(mapping_id)}", params=[("version", str(version))]
+        )
+        return _object(answer, "GET /mappingSets/{id}")
+
+    def update_mapping_set(self, mapping_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT the new content: Data Prep keeps the old version and answers the new one."""
+        answer = self._http.call_json("PUT", f"/mappingSets/{_segment(mapping_id)}", body=body)
+        return _object(answer, "PUT /mappingSets/{id}")
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _created(self, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = _object(self._http.call_json("POST", collection, body=body), f"POST {collection}")
+        if not isinstance(answer.get("id"), str):
+            raise FlowServiceUnavailable(f"POST {collection}: the answer lacks the new id")
+        return answer
+
+    def _find_by_name(self, collection: str, name: str) -> dict[str, Any] | None:
+        """The oldest resource of that name (names are deterministic, not unique in Adobe)."""
+        matches: list[dict[str, Any]] = []
+        for page in range(_MAX_PAGES):
+            params = [("start", str(page * PAGE_SIZE)), ("limit", str(PAGE_SIZE)), ("name", name)]
+            answer = _object(self._http.call_json("GET", collection, params=params), collection)
+            data = answer.get("data")
+            if not isinstance(data, list):
+                raise FlowServiceUnavailable(f"GET {collection}: the answer lacks its data list")
+            matches += [d for d in data if isinstance(d, dict) and d.get("name") == name]
+            if len(data) < PAGE_SIZE:
+                break
+        matches.sort(key=lambda item: _number(item.get("createdDate")))
+        return matches[0] if matches else None
+
+
+def _object(answer: Any, what: str) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise FlowServiceUnavailable(f"{what}: the answer is not the JSON object expected")
+    return answer
+
+
+def _segment(resource_id: str) -> str:
+    if not resource_id or any(c in resource_id for c in "/?#%") or resource_id in (".", ".."):
+        raise FlowServiceUnavailable(f"not a valid mapping set id: {resource_id!r}")
+    return resource_id
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

@@ -1,0 +1,179 @@
+"""Issue 9: the new file-based cards take attributes and one identity through a mapping set.
+
+Every new card activates end to end through the real ASL; the emulator then holds a mapping
+set whose attributes, identity and mandatory/primary fields are exactly the request's (see
+``assert_mapping_holds``), and the flow holds no ``profileSelectors`` (Adobe ignores them on
+these cards, and so does the emulator: a layer that only sent selectors fails here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aep_activation.model import parse_activation_request
+from local.emulator import RecordedRequest
+from tests.statemachine.harness import (
+    ONE_OF_EACH,
+    Machine,
+    assert_flow_holds,
+    example,
+    example_names,
+)
+from tests.statemachine.paths import HAPPY_NEW, assert_route
+
+CONVERSION_BASE = "/data/foundation/conversion"
+NEW_CARD_CONNECTION_SPECS = {
+    "4fce964d-3f37-408f-9778-e597338a21ee",  # Amazon S3
+    "6d6b59bf-fb58-4107-9064-4d246c0e5bb2",  # Azure Blob
+    "be2c3209-53bc-47e7-ab25-145db8b873e1",  # ADLS Gen2
+    "10440537-2a7b-4583-ac39-ed38d4b848e8",  # Data Landing Zone
+    "c5d93acb-ea8b-4b14-8f53-02138444ae99",  # Google Cloud Storage
+    "36965a81-b1c6-401b-99f8-22508f1e6a26",  # SFTP
+}
+NEW_CARD_EXAMPLES = [
+    "amazon-s3-new-card",
+    "azure-blob-new-card",
+    "adls-gen2",
+    "data-landing-zone",
+    "google-cloud-storage",
+    "sftp-new-card",
+]
+
+
+def conversion_calls(machine: Machine, method: str = "*") -> list[RecordedRequest]:
+    return [
+        r
+        for r in machine.emulator.requests
+        if r.path.startswith(CONVERSION_BASE) and method in ("*", r.method)
+    ]
+
+
+def patch_operations(machine: Machine) -> list[dict[str, Any]]:
+    return [op for call in machine.calls("PATCH", "/flows/*") for op in call.body]
+
+
+def test_the_new_card_examples_are_the_six_new_cards() -> None:
+    specs = {
+        name: parse_activation_request(example(name)).destination.resolved_connection_spec_id
+        for name in NEW_CARD_EXAMPLES
+    }
+    assert set(specs.values()) == NEW_CARD_CONNECTION_SPECS
+    assert set(NEW_CARD_EXAMPLES) <= set(example_names())
+
+
+@pytest.mark.parametrize("name", NEW_CARD_EXAMPLES)
+def test_a_new_card_activates_with_its_mapping_set(machine: Machine, name: str) -> None:
+    request = example(name)
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, HAPPY_NEW)
+    assert machine.census() == {"prod": ONE_OF_EACH}
+    flow = machine.only_flow()
+    assert_flow_holds(flow, request)
+    assert not any("profileSelectors" in op["path"] for op in patch_operations(machine))
+    posts = [c.relative_path for c in conversion_calls(machine, "POST")]
+    assert posts == [
+        f"{CONVERSION_BASE}/schemas",
+        f"{CONVERSION_BASE}/schemas",
+        f"{CONVERSION_BASE}/mappingSets",
+    ]
+    mapping = result.output["dataflow"]
+    assert mapping["attributes"] == request["profileAttributes"]
+
+
+def test_the_dataflow_is_created_with_the_general_transform_skeleton(machine: Machine) -> None:
+    result = machine.run(example("amazon-s3-new-card"))
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (create,) = machine.calls("POST", "/flows")
+    assert create.body["transformations"] == [
+        {
+            "name": "GeneralTransform",
+            "params": {
+                "mandatoryFields": [],
+                "primaryFields": [],
+                "profileMapping": {},
+                "segmentSelectors": {"selectors": []},
+            },
+        }
+    ]
+
+
+def test_a_rerun_creates_nothing_and_patches_nothing(machine: Machine) -> None:
+    request = example("amazon-s3-new-card")
+    first = machine.run(request)
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    etag = machine.only_flow()["etag"]
+    machine.emulator.clear_requests()
+
+    second = machine.run(request)
+
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    writes = [c for c in machine.emulator.requests if c.method not in ("GET",)]
+    assert [w.path for w in writes if not w.path.endswith("/ims/token/v3")] == []
+    assert machine.census() == {"prod": ONE_OF_EACH}
+    assert len(machine.emulator.list_resources("mappingSets")) == 1
+    assert len(machine.emulator.list_resources("schemas")) == 2
+    assert machine.only_flow()["etag"] == etag
+    assert_flow_holds(machine.only_flow(), request)
+
+
+def test_changed_attributes_make_a_new_mapping_version(machine: Machine) -> None:
+    request = example("amazon-s3-new-card")
+    first = machine.run(request)
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    (mapping,) = machine.emulator.list_resources("mappingSets")
+    machine.emulator.clear_requests()
+    request["profileAttributes"] = [*request["profileAttributes"], "homeAddress.city"]
+
+    second = machine.run(request)
+
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    assert [c.method for c in conversion_calls(machine) if c.method != "GET"] == [
+        "POST",
+        "POST",
+        "PUT",
+    ]
+    (again,) = machine.emulator.list_resources("mappingSets")
+    assert again["id"] == mapping["id"]
+    assert again["version"] == 1
+    flow = machine.only_flow()
+    params = flow["transformations"][0]["params"]
+    assert params["profileMapping"] == {"mappingId": mapping["id"], "mappingVersion": 1}
+    assert_flow_holds(flow, request)
+    assert second.output["changes"]["addedAttributes"] == ["homeAddress.city"]
+
+
+def test_a_dot_in_the_identity_namespace_is_escaped(machine: Machine) -> None:
+    request = example("amazon-s3-new-card")
+    request["identityNamespace"] = "Phone_E.164"
+    request["deduplicationKeys"] = ["personalEmail.address"]
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    flow = machine.only_flow()
+    assert_flow_holds(flow, request)
+    sources = [m["source"] for m in flow["__mappingSet"]["mappings"]]
+    assert sources[-1] == "identityMap.Phone_E//164"
+    assert result.output["dataflow"]["attributes"] == request["profileAttributes"]
+
+
+def test_an_existing_new_card_dataflow_gets_its_mapping_too(machine: Machine) -> None:
+    base = example("amazon-s3-new-card")
+    created = machine.run(base)
+    assert created.status == "SUCCEEDED", (created.error, created.cause)
+    flow_id = machine.only_flow()["id"]
+    request = example("amazon-s3-new-card")
+    request["dataflowId"] = flow_id
+    request["audiences"] = request["audiences"][:1]
+    request["audiences"][0]["id"] = "0d8b6f5e-5a48-4e7c-9c1e-2a3b4c5d6e7f"
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_flow_holds(machine.only_flow(), request)
+    assert len(machine.emulator.list_resources("mappingSets")) == 1
