@@ -28,12 +28,12 @@ def get_connection_spec(call: Call, ctx: ServiceContext) -> Reply:
 
 
 def list_flow_specs(call: Call, ctx: ServiceContext) -> Reply:
-    documents = [spec.document() for spec in specs.FLOW_SPECS]
+    documents = [spec.document() for spec in ctx.flow_specs()]
     return Reply(200, {"items": listing.select(call, documents)})
 
 
 def get_flow_spec(call: Call, ctx: ServiceContext) -> Reply:
-    spec = specs.flow_spec(call.route_params["id"])
+    spec = ctx.flow_spec(call.route_params["id"])
     if spec is None:
         raise errors.not_found("flowSpecs", call.route_params["id"], call.request_id)
     return Reply(200, {"items": [spec.document()]})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.emulator import identifiers
+from local.emulator import identifiers, specs
 from local.emulator.exchange import Call
 from local.emulator.store import ResourceStore
 
@@ -34,6 +35,18 @@ def validate_settings(page_size: int, patch_status: int) -> None:
 class ServiceContext:
     store: ResourceStore
     settings: Settings = field(default_factory=Settings)
+    republished: dict[str, str] = field(default_factory=dict)
+    """Flow specs Adobe re-published under a new id (old id -> new id): the old id is gone."""
+
+    def flow_specs(self) -> list[specs.FlowSpec]:
+        return [self._current(spec) for spec in specs.FLOW_SPECS]
+
+    def flow_spec(self, spec_id: str) -> specs.FlowSpec | None:
+        return next((spec for spec in self.flow_specs() if spec.id == spec_id), None)
+
+    def _current(self, spec: specs.FlowSpec) -> specs.FlowSpec:
+        new_id = self.republished.get(spec.id)
+        return spec if new_id is None else dataclasses.replace(spec, id=new_id)
 
 
 def metadata(call: Call) -> dict[str, Any]:

@@ -208,8 +208,15 @@ class Emulator:
             self.store.insert("runs", tenant, run)
             return dict(run)
 
+    def republish_flow_spec(self, old_id: str, new_id: str) -> None:
+        """What Adobe did to the audience flow specs: serve a flow spec under a new id; the old
+        id no longer exists (a catalog holding it is stale). ``reset()`` restores the ids."""
+        with self.store.lock:
+            self._state.service.republished[old_id] = new_id
+
     def reset(self) -> None:
         page_size, patch_status, expires_in = self._defaults
+        self._state.service.republished.clear()
         self._state.generation += 1
         self.store.clear()
         self._state.faults.clear()

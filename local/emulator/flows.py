@@ -56,7 +56,7 @@ def create_flow(call: Call, ctx: ServiceContext) -> Reply:
     doc["name"] = require_name(call, body)
     if isinstance(body.get("description"), str):
         doc["description"] = body["description"]
-    spec = _flow_spec(call, body.get("flowSpec"))
+    spec = _flow_spec(call, ctx, body.get("flowSpec"))
     doc["flowSpec"] = {"id": spec.id, "version": body["flowSpec"].get("version", "1.0")}
     doc["state"] = "enabled"
     doc["sourceConnectionIds"] = body.get("sourceConnectionIds")
@@ -143,9 +143,9 @@ def _operations(call: Call) -> list[dict[str, Any]]:
     return operations
 
 
-def _flow_spec(call: Call, reference: Any) -> specs.FlowSpec:
+def _flow_spec(call: Call, ctx: ServiceContext, reference: Any) -> specs.FlowSpec:
     spec_id = reference.get("id") if isinstance(reference, dict) else None
-    spec = specs.flow_spec(spec_id) if isinstance(spec_id, str) else None
+    spec = ctx.flow_spec(spec_id) if isinstance(spec_id, str) else None
     if spec is None:
         raise errors.bad_request(
             errors.INVALID_FLOW_SPEC,
@@ -158,7 +158,7 @@ def _flow_spec(call: Call, reference: Any) -> specs.FlowSpec:
 def _validate(call: Call, ctx: ServiceContext, flow: Document, previous: Document | None) -> None:
     """Check ``flow`` as a whole; fill in what Adobe adds (inherited attributes, selectors)."""
     require_name(call, flow)
-    spec = _flow_spec(call, flow.get("flowSpec"))
+    spec = _flow_spec(call, ctx, flow.get("flowSpec"))
     flow["inheritedAttributes"] = _inherited_attributes(call, ctx, flow, spec)
     if spec.mapping_based:
         profile_mapping.ignore_profile_selectors(flow)

@@ -100,3 +100,15 @@ def test_mandatory_and_primary_fields_must_be_mapped(emulator: Emulator) -> None
             f"/flows/{created['id']}", [attach(mapping["id"]), operation], created["etag"]
         )
         assert answer.status_code == 400, answer.text
+
+
+def test_a_republished_flow_spec_answers_under_its_new_id_only(emulator: Emulator) -> None:
+    api = Api(emulator)
+    old = "1a0514a6-33d4-4c7f-aff8-594799c47549"
+    new = "5b0c6c9a-6a8e-4f57-9d5e-2f0c4c1f9a11"
+    emulator.republish_flow_spec(old, new)
+    assert api.get(f"/flowSpecs/{old}").status_code == 404
+    (spec,) = api.get(f"/flowSpecs/{new}").json()["items"]
+    assert spec["name"] == "Amazon S3 - Segment"
+    emulator.reset()
+    assert api.get(f"/flowSpecs/{old}").status_code == 200

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from aep_activation.catalog import find_destination
 from aep_activation.model import parse_activation_request
 from local.emulator import RecordedRequest
 from tests.statemachine.harness import (
@@ -177,3 +178,18 @@ def test_an_existing_new_card_dataflow_gets_its_mapping_too(machine: Machine) ->
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert_flow_holds(machine.only_flow(), request)
     assert len(machine.emulator.list_resources("mappingSets")) == 1
+
+
+def test_a_stale_catalog_flow_spec_loses_to_the_live_one(machine: Machine) -> None:
+    # Adobe has changed the audience flow specs before: the catalog's id is only a default.
+    stale = find_destination("Amazon S3 (new)")
+    assert stale is not None
+    assert stale.flow_spec_id is not None
+    live = "5b0c6c9a-6a8e-4f57-9d5e-2f0c4c1f9a11"
+    machine.emulator.republish_flow_spec(stale.flow_spec_id, live)
+
+    result = machine.run(example("amazon-s3-new-card"))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert machine.only_flow()["flowSpec"]["id"] == live
+    assert result.output["destination"]["flowSpecId"] == live
