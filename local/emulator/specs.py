@@ -136,6 +136,7 @@ def _new_card_target_spec(name: str, *location: str) -> dict[str, Any]:
     properties["compression"] = {"type": "string", "enum": list(COMPRESSIONS)}
     properties["datasetFileType"] = {"type": "string", "enum": ["JSON", "PARQUET"]}
     properties["csvOptions"] = {"type": "object"}
+    properties["includeFileManifest"] = {"type": "boolean"}
     return {
         "name": name,
         "type": "CloudStorage",
@@ -316,7 +317,7 @@ NEW_CARD_SPECS: Final = (
     ConnectionSpec(
         NEW_S3,
         "Amazon S3 (new)",
-        (_S3_KEYS,),
+        (_S3_KEYS, auth_spec("Assumed Role", "S3Role", "s3Role")),
         _new_card_target_spec("Amazon S3", "bucketName", "path"),
     ),
     ConnectionSpec(

@@ -193,3 +193,45 @@ def test_a_stale_catalog_flow_spec_loses_to_the_live_one(machine: Machine) -> No
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert machine.only_flow()["flowSpec"]["id"] == live
     assert result.output["destination"]["flowSpecId"] == live
+
+
+def test_an_assumed_role_s3_activation_needs_no_destination_secret(machine: Machine) -> None:
+    request = example("amazon-s3-assumed-role")
+    assert "secretId" not in request["destination"]["auth"]
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_flow_holds(machine.only_flow(), request)
+    connections = machine.emulator.list_resources("connections")
+    (base,) = [c for c in connections if c["connectionSpec"]["id"] in NEW_CARD_CONNECTION_SPECS]
+    assert base["auth"] == {
+        "specName": "Assumed Role",
+        "params": {"s3Role": "arn:aws:iam::123456789012:role/aep-exports"},
+    }
+    (target,) = machine.emulator.list_resources("targetConnections")
+    assert target["params"]["includeFileManifest"] is True
+    assert target["params"]["csvOptions"] == request["destination"]["target"]["csvOptions"]
+
+
+def test_the_new_sftp_card_refuses_a_legacy_host_in_its_secret(machine: Machine) -> None:
+    request = example("sftp-new-card")
+    secret = {
+        "domain": "sftp.example.com",
+        "host": "sftp.example.com",
+        "username": "aep",
+        "password": "not-a-real-password",
+    }
+    request["destination"]["auth"]["secretId"] = "aep/destinations/sftp-new-with-host"
+    machine.stack.seed_secret("aep/destinations/sftp-new-with-host", secret)
+
+    result = machine.run(request)
+
+    assert result.status == "FAILED"
+    assert result.error == "DestinationSpecMismatch"
+    (event,) = machine.result_events(result.arn)
+    failure = event["detail"]["failure"]
+    assert failure["state"] == "ResolveSpecs"
+    assert failure["error"] == "DestinationSpecMismatch"
+    assert "'host' is the legacy SFTP card's param" in failure["message"]
+    assert machine.calls("POST") == []

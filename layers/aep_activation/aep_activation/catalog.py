@@ -49,11 +49,18 @@ class AuthSpec:
     name: str
     required_params: tuple[str, ...]
     secret_params: frozenset[str] = frozenset()
+    request_params: tuple[str, ...] = ()
+    """Params that are not secrets and travel in the request (``auth.s3Role``)."""
+    refused_secret_params: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False, compare=False
+    )
+    """Secret keys this auth spec must not get, with the reason (new SFTP card: ``host``)."""
 
     @property
     def needs_secret(self) -> bool:
-        """False for specs that take no params at all (Data Landing Zone)."""
-        return bool(self.required_params)
+        """False for specs whose params are all in the request (Assumed Role) or that take
+        none at all (Data Landing Zone)."""
+        return bool(set(self.required_params) - set(self.request_params))
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,8 @@ _SFTP_SSH_KEY_WITH_DOMAIN = AuthSpec(
 _S3_ACCESS_KEY = AuthSpec(
     "Access Key", ("s3AccessKey", "s3SecretKey"), frozenset({"s3AccessKey", "s3SecretKey"})
 )
+_S3_ASSUMED_ROLE = AuthSpec("Assumed Role", ("s3Role",), request_params=("s3Role",))
+"""Adobe assumes a role of the customer's account: the request names it; nothing is secret."""
 _AZURE_CONNECTION_STRING = AuthSpec(
     "ConnectionString", ("connectionString",), frozenset({"connectionString"})
 )
@@ -164,6 +173,18 @@ _LEGACY_FTP = TargetMode("FTP", ("remotePath",), ("format",), allowed_values=_CS
 _NEW_CARD_VALUES = _frozen_map(
     {"fileType": ("CSV", "JSON", "PARQUET"), "compression": ("GZIP", "NONE")}
 )
+NEW_CARD_FILE_OPTIONS = ("csvOptions", "includeFileManifest")
+"""Structured target params of the new cards (an object and a boolean, not strings)."""
+CSV_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "delimiter": (",", "\t", "|", ";", ":"),
+        "quote": ('"', ""),
+        "escape": ("\\", "'"),
+        "nullValue": ("null", '""', ""),
+        "emptyValue": ("null", '""', ""),
+    }
+)
+"""``csvOptions`` keys and values (destinations OpenAPI, ``SegmentTargetConnectionParams_V2``)."""
 
 
 def _new_card_mode(
@@ -172,6 +193,7 @@ def _new_card_mode(
     return TargetMode(
         NEW_CARD_MODE,
         (*location_params, "fileType", "compression"),
+        NEW_CARD_FILE_OPTIONS,
         allowed_values=_NEW_CARD_VALUES,
         value_patterns=MappingProxyType(dict(patterns or {})),
     )
@@ -276,6 +298,10 @@ _LEGACY: tuple[Destination, ...] = (
     ),
 )
 
+_NEW_SFTP_NO_HOST: Mapping[str, str] = MappingProxyType(
+    {"host": "is the legacy SFTP card's param; the new SFTP card takes domain instead"}
+)
+
 _S3_LOCATION_PATTERNS = {"bucketName": ParamPattern(_S3_BUCKET_PATTERN, _S3_BUCKET_RULE)}
 
 _NEW: tuple[Destination, ...] = (
@@ -288,7 +314,7 @@ _NEW: tuple[Destination, ...] = (
         dataset_flow_spec_id="269ba276-16fc-47db-92b0-c1049a3c131f",
         dataset_flow_spec_name="Amazon S3 - Dataset",
         card="new",
-        auth_specs=(_S3_ACCESS_KEY,),
+        auth_specs=(_S3_ACCESS_KEY, _S3_ASSUMED_ROLE),
         target_modes=(_new_card_mode("bucketName", "path", patterns=_S3_LOCATION_PATTERNS),),
     ),
     Destination(
@@ -302,9 +328,23 @@ _NEW: tuple[Destination, ...] = (
         card="new",
         auth_specs=(
             AuthSpec(
-                "SFTP with Password", ("domain", "username", "password"), frozenset({"password"})
+                "SFTP with Password",
+                ("domain", "username", "password"),
+                frozenset({"password"}),
+                refused_secret_params=_NEW_SFTP_NO_HOST,
             ),
-            AuthSpec("SFTP with SSH Key", ("domain", "username", "sshKey"), frozenset({"sshKey"})),
+            AuthSpec(
+                "SFTP with SSH Key",
+                ("domain", "username", "sshKey"),
+                frozenset({"sshKey"}),
+                refused_secret_params=MappingProxyType(
+                    {
+                        **_NEW_SFTP_NO_HOST,
+                        "port": "is deprecated for SSH-key authentication on the new SFTP card; "
+                        "remove it from the secret",
+                    }
+                ),
+            ),
         ),
         target_modes=(_new_card_mode("remotePath"),),
     ),

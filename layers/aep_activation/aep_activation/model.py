@@ -193,6 +193,13 @@ XdmPath = Annotated[
         "must be an XDM path of dot-separated field names, e.g. person.name.firstName",
     ),
 ]
+RoleArn = Annotated[
+    str,
+    _Matches(
+        r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$",
+        "must be an IAM role ARN like arn:aws:iam::123456789012:role/aep-export",
+    ),
+]
 IdentityNamespace = Annotated[
     str,
     _Matches(
@@ -406,8 +413,56 @@ class DestinationAuth(_Model):
     secret_id: SecretId | None = Field(
         default=None,
         description="Name or ARN of the Secrets Manager secret holding the auth params "
-        "(a JSON object). Not needed by auth specs without params (Data Landing Zone).",
+        "(a JSON object). Not needed by auth specs without secret params (Data Landing Zone, "
+        "Amazon S3 Assumed Role).",
     )
+    s3_role: RoleArn | None = Field(
+        default=None,
+        description="Amazon S3 (new) with auth spec Assumed Role: the ARN of the IAM role "
+        "Adobe assumes to write to the bucket. Not a secret.",
+    )
+
+    @property
+    def request_params(self) -> dict[str, str]:
+        """Auth params the request itself carries (not secrets)."""
+        return {"s3Role": self.s3_role} if self.s3_role is not None else {}
+
+
+def _target_json_schema(schema: dict[str, Any]) -> None:
+    schema["additionalProperties"] = {"type": "string"}
+    properties = schema.setdefault("properties", {})
+    properties["csvOptions"] = {
+        "type": "object",
+        "description": "New cards, fileType CSV: " + ", ".join(catalog.CSV_OPTIONS),
+        "properties": {
+            key: {"type": "string", "enum": list(values)}
+            for key, values in catalog.CSV_OPTIONS.items()
+        },
+        "additionalProperties": False,
+    }
+    properties["includeFileManifest"] = {
+        "type": "boolean",
+        "description": "New cards: also write a manifest file listing the exported files.",
+    }
+
+
+def _csv_option_problems(value: Any) -> list[tuple[Loc, str]]:
+    if not isinstance(value, dict):
+        return [(("csvOptions",), "must be an object")]
+    found: list[tuple[Loc, str]] = []
+    for key, option in value.items():
+        allowed = catalog.CSV_OPTIONS.get(str(key))
+        if allowed is None:
+            found.append(
+                (
+                    ("csvOptions", key),
+                    "is not a CSV option; known: " + ", ".join(catalog.CSV_OPTIONS),
+                )
+            )
+        elif option not in allowed:
+            shown = ", ".join(repr(v) for v in allowed)
+            found.append((("csvOptions", key), f"must be one of {shown}"))
+    return found
 
 
 class DestinationTarget(_Model):
@@ -415,22 +470,33 @@ class DestinationTarget(_Model):
 
     # Params are typed Any and checked below, so a non-string param does not hide the
     # other target errors (a failed field would skip this model's validator).
-    model_config = ConfigDict(
-        extra="allow", json_schema_extra={"additionalProperties": {"type": "string"}}
-    )
+    model_config = ConfigDict(extra="allow", json_schema_extra=_target_json_schema)
 
     mode: NonEmptyText
     __pydantic_extra__: dict[str, Any] = Field(init=False)
 
     @property
-    def params(self) -> dict[str, str]:
-        """The target connection's ``params`` (mode included)."""
-        return {"mode": self.mode, **self.extra_params}
+    def params(self) -> dict[str, Any]:
+        """The target connection's ``params`` (mode and file options included)."""
+        return {"mode": self.mode, **self.extra_params, **self.file_options}
 
     @property
     def extra_params(self) -> dict[str, str]:
-        """The params besides ``mode`` (all strings once validated)."""
-        return {key: str(value) for key, value in (self.__pydantic_extra__ or {}).items()}
+        """The string params besides ``mode`` (location, fileType, compression...)."""
+        return {
+            key: str(value)
+            for key, value in (self.__pydantic_extra__ or {}).items()
+            if key not in catalog.NEW_CARD_FILE_OPTIONS
+        }
+
+    @property
+    def file_options(self) -> dict[str, Any]:
+        """The new cards' structured params: ``csvOptions`` (object), ``includeFileManifest``."""
+        return {
+            key: value
+            for key, value in (self.__pydantic_extra__ or {}).items()
+            if key in catalog.NEW_CARD_FILE_OPTIONS
+        }
 
     @model_validator(mode="after")
     def _params_are_plain_locations(self) -> Self:
@@ -438,6 +504,11 @@ class DestinationTarget(_Model):
         for key, value in (self.__pydantic_extra__ or {}).items():
             if looks_like_credential(key):
                 problems.add(key, f"looks like a credential; {_USE_A_SECRET}")
+            elif key == "includeFileManifest":
+                if not isinstance(value, bool):
+                    problems.add(key, "must be true or false")
+            elif key == "csvOptions":
+                problems.items.extend(_csv_option_problems(value))
             elif not isinstance(value, str):
                 problems.add(key, "must be a string")
             elif not value.strip():
@@ -539,15 +610,27 @@ def _check_against_card(
             ("auth", "specName"),
             f"is not an auth spec of {entry.name}; use one of: " + ", ".join(entry.auth_spec_names),
         )
-    elif auth_spec.needs_secret and auth.secret_id is None:
-        problems.add(
-            ("auth", "secretId"),
-            f"is required: name the secret holding {', '.join(auth_spec.required_params)}",
-        )
-    elif not auth_spec.needs_secret and auth.secret_id is not None:
-        problems.add(
-            ("auth", "secretId"), f"must be left out: {auth_spec.name} takes no credentials"
-        )
+    else:
+        for param in auth_spec.request_params:
+            if param not in auth.request_params:
+                problems.add(("auth", param), f"is required with auth spec {auth_spec.name!r}")
+        if auth_spec.needs_secret and auth.secret_id is None:
+            secret_params = [p for p in auth_spec.required_params if p not in auth.request_params]
+            problems.add(
+                ("auth", "secretId"),
+                f"is required: name the secret holding {', '.join(secret_params)}",
+            )
+        elif not auth_spec.needs_secret and auth.secret_id is not None:
+            problems.add(
+                ("auth", "secretId"),
+                f"must be left out: {auth_spec.name} takes no secret credentials",
+            )
+    for param in auth.request_params:
+        if auth_spec is None or param not in auth_spec.request_params:
+            problems.add(
+                ("auth", param),
+                "applies only with auth spec Assumed Role (Amazon S3 (new)); leave it out",
+            )
 
     mode = entry.target_mode(target.mode)
     if mode is None:
@@ -564,6 +647,13 @@ def _check_against_card(
             f"with auth spec {auth_spec.name!r}",
         )
     params = target.extra_params
+    for key in target.file_options:
+        if key not in mode.known_params:
+            problems.add(
+                ("target", key), f"applies only to the new file-based cards, not {entry.name}"
+            )
+    if "csvOptions" in target.file_options and params.get("fileType", "CSV") != "CSV":
+        problems.add(("target", "csvOptions"), "applies only with fileType CSV")
     for missing in (name for name in mode.required_params if name not in params):
         problems.add(("target", missing), f"is required for {entry.name} target mode {mode.name}")
     for key, value in params.items():

@@ -76,6 +76,7 @@ def ensure_destination_base_connection(
     connection_spec_id = str(specs["connectionSpecId"])
     secret_id = request.destination.auth.secret_id
     params = read_secret(secret_id) if secret_id is not None else {}
+    params = {**params, **request.destination.auth.request_params}  # e.g. s3Role: not secret
     body = {
         "name": names.name,
         "description": names.description,

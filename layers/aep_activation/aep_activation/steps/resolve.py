@@ -65,7 +65,7 @@ def resolve_specs(
             f"destination.auth.specName: {auth_name!r} is not an auth spec of {spec.get('name')!r}; "
             f"it accepts {sorted(auth_specs)}"
         )
-    required_auth = _required(auth_specs.get(auth_name, {}))
+    required_auth = _required(auth_specs.get(auth_name, {})) - set(destination.auth.request_params)
     if required_auth:
         secret_id = destination.auth.secret_id
         if secret_id is None:
@@ -73,10 +73,19 @@ def resolve_specs(
                 f"destination.auth.secretId: auth spec {auth_name!r} needs {sorted(required_auth)}; "
                 "name the secret that holds them"
             )
-        missing = required_auth - set(secret_keys(secret_id))
+        keys = set(secret_keys(secret_id))
+        missing = required_auth - keys
         if missing:
             raise SecretUnavailable(
                 f"secret {secret_id!r} lacks key(s) {sorted(missing)} required by auth spec {auth_name!r}"
+            )
+        card_auth = entry.auth_spec(auth_name) if entry else None
+        refused = card_auth.refused_secret_params if card_auth else {}
+        wrong = sorted(key for key in keys if key in refused)
+        if wrong:
+            raise DestinationSpecMismatch(
+                f"secret {secret_id!r}: "
+                + "; ".join(f"key {key!r} {refused[key]}" for key in wrong)
             )
 
     target = destination.target.params
