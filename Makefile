@@ -37,7 +37,7 @@ $(SAM_STAMP):
 	touch $@
 
 demo: $(STAMP)
-	$(PY) -m local run examples/amazon-s3.json
+	$(PY) -m local run examples/amazon-s3-new-card.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

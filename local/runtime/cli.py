@@ -290,6 +290,9 @@ def _api_calls(emulator: Emulator) -> ApiCalls:
         if recorded.path.startswith(FLOW_SERVICE_PATH):
             flow_service += 1
             endpoints[endpoint_of(recorded.method, recorded.relative_path)] += 1
+        elif recorded.path.startswith("/data/foundation/conversion/"):
+            flow_service += 1  # Data Prep, same Platform gateway (mapping sets of new cards)
+            endpoints[endpoint_of(recorded.method, recorded.path)] += 1
         elif recorded.path.startswith(IMS_TOKEN_PATH):
             ims += 1
             endpoints[endpoint_of(recorded.method, recorded.path)] += 1
@@ -304,10 +307,12 @@ def _read_dataflow(
     dataflow_id: str,
 ) -> dict[str, Any] | None:
     """GET the flow with the layer's own client: what is active on the server, not a claim."""
+    from aep_activation.conversion import ConversionClient
     from aep_activation.credentials import parse_adobe_credentials
     from aep_activation.errors import ActivationError
     from aep_activation.flow_service import FlowServiceClient
     from aep_activation.ims import TokenCache, TokenProvider
+    from aep_activation.mapping_set import mapped_attributes
     from aep_activation.selectors import DataflowSnapshot
 
     try:
@@ -317,11 +322,18 @@ def _read_dataflow(
             platform_url, tokens, api_key=adobe.client_id, org_id=adobe.org_id, sandbox=sandbox
         )
         snapshot = DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
+        attributes = list(snapshot.attributes)
+        mapping = snapshot.mapping or {}
+        if mapping.get("mappingId") and mapping.get("mappingVersion") is not None:
+            stored = ConversionClient(client).get_mapping_set(
+                str(mapping["mappingId"]), int(mapping["mappingVersion"])
+            )
+            attributes = mapped_attributes(stored)[0]
     except ActivationError:
         return None
     return {
         "id": snapshot.id,
         "etag": snapshot.etag,
         "audiences": [audience["id"] for audience in snapshot.audiences],
-        "attributes": list(snapshot.attributes),
+        "attributes": attributes,
     }

@@ -127,8 +127,15 @@ def test_the_schema_describes_the_request_shape() -> None:
         "audiences",
         "profileAttributes",
     }
-    assert schema["properties"]["audiences"]["maxItems"] == 250
-    assert schema["properties"]["profileAttributes"]["maxItems"] == 50
+    # Issue 9: Adobe's soft limits apply unless overrideSoftLimits names them.
+    limits = {
+        rule["if"]["not"]["properties"]["overrideSoftLimits"]["contains"]["const"]: rule["then"][
+            "properties"
+        ]
+        for rule in schema["allOf"]
+    }
+    assert limits["audiencesPerDataflow"] == {"audiences": {"maxItems": 250}}
+    assert limits["mappedAttributesPerDataflow"] == {"profileAttributes": {"maxItems": 50}}
     target = schema["$defs"]["DestinationTarget"]
     assert target["additionalProperties"] == {"type": "string"}
 

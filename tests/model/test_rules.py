@@ -50,9 +50,33 @@ def test_251_audiences_are_rejected(body: dict[str, Any]) -> None:
     assert errors == [
         {
             "path": "audiences",
-            "message": "lists 251 audiences; Adobe allows at most 250 per dataflow",
+            "message": "lists 251 audiences; Adobe allows at most 250 per dataflow "
+            "(Adobe's soft limit audiencesPerDataflow; if Adobe raised it for your "
+            "organization, add 'audiencesPerDataflow' to overrideSoftLimits)",
         }
     ]
+
+
+def test_251_audiences_pass_when_the_request_overrides_the_soft_limit(
+    body: dict[str, Any],
+) -> None:
+    body["audiences"] = _audiences(MAX_AUDIENCES + 1, body["audiences"][0])
+    body["overrideSoftLimits"] = ["audiencesPerDataflow"]
+    request = parse_activation_request(body, today=TODAY)
+    assert len(request.audiences) == 251
+
+
+def test_overriding_one_soft_limit_leaves_the_other(body: dict[str, Any]) -> None:
+    body["profileAttributes"] = [f"_acme.field{index}" for index in range(51)]
+    body["overrideSoftLimits"] = ["audiencesPerDataflow"]
+    errors = _errors(body)
+    assert [error["path"] for error in errors] == ["profileAttributes"]
+    assert "mappedAttributesPerDataflow" in errors[0]["message"]
+
+
+def test_only_known_soft_limits_can_be_overridden(body: dict[str, Any]) -> None:
+    body["overrideSoftLimits"] = ["destinationsPerSandbox"]
+    assert [error["path"] for error in _errors(body)] == ["overrideSoftLimits.0"]
 
 
 def test_50_profile_attributes_are_accepted(body: dict[str, Any]) -> None:

@@ -235,3 +235,44 @@ def test_the_new_sftp_card_refuses_a_legacy_host_in_its_secret(machine: Machine)
     assert failure["error"] == "DestinationSpecMismatch"
     assert "'host' is the legacy SFTP card's param" in failure["message"]
     assert machine.calls("POST") == []
+
+
+@pytest.mark.parametrize("name", ["amazon-s3", "azure-blob", "sftp-password"])
+def test_retired_legacy_cards_still_run_but_the_summary_warns(machine: Machine, name: str) -> None:
+    request = example(name)
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (warning,) = result.output["warnings"]
+    assert "Adobe retired the legacy" in warning
+    assert "June 30, 2023" in warning
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["warnings"] == [warning]
+
+
+def test_a_current_card_run_carries_no_warning(machine: Machine) -> None:
+    result = machine.run(example("amazon-s3-new-card"))
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert "warnings" not in result.output
+
+
+def test_a_legacy_flow_found_by_dataflow_id_is_recognised_by_its_target_spec(
+    machine: Machine,
+) -> None:
+    legacy = example("amazon-s3")
+    created = machine.run(legacy)
+    assert created.status == "SUCCEEDED", (created.error, created.cause)
+    flow_id = machine.only_flow()["id"]
+    # The request names a current card; the flow it points at is on the retired one.
+    request = example("amazon-s3-new-card")
+    del request["identityNamespace"]
+    request["deduplicationKeys"] = ["personalEmail.address"]
+    request["dataflowId"] = flow_id
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (warning,) = result.output["warnings"]
+    assert "4890fc95-5a1f-4983-94bb-e060c08e3f81" in warning
+    assert conversion_calls(machine) == []  # a legacy flow keeps its profile selectors

@@ -113,6 +113,22 @@ class Destination:
         default_factory=lambda: MappingProxyType({}), hash=False, compare=False
     )
     """When not empty, each auth spec allows exactly one target mode (Adobe Campaign)."""
+    successor: str | None = None
+    """Set on the cards Adobe retired: the new card that replaces it."""
+
+    @property
+    def retired(self) -> bool:
+        return self.successor is not None
+
+    def retirement_warning(self) -> str | None:
+        if self.successor is None:
+            return None
+        return (
+            f"Adobe retired the legacy {self.name} card (connection spec "
+            f"{self.connection_spec_id}): it migrated these destinations to the new "
+            f"{self.successor} card by June 30, 2023, and scripts still using the legacy flow "
+            f"entities stop working. Activate to {self.successor!r} instead."
+        )
 
     @property
     def is_legacy(self) -> bool:
@@ -229,6 +245,7 @@ _LEGACY: tuple[Destination, ...] = (
         name="Amazon S3",
         aliases=("s3", "amazon-s3", "aws-s3"),
         connection_spec_id="4890fc95-5a1f-4983-94bb-e060c08e3f81",
+        successor="Amazon S3 (new)",
         flow_spec_id=LEGACY_FILE_STORAGE_FLOW_SPEC_ID,
         flow_spec_name="upsToFileStorage",
         card="legacy",
@@ -239,6 +256,7 @@ _LEGACY: tuple[Destination, ...] = (
         name="Azure Blob",
         aliases=("azure-blob", "azure-blob-storage", "blob"),
         connection_spec_id="e258278b-a4cf-43ac-b158-4fa0ca0d948b",
+        successor="Azure Blob (new)",
         flow_spec_id=LEGACY_FILE_STORAGE_FLOW_SPEC_ID,
         flow_spec_name="upsToFileStorage",
         card="legacy",
@@ -279,6 +297,7 @@ _LEGACY: tuple[Destination, ...] = (
         name="SFTP",
         aliases=("sftp",),
         connection_spec_id="64ef4b8b-a6e0-41b5-9677-3805d1ee5dd0",
+        successor="SFTP (new)",
         flow_spec_id=LEGACY_FILE_STORAGE_FLOW_SPEC_ID,
         flow_spec_name="upsToFileStorage",
         card="legacy",
@@ -464,3 +483,11 @@ _SECRET_PARAMS = frozenset(
 def secret_param_names() -> frozenset[str]:
     """Every auth param any known card treats as secret (for spotting credentials in requests)."""
     return _SECRET_PARAMS
+
+
+def retirement_warning(connection_spec_id: str | None) -> str | None:
+    """The warning for a card Adobe retired, by connection spec id; None for current cards."""
+    if connection_spec_id is None:
+        return None
+    entry = destination_by_connection_spec(connection_spec_id)
+    return entry.retirement_warning() if entry is not None else None

@@ -146,6 +146,10 @@ class ResourceConflict(ActivationError):
     (another connection spec, base connection or flow spec): renaming is for a person to decide."""
 
 
+class GuardrailExceeded(ActivationError):
+    """The change would take a dataflow past one of Adobe's limits (named in the message)."""
+
+
 class EtagConflictsExhausted(ActivationError):
     """The flow kept changing under us: every bounded re-read still met a 412."""
 

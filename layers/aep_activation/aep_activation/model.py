@@ -691,15 +691,39 @@ class Resources(_Model):
     dataflow: ResourceNaming | None = None
 
 
-def _count_between(low: int, high: int, too_few: str, too_many: str) -> Callable[[Any], Any]:
-    """A before-validator: the item count is checked even when some items are invalid."""
+SoftLimit = Literal["audiencesPerDataflow", "mappedAttributesPerDataflow"]
+SOFT_LIMITS: Mapping[str, int] = {
+    "audiencesPerDataflow": MAX_AUDIENCES,
+    "mappedAttributesPerDataflow": MAX_PROFILE_ATTRIBUTES,
+}
+"""Adobe's soft guardrails, by the name a request uses to override them (overrideSoftLimits)."""
 
-    def check(value: Any) -> Any:
+
+def soft_limit_message(limit: str) -> str:
+    return (
+        f"(Adobe's soft limit {limit}; if Adobe raised it for your organization, add "
+        f"{limit!r} to overrideSoftLimits)"
+    )
+
+
+def _count_between(
+    low: int, high: int, too_few: str, too_many: str, soft_limit: str | None = None
+) -> Callable[[Any, ValidationInfo], Any]:
+    """A before-validator: the item count is checked even when some items are invalid.
+    A soft limit named in the request's ``overrideSoftLimits`` is not enforced."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        overridden = soft_limit is not None and soft_limit in (
+            info.data.get("override_soft_limits") or ()
+        )
         if isinstance(value, list | tuple):
             if len(value) < low:
                 raise _fail(too_few)
-            if len(value) > high:
-                raise _fail(too_many.format(count=len(value)))
+            if len(value) > high and not overridden:
+                message = too_many.format(count=len(value))
+                if soft_limit is not None:
+                    message += " " + soft_limit_message(soft_limit)
+                raise _fail(message)
         return value
 
     return check
@@ -723,6 +747,22 @@ class ActivationRequest(_Model):
         json_schema_extra={
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": SCHEMA_ID,
+            # Soft limits hold unless the request overrides them by name.
+            "allOf": [
+                {
+                    "if": {
+                        "not": {
+                            "required": ["overrideSoftLimits"],
+                            "properties": {"overrideSoftLimits": {"contains": {"const": name}}},
+                        }
+                    },
+                    "then": {"properties": {field: {"maxItems": limit}}},
+                }
+                for name, field, limit in (
+                    ("audiencesPerDataflow", "audiences", MAX_AUDIENCES),
+                    ("mappedAttributesPerDataflow", "profileAttributes", MAX_PROFILE_ATTRIBUTES),
+                )
+            ],
         },
     )
 
@@ -736,6 +776,11 @@ class ActivationRequest(_Model):
         default=None,
         description="An existing dataflow to add the audiences to; nothing else is created.",
     )
+    override_soft_limits: tuple[SoftLimit, ...] = Field(
+        default=(),
+        description="Adobe's soft guardrails this request may exceed because Adobe raised them "
+        "for the organization: audiencesPerDataflow (250), mappedAttributesPerDataflow (50).",
+    )
     audiences: Annotated[
         tuple[Audience, ...],
         BeforeValidator(
@@ -744,9 +789,10 @@ class ActivationRequest(_Model):
                 MAX_AUDIENCES,
                 "must list at least one audience",
                 f"lists {{count}} audiences; Adobe allows at most {MAX_AUDIENCES} per dataflow",
+                "audiencesPerDataflow",
             )
         ),
-        Field(json_schema_extra={"minItems": 1, "maxItems": MAX_AUDIENCES}),
+        Field(json_schema_extra={"minItems": 1}),
     ]
     profile_attributes: Annotated[
         tuple[XdmPath, ...],
@@ -757,9 +803,10 @@ class ActivationRequest(_Model):
                 "must list at least one profile attribute",
                 f"lists {{count}} attributes; Adobe allows at most {MAX_PROFILE_ATTRIBUTES} "
                 "mapped attributes per dataflow",
+                "mappedAttributesPerDataflow",
             )
         ),
-        Field(json_schema_extra={"minItems": 1, "maxItems": MAX_PROFILE_ATTRIBUTES}),
+        Field(json_schema_extra={"minItems": 1}),
     ]
     identity_namespace: Annotated[IdentityNamespace | None, BeforeValidator(_one_identity_only)] = (
         Field(

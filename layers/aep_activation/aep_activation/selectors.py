@@ -63,6 +63,9 @@ class DataflowSnapshot:
     primary_fields: list[str] = field(default_factory=list)
     mapping: dict[str, Any] | None = None
     """New cards: the attached ``profileMapping`` and fields (``mapping_set.AttachedMapping``)."""
+    target_connection_spec_id: str | None = None
+    """``inheritedAttributes.targetConnections[0].connectionSpec.id``: tells a legacy card's
+    flow found by ``dataflowId``."""
 
     def to_state(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +78,7 @@ class DataflowSnapshot:
             "mandatoryFields": data["mandatory_fields"],
             "primaryFields": data["primary_fields"],
             "mapping": data["mapping"],
+            "targetConnectionSpecId": data["target_connection_spec_id"],
         }
 
     @classmethod
@@ -88,6 +92,7 @@ class DataflowSnapshot:
             mandatory_fields=list(data.get("mandatoryFields", [])),
             primary_fields=list(data.get("primaryFields", [])),
             mapping=data.get("mapping"),
+            target_connection_spec_id=data.get("targetConnectionSpecId"),
         )
 
     @classmethod
@@ -126,7 +131,17 @@ class DataflowSnapshot:
             mandatory_fields=[str(f) for f in profile.get("mandatoryFields") or []],
             primary_fields=primary,
             mapping=attached.to_state() if attached is not None else None,
+            target_connection_spec_id=_target_connection_spec_id(flow),
         )
+
+
+def _target_connection_spec_id(flow: dict[str, Any]) -> str | None:
+    inherited = flow.get("inheritedAttributes")
+    targets = inherited.get("targetConnections") if isinstance(inherited, dict) else None
+    first = targets[0] if isinstance(targets, list) and targets else None
+    spec = first.get("connectionSpec") if isinstance(first, dict) else None
+    spec_id = spec.get("id") if isinstance(spec, dict) else None
+    return spec_id if isinstance(spec_id, str) else None
 
 
 def _general_transform(flow: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 from aep_activation.conversion import ConversionClient
 from aep_activation.errors import DataflowNotConverged
 from aep_activation.flow_service import FlowServiceClient
+from aep_activation.guardrails import check_dataflow_totals
 from aep_activation.mapping_set import (
     AttachedMapping,
     attach_operations,
@@ -127,11 +128,17 @@ def activate(
     New cards: the attributes and identity go into a mapping set (found or created first),
     attached with ``profileMapping`` in the same PATCH as the audiences.
     """
-    if uses_mapping_set(request):
+    if snapshot.mapping is not None:  # the flow's own shape decides (a dataflowId may name either)
         return _activate_with_mapping_set(
             request, client, snapshot, conversion or ConversionClient(client)
         )
     plan = plan_activation(request, snapshot)
+    check_dataflow_totals(
+        request,
+        snapshot.id,
+        audiences=len(snapshot.audiences) + len(plan.added_audiences),
+        attributes=len(snapshot.attributes) + len(plan.added_attributes),
+    )
     etag: str | None = snapshot.etag
     if not plan.empty:
         etag = client.patch_flow(snapshot.id, plan.operations, snapshot.etag)
@@ -153,8 +160,14 @@ def _activate_with_mapping_set(
     conversion: ConversionClient,
 ) -> ActivationOutcome:
     desired = desired_mapping(request)
-    ensured = ensure_mapping_set(request, conversion, desired)
     plan = plan_activation(request, snapshot, attributes_by_mapping=True)
+    check_dataflow_totals(
+        request,
+        snapshot.id,
+        audiences=len(snapshot.audiences) + len(plan.added_audiences),
+        attributes=len(desired.attributes),
+    )
+    ensured = ensure_mapping_set(request, conversion, desired)
     attached = (
         AttachedMapping.from_state(snapshot.mapping, snapshot.transform_index)
         if snapshot.mapping is not None
@@ -197,7 +210,7 @@ def check_dataflow(
     """Re-read the flow and confirm it holds every requested audience (with its schedule, export
     mode and file name template) and attribute; :class:`DataflowNotConverged` if not yet."""
     snapshot = read_dataflow(client, dataflow_id)
-    if uses_mapping_set(request):
+    if snapshot.mapping is not None:
         return _check_mapping_set(request, snapshot, conversion or ConversionClient(client))
     missing = missing_from(request, snapshot)
     if missing:

@@ -10,6 +10,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from aep_activation import catalog
 from aep_activation.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "dataflowId": dataflow.get("id") or _text(request.get("dataflowId")),
         },
     }
+    warnings = retirement_warnings(destination, specs, dataflow)
+    if warnings:
+        summary["warnings"] = warnings
     if status == "SUCCEEDED":
         validation = state.get("validation") or {}
         summary["dataflow"] = {
@@ -66,6 +70,28 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary
+
+
+def retirement_warnings(
+    destination: dict[str, Any], specs: dict[str, Any], dataflow: dict[str, Any]
+) -> list[str]:
+    """Warn when the request or the dataflow it names uses a card Adobe retired (the legacy
+    S3, Azure Blob and SFTP cards): such runs still validate, but their days are counted."""
+    spec_ids: list[str | None] = [
+        _text(specs.get("connectionSpecId")) or _text(destination.get("connectionSpecId")),
+        _text(dataflow.get("targetConnectionSpecId")),
+    ]
+    entry = (
+        catalog.find_destination(destination["type"]) if _text(destination.get("type")) else None
+    )
+    if entry is not None:
+        spec_ids.append(entry.connection_spec_id)
+    warnings: list[str] = []
+    for spec_id in spec_ids:
+        warning = catalog.retirement_warning(spec_id)
+        if warning is not None and warning not in warnings:
+            warnings.append(warning)
+    return warnings
 
 
 def failure_of(failure: dict[str, Any]) -> dict[str, Any]:
