@@ -36,6 +36,8 @@ class ServiceContext:
     store: ResourceStore
     settings: Settings = field(default_factory=Settings)
     republished: dict[str, str] = field(default_factory=dict)
+    clock_offset: float = 0.0
+    """Seconds added to the wall clock where the emulator judges time (ad-hoc activation)."""
     """Flow specs Adobe re-published under a new id (old id -> new id): the old id is gone."""
 
     def flow_specs(self) -> list[specs.FlowSpec]:

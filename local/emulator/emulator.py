@@ -214,9 +214,27 @@ class Emulator:
         with self.store.lock:
             self._state.service.republished[old_id] = new_id
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock forward (where it judges time: ad-hoc activation)."""
+        with self.store.lock:
+            self._state.service.clock_offset += seconds
+
+    def finish_adhoc_runs(self, status: str = "success") -> int:
+        """End every ad-hoc run still in progress; the number ended."""
+        ended = 0
+        with self.store.lock:
+            for sandbox_runs in self.store.all_live("runs"):
+                for run in sandbox_runs:
+                    summary = run["metrics"]["statusSummary"]
+                    if run.get("adhoc") and summary["status"] == "inProgress":
+                        summary["status"] = status
+                        ended += 1
+        return ended
+
     def reset(self) -> None:
         page_size, patch_status, expires_in = self._defaults
         self._state.service.republished.clear()
+        self._state.service.clock_offset = 0.0
         self._state.generation += 1
         self.store.clear()
         self._state.faults.clear()

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from local.emulator import errors, gateway, ims, masking, routes
+from local.emulator import adhoc, errors, gateway, ims, masking, routes
 from local.emulator.context import ServiceContext
 from local.emulator.exchange import Call, Reply
 from local.emulator.faults import (
@@ -75,6 +75,12 @@ def answer(state: EmulatorState, call: Call, fault: Fault | None) -> Reply:
             gateway.admit(call, state.tokens)
             relative = call.path[len(FLOW_SERVICE_BASE) :] or "/"
             return routes.dispatch(call, relative, state.service)
+        if call.path.rstrip("/") == adhoc.ADHOC_PATH:
+            gateway.admit(call, state.tokens)
+            if call.method != "POST":
+                raise errors.gateway_error(405, "405000", "Method Not Allowed")
+            with state.service.store.lock:
+                return adhoc.adhoc_run(call, state.service)
         if call.path.startswith(CONVERSION_BASE + "/"):
             gateway.admit(call, state.tokens)
             relative = call.path[len(CONVERSION_BASE) :]

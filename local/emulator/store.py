@@ -77,6 +77,11 @@ class ResourceStore:
                     return tenant, doc
             return None
 
+    def all_live(self, kind: Kind) -> builtins.list[builtins.list[Document]]:
+        """The stored ``kind`` documents of every tenant (for control calls; hold ``lock``)."""
+        with self.lock:
+            return [list(kinds[kind].values()) for kinds in self._tenants.values()]
+
     def clear(self) -> None:
         with self.lock:
             self._tenants.clear()

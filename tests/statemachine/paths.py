@@ -43,7 +43,21 @@ START = ("PrepareExecution", "ValidateRequest")
 NEW_DATAFLOW = (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT, "EnsureDataflow")
 EXISTING_DATAFLOW = (*START, "UseExistingDataflow", "ReadExistingDataflow")
 ETAG_CONFLICT = ("CountEtagConflict", "TooManyEtagConflicts", "RefreshDataflow")
-FINISH = ("ActivateAudiences", "ValidateDataflow", "PublishSuccess", "ActivationSucceeded")
+FINISH = (
+    "ActivateAudiences",
+    "ValidateDataflow",
+    "ExportNowRequested",  # issue 9: a Choice; exportNow is off unless the request asks
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
+EXPORT_NOW_FINISH = (
+    "ActivateAudiences",
+    "ValidateDataflow",
+    "ExportNowRequested",
+    "ExportNow",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
 FAIL = ("PublishFailure", "ActivationFailed")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)

@@ -138,6 +138,21 @@ class FlowServiceRejected(FlowServiceError):
     """400 or 422: Adobe refused the request as malformed or invalid."""
 
 
+# --- Ad-hoc activation ("export now") refusals, named after what Adobe says --------------
+
+
+class AdhocRunAlreadyRunning(FlowServiceError):
+    """An ad-hoc run is already going on for an audience of the dataflow: wait for it."""
+
+
+class AudienceNotExportable(FlowServiceError):
+    """An audience is not part of the dataflow, or today is outside its schedule range."""
+
+
+class FirstScheduledRunTooRecent(FlowServiceError):
+    """An audience's first scheduled activation was less than an hour ago (or is to come)."""
+
+
 # --- Workflow outcomes ------------------------------------------------------------------
 
 

@@ -808,6 +808,11 @@ class ActivationRequest(_Model):
         ),
         Field(json_schema_extra={"minItems": 1}),
     ]
+    export_now: bool = Field(
+        default=False,
+        description="After applying, start Adobe's ad-hoc activation of the request's audiences "
+        "(at most 80 per job; the run ids are in the result).",
+    )
     identity_namespace: Annotated[IdentityNamespace | None, BeforeValidator(_one_identity_only)] = (
         Field(
             default=None,

@@ -62,6 +62,16 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "audiences": validation.get("audiences", []),
             "attributes": validation.get("attributes", []),
         }
+        export = state.get("exportNow")
+        if isinstance(export, dict):
+            summary["exportNow"] = {
+                "jobs": export.get("jobs"),
+                "runs": [
+                    {"audienceId": r.get("audienceId"), "runId": r.get("runId")}
+                    for r in export.get("runs") or []
+                    if isinstance(r, dict)
+                ],
+            }
         summary["changes"] = {
             "addedAudiences": activation.get("addedAudiences", []),
             "updatedAudiences": activation.get("updatedAudiences", []),

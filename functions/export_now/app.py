@@ -1,0 +1,17 @@
+"""ExportNow: start Adobe's ad-hoc activation of the request's audiences (exportNow: true)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.events import SnapshotStepEvent
+from aep_activation.observability import step_handler
+from aep_activation.steps.export_now import export_now
+from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+
+
+@step_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = parse_event(event, SnapshotStepEvent)
+    request = request_from_state(parsed.request)
+    return export_now(request, flow_service_for(request.sandbox), str(parsed.dataflow["id"]))
