@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Final
 
 import jsonpatch
@@ -26,6 +27,7 @@ from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
 PATCH_OPERATIONS: Final = frozenset({"add", "replace", "remove"})
+_WHOLE_SELECTOR: Final = re.compile(r"^/transformations/\d+/params/segmentSelectors/selectors/\d+$")
 READ_ONLY_FIELDS: Final = frozenset(
     {
         "id",
@@ -140,6 +142,17 @@ def _operations(call: Call) -> list[dict[str, Any]]:
             raise errors.bad_request(
                 errors.INVALID_PATCH, f"[{index}].value: is required", call.request_id
             )
+        if operation["op"] == "replace" and _WHOLE_SELECTOR.match(operation["path"]):
+            value = (
+                operation["value"].get("value") if isinstance(operation["value"], dict) else None
+            )
+            if not isinstance(value, dict) or not {"createTime", "updateTime"} <= set(value):
+                raise errors.bad_request(
+                    errors.INVALID_SELECTOR,
+                    f"[{index}].value: a replaced segment selector must carry the whole "
+                    "audience, its createTime and updateTime included",
+                    call.request_id,
+                )
     return operations
 
 

@@ -510,3 +510,33 @@ def test_changing_a_selector_value_moves_its_update_time(
 
     value = segment_selectors(api.flow(created["id"]))[0]["value"]
     assert (value["createTime"], value["updateTime"]) == ("1640016962", "1642534355")
+
+
+def test_a_replaced_selector_must_carry_its_create_and_update_times(emulator: Emulator) -> None:
+    # Issue 9: Adobe requires a replaced selector to carry the whole audience.
+    api = Api(emulator)
+    created = api.s3_flow()
+    first = api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
+    stored = segment_selectors(api.flow(created["id"]))[0]
+    path = "/transformations/0/params/segmentSelectors/selectors/0"
+    bare = {"type": "PLATFORM_SEGMENT", "value": segment_value(name="Renamed")}
+
+    refused = api.patch(
+        f"/flows/{created['id']}",
+        [{"op": "replace", "path": path, "value": bare}],
+        first.json()["etag"],
+    )
+    whole = {
+        **bare,
+        "value": {**bare["value"], **{k: stored["value"][k] for k in ("createTime", "updateTime")}},
+    }
+    accepted = api.patch(
+        f"/flows/{created['id']}",
+        [{"op": "replace", "path": path, "value": whole}],
+        first.json()["etag"],
+    )
+
+    assert refused.status_code == 400
+    assert "createTime and updateTime" in refused.text
+    assert accepted.status_code == 200, accepted.text
+    assert segment_selectors(api.flow(created["id"]))[0]["value"]["name"] == "Renamed"

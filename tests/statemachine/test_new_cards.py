@@ -276,3 +276,21 @@ def test_a_legacy_flow_found_by_dataflow_id_is_recognised_by_its_target_spec(
     (warning,) = result.output["warnings"]
     assert "4890fc95-5a1f-4983-94bb-e060c08e3f81" in warning
     assert conversion_calls(machine) == []  # a legacy flow keeps its profile selectors
+
+
+def test_a_changed_audience_is_replaced_whole_with_its_adobe_times(machine: Machine) -> None:
+    request = example("amazon-s3-new-card")
+    first = machine.run(request)
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    held = machine.only_flow()["transformations"][0]["params"]["segmentSelectors"]["selectors"]
+    request["audiences"][0]["name"] = "Mountain bikers (renamed)"
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (replace,) = [op for op in patch_operations(machine) if op["op"] == "replace"]
+    assert replace["path"].endswith("/segmentSelectors/selectors/0")
+    for key in ("createTime", "updateTime"):
+        assert replace["value"]["value"][key] == held[0]["value"][key]
+    assert result.output["changes"]["updatedAudiences"] == [request["audiences"][0]["id"]]
+    assert_flow_holds(machine.only_flow(), request)

@@ -24,6 +24,7 @@ GENERAL_TRANSFORM = "GeneralTransform"
 
 # The fields of a segment selector's value that a request decides; the rest is Adobe's.
 _AUDIENCE_FIELDS = ("id", "name", "description", "filenameTemplate", "exportMode", "schedule")
+_ADOBE_TIMES = ("createTime", "updateTime")
 
 
 def audience_selector(audience: Audience) -> dict[str, Any]:
@@ -107,7 +108,12 @@ class DataflowSnapshot:
         segment = params.get("segmentSelectors") or {}
         profile = params.get("profileSelectors") or {}
         audiences = [
-            {"id": str(s["value"]["id"]), "fingerprint": fingerprint(s["value"])}
+            {
+                "id": str(s["value"]["id"]),
+                "fingerprint": fingerprint(s["value"]),
+                # Kept so that a replaced selector can carry them, as Adobe requires.
+                **{k: str(s["value"][k]) for k in _ADOBE_TIMES if s["value"].get(k) is not None},
+            }
             for s in segment.get("selectors") or []
             if isinstance(s, dict) and isinstance(s.get("value"), dict) and "id" in s["value"]
         ]
@@ -191,6 +197,9 @@ def plan_activation(
             added.append(audience.id)
         elif present[audience.id][1] != wanted:
             index = present[audience.id][0]
+            held = snapshot.audiences[index]
+            # The whole audience, with Adobe's createTime/updateTime as the flow holds them.
+            selector["value"].update({k: held[k] for k in _ADOBE_TIMES if k in held})
             ops.append(
                 {
                     "op": "replace",
