@@ -14,12 +14,14 @@ requires. Exit status: 0 when the activation succeeded, 1 when it failed, 2 on b
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
 
 from local.runtime.fake_secrets import fake_destination_secret
 from local.runtime.history import ExecutionResult
@@ -113,6 +115,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                 args.template,
                 platform_url=platform_url,
                 ims_url=ims_url,
+                parameter_overrides=_testing_parameters(args.template, platform_url, ims_url),
                 skip_sleeps=args.sleep_scale == 0,
                 sleep_scale=args.sleep_scale,
             )
@@ -146,6 +149,27 @@ def _read_json(path: Path, what: str) -> Any:
         raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"{what}: {path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{what}: {path} nests arrays/objects too deeply to read") from None
+
+
+def _testing_parameters(template: Path, platform_url: str, ims_url: str) -> dict[str, str]:
+    """Let the handlers talk to this machine when both endpoints are on it (the emulator):
+    they refuse any host but Adobe's unless the template's testing switch says otherwise."""
+    switch = "AllowNonAdobeEndpointsForTesting"
+    hosts = {urlsplit(platform_url).hostname, urlsplit(ims_url).hostname}
+    if switch not in load_template(template).parameters or not all(
+        host and _is_loopback(host) for host in hosts
+    ):
+        return {}
+    return {switch: "true"}
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _credentials(path: Path | None) -> dict[str, Any]:
