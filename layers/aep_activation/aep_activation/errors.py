@@ -48,6 +48,15 @@ class InvalidActivationRequest(ActivationError):
         return {**super().to_dict(), "errors": self.errors}
 
 
+class RequestTooLarge(InvalidActivationRequest):
+    """The request, serialised, exceeds what the state machine can carry (Step Functions'
+    256 KiB limit on a state's input, shared with what the steps add)."""
+
+
+class RequestNestedTooDeeply(InvalidActivationRequest):
+    """The request nests arrays/objects deeper than any valid request does."""
+
+
 class UnknownDestination(ActivationError):
     """The request names a destination that neither the catalog nor Adobe knows."""
 
