@@ -14,6 +14,7 @@ counts cold starts, flushes metrics, and logs a failed step by error name and me
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,6 +23,19 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.errors import ActivationError, EtagMismatch, FlowServiceThrottled
+
+SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
+"""At DEBUG, botocore logs whole responses: GetSecretValue's holds the credentials."""
+
+
+def quiet_sdk_loggers() -> None:
+    """Keep the AWS SDK's and urllib3's loggers at WARNING whatever the stack's LogLevel (the
+    Lambda runtime sets the root logger to it, and these inherit it unless set)."""
+    for name in SDK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+quiet_sdk_loggers()
 
 logger = Logger(service="aep-activation")
 tracer = Tracer(service="aep-activation")
