@@ -338,6 +338,7 @@ class FlowServiceClient:
             path.split("?", 1)[0],
             sandbox=self.sandbox,
             redact=[token, *_auth_param_values(body)],
+            request_had_secrets=bool(_auth_param_values(body)),
         )
         return response
 
@@ -395,6 +396,7 @@ def raise_for_response(
     *,
     sandbox: str | None = None,
     redact: Iterable[str] = (),
+    request_had_secrets: bool = False,
 ) -> None:
     """Raise the taxonomy's error for a non-2xx answer; return quietly for a 2xx one.
 
@@ -404,7 +406,7 @@ def raise_for_response(
     status = response.status_code
     if 200 <= status < 300:
         return
-    details = error_details(response, redact=redact)
+    details = error_details(response, redact=redact, request_had_secrets=request_had_secrets)
     adobe_says = details.message
     where = f" in sandbox {sandbox!r}" if sandbox else ""
     common: dict[str, Any] = {
