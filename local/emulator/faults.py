@@ -14,6 +14,9 @@ Kinds:
 - ``reset``: read the request, apply nothing, reset the TCP connection (RST, no answer).
 - ``apply_then_reset``: handle the request (the write IS applied), then reset the connection
   instead of answering: the ambiguous failure a retry must survive.
+- ``apply_late``: hold the answer ``hold`` seconds (longer than the client's read timeout
+  makes it time out), then reset the connection without answering, and apply the write
+  ``delay`` seconds after that: Adobe applying a create after the client gave up.
 - ``bump_etag``: before handling, give the flow in the path a new etag, as a concurrent
   editor would; the request then meets a stale ``If-Match``.
 """
@@ -38,6 +41,7 @@ class FaultKind(StrEnum):
     LATENCY = "latency"
     RESET = "reset"
     APPLY_THEN_RESET = "apply_then_reset"
+    APPLY_LATE = "apply_late"
     BUMP_ETAG = "bump_etag"
 
 
@@ -51,6 +55,7 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0
     body: Any = None
+    hold: float = 0.0
     hits: int = 0
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -102,6 +107,18 @@ class Fault:
         return cls(FaultKind.APPLY_THEN_RESET, method, path, times)
 
     @classmethod
+    def apply_late(
+        cls,
+        seconds: float,
+        *,
+        hold: float = 0.0,
+        method: str = "*",
+        path: str = "*",
+        times: int | None = 1,
+    ) -> Fault:
+        return cls(FaultKind.APPLY_LATE, method, path, times, delay=seconds, hold=hold)
+
+    @classmethod
     def bump_etag(
         cls, *, method: str = "PATCH", path: str = "/flows/*", times: int | None = 1
     ) -> Fault:
@@ -127,7 +144,12 @@ class Fault:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fault:
         """Build a fault from the admin API's JSON (camelCase or snake_case keys)."""
-        aliases = {"retryAfter": "retry_after", "delaySeconds": "delay", "seconds": "delay"}
+        aliases = {
+            "retryAfter": "retry_after",
+            "delaySeconds": "delay",
+            "seconds": "delay",
+            "holdSeconds": "hold",
+        }
         fields = {aliases.get(key, key): value for key, value in data.items()}
         fields.pop("hits", None)
         fields.pop("id", None)

@@ -9,6 +9,7 @@ import logging
 import re
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -112,6 +113,18 @@ def bump_flow_in_path(state: EmulatorState, path: str) -> None:
             bump_etag(located[1])
 
 
+def _apply_later(state: EmulatorState, call: Call, delay: float, generation: int) -> None:
+    """Handle ``call`` ``delay`` seconds from now, unless the emulator was reset meanwhile."""
+
+    def apply() -> None:
+        if state.generation == generation:
+            answer(state, call, None)
+
+    timer = threading.Timer(delay, apply)
+    timer.daemon = True
+    timer.start()
+
+
 class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -177,6 +190,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         if kind is FaultKind.RESET:
             self._record(call, None, fault)
             self._reset_connection()
+            return
+        if kind is FaultKind.APPLY_LATE and fault is not None:
+            self._record(call, None, fault)
+            time.sleep(fault.hold)
+            self._reset_connection()
+            _apply_later(state, call, fault.delay, generation)
             return
         if kind is FaultKind.BUMP_ETAG:
             bump_flow_in_path(state, call.path)

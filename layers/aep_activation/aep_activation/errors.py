@@ -124,7 +124,17 @@ class FlowServiceThrottled(FlowServiceError, TransientError):
 
 
 class FlowServiceUnavailable(FlowServiceError, TransientError):
-    """5xx, a timeout, a reset connection or an unreadable answer to a read."""
+    """5xx, a timeout, a reset connection or an unreadable answer to a read.
+
+    ``outcome_unknown``: the request may have reached Adobe and been applied although no
+    usable answer came back (a timeout, a reset, a gateway 502/504, an unreadable 2xx).
+    """
+
+    outcome_unknown: bool = False
+
+
+class PagingLimitExceeded(FlowServiceError):
+    """A list kept offering a next page beyond the bound (aep_activation.budget.MAX_PAGES)."""
 
 
 class EtagMismatch(FlowServiceError):

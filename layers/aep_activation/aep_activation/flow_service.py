@@ -9,7 +9,8 @@ retrying 429/5xx is the state machine's job (backoff with jitter, bounded).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from aws_lambda_powertools import Logger
 
+from aep_activation import budget
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.config import Settings
 from aep_activation.credentials import load_adobe_credentials
@@ -27,6 +29,7 @@ from aep_activation.errors import (
     FlowServiceRejected,
     FlowServiceThrottled,
     FlowServiceUnavailable,
+    PagingLimitExceeded,
     PermissionDenied,
     ResourceNotFound,
 )
@@ -67,7 +70,9 @@ class FlowServiceClient:
         sandbox: str,
         session: requests.Session | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._sleep = sleep
         self._base_url = base_url.rstrip("/")
         parts = urlsplit(self._base_url)
         self._origin = (parts.scheme, parts.netloc)
@@ -196,7 +201,9 @@ class FlowServiceClient:
 
         Returns the new etag when the answer carries one (200 ``{id, etag}``); None for the
         tutorial's 202 without a body, in which case re-read the flow for its etag.
-        A stale etag raises EtagMismatch (412).
+        A stale etag raises EtagMismatch (412). Any other answer that cannot be read (an empty
+        200, a body that is not JSON) raises FlowServiceUnavailable with ``outcome_unknown``:
+        the patch may or may not have landed, so the flow must be re-read.
         """
         path = f"/flows/{_segment(flow_id)}"
         response = self._call(
@@ -205,10 +212,12 @@ class FlowServiceClient:
         body = json_body(response)
         if isinstance(body, dict) and isinstance(body.get("etag"), str) and body["etag"]:
             return str(body["etag"])
-        if response.content and body is None:
-            _garbage(response, "PATCH", path)
         header = response.headers.get("etag")
-        return header or None
+        if header and not (response.content and body is None):
+            return header
+        if response.status_code == 202 and not response.content:
+            return None
+        _garbage(response, "PATCH", path, outcome_unknown=True)
 
     def delete_flow(self, flow_id: str) -> None:
         self._delete("/flows", flow_id)
@@ -224,7 +233,7 @@ class FlowServiceClient:
         response = self._call("POST", collection, body=dict(body))
         answer = json_body(response)
         if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
-            _garbage(response, "POST", collection)
+            _garbage(response, "POST", collection, outcome_unknown=True)
         etag = answer.get("etag")
         return Created(id=answer["id"], etag=etag if isinstance(etag, str) else None)
 
@@ -274,7 +283,7 @@ class FlowServiceClient:
         target = collection
         seen: set[str] = set()
         items: list[JsonObject] = []
-        while True:
+        for _page in range(budget.MAX_PAGES):
             response = self._call("GET", target, params=params)
             page = json_body(response)
             page_items = page.get("items") if isinstance(page, dict) else None
@@ -293,6 +302,12 @@ class FlowServiceClient:
                 )
             seen.add(href)
             target, params = self._follow(href, collection), None
+        raise PagingLimitExceeded(
+            f"the list still offered a next page after {budget.MAX_PAGES} pages; not followed "
+            "further",
+            method="GET",
+            path=collection,
+        )
 
     def _follow(self, href: str, collection: str) -> str:
         """A next link as a path under the base URL. Adobe writes it relative to the base
@@ -324,13 +339,24 @@ class FlowServiceClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """Send; on 401 refresh the token and send once more; raise for any error answer."""
+        """Send; on 401 refresh the token and send once more; wait out a 429's Retry-After
+        when it fits the step's budget; raise for any error answer."""
         token = self._tokens.token()
         response = self._send(method, path, token, params=params, body=body, headers=headers)
         if response.status_code == 401:
             # The cached token may have been revoked or expired early: one fresh try only.
             self._tokens.invalidate(token)
             token = self._tokens.token()
+            response = self._send(method, path, token, params=params, body=body, headers=headers)
+        for _wait in range(budget.MAX_THROTTLE_WAITS):
+            retry_after = self._honourable_retry_after(response)
+            if retry_after is None:
+                break
+            logger.info(
+                "Flow Service asked to wait; waiting as asked",
+                extra={"path": path.split("?", 1)[0], "retry_after": retry_after},
+            )
+            self._sleep(retry_after)
             response = self._send(method, path, token, params=params, body=body, headers=headers)
         raise_for_response(
             response,
@@ -341,6 +367,16 @@ class FlowServiceClient:
             request_had_secrets=bool(_auth_param_values(body)),
         )
         return response
+
+    def _honourable_retry_after(self, response: requests.Response) -> float | None:
+        """A 429's Retry-After seconds, if waiting them leaves the step time for the call;
+        otherwise None, and FlowServiceThrottled goes to the state machine's Retry."""
+        if response.status_code != 429:
+            return None
+        seconds = parse_retry_after(response.headers.get("Retry-After"))
+        if seconds is None or not budget.can_wait(seconds, sum(self._timeout)):
+            return None
+        return seconds
 
     def _send(
         self,
@@ -429,6 +465,8 @@ def raise_for_response(
         )
     elif status >= 500:
         error = FlowServiceUnavailable(explain("Flow Service failed to answer"), **common)
+        # A gateway's 502/504 says nothing of whether the backend applied the request.
+        error.outcome_unknown = status in (502, 504)
     elif status == 412:
         error = EtagMismatch(
             explain("the resource changed since its etag was read; re-read it and retry"),
@@ -461,14 +499,18 @@ def raise_for_response(
     raise error
 
 
-def _garbage(response: requests.Response, method: str, path: str) -> NoReturn:
-    raise FlowServiceUnavailable(
+def _garbage(
+    response: requests.Response, method: str, path: str, *, outcome_unknown: bool = False
+) -> NoReturn:
+    error = FlowServiceUnavailable(
         f"Flow Service answered {response.status_code} with a body that is not the JSON expected",
         status=response.status_code,
         method=method,
         path=path,
         request_id=response.headers.get("x-request-id"),
     )
+    error.outcome_unknown = outcome_unknown
+    raise error
 
 
 def _auth_param_values(body: Any) -> list[str]:

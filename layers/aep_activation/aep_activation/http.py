@@ -20,6 +20,7 @@ from urllib.parse import quote, quote_plus
 import requests
 from requests.adapters import HTTPAdapter
 
+from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable
 
 Timeout = tuple[float, float]
@@ -63,16 +64,26 @@ def send(
     The body is read inside the guarded block (``stream`` stays off), so a connection dropped
     mid-body is caught here too. Messages name the exception class only: ``requests`` messages
     are harmless today, but the request they carry holds credentials, so nothing of it is kept.
+    The timeouts are shortened to what the step's budget has left (:mod:`aep_activation.budget`).
+    A request that may have reached Adobe without an answer coming back is marked
+    ``outcome_unknown``: a write may have been applied.
     """
+    timeout = budget.clamp(timeout, service=service, method=method, path=path)
+    outcome_unknown = True
     try:
         return session.request(method, url, timeout=timeout, **kwargs)
+    except requests.ConnectTimeout as exc:
+        reason = f"{service} could not be reached within the timeout ({type(exc).__name__})"
+        outcome_unknown = False
     except requests.Timeout as exc:
         reason = f"{service} did not answer within the timeout ({type(exc).__name__})"
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
         reason = f"the connection to {service} failed ({type(exc).__name__})"
     except requests.RequestException as exc:
         reason = f"the request to {service} failed ({type(exc).__name__})"
-    raise FlowServiceUnavailable(reason, method=method, path=path) from None
+    error = FlowServiceUnavailable(reason, method=method, path=path)
+    error.outcome_unknown = outcome_unknown
+    raise error from None
 
 
 def json_body(response: requests.Response) -> Any:

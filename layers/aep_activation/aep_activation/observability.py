@@ -22,6 +22,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aep_activation import budget
 from aep_activation.errors import ActivationError, EtagMismatch, FlowServiceThrottled
 
 SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
@@ -49,6 +50,7 @@ def step_handler(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(event: dict[str, Any], context: LambdaContext) -> Any:
+        deadline = budget.begin(context)
         try:
             return handler(event, context)
         except EtagMismatch:
@@ -62,6 +64,8 @@ def step_handler(handler: Handler) -> Handler:
                 "step failed", extra={"error": type(exc).__name__, "reason": exc.message}
             )
             raise
+        finally:
+            budget.end(deadline)
 
     traced = tracer.capture_lambda_handler(wrapper, capture_response=False)
     with_metrics = metrics.log_metrics(traced, capture_cold_start_metric=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aep_activation.errors import DataflowNotConverged
+from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
@@ -17,6 +17,10 @@ from aep_activation.selectors import (
     plan_activation,
 )
 from aep_activation.steps.find_or_create import find_or_create
+
+MAX_UNREADABLE_PATCH_ANSWERS = 2
+"""PATCH answers that cannot be read (so may or may not have landed) met by re-reading and
+re-planning within one step."""
 
 
 def ensure_dataflow(
@@ -62,12 +66,12 @@ def ensure_dataflow(
         same=same,
         differs="it joins other connections or another flow spec",
     )
-    if ensured.created:
+    if ensured.created and ensured.document is None:  # the create's own answer
         return DataflowSnapshot.of_flow({**body, "id": ensured.id, "etag": ensured.etag}), True
     found = ensured.document
     if not found or not found.get("etag"):  # a list item without its etag: read the flow
         found = client.get_flow(ensured.id)
-    return DataflowSnapshot.of_flow(found), False
+    return DataflowSnapshot.of_flow(found), ensured.created
 
 
 def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapshot:
@@ -107,8 +111,31 @@ def activate(
     """
     plan = plan_activation(request, snapshot)
     etag: str | None = snapshot.etag
-    if not plan.empty:
-        etag = client.patch_flow(snapshot.id, plan.operations, snapshot.etag)
+    current, attempt = snapshot, plan
+    for _ in range(MAX_UNREADABLE_PATCH_ANSWERS + 1):
+        if attempt.empty:
+            etag = current.etag
+            break
+        try:
+            etag = client.patch_flow(current.id, attempt.operations, current.etag)
+            break
+        except FlowServiceUnavailable as exc:
+            if not exc.outcome_unknown:
+                raise
+            # Not known to have landed: read what the flow holds now and plan again (an
+            # empty plan means it did land).
+            current = read_dataflow(client, snapshot.id)
+            attempt = plan_activation(request, current)
+    else:
+        if attempt.empty:  # the last re-read shows the patch landed
+            etag = current.etag
+        else:
+            raise FlowServiceUnavailable(
+                f"the PATCH of dataflow {snapshot.id} got {MAX_UNREADABLE_PATCH_ANSWERS + 1} "
+                "answers that could not be read; the step is retried",
+                method="PATCH",
+                path=f"/flows/{snapshot.id}",
+            )
     return ActivationOutcome(
         dataflow_id=snapshot.id,
         etag=etag,
