@@ -42,7 +42,13 @@ CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 START = ("PrepareExecution", "ValidateRequest")
 NEW_DATAFLOW = (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT, "EnsureDataflow")
 EXISTING_DATAFLOW = (*START, "UseExistingDataflow", "ReadExistingDataflow")
-ETAG_CONFLICT = ("CountEtagConflict", "TooManyEtagConflicts", "RefreshDataflow")
+ETAG_CONFLICT = (
+    "CountEtagConflict",
+    "TooManyEtagConflicts",
+    "DrawEtagBackoff",
+    "BackOffAfterEtagConflict",
+    "RefreshDataflow",
+)
 FINISH = ("ActivateAudiences", "ValidateDataflow", "PublishSuccess", "ActivationSucceeded")
 FAIL = ("PublishFailure", "ActivationFailed")
 
