@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+from botocore.exceptions import ClientError
+
 from local.runtime.fake_secrets import fake_destination_secret
 from local.runtime.history import ExecutionResult
 from local.runtime.report import ApiCalls, Progress, RunReport, endpoint_of
@@ -225,6 +227,18 @@ def _seed_secrets(
 
 
 def _execute(stack: LocalStack, request: Any, trigger: str, out: TextIO | None) -> RunReport:
+    try:
+        return _trigger_and_follow(stack, request, trigger, out)
+    except ClientError as exc:  # AWS refused to take the request (too large, for one)
+        error = exc.response.get("Error", {})
+        raise UsageError(
+            f"{trigger}: AWS refused the request: {error.get('Code')}: {error.get('Message')}"
+        ) from None
+
+
+def _trigger_and_follow(
+    stack: LocalStack, request: Any, trigger: str, out: TextIO | None
+) -> RunReport:
     if trigger == "console":
         execution = stack.start_execution(request)
     elif trigger == "eventbridge":
