@@ -120,10 +120,12 @@ def activate(
             etag = client.patch_flow(current.id, attempt.operations, current.etag)
             break
         except FlowServiceUnavailable as exc:
-            if not exc.outcome_unknown:
+            if not exc.outcome_unknown or exc.status is None:
+                # No answer at all: the state machine retries, and a 412 then leads to a
+                # re-read as for any concurrent edit.
                 raise
-            # Not known to have landed: read what the flow holds now and plan again (an
-            # empty plan means it did land).
+            # An answer came but cannot be read: not known to have landed. Read what the flow
+            # holds now and plan again (an empty plan means it did land).
             current = read_dataflow(client, snapshot.id)
             attempt = plan_activation(request, current)
     else:
