@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 
-from aws_lambda_powertools.utilities import parameters
-
 from aep_activation.credentials import parse_adobe_credentials
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.ims import TokenCache, TokenProvider
@@ -50,7 +48,7 @@ def test_a_secret_echoed_escaped_truncated_or_in_another_case_never_leaves(
     destination = {"s3AccessKey": "AKIA" + uuid.uuid4().hex[:16].upper(), "s3SecretKey": secret}
     secret_id = f"aep/destinations/echo-{uuid.uuid4().hex[:8]}"
     machine.stack.seed_secret(secret_id, destination)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    machine.stack.cold_start()  # warm containers would keep cached secrets
     request = example(REQUEST)
     request["destination"]["auth"]["secretId"] = secret_id
     precreate_profile_base_connection(machine, request)  # the one POST is then the destination's
