@@ -16,11 +16,13 @@ def client_for(
     *,
     timeout: Timeout = (2.0, 5.0),
     sleep: Callable[[float], None] | None = None,
+    platform_url: str | None = None,
 ) -> FlowServiceClient:
+    """Tokens from the emulator's IMS; Flow Service at the emulator, or at ``platform_url``."""
     credentials = parse_adobe_credentials(DEFAULT_CLIENT.credentials(), secret_name="test")
     extra = {} if sleep is None else {"sleep": sleep}
     return FlowServiceClient(
-        emulator.platform_url,
+        platform_url or emulator.platform_url,
         TokenProvider(emulator.ims_url, credentials, cache=TokenCache(), timeout=timeout),
         api_key=credentials.client_id,
         org_id=credentials.org_id,

@@ -112,10 +112,7 @@ def test_paging_stops_at_the_bound_with_a_named_error(emulator: Emulator) -> Non
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        client = client_for(emulator)
-        client._base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        client._origin = ("http", f"127.0.0.1:{server.server_address[1]}")
-        client._base_path = ""
+        client = client_for(emulator, platform_url=f"http://127.0.0.1:{server.server_address[1]}")
         with pytest.raises(PagingLimitExceeded, match=str(budget.MAX_PAGES)):
             client.list_connections()
     finally:
