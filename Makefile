@@ -76,7 +76,7 @@ template-lint: $(STAMP) $(CHECKOV_STAMP)
 # Every Adobe call x every fault, and bad input through every trigger: a printed matrix;
 # exits non-zero on any cell that does not hold.
 reliability: $(STAMP)
-	$(PY) -m tests.reliability
+	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.reliability
 
 test: lint typecheck sam-validate template-lint sam-build unit
 	@echo "make test: all checks passed"
