@@ -118,6 +118,16 @@ class Report:
 # ------------------------------------------------------------------------------ console, events
 
 
+def names(message: str, path: str, rule: str) -> bool:
+    """Whether ``message`` names the field ``path`` ("path: ...") with the rule right after."""
+    start = message.find(f"{path}: ")
+    while start != -1:
+        if message.find(rule, start) - start in range(len(path) + 2, len(path) + 2 + 200):
+            return True
+        start = message.find(f"{path}: ", start + 1)
+    return False
+
+
 def _expect_validation_failure(
     machine: Machine, result: ExecutionResult, errors: Iterable[tuple[str, str]]
 ) -> list[str]:
@@ -136,8 +146,7 @@ def _expect_validation_failure(
         problems.append(f"failure event names {failure.get('state')} {failure.get('error')}")
     message = str(failure.get("message"))
     for path, rule in errors:
-        said = [part for part in message.split("; ") if f"{path}: " in part]
-        if not any(rule in part for part in said):
+        if not names(message, path, rule):
             problems.append(f"no '{path}: ...{rule}...' in {message[:300]!r}")
     if [visit.attempts for visit in result.visits_of("ValidateRequest")] != [1]:
         problems.append("ValidateRequest was retried")
@@ -257,8 +266,7 @@ def sqs_batches(machine: Machine, cases: Sequence[BadRequest]) -> list[Outcome]:
                     outcome.problems.append(f"errorName {letter.attributes.get('errorName')}")
                 said = letter.attributes.get("errorMessage", "")
                 for path, rule in errors:
-                    named = [part for part in said.split("; ") if f"{path}: " in part]
-                    if not any(rule in part for part in named):
+                    if not names(said, path, rule):
                         outcome.problems.append(f"no '{path}: ...{rule}...' in {said[:200]!r}")
             outcomes.append(outcome)
         _empty_dead_letters(machine)
