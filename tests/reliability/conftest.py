@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from local.emulator import Emulator
 from local.runtime import LocalStack
@@ -24,7 +23,6 @@ def reliability_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
     ) as stack:
         seed_destination_secrets(stack)
         yield stack
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     _emulator_server.reset()
 
 

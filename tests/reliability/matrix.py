@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
 from aep_activation.naming import default_resource_names
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
 from local.runtime import ExecutionResult, LocalStack
@@ -271,7 +269,6 @@ def fresh_machine(emulator: Emulator, stack: LocalStack) -> Machine:
     """What tests/statemachine's ``machine`` fixture does before each test."""
     emulator.reset()
     _empty_queues(stack)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
     stack.published_events()
     return Machine(emulator, stack)
