@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from local.emulator import errors, gateway, ims, masking, routes
 from local.emulator.context import ServiceContext
@@ -91,13 +91,29 @@ def _status_fault_reply(fault: Fault, call: Call) -> Reply:
     headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
     if fault.body is not None:
         raw = fault.body if isinstance(fault.body, str) else json.dumps(fault.body)
-        return Reply(fault.status, raw=raw.encode("utf-8"), headers=headers)
+        # An edge proxy's error page (a 502 from a load balancer, say) is HTML, and says so.
+        html = isinstance(fault.body, str) and fault.body.lstrip().startswith("<")
+        content_type = "text/html; charset=utf-8" if html else "application/json"
+        return Reply(
+            fault.status, raw=raw.encode("utf-8"), headers=headers, content_type=content_type
+        )
     if call.path.rstrip("/") == ims.TOKEN_PATH:
         error = _IMS_FAULT_ERRORS.get(fault.status, "server_error")
         body: Any = {"error": error, "error_description": errors.title_for(fault.status)}
     else:
         body = errors.fault_body(fault.status, call.request_id)
     return Reply(fault.status, body, headers=headers)
+
+
+def _cut_in_half(reply: Reply) -> Reply:
+    """The same answer with only the first half of its body, as if cut off on the way."""
+    payload = reply.payload()
+    return Reply(
+        reply.status,
+        raw=payload[: len(payload) // 2],
+        headers=dict(reply.headers),
+        content_type=reply.content_type,
+    )
 
 
 def bump_flow_in_path(state: EmulatorState, path: str) -> None:
@@ -180,7 +196,12 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         state = self.server.state
         generation = state.generation
-        fault = state.faults.take(call.method, call.path)
+        fault = state.faults.take(
+            call.method,
+            call.path,
+            unquote_plus(url.query),
+            call.body.decode("utf-8", errors="replace"),
+        )
         kind = fault.kind if fault is not None else None
         if kind is FaultKind.LATENCY and fault is not None:
             time.sleep(fault.delay)
@@ -204,6 +225,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._record(call, None, fault)
             self._reset_connection()
             return
+        if kind is FaultKind.TRUNCATED:
+            reply = _cut_in_half(reply)
         self._record(call, reply, fault)  # before sending: the client may look right after
         self._send(reply, call.request_id)
 

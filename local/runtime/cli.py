@@ -7,8 +7,10 @@ handlers elsewhere instead (an emulator started on its own, or Adobe with real
 
 Secrets: the Adobe credentials secret (named by the template) holds ``--credentials`` or the
 emulator's built-in client; the request's destination secret holds the value given in
-``--secrets`` or, failing that, obviously fake values shaped as the destination's auth spec
-requires. Exit status: 0 when the activation succeeded, 1 when it failed, 2 on bad usage.
+``--secrets``. Only against the embedded emulator with no ``--secrets`` file does the CLI make
+up obviously fake values shaped as the destination's auth spec requires: with ``--secrets`` or
+``--platform-url`` a secret the file lacks stays missing, and the run fails on it
+(SecretUnavailable, naming it) before anything is written. Exit status: 0 when the activation succeeded, 1 when it failed, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                 sleep_scale=args.sleep_scale,
             )
         )
-        _seed_secrets(stack, request, credentials, secrets)
+        make_up = args.secrets is None and not args.platform_url
+        _seed_secrets(stack, request, credentials, secrets, make_up_destination_secret=make_up)
         if not args.json:
             name = request.get("name") if isinstance(request, dict) else None
             print(
@@ -206,6 +209,8 @@ def _seed_secrets(
     request: Any,
     credentials: dict[str, Any],
     secrets: dict[str, dict[str, Any]],
+    *,
+    make_up_destination_secret: bool,
 ) -> None:
     for function in stack.template.functions:
         name = stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
@@ -217,7 +222,7 @@ def _seed_secrets(
     destination = request.get("destination") if isinstance(request, dict) else None
     auth = destination.get("auth") if isinstance(destination, dict) else None
     secret_id = auth.get("secretId") if isinstance(auth, dict) else None
-    if isinstance(secret_id, str) and secret_id not in secrets:
+    if make_up_destination_secret and isinstance(secret_id, str) and secret_id not in secrets:
         fake = fake_destination_secret(request)
         if fake:
             stack.seed_secret(secret_id, fake)

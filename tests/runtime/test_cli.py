@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from local.emulator import DEFAULT_CLIENT
+from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime.cli import main
 from local.runtime.fake_secrets import FAKE_VALUES
 
@@ -69,3 +69,46 @@ def test_an_invalid_sqs_request_is_dead_lettered_with_its_error(
     assert report["error"] == "InvalidActivationRequest"
     assert "exportMode" in report["cause"]
     assert report["states"] == []
+
+
+def test_with_a_secrets_file_a_secret_it_lacks_is_never_made_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = json.loads(EXAMPLE.read_text())
+    request["destination"]["auth"]["secretId"] = "aep/destinations/not-in-the-file"
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(
+        json.dumps({"aep/destinations/other": {"s3AccessKey": "a", "s3SecretKey": "b"}})
+    )
+
+    status = main([str(path), "--secrets", str(secrets), "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["error"]) == (1, "FAILED", "SecretUnavailable")
+    assert "aep/destinations/not-in-the-file" in report["cause"]
+    assert report["states"][-1] == "ActivationFailed"
+    assert "ValidateRequest" in report["states"]
+    assert "ResolveSpecs" not in report["states"]
+    assert report["apiCalls"] == 0  # nothing was asked of Adobe, let alone written
+
+
+def test_against_another_platform_url_a_missing_secret_is_never_made_up(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [
+            str(EXAMPLE),
+            "--platform-url",
+            emulator.platform_url,
+            "--ims-url",
+            emulator.ims_url,
+            "--json",
+        ]
+    )
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["error"]) == (1, "FAILED", "SecretUnavailable")
+    assert "aep/destinations/amazon-s3" in report["cause"]
+    assert [r for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")] == []

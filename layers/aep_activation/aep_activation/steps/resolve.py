@@ -59,6 +59,7 @@ def resolve_specs(
     except ResourceNotFound as exc:
         raise UnknownDestination(
             f"destination.connectionSpecId: Flow Service knows no connection spec {connection_spec_id}"
+            f" (requestId={exc.request_id})"  # Adobe's id of the refusal, to chase it with them
         ) from exc
 
     auth_name = destination.auth.spec_name
