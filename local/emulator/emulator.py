@@ -182,6 +182,16 @@ class Emulator:
                 raise KeyError(f"no flow {flow_id}")
             return flows.bump_etag(located[1])
 
+    def edit_flow(self, flow_id: str, operations: list[dict[str, Any]]) -> str:
+        """Edit the flow as a person in the UI would: apply a JSON Patch (no etag check, no
+        recording), give it a new etag, and return that etag."""
+        with self.store.lock:
+            located = self.store.locate("flows", flow_id)
+            if located is None:
+                raise KeyError(f"no flow {flow_id}")
+            flows.edit_flow(located[1], operations)
+            return flows.bump_etag(located[1])
+
     # --- recordings and resources ---------------------------------------------------------
 
     @property

@@ -322,6 +322,7 @@ def _read_dataflow(
     return {
         "id": snapshot.id,
         "etag": snapshot.etag,
-        "audiences": [audience["id"] for audience in snapshot.audiences],
+        "audiences": list(snapshot.audiences),
         "attributes": list(snapshot.attributes),
+        "state": snapshot.state,
     }

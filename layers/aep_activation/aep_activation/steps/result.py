@@ -57,12 +57,22 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "etag": validation.get("etag") or activation.get("etag"),
             "audiences": validation.get("audiences", []),
             "attributes": validation.get("attributes", []),
+            "state": validation.get("state"),
         }
         summary["changes"] = {
-            "addedAudiences": activation.get("addedAudiences", []),
-            "updatedAudiences": activation.get("updatedAudiences", []),
-            "addedAttributes": activation.get("addedAttributes", []),
+            key: activation.get(key, [])
+            for key in (
+                "addedAudiences",
+                "updatedAudiences",
+                "removedAudiences",
+                "addedAttributes",
+                "removedAttributes",
+                "fieldsChanged",
+                "changes",
+            )
         }
+        summary["changes"]["patched"] = bool(activation.get("patched"))
+        summary["changes"]["stateAction"] = activation.get("stateAction")
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary
