@@ -128,6 +128,9 @@ class RunReport:
             "trigger": self.trigger,
             "resources": dict(self.summary.get("resources") or {}),
             "retries": _retries(result) if result else {},
+            "operation": self.summary.get("operation"),
+            # What the lifecycle operations report (issue 6), as the result event has it.
+            **{key: self.summary[key] for key in _LIFECYCLE_PARTS if key in self.summary},
         }
 
     def print_text(self, out: TextIO) -> None:
@@ -152,6 +155,8 @@ class RunReport:
             print(
                 f"  {'Profile attributes':<30} {len(attributes)}: {', '.join(attributes)}", file=out
             )
+        for line in _lifecycle_lines(self.summary):
+            print(f"  {line}", file=out)
         retries = _retries(result) if result else {}
         if retries:
             text = ", ".join(f"{name} x{count}" for name, count in retries.items())
@@ -163,6 +168,23 @@ class RunReport:
                 f"(Flow Service {calls.flow_service}, IMS {calls.ims})",
                 file=out,
             )
+
+
+_LIFECYCLE_PARTS = ("plan", "changes", "teardown", "firstRun")
+
+
+def _lifecycle_lines(summary: Mapping[str, Any]) -> list[str]:
+    plan = summary.get("plan")
+    if isinstance(plan, dict):
+        head = f"{'Plan':<30} {plan.get('summary')}"
+        return [head, *(f"{'':<30} - {change}" for change in plan.get("changes") or [])]
+    changes = summary.get("changes")
+    if isinstance(changes, dict) and changes.get("changes"):
+        return [
+            f"{'Changes':<30} {len(changes['changes'])}",
+            *(f"{'':<30} - {change}" for change in changes["changes"]),
+        ]
+    return []
 
 
 def _retries(result: ExecutionResult) -> dict[str, int]:

@@ -69,3 +69,23 @@ def test_an_invalid_sqs_request_is_dead_lettered_with_its_error(
     assert report["error"] == "InvalidActivationRequest"
     assert "exportMode" in report["cause"]
     assert report["states"] == []
+
+
+def test_a_plan_run_prints_the_plan_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan_request = ROOT / "examples" / "lifecycle" / "plan.json"
+
+    status = main([str(plan_request), "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["operation"]) == (0, "SUCCEEDED", "plan")
+    plan = report["plan"]
+    assert [c["resource"] for c in plan["wouldCreate"]][-1] == "dataflow"
+    assert plan["patch"] and plan["changes"]
+    writes = {
+        endpoint: count
+        for endpoint, count in report["apiCallsDetail"]["byEndpoint"].items()
+        if not endpoint.startswith("GET") and "/ims/" not in endpoint
+    }
+    assert writes == {}

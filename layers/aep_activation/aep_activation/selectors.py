@@ -29,6 +29,19 @@ from aep_activation.model import ActivationRequest, Audience
 GENERAL_TRANSFORM = "GeneralTransform"
 
 
+def empty_transformations() -> list[dict[str, Any]]:
+    """A new dataflow's transformations: no audience, no attribute yet (as the seed shows)."""
+    return [
+        {
+            "name": GENERAL_TRANSFORM,
+            "params": {
+                "segmentSelectors": {"selectors": []},
+                "profileSelectors": {"selectors": []},
+            },
+        }
+    ]
+
+
 def audience_selector(audience: Audience) -> dict[str, Any]:
     """The ``PLATFORM_SEGMENT`` selector for one audience, as the seed's PATCH shows it."""
     value = audience.model_dump(by_alias=True, exclude_none=True, mode="json")

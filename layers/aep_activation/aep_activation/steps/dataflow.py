@@ -11,9 +11,9 @@ from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 from aep_activation.selectors import (
-    GENERAL_TRANSFORM,
     ActivationPlan,
     DataflowSnapshot,
+    empty_transformations,
     missing_from,
     plan_activation,
 )
@@ -37,15 +37,7 @@ def ensure_dataflow(
         "flowSpec": {"id": flow_spec_id, "version": "1.0"},
         "sourceConnectionIds": [source_id],
         "targetConnectionIds": [target_id],
-        "transformations": [
-            {
-                "name": GENERAL_TRANSFORM,
-                "params": {
-                    "segmentSelectors": {"selectors": []},
-                    "profileSelectors": {"selectors": []},
-                },
-            }
-        ],
+        "transformations": empty_transformations(),
     }
 
     def same(found: dict[str, Any]) -> bool:

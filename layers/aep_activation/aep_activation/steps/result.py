@@ -33,6 +33,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
     summary: dict[str, Any] = {
         "status": status,
         "execution": execution,
+        "operation": _text(request.get("operation")) or "apply",
         "activation": _text(request.get("name")),
         "sandbox": _text(request.get("sandbox")),
         "destination": {
@@ -47,10 +48,14 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "sourceConnectionId": profile.get("sourceConnectionId"),
             "destinationBaseConnectionId": destination_side.get("baseConnectionId"),
             "targetConnectionId": destination_side.get("targetConnectionId"),
-            "dataflowId": dataflow.get("id") or _text(request.get("dataflowId")),
+            "dataflowId": dataflow.get("id")
+            or (state.get("plan") or {}).get("dataflowId")
+            or _text(request.get("dataflowId")),
         },
     }
-    if status == "SUCCEEDED":
+    if status == "SUCCEEDED" and "plan" in state:
+        summary["plan"] = state["plan"]  # the dry run: what apply would do, nothing done
+    elif status == "SUCCEEDED":
         validation = state.get("validation") or {}
         summary["dataflow"] = {
             "id": dataflow.get("id"),
