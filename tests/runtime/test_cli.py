@@ -82,7 +82,8 @@ def test_a_plan_run_prints_the_plan_and_writes_nothing(
     assert (status, report["status"], report["operation"]) == (0, "SUCCEEDED", "plan")
     plan = report["plan"]
     assert [c["resource"] for c in plan["wouldCreate"]][-1] == "dataflow"
-    assert plan["patch"] and plan["changes"]
+    assert plan["patch"]
+    assert plan["changes"]
     writes = {
         endpoint: count
         for endpoint, count in report["apiCallsDetail"]["byEndpoint"].items()

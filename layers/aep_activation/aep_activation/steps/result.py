@@ -50,11 +50,14 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "targetConnectionId": destination_side.get("targetConnectionId"),
             "dataflowId": dataflow.get("id")
             or (state.get("plan") or {}).get("dataflowId")
+            or ((state.get("teardown") or {}).get("resources") or {}).get("dataflowId")
             or _text(request.get("dataflowId")),
         },
     }
     if status == "SUCCEEDED" and "plan" in state:
         summary["plan"] = state["plan"]  # the dry run: what apply would do, nothing done
+    elif status == "SUCCEEDED" and "teardown" in state:
+        summary["teardown"] = state["teardown"]  # what was deleted, already gone, or kept
     elif status == "SUCCEEDED":
         validation = state.get("validation") or {}
         summary["dataflow"] = {
