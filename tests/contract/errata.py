@@ -126,6 +126,10 @@ def _run_status_lower_case(spec: dict[str, Any]) -> None:
     status["enum"] = [value.lower() for value in status["enum"]]
 
 
+def _run_info_codes_as_in_examples(spec: dict[str, Any]) -> None:
+    _schemas(spec)["Info"]["properties"]["code"].pop("pattern")
+
+
 def _generic_connection_request(spec: dict[str, Any]) -> None:
     body = spec["paths"]["/connections"]["post"]["requestBody"]["content"]["application/json"]
     body["schema"] = {
@@ -277,6 +281,15 @@ ERRATA: tuple[Erratum, ...] = (
         "StatusSummary.status enumerates Success/Failed/...; the spec's run examples (and "
         "Flow Service) answer success/failed: the project follows the examples.",
         _run_status_lower_case,
+    ),
+    Erratum(
+        "run-info-codes-as-in-examples",
+        "destinations",
+        "Info.code has the pattern LETTERS-DIGITS-STATUS (FLOW-1439-404), but the spec's own "
+        "Batch_Flow_Run_Success and _Failure examples carry ACTIVATION_BATCH-0000-SKIP and "
+        "ACTIVATION_BATCH-0000-FAILED (an underscore, a 0000 status). Runs are reported with "
+        "the examples' codes; the pattern is dropped.",
+        _run_info_codes_as_in_examples,
     ),
     Erratum(
         "connection-request-is-generic",

@@ -162,6 +162,18 @@ def test_run_status_lower_case() -> None:
     assert status not in problems(FIXED, ref("Flow_Runs"), runs)
 
 
+def test_run_info_codes_as_in_examples() -> None:
+    for name in ("Batch_Flow_Run_Success", "Batch_Flow_Run_Failure"):
+        runs = example(name)
+        raw = {where for where, rule in problems(RAW, ref("Flow_Runs"), runs) if rule == "pattern"}
+        fixed = {
+            where for where, rule in problems(FIXED, ref("Flow_Runs"), runs) if rule == "pattern"
+        }
+
+        assert any(where.endswith("/code") for where in raw), name
+        assert fixed == set(), name
+
+
 def test_connection_request_is_generic() -> None:
     schema_raw = request_schema(RAW, "/connections", "post")
     schema_fixed = request_schema(FIXED, "/connections", "post")
@@ -258,6 +270,7 @@ EVIDENCE = {
     "batch-flows-only": test_batch_flows_only,
     "transformation-params-any-of": test_transformation_params_any_of,
     "connection-auth-is-generic": test_connection_auth_is_generic,
+    "run-info-codes-as-in-examples": test_run_info_codes_as_in_examples,
     "target-params-are-generic": test_target_params_are_generic,
     "run-status-lower-case": test_run_status_lower_case,
     "connection-request-is-generic": test_connection_request_is_generic,
