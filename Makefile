@@ -36,8 +36,11 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
 	touch $@
 
+# The demo request is examples/amazon-s3.json plus waitForFirstRun: it ends by listing the
+# files the emulator's simulated first run wrote (into .demo-exports/).
 demo: $(STAMP)
-	$(PY) -m local run examples/amazon-s3.json
+	rm -rf .demo-exports
+	$(PY) -m local run examples/lifecycle/wait-for-first-run.json --exports .demo-exports
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -178,13 +178,30 @@ def _lifecycle_lines(summary: Mapping[str, Any]) -> list[str]:
     if isinstance(plan, dict):
         head = f"{'Plan':<30} {plan.get('summary')}"
         return [head, *(f"{'':<30} - {change}" for change in plan.get("changes") or [])]
+    teardown = summary.get("teardown")
+    if isinstance(teardown, dict):
+        return [
+            f"{'Teardown':<30} deleted {len(teardown.get('deleted') or [])}, already gone "
+            f"{len(teardown.get('alreadyGone') or [])}, kept {len(teardown.get('kept') or [])}",
+            *(f"{'':<30} - deleted {d['kind']} {d['id']}" for d in teardown.get("deleted") or []),
+            *(f"{'':<30} - kept {k['id']}: {k['reason']}" for k in teardown.get("kept") or []),
+        ]
+    lines = []
     changes = summary.get("changes")
     if isinstance(changes, dict) and changes.get("changes"):
-        return [
+        lines += [
             f"{'Changes':<30} {len(changes['changes'])}",
             *(f"{'':<30} - {change}" for change in changes["changes"]),
         ]
-    return []
+    first_run = summary.get("firstRun")
+    if isinstance(first_run, dict):
+        errors = ", ".join(str(e.get("code")) for e in first_run.get("errors") or [])
+        lines.append(
+            f"{'First run':<30} {first_run.get('status')} after {first_run.get('polls')} poll(s)"
+            f"; records {first_run.get('records')}, files {first_run.get('files')}"
+            + (f"; errors {errors}" if errors else "")
+        )
+    return lines
 
 
 def _retries(result: ExecutionResult) -> dict[str, int]:

@@ -45,7 +45,13 @@ NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
 EXISTING_DATAFLOW = (*APPLY, "ReadExistingDataflow")
 PLAN = (*START, "ChooseOperation", "PlanActivation", "PublishSuccess", "ActivationSucceeded")
 ETAG_CONFLICT = ("CountEtagConflict", "TooManyEtagConflicts", "RefreshDataflow")
-FINISH = ("ActivateAudiences", "ValidateDataflow", "PublishSuccess", "ActivationSucceeded")
+FINISH = (
+    "ActivateAudiences",
+    "ValidateDataflow",
+    "WantsFirstRun",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
 FAIL = ("PublishFailure", "ActivationFailed")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)

@@ -55,3 +55,8 @@ class ResultEvent(BaseModel):
 class TeardownStepEvent(StepEvent):
     step: TeardownStep
     teardown: dict[str, Any] | None = None
+
+
+class FirstRunStepEvent(StepEvent):
+    dataflow_id: str = Field(alias="dataflowId", min_length=1)
+    polls: int = Field(ge=0)

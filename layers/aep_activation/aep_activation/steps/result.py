@@ -81,6 +81,8 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         }
         summary["changes"]["patched"] = bool(activation.get("patched"))
         summary["changes"]["stateAction"] = activation.get("stateAction")
+        if state.get("firstRun"):
+            summary["firstRun"] = state["firstRun"]
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary
