@@ -130,6 +130,12 @@ def _run_info_codes_as_in_examples(spec: dict[str, Any]) -> None:
     _schemas(spec)["Info"]["properties"]["code"].pop("pattern")
 
 
+def _flow_action_sub_op_optional(spec: dict[str, Any]) -> None:
+    for parameter in spec["paths"]["/flows/{FLOW_ID}/action"]["post"]["parameters"]:
+        if parameter.get("name") == "subOp":
+            parameter["required"] = False
+
+
 def _generic_connection_request(spec: dict[str, Any]) -> None:
     body = spec["paths"]["/connections"]["post"]["requestBody"]["content"]["application/json"]
     body["schema"] = {
@@ -337,6 +343,14 @@ ERRATA: tuple[Erratum, ...] = (
         "under exactly one; and value is required even for 'remove', which RFC 6902 defines "
         "without a value. anyOf, and value optional.",
         _patch_value_any_of,
+    ),
+    Erratum(
+        "flow-action-sub-op-optional",
+        "flow-service",
+        "POST /flows/{FLOW_ID}/action declares subOp (APPLY, ROLLBACK, PROGRESS) required for "
+        "every op, but those sub-operations belong to FINALIZE_UPDATE; enabling or disabling a "
+        "dataflow is documented as ?op=ENABLE / ?op=DISABLE alone. subOp is optional.",
+        _flow_action_sub_op_optional,
     ),
     Erratum(
         "scheme-relative-server",

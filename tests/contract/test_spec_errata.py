@@ -11,12 +11,14 @@ import copy
 from typing import Any
 
 import pytest
+from openapi_core import OpenAPI
 from openapi_schema_validator import OAS30Validator
 
 from local.emulator import specs
 from tests.contract.openapi_contract import (
     ERRATA,
     corrected_spec,
+    describe,
     make_request,
     raw_spec,
     request_errors,
@@ -226,6 +228,26 @@ def test_scheme_relative_server() -> None:
     assert request_errors(request) == []
 
 
+def test_flow_action_sub_op_optional() -> None:
+    request = make_request(
+        "POST",
+        "/flows/df8d079d-11eb-466a-9731-6b5948a009e4/action",
+        query=[("op", "DISABLE")],
+        headers=[("Authorization", "Bearer x"), ("x-api-key", "k"), ("x-gw-ims-org-id", "o")],
+    )
+
+    # Every other erratum applied (the raw file fails first on its scheme-relative server).
+    as_published = copy.deepcopy(corrected_spec("flow-service"))
+    for parameter in as_published["paths"]["/flows/{FLOW_ID}/action"]["post"]["parameters"]:
+        if parameter["name"] == "subOp":
+            parameter["required"] = True
+    raw = describe(OpenAPI.from_dict(as_published).request_validator.iter_errors(request))
+
+    assert len(raw) == 1
+    assert "subOp" in raw[0]
+    assert request_errors(request) == []
+
+
 def test_source_connection_request_any_of() -> None:
     lake = example("Create_Source_Connection_Data_Lake")
     raw = request_schema(RAW, "/sourceConnections", "post")
@@ -271,6 +293,7 @@ EVIDENCE = {
     "transformation-params-any-of": test_transformation_params_any_of,
     "connection-auth-is-generic": test_connection_auth_is_generic,
     "run-info-codes-as-in-examples": test_run_info_codes_as_in_examples,
+    "flow-action-sub-op-optional": test_flow_action_sub_op_optional,
     "target-params-are-generic": test_target_params_are_generic,
     "run-status-lower-case": test_run_status_lower_case,
     "connection-request-is-generic": test_connection_request_is_generic,
