@@ -90,3 +90,32 @@ def test_a_plan_run_prints_the_plan_and_writes_nothing(
         if not endpoint.startswith("GET") and "/ims/" not in endpoint
     }
     assert writes == {}
+
+
+def test_every_operation_runs_against_a_platform_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from local.emulator import Emulator
+
+    request = json.loads(EXAMPLE.read_text())
+    with Emulator() as emulator:
+        where = ["--platform-url", emulator.platform_url, "--ims-url", emulator.ims_url, "--json"]
+        reports = {}
+        for operation in ("apply", "plan", "teardown"):
+            path = tmp_path / f"{operation}.json"
+            path.write_text(json.dumps({**request, "operation": operation}))
+            status = main([str(path), *where])
+            reports[operation] = json.loads(capsys.readouterr().out)
+            assert (status, reports[operation]["status"]) == (0, "SUCCEEDED"), reports[operation]
+
+        assert reports["plan"]["plan"]["converged"] is True
+        deleted = reports["teardown"]["teardown"]["deleted"]
+        assert [d["kind"] for d in deleted] == [
+            "flows",
+            "targetConnections",
+            "sourceConnections",
+            "connections",
+            "connections",
+        ]
+        assert emulator.list_resources("flows") == []
+        assert emulator.list_resources("connections") == []
