@@ -15,17 +15,38 @@ from typing import Any
 
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.model import ActivationRequest
-from aep_activation.naming import resource_names
+from aep_activation.naming import ResourceNames, resource_names
 from aep_activation.selectors import empty_transformations, plan_activation
 from aep_activation.steps.dataflow import STATE_ACTIONS
 from aep_activation.steps.resolve import resolve_specs
 
-# What apply creates, in the order it creates them, with the client's finder for each.
-_CREATED_BY_APPLY: tuple[tuple[str, str, str], ...] = (
-    ("profileBaseConnection", "Profile Store base connection", "find_connection_by_name"),
-    ("sourceConnection", "source connection", "find_source_connection_by_name"),
-    ("destinationBaseConnection", "destination base connection", "find_connection_by_name"),
-    ("targetConnection", "target connection", "find_target_connection_by_name"),
+# What apply creates before the dataflow, in order: (state key, words, its name, its finder).
+_Finder = Callable[[FlowServiceClient, str], JsonObject | None]
+_CREATED_BY_APPLY: tuple[tuple[str, str, Callable[[ResourceNames], str], _Finder], ...] = (
+    (
+        "profileBaseConnection",
+        "Profile Store base connection",
+        lambda names: names.profile_base_connection.name,
+        FlowServiceClient.find_connection_by_name,
+    ),
+    (
+        "sourceConnection",
+        "source connection",
+        lambda names: names.source_connection.name,
+        FlowServiceClient.find_source_connection_by_name,
+    ),
+    (
+        "destinationBaseConnection",
+        "destination base connection",
+        lambda names: names.destination_base_connection.name,
+        FlowServiceClient.find_connection_by_name,
+    ),
+    (
+        "targetConnection",
+        "target connection",
+        lambda names: names.target_connection.name,
+        FlowServiceClient.find_target_connection_by_name,
+    ),
 )
 
 
@@ -68,9 +89,9 @@ def plan(
     if request.dataflow_id is not None:
         flow = client.get_flow(request.dataflow_id)  # named: it must exist (404 otherwise)
     else:
-        for key, words, finder in _CREATED_BY_APPLY:
-            name = getattr(names, _snake(key)).name
-            if getattr(client, finder)(name) is None:
+        for key, words, name_of, find in _CREATED_BY_APPLY:
+            name = name_of(names)
+            if find(client, name) is None:
                 would_create.append({"resource": key, "name": name, "words": f"create {words}"})
         found = client.find_flow_by_name(names.dataflow.name)
         flow = client.get_flow(str(found["id"])) if found else None
@@ -104,7 +125,3 @@ def _new_flow(flow_spec_id: str) -> JsonObject:
         "state": "enabled",
         "transformations": empty_transformations(),
     }
-
-
-def _snake(camel: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
