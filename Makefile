@@ -47,8 +47,11 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	touch $@
 
+# The demo request is examples/amazon-s3.json plus waitForFirstRun: it ends by listing the
+# files the emulator's simulated first run wrote (into .demo-exports/).
 demo: $(STAMP)
-	$(PY) -m local run examples/amazon-s3.json
+	rm -rf .demo-exports
+	$(PY) -m local run examples/lifecycle/wait-for-first-run.json --exports .demo-exports
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -34,6 +34,14 @@ def validate_settings(page_size: int, patch_status: int) -> None:
 class ServiceContext:
     store: ResourceStore
     settings: Settings = field(default_factory=Settings)
+    runs: Any = field(default_factory=lambda: _run_simulation())
+
+
+def _run_simulation() -> Any:
+    """A fresh :class:`local.emulator.runs.RunSimulation` (imported late: runs uses this module)."""
+    from local.emulator.runs import RunSimulation
+
+    return RunSimulation()
 
 
 def metadata(call: Call) -> dict[str, Any]:

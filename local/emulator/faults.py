@@ -23,6 +23,8 @@ Kinds:
   the first half of its real JSON body: an answer cut off on the way.
 - ``bump_etag``: before handling, give the flow in the path a new etag, as a concurrent
   editor would; the request then meets a stale ``If-Match``.
+- ``edit_flow``: before handling, apply ``body`` (a JSON Patch) to the flow in the path and
+  give it a new etag: a person editing the same flow in the UI at that moment.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class FaultKind(StrEnum):
     APPLY_LATE = "apply_late"
     TRUNCATED = "truncated"
     BUMP_ETAG = "bump_etag"
+    EDIT_FLOW = "edit_flow"
 
 
 @dataclass
@@ -69,6 +72,8 @@ class Fault:
         self.kind = FaultKind(self.kind)
         if self.kind is FaultKind.STATUS and self.status is None:
             raise ValueError("a status fault needs a status")
+        if self.kind is FaultKind.EDIT_FLOW and not isinstance(self.body, list):
+            raise ValueError("an edit_flow fault needs a JSON Patch (a list) as its body")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be at least 1 (or None for every request)")
         if self.path.startswith("^"):
@@ -167,6 +172,17 @@ class Fault:
         cls, *, method: str = "PATCH", path: str = "/flows/*", times: int | None = 1
     ) -> Fault:
         return cls(FaultKind.BUMP_ETAG, method, path, times)
+
+    @classmethod
+    def edit_flow(
+        cls,
+        operations: list[dict[str, Any]],
+        *,
+        method: str = "PATCH",
+        path: str = "/flows/*",
+        times: int | None = 1,
+    ) -> Fault:
+        return cls(FaultKind.EDIT_FLOW, method, path, times, body=operations)
 
     # --- matching and (de)serialisation ---------------------------------------------------
 

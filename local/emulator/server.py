@@ -116,9 +116,10 @@ def _cut_in_half(reply: Reply) -> Reply:
     )
 
 
-def bump_flow_in_path(state: EmulatorState, path: str) -> None:
-    """A concurrent editor: give the flow named in ``path`` a new etag, if it exists."""
-    from local.emulator.flows import bump_etag  # local import: flows imports much
+def bump_flow_in_path(state: EmulatorState, path: str, edit: Any = None) -> None:
+    """A concurrent editor: give the flow named in ``path`` a new etag, if it exists, after
+    applying ``edit`` (a JSON Patch) to it when given."""
+    from local.emulator.flows import bump_etag, edit_flow  # local import: flows imports much
 
     match = _FLOW_PATH.search(path)
     if match is None:
@@ -126,6 +127,8 @@ def bump_flow_in_path(state: EmulatorState, path: str) -> None:
     with state.service.store.lock:
         located = state.service.store.locate("flows", match.group(1))
         if located is not None:
+            if edit is not None:
+                edit_flow(located[1], edit)
             bump_etag(located[1])
 
 
@@ -220,6 +223,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         if kind is FaultKind.BUMP_ETAG:
             bump_flow_in_path(state, call.path)
+        if kind is FaultKind.EDIT_FLOW and fault is not None:
+            bump_flow_in_path(state, call.path, edit=fault.body)
         reply = answer(state, call, fault)
         if kind is FaultKind.APPLY_THEN_RESET:
             self._record(call, None, fault)

@@ -19,6 +19,7 @@ import argparse
 import ipaddress
 import json
 import sys
+import tempfile
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sleep retry back-offs and Wait states times this (default 0: skip them)",
     )
     parser.add_argument("--logs", action="store_true", help="print the handlers' log lines too")
+    parser.add_argument(
+        "--exports",
+        type=Path,
+        help="folder for the files the embedded emulator's simulated runs write "
+        "(default: a new temporary folder)",
+    )
     return parser
 
 
@@ -114,6 +121,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
             emulator = resources.enter_context(Emulator())
             platform_url, ims_url = emulator.platform_url, emulator.ims_url
+            _simulate_runs(emulator, args.exports, resources)
         stack = resources.enter_context(
             LocalStack(
                 args.template,
@@ -133,15 +141,31 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             )
         report = _execute(stack, request, args.trigger, None if args.json else out)
         report = _complete(report, stack, emulator, platform_url, ims_url, credentials, request)
+        exported = [str(p) for p in emulator.exported_files] if emulator is not None else []
         if args.json:
-            print(json.dumps(report.to_json(), indent=2), file=out)
+            print(json.dumps({**report.to_json(), "exportedFiles": exported}, indent=2), file=out)
         else:
             report.print_text(out)
+            if exported:
+                print(f"\nFiles the simulated first run wrote ({len(exported)}):", file=out)
+                for path in exported:
+                    print(f"  {path}", file=out)
             if args.logs:
                 print("\nHandler log lines:", file=out)
                 for line in stack.captured_logs:
                     print(f"  {line.function}: {line.text}", file=out)
     return 0 if report.status == "SUCCEEDED" else 1
+
+
+def _simulate_runs(emulator: Emulator, exports: Path | None, resources: ExitStack) -> None:
+    """The embedded emulator runs dataflows as Adobe would, and writes their files; the Wait
+    states the runtime skips move its clock, so a first run happens while it is watched."""
+    from local.runtime.sleeps import add_wait_listener, remove_wait_listener
+
+    folder = exports or Path(tempfile.mkdtemp(prefix="aep-exports-"))
+    emulator.simulate_runs(export_dir=folder)
+    add_wait_listener(emulator.advance_clock)
+    resources.callback(remove_wait_listener, emulator.advance_clock)
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -365,6 +389,7 @@ def _read_dataflow(
     return {
         "id": snapshot.id,
         "etag": snapshot.etag,
-        "audiences": [audience["id"] for audience in snapshot.audiences],
+        "audiences": list(snapshot.audiences),
         "attributes": list(snapshot.attributes),
+        "state": snapshot.state,
     }

@@ -112,3 +112,51 @@ def test_against_another_platform_url_a_missing_secret_is_never_made_up(
     assert (status, report["status"], report["error"]) == (1, "FAILED", "SecretUnavailable")
     assert "aep/destinations/amazon-s3" in report["cause"]
     assert [r for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")] == []
+def test_a_plan_run_prints_the_plan_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan_request = ROOT / "examples" / "lifecycle" / "plan.json"
+
+    status = main([str(plan_request), "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["operation"]) == (0, "SUCCEEDED", "plan")
+    plan = report["plan"]
+    assert [c["resource"] for c in plan["wouldCreate"]][-1] == "dataflow"
+    assert plan["patch"]
+    assert plan["changes"]
+    writes = {
+        endpoint: count
+        for endpoint, count in report["apiCallsDetail"]["byEndpoint"].items()
+        if not endpoint.startswith("GET") and "/ims/" not in endpoint
+    }
+    assert writes == {}
+
+
+def test_every_operation_runs_against_a_platform_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from local.emulator import Emulator
+
+    request = json.loads(EXAMPLE.read_text())
+    with Emulator() as emulator:
+        where = ["--platform-url", emulator.platform_url, "--ims-url", emulator.ims_url, "--json"]
+        reports = {}
+        for operation in ("apply", "plan", "teardown"):
+            path = tmp_path / f"{operation}.json"
+            path.write_text(json.dumps({**request, "operation": operation}))
+            status = main([str(path), *where])
+            reports[operation] = json.loads(capsys.readouterr().out)
+            assert (status, reports[operation]["status"]) == (0, "SUCCEEDED"), reports[operation]
+
+        assert reports["plan"]["plan"]["converged"] is True
+        deleted = reports["teardown"]["teardown"]["deleted"]
+        assert [d["kind"] for d in deleted] == [
+            "flows",
+            "targetConnections",
+            "sourceConnections",
+            "connections",
+            "connections",
+        ]
+        assert emulator.list_resources("flows") == []
+        assert emulator.list_resources("connections") == []

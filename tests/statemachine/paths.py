@@ -40,8 +40,10 @@ CONNECT = Parallel(
 CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
 START = ("PrepareExecution", "ValidateRequest")
-NEW_DATAFLOW = (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT, "EnsureDataflow")
-EXISTING_DATAFLOW = (*START, "UseExistingDataflow", "ReadExistingDataflow")
+APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
+NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
+EXISTING_DATAFLOW = (*APPLY, "ReadExistingDataflow")
+PLAN = (*START, "ChooseOperation", "PlanActivation", "PublishSuccess", "ActivationSucceeded")
 ETAG_CONFLICT = (
     "CountEtagConflict",
     "TooManyEtagConflicts",
@@ -49,7 +51,13 @@ ETAG_CONFLICT = (
     "BackOffAfterEtagConflict",
     "RefreshDataflow",
 )
-FINISH = ("ActivateAudiences", "ValidateDataflow", "PublishSuccess", "ActivationSucceeded")
+FINISH = (
+    "ActivateAudiences",
+    "ValidateDataflow",
+    "WantsFirstRun",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
 FAIL = ("PublishFailure", "ActivationFailed")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)

@@ -173,6 +173,10 @@ class DataflowNotConverged(ActivationError):
     """After activation, the flow still lacks requested audiences or attributes."""
 
 
+class DeletionNotConfirmed(TransientError):
+    """A deleted resource still reads back (Flow Service deletes asynchronously): read again."""
+
+
 def error_name(exc: BaseException) -> str:
     """The error name Step Functions matches on."""
     return type(exc).__name__

@@ -222,6 +222,22 @@ class FlowServiceClient:
     def delete_flow(self, flow_id: str) -> None:
         self._delete("/flows", flow_id)
 
+    def flow_action(self, flow_id: str, op: str, etag: str | None = None) -> str | None:
+        """``POST /flows/{id}/action?op=ENABLE|DISABLE``; the new etag if the answer has one.
+
+        With ``etag`` the action is guarded like a PATCH (412 when the flow changed)."""
+        path = f"/flows/{_segment(flow_id)}/action"
+        # No body (the spec's StateActionDTO is optional), but a POST says what it would send:
+        # Adobe's gateway refuses a POST without a JSON Content-Type.
+        headers = {"Content-Type": "application/json"}
+        if etag:
+            headers["If-Match"] = quoted_etag(etag)
+        response = self._call("POST", path, params=[("op", op)], headers=headers)
+        body = json_body(response)
+        if isinstance(body, dict) and isinstance(body.get("etag"), str) and body["etag"]:
+            return str(body["etag"])
+        return None
+
     # --- runs --------------------------------------------------------------------------
 
     def list_runs(self, flow_id: str) -> list[JsonObject]:

@@ -35,6 +35,8 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -72,6 +74,10 @@ Frequency = Literal[
     "ONCE", "DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"
 ]
 TriggerType = Literal["SCHEDULED", "AFTER_SEGMENT_EVAL"]
+Operation = Literal["apply", "plan", "teardown"]
+DataflowState = Literal["enabled", "disabled"]
+MAX_FIRST_RUN_WAIT_MINUTES = 1440
+"""Waiting for the first export is bounded by a day (a daily schedule's first run)."""
 
 FREQUENCIES_BY_EXPORT_MODE: Mapping[str, tuple[str, ...]] = {
     "DAILY_FULL_EXPORT": ("ONCE", "DAILY"),
@@ -645,6 +651,15 @@ def _duplicates(values: Iterable[str]) -> Iterable[tuple[int, int]]:
             first.setdefault(value, index)
 
 
+class WaitForFirstRun(_Model):
+    """After applying, poll the dataflow's runs until the first one finishes (or time is up)."""
+
+    timeout_minutes: Annotated[StrictInt, Field(ge=1, le=MAX_FIRST_RUN_WAIT_MINUTES)] = Field(
+        description="How long to wait for the first run to finish, in minutes (1-1440); "
+        "running out of time is reported, not a failure."
+    )
+
+
 class ActivationRequest(_Model):
     """Connect a batch destination and activate audiences with profile attributes to it."""
 
@@ -696,6 +711,28 @@ class ActivationRequest(_Model):
     )
     deduplication_keys: tuple[XdmPath, ...] = Field(
         default=(), description="Attributes that identify a profile within one export file."
+    )
+
+    operation: Operation = Field(
+        default="apply",
+        description="apply (default): make the dataflow hold exactly what the request says; "
+        "plan: report the changes apply would make, writing nothing; teardown: delete the "
+        "dataflow and the connections the activation made.",
+    )
+    prune: StrictBool = Field(
+        default=False,
+        description="With true, audiences and attributes on the dataflow that the request "
+        "does not list are removed. Without it, nothing the request does not name is touched.",
+    )
+    dataflow_state: DataflowState = Field(
+        default="enabled",
+        description="enabled (default) or disabled: disabled pauses every export of the "
+        "dataflow without changing it.",
+    )
+    wait_for_first_run: WaitForFirstRun | None = Field(
+        default=None,
+        description="After applying, wait (bounded) for the dataflow's first run and report "
+        "its status, record and file counts, and Adobe's error codes if it failed.",
     )
 
     @field_validator("audiences")
@@ -778,6 +815,10 @@ _FRIENDLY: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     if ctx.get("min_length") == 1
     else f"must have at least {ctx.get('min_length')} characters",
     "string_too_long": lambda ctx: f"must have at most {ctx.get('max_length')} characters",
+    "bool_type": lambda ctx: "must be true or false",
+    "int_type": lambda ctx: "must be a whole number",
+    "greater_than_equal": lambda ctx: f"must be at least {ctx.get('ge')}",
+    "less_than_equal": lambda ctx: f"must be at most {ctx.get('le')}",
 }
 
 

@@ -11,8 +11,9 @@ from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 from aep_activation.selectors import (
-    GENERAL_TRANSFORM,
+    ActivationPlan,
     DataflowSnapshot,
+    empty_transformations,
     missing_from,
     plan_activation,
 )
@@ -40,15 +41,7 @@ def ensure_dataflow(
         "flowSpec": {"id": flow_spec_id, "version": "1.0"},
         "sourceConnectionIds": [source_id],
         "targetConnectionIds": [target_id],
-        "transformations": [
-            {
-                "name": GENERAL_TRANSFORM,
-                "params": {
-                    "segmentSelectors": {"selectors": []},
-                    "profileSelectors": {"selectors": []},
-                },
-            }
-        ],
+        "transformations": empty_transformations(),
     }
 
     def same(found: dict[str, Any]) -> bool:
@@ -67,7 +60,8 @@ def ensure_dataflow(
         differs="it joins other connections or another flow spec",
     )
     if ensured.created and ensured.document is None:  # the create's own answer
-        return DataflowSnapshot.of_flow({**body, "id": ensured.id, "etag": ensured.etag}), True
+        created = {**body, "id": ensured.id, "etag": ensured.etag, "state": "enabled"}
+        return DataflowSnapshot.of_flow(created), True
     found = ensured.document
     if not found or not found.get("etag"):  # a list item without its etag: read the flow
         found = client.get_flow(ensured.id)
@@ -79,39 +73,47 @@ def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapsh
     return DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
 
 
+STATE_ACTIONS = {"enabled": "ENABLE", "disabled": "DISABLE"}
+
+
 @dataclass(frozen=True)
 class ActivationOutcome:
     dataflow_id: str
     etag: str | None
-    added_audiences: list[str]
-    updated_audiences: list[str]
-    added_attributes: list[str]
-    fields_changed: list[str]
+    plan: ActivationPlan
     patched: bool
+    state_action: str | None
 
     def to_state(self) -> dict[str, Any]:
         return {
             "dataflowId": self.dataflow_id,
             "etag": self.etag,
-            "addedAudiences": self.added_audiences,
-            "updatedAudiences": self.updated_audiences,
-            "addedAttributes": self.added_attributes,
-            "fieldsChanged": self.fields_changed,
+            "addedAudiences": self.plan.added_audiences,
+            "updatedAudiences": self.plan.updated_audiences,
+            "removedAudiences": self.plan.removed_audiences,
+            "addedAttributes": self.plan.added_attributes,
+            "removedAttributes": self.plan.removed_attributes,
+            "fieldsChanged": self.plan.fields_changed,
+            "changes": self.plan.words,
             "patched": self.patched,
+            "stateAction": self.state_action,
         }
 
 
 def activate(
     request: ActivationRequest, client: FlowServiceClient, snapshot: DataflowSnapshot
 ) -> ActivationOutcome:
-    """PATCH what is missing, with ``If-Match`` on the snapshot's etag.
+    """Converge the flow: read it afresh, PATCH the difference (one patch, none when there is
+    none) with ``If-Match`` on that read's etag, then ENABLE/DISABLE it if its state differs.
 
-    A 412 (:class:`EtagMismatch`) propagates: the state machine re-reads the flow and calls
-    this again, which then recomputes the patch from what is there now.
+    The fresh read is what makes index-addressed ``replace``/``remove`` safe: the indexes and
+    the etag come from the same document. A 412 (:class:`EtagMismatch`) propagates: the state
+    machine counts it, re-reads, and calls this again, which re-plans from what is there now.
     """
-    plan = plan_activation(request, snapshot)
-    etag: str | None = snapshot.etag
-    current, attempt = snapshot, plan
+    flow = client.get_flow(snapshot.id)
+    current = DataflowSnapshot.of_flow(flow)
+    plan = attempt = plan_activation(request, flow)
+    etag: str | None = current.etag
     for _ in range(MAX_UNREADABLE_PATCH_ANSWERS + 1):
         if attempt.empty:
             etag = current.etag
@@ -126,8 +128,9 @@ def activate(
                 raise
             # An answer came but cannot be read: not known to have landed. Read what the flow
             # holds now and plan again (an empty plan means it did land).
-            current = read_dataflow(client, snapshot.id)
-            attempt = plan_activation(request, current)
+            flow = client.get_flow(snapshot.id)
+            current = DataflowSnapshot.of_flow(flow)
+            attempt = plan_activation(request, flow)
     else:
         if attempt.empty:  # the last re-read shows the patch landed
             etag = current.etag
@@ -138,24 +141,28 @@ def activate(
                 method="PATCH",
                 path=f"/flows/{snapshot.id}",
             )
+    action = None
+    if current.state != request.dataflow_state:
+        action = STATE_ACTIONS[request.dataflow_state]
+        if etag is None:  # a 202 without a body: the action needs the new etag
+            etag = client.get_flow(current.id)["etag"]
+        etag = client.flow_action(current.id, action, etag) or etag
     return ActivationOutcome(
-        dataflow_id=snapshot.id,
-        etag=etag,
-        added_audiences=plan.added_audiences,
-        updated_audiences=plan.updated_audiences,
-        added_attributes=plan.added_attributes,
-        fields_changed=plan.fields_changed,
-        patched=not plan.empty,
+        dataflow_id=current.id, etag=etag, plan=plan, patched=not plan.empty, state_action=action
     )
 
 
 def check_dataflow(
     request: ActivationRequest, client: FlowServiceClient, dataflow_id: str
 ) -> dict[str, Any]:
-    """Re-read the flow and confirm it holds every requested audience (with its schedule, export
-    mode and file name template) and attribute; :class:`DataflowNotConverged` if not yet."""
-    snapshot = read_dataflow(client, dataflow_id)
-    missing = missing_from(request, snapshot)
+    """Re-read the flow and confirm it holds the request: every audience with its schedule,
+    export mode and file name template, every attribute, nothing pruned left over, and the
+    requested state; :class:`DataflowNotConverged` if not yet."""
+    flow = client.get_flow(dataflow_id)
+    snapshot = DataflowSnapshot.of_flow(flow)
+    missing = missing_from(request, flow)
+    if snapshot.state != request.dataflow_state:
+        missing.append(f"state is {snapshot.state}, not {request.dataflow_state}")
     if missing:
         raise DataflowNotConverged(
             f"dataflow {dataflow_id} does not hold the request yet: " + "; ".join(missing)
@@ -163,6 +170,7 @@ def check_dataflow(
     return {
         "dataflowId": snapshot.id,
         "etag": snapshot.etag,
-        "audiences": [a["id"] for a in snapshot.audiences],
+        "audiences": snapshot.audiences,
         "attributes": snapshot.attributes,
+        "state": snapshot.state,
     }
