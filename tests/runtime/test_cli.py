@@ -112,6 +112,8 @@ def test_against_another_platform_url_a_missing_secret_is_never_made_up(
     assert (status, report["status"], report["error"]) == (1, "FAILED", "SecretUnavailable")
     assert "aep/destinations/amazon-s3" in report["cause"]
     assert [r for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")] == []
+
+
 def test_a_plan_run_prints_the_plan_and_writes_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
