@@ -1,4 +1,5 @@
-"""ActivateAudiences: JSON Patch the missing audiences and attributes in, guarded by If-Match."""
+"""ActivateAudiences: converge the flow to the request (one JSON Patch under If-Match, then
+ENABLE/DISABLE if its state differs)."""
 
 from typing import Any
 
@@ -20,6 +21,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         request, flow_service_for(request.sandbox), DataflowSnapshot.from_state(parsed.dataflow)
     )
     metrics.add_metric(
-        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.added_audiences)
+        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)
     )
     return outcome.to_state()

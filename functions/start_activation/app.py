@@ -17,5 +17,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         sqs=boto3.client("sqs"),
         state_machine_arn=os.environ["STATE_MACHINE_ARN"],
         dead_letter_queue_url=os.environ["DEAD_LETTER_QUEUE_URL"],
+        secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX"),
     )
     return starter.handle_batch(event, context)

@@ -19,10 +19,9 @@ moved forward (``Emulator.advance_clock``).
 from __future__ import annotations
 
 import datetime
-import time
 from typing import Any, Final
 
-from local.emulator import catalogue, errors
+from local.emulator import errors, runs
 from local.emulator.context import ServiceContext
 from local.emulator.exchange import Call, Reply
 
@@ -52,7 +51,7 @@ def adhoc_run(call: Call, ctx: ServiceContext) -> Reply:
             f"An ad-hoc activation job activates at most {MAX_AUDIENCES_PER_JOB} segments; "
             f"this one asks for {total}",
         )
-    now = time.time() + ctx.clock_offset
+    now = ctx.runs.now()  # the emulator's clock, which tests and skipped Waits advance
     tenant = call.require_tenant
     orders: list[dict[str, Any]] = []
     for flow_id, segment_ids in info.items():
@@ -87,7 +86,9 @@ def adhoc_run(call: Call, ctx: ServiceContext) -> Reply:
         flow = ctx.store.live_get("flows", tenant, flow_id)
         assert flow is not None
         for segment_id in segment_ids:
-            run = catalogue.new_run(tenant, flow, "inProgress", 0)
+            run = runs.new_run(
+                tenant, flow, "inProgress", records=0, files=0, started_ms=int(now * 1000)
+            )
             run["adhoc"] = {"segmentId": segment_id}
             ctx.store.insert("runs", tenant, run)
             orders.append(

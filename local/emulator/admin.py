@@ -10,7 +10,10 @@
 ``POST /__admin/expire-tokens``             every token handed out so far stops working
 ``POST /__admin/clients``                   register ``{"clientId", "clientSecret", "orgId"}``
 ``POST /__admin/flows/{id}/bump-etag``      a concurrent edit: the flow gets a new etag
-``POST /__admin/runs``                      add a run ``{"flowId", "status", "records"}``
+``POST /__admin/runs``                      run a flow now ``{"flowId", "status", "records"}``
+``POST /__admin/clock``                     ``{"advanceSeconds": n}``: scheduled runs fall due
+``GET|POST /__admin/runs/config``           ``{"firstRunAfter", "runOutcome", "exportDir",
+                                            "rowLimit", "profiles"}`` (simulated runs)
 ``GET  /__admin/resources/{kind}``          stored resources (``?sandbox=&org=``), masked
 ==========================================  ==================================================
 """
@@ -43,7 +46,10 @@ class Controls(Protocol):
     def expire_tokens(self) -> int: ...
     def register_client(self, client_id: str, client_secret: str, org_id: str) -> ImsClient: ...
     def bump_etag(self, flow_id: str) -> str: ...
-    def add_run(self, flow_id: str, status: str = ..., records: int = ...) -> Document: ...
+    def add_run(self, flow_id: str, status: str = ..., records: int | None = ...) -> Document: ...
+    def advance_clock(self, seconds: float) -> None: ...
+    def simulate_runs(self, **settings: Any) -> dict[str, Any]: ...
+    def clock(self) -> float: ...
     def configure(self, **settings: Any) -> dict[str, Any]: ...
     def list_resources(self, kind: Kind, sandbox: str, org: str | None) -> list[Document]: ...
 
@@ -90,8 +96,14 @@ class Admin:
             return Reply(200, {"id": bump.group(1), "etag": c.bump_etag(bump.group(1))})
         if (method, path) == ("POST", "/__admin/runs"):
             body = call.json_object()
-            run = c.add_run(body["flowId"], body.get("status", "success"), body.get("records", 0))
+            run = c.add_run(body["flowId"], body.get("status", "success"), body.get("records"))
             return Reply(201, run)
+        if path == "/__admin/runs/config":
+            settings = _camel_to_snake(call.json_object()) if method == "POST" else {}
+            return Reply(200, c.simulate_runs(**settings))
+        if (method, path) == ("POST", "/__admin/clock"):
+            c.advance_clock(float(call.json_object().get("advanceSeconds", 0)))
+            return Reply(200, {"now": c.clock()})
         if method == "GET" and (resources := _RESOURCES.match(path)):
             return self._resources(call, resources.group(1))
         return Reply(404, {"error": "not_found", "message": f"no admin route {method} {path}"})

@@ -35,9 +35,8 @@ def validate_settings(page_size: int, patch_status: int) -> None:
 class ServiceContext:
     store: ResourceStore
     settings: Settings = field(default_factory=Settings)
+    runs: Any = field(default_factory=lambda: _run_simulation())
     republished: dict[str, str] = field(default_factory=dict)
-    clock_offset: float = 0.0
-    """Seconds added to the wall clock where the emulator judges time (ad-hoc activation)."""
     """Flow specs Adobe re-published under a new id (old id -> new id): the old id is gone."""
 
     def flow_specs(self) -> list[specs.FlowSpec]:
@@ -49,6 +48,13 @@ class ServiceContext:
     def _current(self, spec: specs.FlowSpec) -> specs.FlowSpec:
         new_id = self.republished.get(spec.id)
         return spec if new_id is None else dataclasses.replace(spec, id=new_id)
+
+
+def _run_simulation() -> Any:
+    """A fresh :class:`local.emulator.runs.RunSimulation` (imported late: runs uses this module)."""
+    from local.emulator.runs import RunSimulation
+
+    return RunSimulation()
 
 
 def metadata(call: Call) -> dict[str, Any]:

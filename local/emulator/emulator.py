@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from local.emulator import catalogue, flows
+from local.emulator import flows, runs
 from local.emulator.admin import Admin
 from local.emulator.context import ServiceContext, Settings, validate_settings
 from local.emulator.faults import FLOW_SERVICE_BASE, Fault, FaultRegistry
@@ -14,6 +15,8 @@ from local.emulator.ims import DEFAULT_EXPIRES_IN, ImsClient, TokenRegistry
 from local.emulator.recording import RecordedRequest, Recorder
 from local.emulator.server import EmulatorHTTPServer, EmulatorState
 from local.emulator.store import Document, Kind, ResourceStore
+
+_RUN_SETTINGS = frozenset({"first_run_after", "run_outcome", "export_dir", "row_limit", "profiles"})
 
 
 class Emulator:
@@ -150,6 +153,34 @@ class Emulator:
             "tokenExpiresIn": self._state.tokens.expires_in,
         }
 
+    def simulate_runs(self, **settings: Any) -> dict[str, Any]:
+        """Change how runs are simulated; answer the settings. ``first_run_after`` (seconds
+        after a flow's creation; negative: never), ``run_outcome`` (success|failed),
+        ``export_dir`` (None: write no files), ``row_limit``, ``profiles`` (rows per audience)."""
+        unknown = set(settings) - _RUN_SETTINGS
+        if unknown:
+            raise ValueError(
+                f"unknown setting(s) {sorted(unknown)}; known: {sorted(_RUN_SETTINGS)}"
+            )
+        simulation = self._runs
+        outcome = str(settings.get("run_outcome", simulation.outcome))
+        row_limit = int(settings.get("row_limit", simulation.row_limit))
+        profiles = int(settings.get("profiles", simulation.profiles))
+        runs.validate(outcome, row_limit, profiles)
+        simulation.outcome, simulation.row_limit, simulation.profiles = outcome, row_limit, profiles
+        if "first_run_after" in settings:
+            simulation.first_run_after = float(settings["first_run_after"])
+        if "export_dir" in settings:
+            folder = settings["export_dir"]
+            simulation.export_dir = Path(folder) if folder else None
+        return {
+            "firstRunAfter": simulation.first_run_after,
+            "runOutcome": simulation.outcome,
+            "exportDir": str(simulation.export_dir) if simulation.export_dir else None,
+            "rowLimit": simulation.row_limit,
+            "profiles": simulation.profiles,
+        }
+
     # --- IMS ------------------------------------------------------------------------------
 
     def register_client(self, client_id: str, client_secret: str, org_id: str) -> ImsClient:
@@ -182,6 +213,16 @@ class Emulator:
                 raise KeyError(f"no flow {flow_id}")
             return flows.bump_etag(located[1])
 
+    def edit_flow(self, flow_id: str, operations: list[dict[str, Any]]) -> str:
+        """Edit the flow as a person in the UI would: apply a JSON Patch (no etag check, no
+        recording), give it a new etag, and return that etag."""
+        with self.store.lock:
+            located = self.store.locate("flows", flow_id)
+            if located is None:
+                raise KeyError(f"no flow {flow_id}")
+            flows.edit_flow(located[1], operations)
+            return flows.bump_etag(located[1])
+
     # --- recordings and resources ---------------------------------------------------------
 
     @property
@@ -197,14 +238,20 @@ class Emulator:
     ) -> list[Document]:
         return self.store.list(kind, sandbox=sandbox, org=org)
 
-    def add_run(self, flow_id: str, status: str = "success", records: int = 0) -> Document:
-        """Record a finished run of ``flow_id`` (``GET /runs`` answers it)."""
+    def add_run(
+        self, flow_id: str, status: str = "success", records: int | None = None
+    ) -> Document:
+        """Run ``flow_id`` now, on demand: a finished run (``GET /runs`` answers it), and for a
+        success the files it writes (see :mod:`local.emulator.runs`). ``records`` overrides
+        the record count the run reports."""
         with self.store.lock:
             located = self.store.locate("flows", flow_id)
             if located is None:
                 raise KeyError(f"no flow {flow_id}")
             tenant, flow = located
-            run = catalogue.new_run(tenant, flow, status, records)
+            run = runs.run_flow(
+                self.store, tenant, flow, self._runs, status=status, records=records
+            )
             self.store.insert("runs", tenant, run)
             return dict(run)
 
@@ -213,11 +260,6 @@ class Emulator:
         id no longer exists (a catalog holding it is stale). ``reset()`` restores the ids."""
         with self.store.lock:
             self._state.service.republished[old_id] = new_id
-
-    def advance_clock(self, seconds: float) -> None:
-        """Move the emulator's clock forward (where it judges time: ad-hoc activation)."""
-        with self.store.lock:
-            self._state.service.clock_offset += seconds
 
     def finish_adhoc_runs(self, status: str = "success") -> int:
         """End every ad-hoc run still in progress; the number ended."""
@@ -231,10 +273,32 @@ class Emulator:
                         ended += 1
         return ended
 
+    # --- simulated time and runs ------------------------------------------------------------
+
+    @property
+    def _runs(self) -> runs.RunSimulation:
+        simulation: runs.RunSimulation = self._state.service.runs
+        return simulation
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock forward (scheduled runs fall due sooner, and ad-hoc
+        activation judges "first scheduled activation less than an hour ago" by it): the local
+        runtime calls this with each Wait state it skips, compressing time."""
+        with self.store.lock:
+            self._runs.advance(seconds)
+
+    def clock(self) -> float:
+        """The emulator's clock, epoch seconds (real time plus what was advanced)."""
+        return self._runs.now()
+
+    @property
+    def exported_files(self) -> list[Path]:
+        """Every file the simulated runs wrote, in the order they were written."""
+        return list(self._runs.written)
+
     def reset(self) -> None:
         page_size, patch_status, expires_in = self._defaults
         self._state.service.republished.clear()
-        self._state.service.clock_offset = 0.0
         self._state.generation += 1
         self.store.clear()
         self._state.faults.clear()
@@ -243,3 +307,4 @@ class Emulator:
         self._state.tokens.expires_in = expires_in
         self._state.service.settings.page_size = page_size
         self._state.service.settings.patch_status = patch_status
+        self._state.service.runs = runs.RunSimulation()

@@ -107,6 +107,38 @@ def patch_flow(call: Call, ctx: ServiceContext) -> Reply:
     return Reply(200, created(patched))
 
 
+def flow_action(call: Call, ctx: ServiceContext) -> Reply:
+    """``POST /flows/{id}/action?op=ENABLE|DISABLE``: a state transition (flow-service spec,
+    ``postStateTransition``); ``If-Match`` optional, checked when sent. Answers the flow's
+    ``{id, etag}``. The other ops (FINALIZE, PUBLISH...) concern other flow kinds: 400."""
+    flow_id = call.route_params["id"]
+    tenant = call.require_tenant
+    current = ctx.store.live_get("flows", tenant, flow_id)
+    if current is None:
+        raise errors.not_found("flows", flow_id, call.request_id)
+    supplied = call.header("if-match")
+    if supplied is not None and supplied.strip() and supplied.strip() != current["etag"]:
+        raise errors.version_mismatch(supplied.strip(), current["etag"])
+    op = (call.query_one("op") or "").upper()
+    states = {"ENABLE": "enabled", "DISABLE": "disabled"}
+    if op not in states:
+        raise errors.bad_request(
+            errors.INVALID_QUERY, "op: must be ENABLE or DISABLE for a dataflow", call.request_id
+        )
+    if current.get("state") != states[op]:
+        current["state"] = states[op]
+        touch(current, call.client_id)
+    return Reply(200, created(current))
+
+
+def edit_flow(flow: Document, operations: list[dict[str, Any]]) -> None:
+    """What a person editing the flow in the UI does to it (the etag is bumped separately)."""
+    patched = jsonpatch.JsonPatch(operations).apply(copy.deepcopy(flow))
+    transformations.enrich(patched, flow)
+    flow.clear()
+    flow.update(patched)
+
+
 def bump_etag(flow: Document) -> str:
     """What a concurrent editor does to the flow: a new etag (and ``updatedAt``)."""
     return touch(flow, None)

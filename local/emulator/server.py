@@ -9,11 +9,12 @@ import logging
 import re
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from local.emulator import adhoc, errors, gateway, ims, masking, routes
 from local.emulator.context import ServiceContext
@@ -101,7 +102,12 @@ def _status_fault_reply(fault: Fault, call: Call) -> Reply:
     headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
     if fault.body is not None:
         raw = fault.body if isinstance(fault.body, str) else json.dumps(fault.body)
-        return Reply(fault.status, raw=raw.encode("utf-8"), headers=headers)
+        # An edge proxy's error page (a 502 from a load balancer, say) is HTML, and says so.
+        html = isinstance(fault.body, str) and fault.body.lstrip().startswith("<")
+        content_type = "text/html; charset=utf-8" if html else "application/json"
+        return Reply(
+            fault.status, raw=raw.encode("utf-8"), headers=headers, content_type=content_type
+        )
     if call.path.rstrip("/") == ims.TOKEN_PATH:
         error = _IMS_FAULT_ERRORS.get(fault.status, "server_error")
         body: Any = {"error": error, "error_description": errors.title_for(fault.status)}
@@ -110,9 +116,21 @@ def _status_fault_reply(fault: Fault, call: Call) -> Reply:
     return Reply(fault.status, body, headers=headers)
 
 
-def bump_flow_in_path(state: EmulatorState, path: str) -> None:
-    """A concurrent editor: give the flow named in ``path`` a new etag, if it exists."""
-    from local.emulator.flows import bump_etag  # local import: flows imports much
+def _cut_in_half(reply: Reply) -> Reply:
+    """The same answer with only the first half of its body, as if cut off on the way."""
+    payload = reply.payload()
+    return Reply(
+        reply.status,
+        raw=payload[: len(payload) // 2],
+        headers=dict(reply.headers),
+        content_type=reply.content_type,
+    )
+
+
+def bump_flow_in_path(state: EmulatorState, path: str, edit: Any = None) -> None:
+    """A concurrent editor: give the flow named in ``path`` a new etag, if it exists, after
+    applying ``edit`` (a JSON Patch) to it when given."""
+    from local.emulator.flows import bump_etag, edit_flow  # local import: flows imports much
 
     match = _FLOW_PATH.search(path)
     if match is None:
@@ -120,7 +138,21 @@ def bump_flow_in_path(state: EmulatorState, path: str) -> None:
     with state.service.store.lock:
         located = state.service.store.locate("flows", match.group(1))
         if located is not None:
+            if edit is not None:
+                edit_flow(located[1], edit)
             bump_etag(located[1])
+
+
+def _apply_later(state: EmulatorState, call: Call, delay: float, generation: int) -> None:
+    """Handle ``call`` ``delay`` seconds from now, unless the emulator was reset meanwhile."""
+
+    def apply() -> None:
+        if state.generation == generation:
+            answer(state, call, None)
+
+    timer = threading.Timer(delay, apply)
+    timer.daemon = True
+    timer.start()
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -178,7 +210,12 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         state = self.server.state
         generation = state.generation
-        fault = state.faults.take(call.method, call.path)
+        fault = state.faults.take(
+            call.method,
+            call.path,
+            unquote_plus(url.query),
+            call.body.decode("utf-8", errors="replace"),
+        )
         kind = fault.kind if fault is not None else None
         if kind is FaultKind.LATENCY and fault is not None:
             time.sleep(fault.delay)
@@ -189,13 +226,23 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._record(call, None, fault)
             self._reset_connection()
             return
+        if kind is FaultKind.APPLY_LATE and fault is not None:
+            self._record(call, None, fault)
+            time.sleep(fault.hold)
+            self._reset_connection()
+            _apply_later(state, call, fault.delay, generation)
+            return
         if kind is FaultKind.BUMP_ETAG:
             bump_flow_in_path(state, call.path)
+        if kind is FaultKind.EDIT_FLOW and fault is not None:
+            bump_flow_in_path(state, call.path, edit=fault.body)
         reply = answer(state, call, fault)
         if kind is FaultKind.APPLY_THEN_RESET:
             self._record(call, None, fault)
             self._reset_connection()
             return
+        if kind is FaultKind.TRUNCATED:
+            reply = _cut_in_half(reply)
         self._record(call, reply, fault)  # before sending: the client may look right after
         self._send(reply, call.request_id)
 

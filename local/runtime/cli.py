@@ -7,19 +7,26 @@ handlers elsewhere instead (an emulator started on its own, or Adobe with real
 
 Secrets: the Adobe credentials secret (named by the template) holds ``--credentials`` or the
 emulator's built-in client; the request's destination secret holds the value given in
-``--secrets`` or, failing that, obviously fake values shaped as the destination's auth spec
-requires. Exit status: 0 when the activation succeeded, 1 when it failed, 2 on bad usage.
+``--secrets``. Only against the embedded emulator with no ``--secrets`` file does the CLI make
+up obviously fake values shaped as the destination's auth spec requires: with ``--secrets`` or
+``--platform-url`` a secret the file lacks stays missing, and the run fails on it
+(SecretUnavailable, naming it) before anything is written. Exit status: 0 when the activation succeeded, 1 when it failed, 2 on bad usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
+import tempfile
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
+
+from botocore.exceptions import ClientError
 
 from local.runtime.fake_secrets import fake_destination_secret
 from local.runtime.history import ExecutionResult
@@ -77,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sleep retry back-offs and Wait states times this (default 0: skip them)",
     )
     parser.add_argument("--logs", action="store_true", help="print the handlers' log lines too")
+    parser.add_argument(
+        "--exports",
+        type=Path,
+        help="folder for the files the embedded emulator's simulated runs write "
+        "(default: a new temporary folder)",
+    )
     return parser
 
 
@@ -108,16 +121,19 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
             emulator = resources.enter_context(Emulator())
             platform_url, ims_url = emulator.platform_url, emulator.ims_url
+            _simulate_runs(emulator, args.exports, resources)
         stack = resources.enter_context(
             LocalStack(
                 args.template,
                 platform_url=platform_url,
                 ims_url=ims_url,
+                parameter_overrides=_testing_parameters(args.template, platform_url, ims_url),
                 skip_sleeps=args.sleep_scale == 0,
                 sleep_scale=args.sleep_scale,
             )
         )
-        _seed_secrets(stack, request, credentials, secrets)
+        make_up = args.secrets is None and not args.platform_url
+        _seed_secrets(stack, request, credentials, secrets, make_up_destination_secret=make_up)
         if not args.json:
             name = request.get("name") if isinstance(request, dict) else None
             print(
@@ -125,15 +141,31 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             )
         report = _execute(stack, request, args.trigger, None if args.json else out)
         report = _complete(report, stack, emulator, platform_url, ims_url, credentials, request)
+        exported = [str(p) for p in emulator.exported_files] if emulator is not None else []
         if args.json:
-            print(json.dumps(report.to_json(), indent=2), file=out)
+            print(json.dumps({**report.to_json(), "exportedFiles": exported}, indent=2), file=out)
         else:
             report.print_text(out)
+            if exported:
+                print(f"\nFiles the simulated first run wrote ({len(exported)}):", file=out)
+                for path in exported:
+                    print(f"  {path}", file=out)
             if args.logs:
                 print("\nHandler log lines:", file=out)
                 for line in stack.captured_logs:
                     print(f"  {line.function}: {line.text}", file=out)
     return 0 if report.status == "SUCCEEDED" else 1
+
+
+def _simulate_runs(emulator: Emulator, exports: Path | None, resources: ExitStack) -> None:
+    """The embedded emulator runs dataflows as Adobe would, and writes their files; the Wait
+    states the runtime skips move its clock, so a first run happens while it is watched."""
+    from local.runtime.sleeps import add_wait_listener, remove_wait_listener
+
+    folder = exports or Path(tempfile.mkdtemp(prefix="aep-exports-"))
+    emulator.simulate_runs(export_dir=folder)
+    add_wait_listener(emulator.advance_clock)
+    resources.callback(remove_wait_listener, emulator.advance_clock)
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -146,6 +178,27 @@ def _read_json(path: Path, what: str) -> Any:
         raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"{what}: {path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{what}: {path} nests arrays/objects too deeply to read") from None
+
+
+def _testing_parameters(template: Path, platform_url: str, ims_url: str) -> dict[str, str]:
+    """Let the handlers talk to this machine when both endpoints are on it (the emulator):
+    they refuse any host but Adobe's unless the template's testing switch says otherwise."""
+    switch = "AllowNonAdobeEndpointsForTesting"
+    hosts = {urlsplit(platform_url).hostname, urlsplit(ims_url).hostname}
+    if switch not in load_template(template).parameters or not all(
+        host and _is_loopback(host) for host in hosts
+    ):
+        return {}
+    return {switch: "true"}
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _credentials(path: Path | None) -> dict[str, Any]:
@@ -180,6 +233,8 @@ def _seed_secrets(
     request: Any,
     credentials: dict[str, Any],
     secrets: dict[str, dict[str, Any]],
+    *,
+    make_up_destination_secret: bool,
 ) -> None:
     for function in stack.template.functions:
         name = stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
@@ -191,7 +246,7 @@ def _seed_secrets(
     destination = request.get("destination") if isinstance(request, dict) else None
     auth = destination.get("auth") if isinstance(destination, dict) else None
     secret_id = auth.get("secretId") if isinstance(auth, dict) else None
-    if isinstance(secret_id, str) and secret_id not in secrets:
+    if make_up_destination_secret and isinstance(secret_id, str) and secret_id not in secrets:
         fake = fake_destination_secret(request)
         if fake:
             stack.seed_secret(secret_id, fake)
@@ -201,6 +256,18 @@ def _seed_secrets(
 
 
 def _execute(stack: LocalStack, request: Any, trigger: str, out: TextIO | None) -> RunReport:
+    try:
+        return _trigger_and_follow(stack, request, trigger, out)
+    except ClientError as exc:  # AWS refused to take the request (too large, for one)
+        error = exc.response.get("Error", {})
+        raise UsageError(
+            f"{trigger}: AWS refused the request: {error.get('Code')}: {error.get('Message')}"
+        ) from None
+
+
+def _trigger_and_follow(
+    stack: LocalStack, request: Any, trigger: str, out: TextIO | None
+) -> RunReport:
     if trigger == "console":
         execution = stack.start_execution(request)
     elif trigger == "eventbridge":
@@ -334,6 +401,7 @@ def _read_dataflow(
     return {
         "id": snapshot.id,
         "etag": snapshot.etag,
-        "audiences": [audience["id"] for audience in snapshot.audiences],
+        "audiences": list(snapshot.audiences),
         "attributes": attributes,
+        "state": snapshot.state,
     }

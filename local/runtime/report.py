@@ -128,6 +128,9 @@ class RunReport:
             "trigger": self.trigger,
             "resources": dict(self.summary.get("resources") or {}),
             "retries": _retries(result) if result else {},
+            "operation": self.summary.get("operation"),
+            # What the lifecycle operations report (issue 6), as the result event has it.
+            **{key: self.summary[key] for key in _LIFECYCLE_PARTS if key in self.summary},
         }
 
     def print_text(self, out: TextIO) -> None:
@@ -152,6 +155,8 @@ class RunReport:
             print(
                 f"  {'Profile attributes':<30} {len(attributes)}: {', '.join(attributes)}", file=out
             )
+        for line in _lifecycle_lines(self.summary):
+            print(f"  {line}", file=out)
         retries = _retries(result) if result else {}
         if retries:
             text = ", ".join(f"{name} x{count}" for name, count in retries.items())
@@ -163,6 +168,40 @@ class RunReport:
                 f"(Flow Service {calls.flow_service}, IMS {calls.ims})",
                 file=out,
             )
+
+
+_LIFECYCLE_PARTS = ("plan", "changes", "teardown", "firstRun")
+
+
+def _lifecycle_lines(summary: Mapping[str, Any]) -> list[str]:
+    plan = summary.get("plan")
+    if isinstance(plan, dict):
+        head = f"{'Plan':<30} {plan.get('summary')}"
+        return [head, *(f"{'':<30} - {change}" for change in plan.get("changes") or [])]
+    teardown = summary.get("teardown")
+    if isinstance(teardown, dict):
+        return [
+            f"{'Teardown':<30} deleted {len(teardown.get('deleted') or [])}, already gone "
+            f"{len(teardown.get('alreadyGone') or [])}, kept {len(teardown.get('kept') or [])}",
+            *(f"{'':<30} - deleted {d['kind']} {d['id']}" for d in teardown.get("deleted") or []),
+            *(f"{'':<30} - kept {k['id']}: {k['reason']}" for k in teardown.get("kept") or []),
+        ]
+    lines = []
+    changes = summary.get("changes")
+    if isinstance(changes, dict) and changes.get("changes"):
+        lines += [
+            f"{'Changes':<30} {len(changes['changes'])}",
+            *(f"{'':<30} - {change}" for change in changes["changes"]),
+        ]
+    first_run = summary.get("firstRun")
+    if isinstance(first_run, dict):
+        errors = ", ".join(str(e.get("code")) for e in first_run.get("errors") or [])
+        lines.append(
+            f"{'First run':<30} {first_run.get('status')} after {first_run.get('polls')} poll(s)"
+            f"; records {first_run.get('records')}, files {first_run.get('files')}"
+            + (f"; errors {errors}" if errors else "")
+        )
+    return lines
 
 
 def _retries(result: ExecutionResult) -> dict[str, int]:

@@ -6,6 +6,10 @@ moto sleeps for real: a Retry waits with ``time.sleep`` in
 ``WaitFunction._wait_interval``. While installed, :class:`SleepRecorder` swaps both, keeps
 what was asked (state, execution, seconds, after MaxDelaySeconds and jitter) and sleeps
 ``seconds * scale`` instead (0: not at all).
+
+Time the runtime skips in a Wait state can be handed on: :func:`add_wait_listener` registers
+a callable that gets the seconds of every Wait (the embedded emulator advances its clock, so
+that what Adobe would do meanwhile, a scheduled dataflow run, happens during the wait).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +26,28 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
 SleepKind = Literal["retry", "wait"]
+WaitListener = Callable[[float], None]
+_wait_listeners: list[WaitListener] = []
+_listeners_lock = threading.Lock()
+
+
+def add_wait_listener(listener: WaitListener) -> None:
+    """Call ``listener(seconds)`` for every Wait state, slept or skipped, from now on."""
+    with _listeners_lock:
+        _wait_listeners.append(listener)
+
+
+def remove_wait_listener(listener: WaitListener) -> None:
+    with _listeners_lock:
+        if listener in _wait_listeners:
+            _wait_listeners.remove(listener)
+
+
+def _tell_wait_listeners(seconds: float) -> None:
+    with _listeners_lock:
+        listeners = list(_wait_listeners)
+    for listener in listeners:
+        listener(seconds)
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,7 @@ class SleepRecorder:
         def wait_interval(function: Any, env: Any, wait_seconds: float) -> None:
             state, execution = _where(env)
             recorder.record("wait", state, execution, wait_seconds)
+            _tell_wait_listeners(wait_seconds)
             if recorder.scale > 0 and wait_seconds > 0:
                 # Woken early when the execution is stopped, like moto's own wait.
                 env.program_state_event.wait(wait_seconds * recorder.scale)

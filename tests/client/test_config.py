@@ -27,7 +27,8 @@ def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
             "PLATFORM_URL": "http://127.0.0.1:8080/data/foundation/flowservice/",
-            "IMS_URL": "https://ims-eu.example.com",
+            "IMS_URL": "https://ims-eu1.adobelogin.com",
+            "ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING": "true",
             "ADOBE_CREDENTIALS_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:x",
             "HTTP_CONNECT_TIMEOUT": "1.5",
             "HTTP_READ_TIMEOUT": "12",
@@ -37,7 +38,7 @@ def test_every_variable_is_read() -> None:
     )
 
     assert settings.platform_url == "http://127.0.0.1:8080/data/foundation/flowservice"
-    assert settings.ims_url == "https://ims-eu.example.com"
+    assert settings.ims_url == "https://ims-eu1.adobelogin.com"
     assert settings.http_timeout == (1.5, 12.0)
     assert settings.result_event_bus == "activations"
     assert settings.require_state_machine_arn().endswith(":a")
@@ -84,5 +85,6 @@ def test_unsafe_or_malformed_urls_are_refused(url: str) -> None:
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]"])
 def test_plain_http_is_allowed_towards_this_machine(host: str) -> None:
-    settings = Settings.from_env({**MINIMAL, "IMS_URL": f"http://{host}:9000"})
+    testing = {"ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING": "true"}
+    settings = Settings.from_env({**MINIMAL, **testing, "IMS_URL": f"http://{host}:9000"})
     assert settings.ims_url == f"http://{host}:9000"

@@ -29,6 +29,7 @@ def settings(emulator: Emulator) -> Iterator[Settings]:
             "IMS_URL": emulator.ims_url,
             "ADOBE_CREDENTIALS_SECRET": "aep/adobe-credentials",
             "HTTP_READ_TIMEOUT": "5",
+            "ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING": "true",
         }
     )
     SHARED_TOKEN_CACHE.clear()

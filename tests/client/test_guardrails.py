@@ -6,24 +6,41 @@ import uuid
 
 import pytest
 
-from aep_activation.errors import GuardrailExceeded, ResourceNotFound
+from aep_activation.errors import GuardrailExceeded
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import parse_activation_request
 from aep_activation.selectors import DataflowSnapshot
-from aep_activation.steps.dataflow import activate
+from aep_activation.steps.dataflow import activate, read_dataflow
 from local.emulator import Emulator
+from tests.client import payloads
 from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
 
-FLOW_ID = "3f1b0a4e-8d7c-4b5a-9e6f-1a2b3c4d5e6f"
 
-
-def full_snapshot() -> DataflowSnapshot:
-    """A dataflow already holding 249 audiences (ids only: what activation decides on)."""
-    audiences = [{"id": str(uuid.uuid4()), "fingerprint": "x"} for _ in range(249)]
-    return DataflowSnapshot(
-        id=FLOW_ID, etag='"1"', transform_index=0, audiences=audiences, attributes=[]
+def full_dataflow(client: FlowServiceClient, emulator: Emulator) -> DataflowSnapshot:
+    """A real dataflow already holding 249 audiences (activation reads it afresh)."""
+    profile = client.create_connection(payloads.profile_base())
+    source = client.create_source_connection(payloads.profile_source(profile.id))
+    base = client.create_connection(payloads.s3_base())
+    target = client.create_target_connection(payloads.s3_target(base.id))
+    created = client.create_flow(payloads.flow(source.id, target.id))
+    template = example("amazon-s3")["audiences"][0]
+    selectors = [
+        {"type": "PLATFORM_SEGMENT", "value": {**template, "id": str(uuid.uuid4())}}
+        for _ in range(249)
+    ]
+    emulator.edit_flow(
+        created.id,
+        [
+            {
+                "op": "add",
+                "path": "/transformations/0/params/segmentSelectors/selectors",
+                "value": selectors,
+            }
+        ],
     )
+    emulator.clear_requests()
+    return read_dataflow(client, created.id)
 
 
 def test_two_more_audiences_on_a_249_audience_dataflow_stop_before_the_patch(
@@ -31,8 +48,10 @@ def test_two_more_audiences_on_a_249_audience_dataflow_stop_before_the_patch(
 ) -> None:
     request = parse_activation_request(example("amazon-s3"), today=TODAY)
 
+    snapshot = full_dataflow(client, emulator)
+
     with pytest.raises(GuardrailExceeded) as caught:
-        activate(request, client, full_snapshot())
+        activate(request, client, snapshot)
 
     assert "would hold 251 audiences" in caught.value.message
     assert "audiencesPerDataflow" in caught.value.message
@@ -44,7 +63,10 @@ def test_the_override_lets_the_patch_go(client: FlowServiceClient, emulator: Emu
     body["overrideSoftLimits"] = ["audiencesPerDataflow"]
     request = parse_activation_request(body, today=TODAY)
 
-    with pytest.raises(ResourceNotFound):  # the PATCH went out; the flow is imaginary
-        activate(request, client, full_snapshot())
+    snapshot = full_dataflow(client, emulator)
+
+    outcome = activate(request, client, snapshot)
 
     assert [r.method for r in emulator.requests if r.method == "PATCH"] == ["PATCH"]
+    assert len(read_dataflow(client, snapshot.id).audiences) == 251
+    assert outcome.patched

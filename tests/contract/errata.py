@@ -126,6 +126,16 @@ def _run_status_lower_case(spec: dict[str, Any]) -> None:
     status["enum"] = [value.lower() for value in status["enum"]]
 
 
+def _run_info_codes_as_in_examples(spec: dict[str, Any]) -> None:
+    _schemas(spec)["Info"]["properties"]["code"].pop("pattern")
+
+
+def _flow_action_sub_op_optional(spec: dict[str, Any]) -> None:
+    for parameter in spec["paths"]["/flows/{FLOW_ID}/action"]["post"]["parameters"]:
+        if parameter.get("name") == "subOp":
+            parameter["required"] = False
+
+
 def _generic_connection_request(spec: dict[str, Any]) -> None:
     body = spec["paths"]["/connections"]["post"]["requestBody"]["content"]["application/json"]
     body["schema"] = {
@@ -279,6 +289,15 @@ ERRATA: tuple[Erratum, ...] = (
         _run_status_lower_case,
     ),
     Erratum(
+        "run-info-codes-as-in-examples",
+        "destinations",
+        "Info.code has the pattern LETTERS-DIGITS-STATUS (FLOW-1439-404), but the spec's own "
+        "Batch_Flow_Run_Success and _Failure examples carry ACTIVATION_BATCH-0000-SKIP and "
+        "ACTIVATION_BATCH-0000-FAILED (an underscore, a 0000 status). Runs are reported with "
+        "the examples' codes; the pattern is dropped.",
+        _run_info_codes_as_in_examples,
+    ),
+    Erratum(
         "connection-request-is-generic",
         "destinations",
         "POST /connections accepts only the S3 and SFTP request shapes, whose key patterns "
@@ -324,6 +343,14 @@ ERRATA: tuple[Erratum, ...] = (
         "under exactly one; and value is required even for 'remove', which RFC 6902 defines "
         "without a value. anyOf, and value optional.",
         _patch_value_any_of,
+    ),
+    Erratum(
+        "flow-action-sub-op-optional",
+        "flow-service",
+        "POST /flows/{FLOW_ID}/action declares subOp (APPLY, ROLLBACK, PROGRESS) required for "
+        "every op, but those sub-operations belong to FINALIZE_UPDATE; enabling or disabling a "
+        "dataflow is documented as ?op=ENABLE / ?op=DISABLE alone. subOp is optional.",
+        _flow_action_sub_op_optional,
     ),
     Erratum(
         "scheme-relative-server",

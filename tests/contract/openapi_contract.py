@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ ADOBE_HOST = "https://platform.adobe.io"
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 # Paths only flow-service.openapi.yaml covers; everything else is the destinations side.
 FLOW_SERVICE_ONLY = ("/connectionSpecs", "/flowSpecs")
+_FLOW_ACTION = re.compile(r"/flows/[^/]+/action/?")
 
 
 class ContractViolation(AssertionError):
@@ -77,7 +79,9 @@ def openapi(name: SpecName, corrected: bool = True) -> OpenAPI:
 
 
 def spec_for(relative_path: str) -> SpecName:
-    return "flow-service" if relative_path.startswith(FLOW_SERVICE_ONLY) else "destinations"
+    if relative_path.startswith(FLOW_SERVICE_ONLY) or _FLOW_ACTION.fullmatch(relative_path):
+        return "flow-service"
+    return "destinations"
 
 
 def relative(path: str) -> str:

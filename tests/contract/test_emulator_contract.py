@@ -508,3 +508,18 @@ def test_requests_go_to_the_emulator_not_adobe(emulator: Emulator) -> None:
     answer = requests.get(f"{emulator.url}/__admin/health", timeout=5)
 
     assert answer.status_code == 200
+
+
+def test_flow_state_actions(emulator: Emulator) -> None:
+    api = Api(emulator)
+    created = api.s3_flow()
+    for op in ("DISABLE", "ENABLE"):
+        answer = api.request(
+            "POST",
+            f"/flows/{created['id']}/action",
+            params={"op": op},
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+
+    assert_contract(emulator)

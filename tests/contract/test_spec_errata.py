@@ -11,12 +11,14 @@ import copy
 from typing import Any
 
 import pytest
+from openapi_core import OpenAPI
 from openapi_schema_validator import OAS30Validator
 
 from local.emulator import specs
 from tests.contract.openapi_contract import (
     ERRATA,
     corrected_spec,
+    describe,
     make_request,
     raw_spec,
     request_errors,
@@ -162,6 +164,18 @@ def test_run_status_lower_case() -> None:
     assert status not in problems(FIXED, ref("Flow_Runs"), runs)
 
 
+def test_run_info_codes_as_in_examples() -> None:
+    for name in ("Batch_Flow_Run_Success", "Batch_Flow_Run_Failure"):
+        runs = example(name)
+        raw = {where for where, rule in problems(RAW, ref("Flow_Runs"), runs) if rule == "pattern"}
+        fixed = {
+            where for where, rule in problems(FIXED, ref("Flow_Runs"), runs) if rule == "pattern"
+        }
+
+        assert any(where.endswith("/code") for where in raw), name
+        assert fixed == set(), name
+
+
 def test_connection_request_is_generic() -> None:
     schema_raw = request_schema(RAW, "/connections", "post")
     schema_fixed = request_schema(FIXED, "/connections", "post")
@@ -214,6 +228,26 @@ def test_scheme_relative_server() -> None:
     assert request_errors(request) == []
 
 
+def test_flow_action_sub_op_optional() -> None:
+    request = make_request(
+        "POST",
+        "/flows/df8d079d-11eb-466a-9731-6b5948a009e4/action",
+        query=[("op", "DISABLE")],
+        headers=[("Authorization", "Bearer x"), ("x-api-key", "k"), ("x-gw-ims-org-id", "o")],
+    )
+
+    # Every other erratum applied (the raw file fails first on its scheme-relative server).
+    as_published = copy.deepcopy(corrected_spec("flow-service"))
+    for parameter in as_published["paths"]["/flows/{FLOW_ID}/action"]["post"]["parameters"]:
+        if parameter["name"] == "subOp":
+            parameter["required"] = True
+    raw = describe(OpenAPI.from_dict(as_published).request_validator.iter_errors(request))
+
+    assert len(raw) == 1
+    assert "subOp" in raw[0]
+    assert request_errors(request) == []
+
+
 def test_source_connection_request_any_of() -> None:
     lake = example("Create_Source_Connection_Data_Lake")
     raw = request_schema(RAW, "/sourceConnections", "post")
@@ -258,6 +292,8 @@ EVIDENCE = {
     "batch-flows-only": test_batch_flows_only,
     "transformation-params-any-of": test_transformation_params_any_of,
     "connection-auth-is-generic": test_connection_auth_is_generic,
+    "run-info-codes-as-in-examples": test_run_info_codes_as_in_examples,
+    "flow-action-sub-op-optional": test_flow_action_sub_op_optional,
     "target-params-are-generic": test_target_params_are_generic,
     "run-status-lower-case": test_run_status_lower_case,
     "connection-request-is-generic": test_connection_request_is_generic,

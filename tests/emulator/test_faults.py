@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -14,6 +16,8 @@ from tests.emulator.helpers import (
     segment_selectors,
     segment_value,
 )
+
+PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
 
 
 def post_base(api: Api) -> requests.Response:
@@ -265,3 +269,46 @@ def test_a_bad_fault_over_http_is_400(emulator: Emulator) -> None:
     )
 
     assert answer.status_code == 400
+
+
+def test_truncated_applies_the_write_and_cuts_its_answer(emulator: Emulator) -> None:
+    api = Api(emulator)
+    emulator.inject(Fault.truncated(method="POST", path="/connections"))
+
+    answer = post_base(api)
+
+    assert answer.status_code == 201
+    assert answer.text.startswith("{")
+    with pytest.raises(requests.exceptions.JSONDecodeError):
+        answer.json()
+    (stored,) = emulator.store.list("connections")  # applied all the same
+    (recorded,) = [r for r in emulator.requests if r.relative_path == "/connections"]
+    assert (recorded.fault, recorded.response_body) == ("truncated", answer.text)
+    whole = json.dumps({"id": stored["id"]})
+    assert answer.text[:8] == whole[:8]  # the start of the real answer, cut before its end
+
+
+def test_contains_tells_two_calls_on_one_path_apart(emulator: Emulator) -> None:
+    api = Api(emulator)
+    emulator.inject(
+        Fault.status_code(503, method="GET", path="/connections", contains="name==wanted one"),
+        Fault.status_code(504, method="POST", path="/connections", contains=PROFILE_STORE_SPEC_ID),
+    )
+
+    other = api.get("/connections", params={"property": "name==another"})
+    wanted = api.get("/connections", params={"property": "name==wanted one"})
+
+    assert (other.status_code, wanted.status_code) == (200, 503)
+    assert post_base(api).status_code == 504  # its body names the Profile Store spec
+    assert emulator.pending_faults() == []
+
+
+def test_an_html_error_page_says_it_is_html(emulator: Emulator) -> None:
+    page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    emulator.inject(Fault.status_code(502, path="/flows", body=page))
+
+    answer = Api(emulator).get("/flows")
+
+    assert answer.status_code == 502
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert answer.text == page

@@ -663,4 +663,36 @@ INVALID_REQUESTS: tuple[InvalidCase, ...] = (
         ),
         expect=[("resources.destinationBaseConnection.name", "must differ")],
     ),
+    # --- lifecycle fields (issue 6) ---
+    case(
+        "operation-unknown",
+        Set("operation", "destroy"),
+        expect=[("operation", "must be one of: apply, plan or teardown")],
+    ),
+    case("prune-not-boolean", Set("prune", "yes"), expect=[("prune", "must be true or false")]),
+    case(
+        "dataflow-state-unknown",
+        Set("dataflowState", "paused"),
+        expect=[("dataflowState", "must be one of: enabled or disabled")],
+    ),
+    case(
+        "wait-for-first-run-without-timeout",
+        Set("waitForFirstRun", {}),
+        expect=[("waitForFirstRun.timeoutMinutes", "is required")],
+    ),
+    case(
+        "wait-for-first-run-zero-minutes",
+        Set("waitForFirstRun", {"timeoutMinutes": 0}),
+        expect=[("waitForFirstRun.timeoutMinutes", "must be at least 1")],
+    ),
+    case(
+        "wait-for-first-run-over-a-day",
+        Set("waitForFirstRun", {"timeoutMinutes": 1441}),
+        expect=[("waitForFirstRun.timeoutMinutes", "must be at most 1440")],
+    ),
+    case(
+        "wait-for-first-run-minutes-as-text",
+        Set("waitForFirstRun", {"timeoutMinutes": "5"}),
+        expect=[("waitForFirstRun.timeoutMinutes", "must be a whole number")],
+    ),
 )

@@ -167,3 +167,24 @@ def test_the_module_writes_the_schema_file(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == render_json_schema()
     assert render_json_schema().endswith("}\n")
     assert ActivationRequest.model_json_schema(by_alias=True)["title"] == "ActivationRequest"
+
+
+LIFECYCLE_EXAMPLES = sorted((ROOT / "examples" / "lifecycle").glob("*.json"))
+
+
+def test_the_lifecycle_examples_cover_every_operation_and_option() -> None:
+    requests = [parse_activation_request(_load(p), today=TODAY) for p in LIFECYCLE_EXAMPLES]
+    assert {r.operation for r in requests} == {"apply", "plan", "teardown"}
+    assert any(r.prune for r in requests)
+    assert any(r.dataflow_state == "disabled" for r in requests)
+    assert any(r.wait_for_first_run is not None for r in requests)
+
+
+@pytest.mark.parametrize("path", LIFECYCLE_EXAMPLES, ids=lambda path: path.stem)
+def test_lifecycle_example_is_valid_and_matches_the_json_schema(
+    path: Path, schema_validator: jsonschema.Draft202012Validator
+) -> None:
+    body = _load(path)
+    assert [error.message for error in schema_validator.iter_errors(body)] == []
+    state = parse_activation_request(body, today=TODAY).to_state()
+    assert [error.message for error in schema_validator.iter_errors(state)] == []

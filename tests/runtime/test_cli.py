@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from local.emulator import DEFAULT_CLIENT
+from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime.cli import main
-from local.runtime.fake_secrets import FAKE_VALUES
+from local.runtime.fake_secrets import FAKE_VALUES, fake_destination_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "amazon-s3.json"
@@ -69,3 +69,109 @@ def test_an_invalid_sqs_request_is_dead_lettered_with_its_error(
     assert report["error"] == "InvalidActivationRequest"
     assert "exportMode" in report["cause"]
     assert report["states"] == []
+
+
+def test_with_a_secrets_file_a_secret_it_lacks_is_never_made_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = json.loads(EXAMPLE.read_text())
+    request["destination"]["auth"]["secretId"] = "aep/destinations/not-in-the-file"
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(
+        json.dumps({"aep/destinations/other": {"s3AccessKey": "a", "s3SecretKey": "b"}})
+    )
+
+    status = main([str(path), "--secrets", str(secrets), "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["error"]) == (1, "FAILED", "SecretUnavailable")
+    assert "aep/destinations/not-in-the-file" in report["cause"]
+    assert report["states"][-1] == "ActivationFailed"
+    assert "ValidateRequest" in report["states"]
+    assert "ResolveSpecs" not in report["states"]
+    assert report["apiCalls"] == 0  # nothing was asked of Adobe, let alone written
+
+
+def test_against_another_platform_url_a_missing_secret_is_never_made_up(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [
+            str(EXAMPLE),
+            "--platform-url",
+            emulator.platform_url,
+            "--ims-url",
+            emulator.ims_url,
+            "--json",
+        ]
+    )
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["error"]) == (1, "FAILED", "SecretUnavailable")
+    assert "aep/destinations/amazon-s3" in report["cause"]
+    assert [r for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")] == []
+
+
+def test_a_plan_run_prints_the_plan_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan_request = ROOT / "examples" / "lifecycle" / "plan.json"
+
+    status = main([str(plan_request), "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert (status, report["status"], report["operation"]) == (0, "SUCCEEDED", "plan")
+    plan = report["plan"]
+    assert [c["resource"] for c in plan["wouldCreate"]][-1] == "dataflow"
+    assert plan["patch"]
+    assert plan["changes"]
+    writes = {
+        endpoint: count
+        for endpoint, count in report["apiCallsDetail"]["byEndpoint"].items()
+        if not endpoint.startswith("GET") and "/ims/" not in endpoint
+    }
+    assert writes == {}
+
+
+def test_every_operation_runs_against_a_platform_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from local.emulator import Emulator
+
+    request = json.loads(EXAMPLE.read_text())
+    # Against a platform URL no destination secret is made up: give it, as a user must.
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(
+        json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})
+    )
+    with Emulator() as emulator:
+        where = [
+            "--platform-url",
+            emulator.platform_url,
+            "--ims-url",
+            emulator.ims_url,
+            "--secrets",
+            str(secrets),
+            "--json",
+        ]
+        reports = {}
+        for operation in ("apply", "plan", "teardown"):
+            path = tmp_path / f"{operation}.json"
+            path.write_text(json.dumps({**request, "operation": operation}))
+            status = main([str(path), *where])
+            reports[operation] = json.loads(capsys.readouterr().out)
+            assert (status, reports[operation]["status"]) == (0, "SUCCEEDED"), reports[operation]
+
+        assert reports["plan"]["plan"]["converged"] is True
+        deleted = reports["teardown"]["teardown"]["deleted"]
+        assert [d["kind"] for d in deleted] == [
+            "flows",
+            "targetConnections",
+            "sourceConnections",
+            "connections",
+            "connections",
+        ]
+        assert emulator.list_resources("flows") == []
+        assert emulator.list_resources("connections") == []

@@ -89,7 +89,10 @@ def test_the_real_substitutions_cover_every_asl_placeholder_and_all_are_used() -
 def test_every_real_function_has_its_handler() -> None:
     template = load_template(REAL_TEMPLATE)
 
-    assert len(template.functions) == 13  # issue 9 added ExportNow
+    # One function per folder under functions/, each registered once.
+    folders = {p.name for p in (REAL_TEMPLATE.parent / "functions").iterdir() if p.is_dir()}
+    assert {spec.code_dir.name for spec in template.functions.values()} == folders
+    assert len(template.functions) == len(folders)
     for spec in template.functions.values():
         module, _, name = spec.handler.rpartition(".")
         source = spec.code_dir / f"{module.replace('.', '/')}.py"

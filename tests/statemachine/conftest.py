@@ -53,6 +53,8 @@ def local_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
         TEMPLATE,
         platform_url=_emulator_server.platform_url,
         ims_url=_emulator_server.ims_url,
+        # The emulator listens on 127.0.0.1: the one case the handlers accept a non-Adobe host.
+        parameter_overrides={"AllowNonAdobeEndpointsForTesting": "true"},
         skip_sleeps=True,
     ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())

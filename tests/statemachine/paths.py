@@ -40,13 +40,22 @@ CONNECT = Parallel(
 CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
 START = ("PrepareExecution", "ValidateRequest")
-NEW_DATAFLOW = (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT, "EnsureDataflow")
-EXISTING_DATAFLOW = (*START, "UseExistingDataflow", "ReadExistingDataflow")
-ETAG_CONFLICT = ("CountEtagConflict", "TooManyEtagConflicts", "RefreshDataflow")
+APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
+NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
+EXISTING_DATAFLOW = (*APPLY, "ReadExistingDataflow")
+PLAN = (*START, "ChooseOperation", "PlanActivation", "PublishSuccess", "ActivationSucceeded")
+ETAG_CONFLICT = (
+    "CountEtagConflict",
+    "TooManyEtagConflicts",
+    "DrawEtagBackoff",
+    "BackOffAfterEtagConflict",
+    "RefreshDataflow",
+)
 FINISH = (
     "ActivateAudiences",
     "ValidateDataflow",
     "ExportNowRequested",  # issue 9: a Choice; exportNow is off unless the request asks
+    "WantsFirstRun",
     "PublishSuccess",
     "ActivationSucceeded",
 )
@@ -55,6 +64,7 @@ EXPORT_NOW_FINISH = (
     "ValidateDataflow",
     "ExportNowRequested",
     "ExportNow",
+    "WantsFirstRun",
     "PublishSuccess",
     "ActivationSucceeded",
 )

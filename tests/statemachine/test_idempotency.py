@@ -32,5 +32,11 @@ def test_running_the_same_request_twice_creates_and_patches_nothing_the_second_t
     assert second.output["changes"] == {
         "addedAudiences": [],
         "updatedAudiences": [],
+        "removedAudiences": [],
         "addedAttributes": [],
+        "removedAttributes": [],
+        "fieldsChanged": [],
+        "changes": [],
+        "patched": False,
+        "stateAction": None,
     }

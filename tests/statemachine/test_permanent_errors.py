@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from local.emulator import Fault
 from tests.statemachine.harness import Machine, example
-from tests.statemachine.paths import CONNECT_FAILED, START, assert_route, failed_at
+from tests.statemachine.paths import APPLY, CONNECT_FAILED, START, assert_route, failed_at
 
 REQUEST = "amazon-s3"
 
@@ -21,7 +21,7 @@ def test_a_403_on_creating_a_connection_fails_at_once(machine: Machine) -> None:
         result.states,
         failed_at(
             "ConnectProfileAndDestination",
-            (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT_FAILED),
+            (*APPLY, "ResolveSpecs", CONNECT_FAILED),
         ),
     )
     (denied,) = [c for c in machine.calls("POST", "/connections") if c.status == 403]

@@ -105,5 +105,6 @@ def test_a_success_summary_names_every_resource() -> None:
         "etag": '"2"',
         "audiences": ["a"],
         "attributes": ["p"],
+        "state": None,  # the validation step in this state predates dataflowState
     }
     assert summary["changes"]["addedAudiences"] == ["a"]

@@ -50,7 +50,7 @@ def apply(flow: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, A
 
 def test_an_empty_flow_gets_every_audience_attribute_and_field() -> None:
     req = request()
-    plan = plan_activation(req, DataflowSnapshot.of_flow(empty_flow()))
+    plan = plan_activation(req, empty_flow())
 
     assert plan.added_audiences == [a.id for a in req.audiences]
     assert plan.added_attributes == list(req.profile_attributes)
@@ -71,13 +71,9 @@ def test_an_empty_flow_gets_every_audience_attribute_and_field() -> None:
 
 def test_after_applying_the_plan_nothing_is_missing_and_a_second_plan_is_empty() -> None:
     req = request()
-    flow = apply(
-        empty_flow(), plan_activation(req, DataflowSnapshot.of_flow(empty_flow())).operations
-    )
-    snapshot = DataflowSnapshot.of_flow(flow)
-
-    assert missing_from(req, snapshot) == []
-    assert plan_activation(req, snapshot).empty
+    flow = apply(empty_flow(), plan_activation(req, empty_flow()).operations)
+    assert missing_from(req, flow) == []
+    assert plan_activation(req, flow).empty
     profile = flow["transformations"][0]["params"]["profileSelectors"]
     assert profile["primaryFields"] == [
         {"fieldType": "ATTRIBUTE", "attributePath": "personalEmail.address"}
@@ -86,9 +82,7 @@ def test_after_applying_the_plan_nothing_is_missing_and_a_second_plan_is_empty()
 
 def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_place() -> None:
     req = request()
-    flow = apply(
-        empty_flow(), plan_activation(req, DataflowSnapshot.of_flow(empty_flow())).operations
-    )
+    flow = apply(empty_flow(), plan_activation(req, empty_flow()).operations)
     data = json.loads(EXAMPLE.read_text())
     data["audiences"][1]["schedule"]["frequency"] = "EVERY_12_HOURS"
     data["audiences"].append(
@@ -105,7 +99,7 @@ def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_plac
     )
     changed = parse_activation_request(data)
 
-    plan = plan_activation(changed, DataflowSnapshot.of_flow(flow))
+    plan = plan_activation(changed, flow)
 
     assert plan.added_audiences == ["0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"]
     assert plan.updated_audiences == [data["audiences"][1]["id"]]
@@ -114,25 +108,26 @@ def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_plac
         "op": "replace",
         "path": "/transformations/0/params/segmentSelectors/selectors/1",
     }
-    assert missing_from(changed, DataflowSnapshot.of_flow(apply(flow, plan.operations))) == []
+    assert missing_from(changed, apply(flow, plan.operations)) == []
 
 
 def test_snapshot_round_trips_through_the_state_and_ignores_adobe_enrichment() -> None:
     req = request()
-    flow = apply(
-        empty_flow(), plan_activation(req, DataflowSnapshot.of_flow(empty_flow())).operations
-    )
+    flow = apply(empty_flow(), plan_activation(req, empty_flow()).operations)
     snapshot = DataflowSnapshot.of_flow(flow)
 
     assert DataflowSnapshot.from_state(json.loads(json.dumps(snapshot.to_state()))) == snapshot
-    assert [a["id"] for a in snapshot.audiences] == [a.id for a in req.audiences]
+    assert snapshot.audiences == [a.id for a in req.audiences]
 
 
 def test_missing_from_names_what_is_missing() -> None:
     req = request()
-    missing = missing_from(req, DataflowSnapshot.of_flow(empty_flow()))
-    assert "audience 9f7d37fd-7039-4454-94ef-2b0cd6c3206a missing" in missing
-    assert "attribute person.name.firstName missing" in missing
+    missing = missing_from(req, empty_flow())
+    assert (
+        "add audience Interested in Mountain Biking (9f7d37fd-7039-4454-94ef-2b0cd6c3206a)"
+        in missing
+    )
+    assert "add attribute person.name.firstName" in missing
 
 
 @pytest.mark.parametrize("broken", [{}, {"id": "x"}, {"etag": "y"}])
@@ -141,3 +136,72 @@ def test_a_flow_document_without_id_or_etag_is_an_unreadable_answer(broken: dict
 
     with pytest.raises(FlowServiceUnavailable):
         DataflowSnapshot.of_flow(broken)
+
+
+def converged_flow(req: ActivationRequest) -> dict[str, Any]:
+    return apply(empty_flow(), plan_activation(req, empty_flow()).operations)
+
+
+def test_an_audience_the_request_leaves_unnamed_is_not_rewritten_for_its_ui_name() -> None:
+    data = json.loads(EXAMPLE.read_text())
+    del data["audiences"][0]["name"]
+    req = parse_activation_request(data)
+    flow = converged_flow(req)
+    flow["transformations"][0]["params"]["segmentSelectors"]["selectors"][0]["value"]["name"] = (
+        "Named in the UI"
+    )
+
+    assert plan_activation(req, flow).empty
+
+
+def test_prune_removes_from_the_highest_index_down_and_leaves_fields_consistent() -> None:
+    req = request()
+    flow = converged_flow(req)
+    data = json.loads(EXAMPLE.read_text())
+    data["audiences"] = data["audiences"][1:]
+    data["profileAttributes"] = ["personalEmail.address"]
+    data["prune"] = True
+    narrower = parse_activation_request(data)
+
+    plan = plan_activation(narrower, flow)
+
+    removals = [op["path"] for op in plan.operations if op["op"] == "remove"]
+    assert removals == [
+        "/transformations/0/params/segmentSelectors/selectors/0",
+        "/transformations/0/params/profileSelectors/selectors/1",
+        "/transformations/0/params/profileSelectors/selectors/0",
+    ]
+    assert plan.removed_audiences == [req.audiences[0].id]
+    assert plan.removed_attributes == ["person.name.lastName", "person.name.firstName"]
+    after = apply(flow, plan.operations)
+    assert missing_from(narrower, after) == []
+    assert plan_activation(narrower, after).empty
+
+
+def test_without_prune_what_the_request_does_not_name_stays() -> None:
+    req = request()
+    flow = converged_flow(req)
+    data = json.loads(EXAMPLE.read_text())
+    data["audiences"] = data["audiences"][1:]
+    data["profileAttributes"] = ["personalEmail.address"]
+
+    assert plan_activation(parse_activation_request(data), flow).empty
+
+
+def test_a_schedule_change_is_said_in_plain_words() -> None:
+    req = request()
+    flow = converged_flow(req)
+    data = json.loads(EXAMPLE.read_text())
+    data["audiences"][0]["schedule"].update(frequency="DAILY", startTime="06:00")
+    data["audiences"][0]["exportMode"] = "FIRST_FULL_THEN_INCREMENTAL"
+    data["audiences"][0]["schedule"]["frequency"] = "EVERY_6_HOURS"
+
+    plan = plan_activation(parse_activation_request(data), flow)
+
+    assert plan.words == [
+        "replace schedule of audience Interested in Mountain Biking "
+        "(9f7d37fd-7039-4454-94ef-2b0cd6c3206a): DAILY 17:00 -> EVERY_6_HOURS 06:00; "
+        "replace export mode of audience Interested in Mountain Biking "
+        "(9f7d37fd-7039-4454-94ef-2b0cd6c3206a): DAILY_FULL_EXPORT -> FIRST_FULL_THEN_INCREMENTAL"
+    ]
+    assert [op["op"] for op in plan.operations] == ["replace"]

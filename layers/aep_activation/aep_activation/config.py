@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,9 +19,16 @@ DEFAULT_CONNECT_TIMEOUT = 3.05
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_EVENT_BUS = "default"
 
-# Plain http is only acceptable towards this machine (the local emulator): a bearer token or
-# the client secret must never cross a network in clear text.
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# The bearer token goes to PLATFORM_URL and the client secret to IMS_URL: both must be
+# Adobe's hosts over https, matched exactly on the parsed host (a prefix or "user@host" trick
+# must not pass). The only exception is this switch, meant for tests against the local
+# emulator: with it, loopback addresses are accepted too (over http or https), nothing else.
+ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING = "ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING"
+PLATFORM_HOSTS = frozenset({"platform.adobe.io"})
+IMS_HOST_SUFFIX = ".adobelogin.com"
+_LOOPBACK_NAMES = frozenset({"localhost"})
+_URL_FORBIDDEN = frozenset("\\@ \t\r\n")
+_DNS_LABELS = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,12 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         """Read the settings; a missing or malformed variable raises ConfigurationError naming
         it."""
+        testing = _flag(environ, ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING)
         return cls(
-            platform_url=_url(environ, "PLATFORM_URL", DEFAULT_PLATFORM_URL),
-            ims_url=_url(environ, "IMS_URL", DEFAULT_IMS_URL),
+            platform_url=_url(
+                environ, "PLATFORM_URL", DEFAULT_PLATFORM_URL, _is_platform_host, testing
+            ),
+            ims_url=_url(environ, "IMS_URL", DEFAULT_IMS_URL, _is_ims_host, testing),
             adobe_credentials_secret=_required(environ, "ADOBE_CREDENTIALS_SECRET"),
             connect_timeout=_seconds(environ, "HTTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
             read_timeout=_seconds(environ, "HTTP_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
@@ -90,16 +102,69 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _url(environ: Mapping[str, str], name: str, default: str) -> str:
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    text = (_optional(environ, name) or "false").lower()
+    if text not in ("true", "false"):
+        raise ConfigurationError(f"environment variable {name} must be true or false, got {text!r}")
+    return text == "true"
+
+
+def _is_platform_host(host: str) -> bool:
+    return host in PLATFORM_HOSTS
+
+
+def _is_ims_host(host: str) -> bool:
+    return host.endswith(IMS_HOST_SUFFIX) and bool(
+        _DNS_LABELS.fullmatch(host.removesuffix(IMS_HOST_SUFFIX))
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: this machine (the local emulator)."""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(
+    environ: Mapping[str, str],
+    name: str,
+    default: str,
+    is_adobe_host: Callable[[str], bool],
+    testing: bool,
+) -> str:
+    """The URL, if it is https on one of Adobe's hosts (or, with the testing switch only,
+    on this machine); a ConfigurationError naming the variable and the rule otherwise."""
     url = (_optional(environ, name) or default).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(f"environment variable {name} must be an http(s) URL, got {url!r}")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+    if any(c in _URL_FORBIDDEN or not c.isprintable() or not c.isascii() for c in url):
         raise ConfigurationError(
-            f"environment variable {name} must use https (plain http only for localhost), "
-            f"got {url!r}"
+            f"environment variable {name} must be a plain URL without user info, spaces, "
+            f"backslashes or control characters, got {url!r}"
         )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(
+            f"environment variable {name} is not a valid URL: {url!r}"
+        ) from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigurationError(f"environment variable {name} must be an http(s) URL, got {url!r}")
     if parts.query or parts.fragment:
         raise ConfigurationError(f"environment variable {name} must not carry a query or fragment")
-    return url
+    if is_adobe_host(host) and parts.scheme == "https" and port in (None, 443):
+        return url
+    if testing and is_loopback(host):
+        return url
+    raise ConfigurationError(
+        f"environment variable {name} must be an https URL on Adobe's hosts "
+        f"({_HOSTS_RULE[name]}), got {url!r}; only tests against a local emulator may set "
+        f"{ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING}=true to use this machine (loopback) instead"
+    )
+
+
+_HOSTS_RULE = {"PLATFORM_URL": "platform.adobe.io", "IMS_URL": "*.adobelogin.com"}

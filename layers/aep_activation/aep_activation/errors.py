@@ -48,6 +48,15 @@ class InvalidActivationRequest(ActivationError):
         return {**super().to_dict(), "errors": self.errors}
 
 
+class RequestTooLarge(InvalidActivationRequest):
+    """The request, serialised, exceeds what the state machine can carry (Step Functions'
+    256 KiB limit on a state's input, shared with what the steps add)."""
+
+
+class RequestNestedTooDeeply(InvalidActivationRequest):
+    """The request nests arrays/objects deeper than any valid request does."""
+
+
 class UnknownDestination(ActivationError):
     """The request names a destination that neither the catalog nor Adobe knows."""
 
@@ -115,7 +124,17 @@ class FlowServiceThrottled(FlowServiceError, TransientError):
 
 
 class FlowServiceUnavailable(FlowServiceError, TransientError):
-    """5xx, a timeout, a reset connection or an unreadable answer to a read."""
+    """5xx, a timeout, a reset connection or an unreadable answer to a read.
+
+    ``outcome_unknown``: the request may have reached Adobe and been applied although no
+    usable answer came back (a timeout, a reset, a gateway 502/504, an unreadable 2xx).
+    """
+
+    outcome_unknown: bool = False
+
+
+class PagingLimitExceeded(FlowServiceError):
+    """A list kept offering a next page beyond the bound (aep_activation.budget.MAX_PAGES)."""
 
 
 class EtagMismatch(FlowServiceError):
@@ -171,6 +190,10 @@ class EtagConflictsExhausted(ActivationError):
 
 class DataflowNotConverged(ActivationError):
     """After activation, the flow still lacks requested audiences or attributes."""
+
+
+class DeletionNotConfirmed(TransientError):
+    """A deleted resource still reads back (Flow Service deletes asynchronously): read again."""
 
 
 def error_name(exc: BaseException) -> str:

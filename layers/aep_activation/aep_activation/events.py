@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aep_activation.steps.teardown import TeardownStep
+
 
 class StepEvent(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
@@ -48,3 +50,13 @@ class ResultEvent(BaseModel):
     status: str = Field(pattern="^(SUCCEEDED|FAILED)$")
     execution: str
     state: dict[str, Any]
+
+
+class TeardownStepEvent(StepEvent):
+    step: TeardownStep
+    teardown: dict[str, Any] | None = None
+
+
+class FirstRunStepEvent(StepEvent):
+    dataflow_id: str = Field(alias="dataflowId", min_length=1)
+    polls: int = Field(ge=0)

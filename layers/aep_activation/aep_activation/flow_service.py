@@ -9,7 +9,8 @@ retrying 429/5xx is the state machine's job (backoff with jitter, bounded).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from aws_lambda_powertools import Logger
 
+from aep_activation import budget
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.config import Settings
 from aep_activation.credentials import load_adobe_credentials
@@ -27,6 +29,7 @@ from aep_activation.errors import (
     FlowServiceRejected,
     FlowServiceThrottled,
     FlowServiceUnavailable,
+    PagingLimitExceeded,
     PermissionDenied,
     ResourceNotFound,
 )
@@ -67,7 +70,9 @@ class FlowServiceClient:
         sandbox: str,
         session: requests.Session | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._sleep = sleep
         self._base_url = base_url.rstrip("/")
         parts = urlsplit(self._base_url)
         self._origin = (parts.scheme, parts.netloc)
@@ -196,7 +201,9 @@ class FlowServiceClient:
 
         Returns the new etag when the answer carries one (200 ``{id, etag}``); None for the
         tutorial's 202 without a body, in which case re-read the flow for its etag.
-        A stale etag raises EtagMismatch (412).
+        A stale etag raises EtagMismatch (412). Any other answer that cannot be read (an empty
+        200, a body that is not JSON) raises FlowServiceUnavailable with ``outcome_unknown``:
+        the patch may or may not have landed, so the flow must be re-read.
         """
         path = f"/flows/{_segment(flow_id)}"
         response = self._call(
@@ -205,13 +212,31 @@ class FlowServiceClient:
         body = json_body(response)
         if isinstance(body, dict) and isinstance(body.get("etag"), str) and body["etag"]:
             return str(body["etag"])
-        if response.content and body is None:
-            _garbage(response, "PATCH", path)
         header = response.headers.get("etag")
-        return header or None
+        if header and not (response.content and body is None):
+            return header
+        if response.status_code == 202 and not response.content:
+            return None
+        _garbage(response, "PATCH", path, outcome_unknown=True)
 
     def delete_flow(self, flow_id: str) -> None:
         self._delete("/flows", flow_id)
+
+    def flow_action(self, flow_id: str, op: str, etag: str | None = None) -> str | None:
+        """``POST /flows/{id}/action?op=ENABLE|DISABLE``; the new etag if the answer has one.
+
+        With ``etag`` the action is guarded like a PATCH (412 when the flow changed)."""
+        path = f"/flows/{_segment(flow_id)}/action"
+        # No body (the spec's StateActionDTO is optional), but a POST says what it would send:
+        # Adobe's gateway refuses a POST without a JSON Content-Type.
+        headers = {"Content-Type": "application/json"}
+        if etag:
+            headers["If-Match"] = quoted_etag(etag)
+        response = self._call("POST", path, params=[("op", op)], headers=headers)
+        body = json_body(response)
+        if isinstance(body, dict) and isinstance(body.get("etag"), str) and body["etag"]:
+            return str(body["etag"])
+        return None
 
     # --- runs --------------------------------------------------------------------------
 
@@ -252,7 +277,7 @@ class FlowServiceClient:
         response = self._call("POST", collection, body=dict(body))
         answer = json_body(response)
         if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
-            _garbage(response, "POST", collection)
+            _garbage(response, "POST", collection, outcome_unknown=True)
         etag = answer.get("etag")
         return Created(id=answer["id"], etag=etag if isinstance(etag, str) else None)
 
@@ -302,7 +327,7 @@ class FlowServiceClient:
         target = collection
         seen: set[str] = set()
         items: list[JsonObject] = []
-        while True:
+        for _page in range(budget.MAX_PAGES):
             response = self._call("GET", target, params=params)
             page = json_body(response)
             page_items = page.get("items") if isinstance(page, dict) else None
@@ -321,6 +346,12 @@ class FlowServiceClient:
                 )
             seen.add(href)
             target, params = self._follow(href, collection), None
+        raise PagingLimitExceeded(
+            f"the list still offered a next page after {budget.MAX_PAGES} pages; not followed "
+            "further",
+            method="GET",
+            path=collection,
+        )
 
     def _follow(self, href: str, collection: str) -> str:
         """A next link as a path under the base URL. Adobe writes it relative to the base
@@ -352,7 +383,8 @@ class FlowServiceClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """Send; on 401 refresh the token and send once more; raise for any error answer."""
+        """Send; on 401 refresh the token and send once more; wait out a 429's Retry-After
+        when it fits the step's budget; raise for any error answer."""
         token = self._tokens.token()
         response = self._send(method, path, token, params=params, body=body, headers=headers)
         if response.status_code == 401:
@@ -360,14 +392,35 @@ class FlowServiceClient:
             self._tokens.invalidate(token)
             token = self._tokens.token()
             response = self._send(method, path, token, params=params, body=body, headers=headers)
+        for _wait in range(budget.MAX_THROTTLE_WAITS):
+            retry_after = self._honourable_retry_after(response)
+            if retry_after is None:
+                break
+            logger.info(
+                "Flow Service asked to wait; waiting as asked",
+                extra={"path": path.split("?", 1)[0], "retry_after": retry_after},
+            )
+            self._sleep(retry_after)
+            response = self._send(method, path, token, params=params, body=body, headers=headers)
         raise_for_response(
             response,
             method,
             path.split("?", 1)[0],
             sandbox=self.sandbox,
             redact=[token, *_auth_param_values(body)],
+            request_had_secrets=bool(_auth_param_values(body)),
         )
         return response
+
+    def _honourable_retry_after(self, response: requests.Response) -> float | None:
+        """A 429's Retry-After seconds, if waiting them leaves the step time for the call;
+        otherwise None, and FlowServiceThrottled goes to the state machine's Retry."""
+        if response.status_code != 429:
+            return None
+        seconds = parse_retry_after(response.headers.get("Retry-After"))
+        if seconds is None or not budget.can_wait(seconds, sum(self._timeout)):
+            return None
+        return seconds
 
     def _send(
         self,
@@ -423,6 +476,7 @@ def raise_for_response(
     *,
     sandbox: str | None = None,
     redact: Iterable[str] = (),
+    request_had_secrets: bool = False,
 ) -> None:
     """Raise the taxonomy's error for a non-2xx answer; return quietly for a 2xx one.
 
@@ -432,7 +486,7 @@ def raise_for_response(
     status = response.status_code
     if 200 <= status < 300:
         return
-    details = error_details(response, redact=redact)
+    details = error_details(response, redact=redact, request_had_secrets=request_had_secrets)
     adobe_says = details.message
     where = f" in sandbox {sandbox!r}" if sandbox else ""
     common: dict[str, Any] = {
@@ -455,6 +509,8 @@ def raise_for_response(
         )
     elif status >= 500:
         error = FlowServiceUnavailable(explain("Flow Service failed to answer"), **common)
+        # A gateway's 502/504 says nothing of whether the backend applied the request.
+        error.outcome_unknown = status in (502, 504)
     elif status == 412:
         error = EtagMismatch(
             explain("the resource changed since its etag was read; re-read it and retry"),
@@ -487,14 +543,18 @@ def raise_for_response(
     raise error
 
 
-def _garbage(response: requests.Response, method: str, path: str) -> NoReturn:
-    raise FlowServiceUnavailable(
+def _garbage(
+    response: requests.Response, method: str, path: str, *, outcome_unknown: bool = False
+) -> NoReturn:
+    error = FlowServiceUnavailable(
         f"Flow Service answered {response.status_code} with a body that is not the JSON expected",
         status=response.status_code,
         method=method,
         path=path,
         request_id=response.headers.get("x-request-id"),
     )
+    error.outcome_unknown = outcome_unknown
+    raise error
 
 
 def _auth_param_values(body: Any) -> list[str]:

@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable
 
 Timeout = tuple[float, float]
@@ -62,16 +64,26 @@ def send(
     The body is read inside the guarded block (``stream`` stays off), so a connection dropped
     mid-body is caught here too. Messages name the exception class only: ``requests`` messages
     are harmless today, but the request they carry holds credentials, so nothing of it is kept.
+    The timeouts are shortened to what the step's budget has left (:mod:`aep_activation.budget`).
+    A request that may have reached Adobe without an answer coming back is marked
+    ``outcome_unknown``: a write may have been applied.
     """
+    timeout = budget.clamp(timeout, service=service, method=method, path=path)
+    outcome_unknown = True
     try:
         return session.request(method, url, timeout=timeout, **kwargs)
+    except requests.ConnectTimeout as exc:
+        reason = f"{service} could not be reached within the timeout ({type(exc).__name__})"
+        outcome_unknown = False
     except requests.Timeout as exc:
         reason = f"{service} did not answer within the timeout ({type(exc).__name__})"
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
         reason = f"the connection to {service} failed ({type(exc).__name__})"
     except requests.RequestException as exc:
         reason = f"the request to {service} failed ({type(exc).__name__})"
-    raise FlowServiceUnavailable(reason, method=method, path=path) from None
+    error = FlowServiceUnavailable(reason, method=method, path=path)
+    error.outcome_unknown = outcome_unknown
+    raise error from None
 
 
 def json_body(response: requests.Response) -> Any:
@@ -120,12 +132,16 @@ class ErrorDetails:
     request_id: str | None = None
 
 
-def error_details(response: requests.Response, *, redact: Iterable[str] = ()) -> ErrorDetails:
+def error_details(
+    response: requests.Response, *, redact: Iterable[str] = (), request_had_secrets: bool = False
+) -> ErrorDetails:
     """Read Adobe's three error shapes (and IMS's) into code, message and request id.
 
     ``redact`` lists strings (the token, secret auth params just sent) that must not appear
-    even if Adobe quoted them back; they are masked before the message is shortened, so no
-    prefix of one survives a cut.
+    even if Adobe quoted them back, in any form (see :func:`redacted`); they are masked
+    before the message is shortened, so no prefix of one survives a cut. With
+    ``request_had_secrets``, any echo of the request body (JSON in the message) is left out
+    altogether: masking is then only the second line of defence.
 
     - Flow Service problem details: ``{type, title, status, detail?, report{detailed-message,
       request-id, ...}}`` where ``type`` ends in a ``FLOW-1439-404`` style code (often with
@@ -155,8 +171,10 @@ def error_details(response: requests.Response, *, redact: Iterable[str] = ()) ->
     request_id = (
         header_id or _first_text(body, *_REQUEST_ID_KEYS) or _first_text(report, *_REQUEST_ID_KEYS)
     )
+    if request_had_secrets:
+        message = _without_echoed_body(message)
     return ErrorDetails(
-        code=code, message=_shorten(_redacted(message, redact)), request_id=request_id
+        code=code, message=_shorten(redacted(message, redact)), request_id=request_id
     )
 
 
@@ -177,13 +195,70 @@ def _code_from_type(value: Any) -> str | None:
     return found[-1] if found else None
 
 
-def _redacted(text: str | None, secrets: Iterable[str]) -> str | None:
+_MIN_FRAGMENT = 8
+"""A run of at least this many characters of a secret is masked wherever it appears."""
+_ECHO_LEFT_OUT = "[the echoed request was left out]"
+
+
+def _without_echoed_body(text: str | None) -> str | None:
+    """Adobe's words up to the first JSON it quotes: an echo of the request's body."""
+    if text is None or not any(mark in text for mark in "{["):
+        return text
+    cut = min(i for i in (text.find("{"), text.find("[")) if i >= 0)
+    kept = text[:cut].rstrip(" :=,")
+    return f"{kept} {_ECHO_LEFT_OUT}" if kept else _ECHO_LEFT_OUT
+
+
+def _fold(text: str) -> str:
+    """Lower case, character by character (so indexes still match ``text``)."""
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as it may come back: as sent, JSON-escaped (once or twice), URL-encoded."""
+    once = json.dumps(secret)[1:-1]
+    forms = {
+        secret,
+        once,
+        json.dumps(once)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret),
+    }
+    return {_fold(form) for form in forms}
+
+
+def redacted(text: str | None, secrets: Iterable[str]) -> str | None:
+    """``text`` with every secret masked in every form: exact, JSON-escaped, URL-encoded, in
+    any letter case, and any fragment of at least 8 characters (a truncated or partly quoted
+    secret). Values shorter than 4 characters are left alone: they would mask ordinary words."""
     if text is None:
         return None
+    folded = _fold(text)
+    masked = bytearray(len(text))
     for secret in secrets:
-        if len(secret) >= 4:  # shorter values would mask ordinary words
-            text = text.replace(secret, REDACTED)
-    return text
+        if len(secret) < 4:
+            continue
+        for form in _forms(secret):
+            if len(form) <= _MIN_FRAGMENT:
+                start = folded.find(form)
+                while start != -1:
+                    masked[start : start + len(form)] = b"\x01" * len(form)
+                    start = folded.find(form, start + 1)
+                continue
+            grams = {form[i : i + _MIN_FRAGMENT] for i in range(len(form) - _MIN_FRAGMENT + 1)}
+            for start in range(len(folded) - _MIN_FRAGMENT + 1):
+                if folded[start : start + _MIN_FRAGMENT] in grams:
+                    masked[start : start + _MIN_FRAGMENT] = b"\x01" * _MIN_FRAGMENT
+    if not any(masked):
+        return text
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if not masked[index]:
+            out.append(char)
+        elif index == 0 or not masked[index - 1]:
+            out.append(REDACTED)
+    return "".join(out)
 
 
 def _shorten(text: str | None) -> str | None:

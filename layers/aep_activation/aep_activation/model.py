@@ -20,6 +20,7 @@ import argparse
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +35,8 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -45,7 +48,12 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from aep_activation import catalog
-from aep_activation.errors import InvalidActivationRequest, UnknownDestination
+from aep_activation.errors import (
+    InvalidActivationRequest,
+    RequestNestedTooDeeply,
+    RequestTooLarge,
+    UnknownDestination,
+)
 from aep_activation.filename_template import DEFAULT_FILENAME_TEMPLATE, filename_template_problems
 from aep_activation.naming import resource_names
 
@@ -53,6 +61,12 @@ MAX_AUDIENCES = 250
 """Adobe's guardrail: audiences per dataflow."""
 MAX_PROFILE_ATTRIBUTES = 50
 """Adobe's guardrail: mapped attributes per dataflow."""
+MAX_REQUEST_BYTES = 128 * 1024
+"""The normalised request, as JSON in UTF-8, at most this: Step Functions allows 256 KiB per
+state input, and the steps add the dataflow snapshot, ids and results beside the request."""
+MAX_NESTING_DEPTH = 32
+"""Arrays/objects nested deeper than this are refused before parsing (a valid request nests
+about 5 deep; deeper input only threatens the parser's recursion)."""
 SCHEMA_ID = "urn:aep-batch-activation:schema:activation-request"
 
 ExportMode = Literal["DAILY_FULL_EXPORT", "FIRST_FULL_THEN_INCREMENTAL"]
@@ -60,6 +74,10 @@ Frequency = Literal[
     "ONCE", "DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"
 ]
 TriggerType = Literal["SCHEDULED", "AFTER_SEGMENT_EVAL"]
+Operation = Literal["apply", "plan", "teardown"]
+DataflowState = Literal["enabled", "disabled"]
+MAX_FIRST_RUN_WAIT_MINUTES = 1440
+"""Waiting for the first export is bounded by a day (a daily schedule's first run)."""
 
 FREQUENCIES_BY_EXPORT_MODE: Mapping[str, tuple[str, ...]] = {
     "DAILY_FULL_EXPORT": ("ONCE", "DAILY"),
@@ -219,15 +237,36 @@ StartTime = Annotated[
     str,
     _Matches(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "must be a UTC time HH:MM from 00:00 to 23:59"),
 ]
+
+
+def _no_control_characters(value: str) -> str:
+    """NUL, CR/LF, ANSI escapes and other control characters have no place in names and
+    params: they forge log lines and terminal output and Adobe has no use for them."""
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise _fail("must not contain control characters (NUL, CR, LF, ESC...)")
+    return value
+
+
+def _no_control_characters_but_line_breaks(value: str) -> str:
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        raise _fail("must not contain control characters other than tab and line feed")
+    return value
+
+
 ResourceNameText = Annotated[
     str,
     _Matches(
         r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]{0,254}[^\s\x00-\x1f\x7f])?$",
         "must be 1-256 characters, no control characters, no leading or trailing spaces",
     ),
+    AfterValidator(_no_control_characters),  # the pattern leaves out C1 controls
 ]
-Description = Annotated[str, Field(max_length=1024)]
-NonEmptyText = Annotated[str, Field(min_length=1, max_length=256)]
+Description = Annotated[
+    str, Field(max_length=1024), AfterValidator(_no_control_characters_but_line_breaks)
+]
+NonEmptyText = Annotated[
+    str, Field(min_length=1, max_length=256), AfterValidator(_no_control_characters)
+]
 
 
 def _iso_date(value: Any) -> Any:
@@ -513,6 +552,10 @@ class DestinationTarget(_Model):
                 problems.add(key, "must be a string")
             elif not value.strip():
                 problems.add(key, "must not be empty")
+            elif any(unicodedata.category(c) == "Cc" for c in value):
+                problems.add(key, "must not contain control characters (NUL, CR, LF, ESC...)")
+            if any(unicodedata.category(c) == "Cc" for c in key):
+                problems.add(repr(key)[1:-1], "is a param name with control characters")
         problems.raise_if_any()
         return self
 
@@ -739,6 +782,15 @@ def _duplicates(values: Iterable[str]) -> Iterable[tuple[int, int]]:
             first.setdefault(value, index)
 
 
+class WaitForFirstRun(_Model):
+    """After applying, poll the dataflow's runs until the first one finishes (or time is up)."""
+
+    timeout_minutes: Annotated[StrictInt, Field(ge=1, le=MAX_FIRST_RUN_WAIT_MINUTES)] = Field(
+        description="How long to wait for the first run to finish, in minutes (1-1440); "
+        "running out of time is reported, not a failure."
+    )
+
+
 class ActivationRequest(_Model):
     """Connect a batch destination and activate audiences with profile attributes to it."""
 
@@ -829,6 +881,28 @@ class ActivationRequest(_Model):
         default=(),
         description="Attributes (or, on the new cards, the identityNamespace) that identify a "
         "profile within one export file.",
+    )
+
+    operation: Operation = Field(
+        default="apply",
+        description="apply (default): make the dataflow hold exactly what the request says; "
+        "plan: report the changes apply would make, writing nothing; teardown: delete the "
+        "dataflow and the connections the activation made.",
+    )
+    prune: StrictBool = Field(
+        default=False,
+        description="With true, audiences and attributes on the dataflow that the request "
+        "does not list are removed. Without it, nothing the request does not name is touched.",
+    )
+    dataflow_state: DataflowState = Field(
+        default="enabled",
+        description="enabled (default) or disabled: disabled pauses every export of the "
+        "dataflow without changing it.",
+    )
+    wait_for_first_run: WaitForFirstRun | None = Field(
+        default=None,
+        description="After applying, wait (bounded) for the dataflow's first run and report "
+        "its status, record and file counts, and Adobe's error codes if it failed.",
     )
 
     @field_validator("audiences")
@@ -927,6 +1001,10 @@ _FRIENDLY: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     if ctx.get("min_length") == 1
     else f"must have at least {ctx.get('min_length')} characters",
     "string_too_long": lambda ctx: f"must have at most {ctx.get('max_length')} characters",
+    "bool_type": lambda ctx: "must be true or false",
+    "int_type": lambda ctx: "must be a whole number",
+    "greater_than_equal": lambda ctx: f"must be at least {ctx.get('ge')}",
+    "less_than_equal": lambda ctx: f"must be at most {ctx.get('le')}",
 }
 
 
@@ -989,6 +1067,8 @@ def parse_activation_request(
     Raises :class:`InvalidActivationRequest` listing every broken rule by field path.
     """
     if isinstance(data, str | bytes | bytearray):
+        _check_raw_size(len(data))
+        _check_depth_of_text(data)
         problem: str | None = None
         try:
             data = json.loads(data)
@@ -999,9 +1079,76 @@ def parse_activation_request(
             problem = "is not valid JSON: the text is not UTF-8"
         if problem is not None:
             raise InvalidActivationRequest([{"path": "(root)", "message": problem}])
+    else:
+        _check_depth_of_data(data)
     if not isinstance(data, Mapping):
         raise InvalidActivationRequest([{"path": "(root)", "message": "must be a JSON object"}])
-    return _validate(data, {_CONTEXT_TODAY: today or utc_today()})
+    request = _validate(data, {_CONTEXT_TODAY: today or utc_today()})
+    size = len(json.dumps(request.to_state(), separators=(",", ":")).encode("utf-8"))
+    if size > MAX_REQUEST_BYTES:
+        raise RequestTooLarge([{"path": "(root)", "message": _too_large(size)}])
+    return request
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"is {size} bytes as JSON; the limit is {MAX_REQUEST_BYTES} bytes (Step Functions "
+        "carries at most 256 KiB per state, shared with what the steps add): split the "
+        "audiences over several requests"
+    )
+
+
+def _check_raw_size(size: int) -> None:
+    # Text far beyond the limit is refused before parsing; the exact check is on the
+    # normalised request, after validation.
+    if size > 4 * MAX_REQUEST_BYTES:
+        raise RequestTooLarge([{"path": "(root)", "message": _too_large(size)}])
+
+
+def _too_deep() -> RequestNestedTooDeeply:
+    return RequestNestedTooDeeply(
+        [
+            {
+                "path": "(root)",
+                "message": f"nests arrays/objects more than {MAX_NESTING_DEPTH} deep; "
+                "no valid request does",
+            }
+        ]
+    )
+
+
+def _check_depth_of_text(text: str | bytes | bytearray) -> None:
+    """Count bracket depth outside strings, without recursion, before json.loads recurses."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                raise _too_deep()
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+
+
+def _check_depth_of_data(data: Any) -> None:
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, Mapping | list | tuple):
+            if depth > MAX_NESTING_DEPTH:
+                raise _too_deep()
+            children = value.values() if isinstance(value, Mapping) else value
+            pending.extend((child, depth + 1) for child in children)
 
 
 # --- JSON Schema -------------------------------------------------------------------------

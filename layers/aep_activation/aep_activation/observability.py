@@ -14,6 +14,7 @@ counts cold starts, flushes metrics, and logs a failed step by error name and me
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,7 +22,21 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aep_activation import budget
 from aep_activation.errors import ActivationError, EtagMismatch, FlowServiceThrottled
+
+SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
+"""At DEBUG, botocore logs whole responses: GetSecretValue's holds the credentials."""
+
+
+def quiet_sdk_loggers() -> None:
+    """Keep the AWS SDK's and urllib3's loggers at WARNING whatever the stack's LogLevel (the
+    Lambda runtime sets the root logger to it, and these inherit it unless set)."""
+    for name in SDK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+quiet_sdk_loggers()
 
 logger = Logger(service="aep-activation")
 tracer = Tracer(service="aep-activation")
@@ -35,6 +50,7 @@ def step_handler(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(event: dict[str, Any], context: LambdaContext) -> Any:
+        deadline = budget.begin(context)
         try:
             return handler(event, context)
         except EtagMismatch:
@@ -48,6 +64,8 @@ def step_handler(handler: Handler) -> Handler:
                 "step failed", extra={"error": type(exc).__name__, "reason": exc.message}
             )
             raise
+        finally:
+            budget.end(deadline)
 
     traced = tracer.capture_lambda_handler(wrapper, capture_response=False)
     with_metrics = metrics.log_metrics(traced, capture_cold_start_metric=True)

@@ -20,12 +20,15 @@ from aws_lambda_powertools.utilities.parameters.exceptions import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aep_activation.errors import SecretUnavailable
+from aep_activation.observability import quiet_sdk_loggers
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 DEFAULT_MAX_AGE = 300
 """Seconds a secret stays cached in a warm Lambda (rotation is picked up within this)."""
+
+quiet_sdk_loggers()  # secret values must not reach a DEBUG log line, whoever imports this
 
 _NOT_FOUND_CODES = frozenset({"ResourceNotFoundException"})
 _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})

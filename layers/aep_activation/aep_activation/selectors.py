@@ -1,30 +1,59 @@
 """What a dataflow holds, and the JSON Patch that makes it hold what a request asks for.
 
 A flow's ``transformations[GeneralTransform].params`` carries ``segmentSelectors.selectors``
-(one ``PLATFORM_SEGMENT`` per audience) and ``profileSelectors`` (``JSON_PATH`` attributes,
-``mandatoryFields``, ``primaryFields``). Adobe enriches what it stores (``createTime``,
-``mapping``...), so comparisons look only at the fields a request sets.
+(one ``PLATFORM_SEGMENT`` per audience) and, for the legacy and email cards,
+``profileSelectors`` (``JSON_PATH`` attributes, ``mandatoryFields``, ``primaryFields``).
+Adobe enriches what it stores (``createTime``, ``mapping``...), so comparisons look only at
+the fields a request sets.
 
-The state machine carries a compact :class:`DataflowSnapshot` (ids and fingerprints, not whole
-selectors), so that a 250-audience flow stays far below the 256 KB state limit.
+The desired-state diff (:func:`plan_activation`) has two independent parts:
+
+- audiences: ``segmentSelectors``, the same for every card (:func:`_diff_audiences`);
+- attributes: an :class:`AttributeStrategy`. :class:`ProfileSelectorAttributes` reads and
+  writes ``profileSelectors``; :class:`MappingSetAttributes` handles the new file-based cards,
+  whose attributes and one identity live in a Data Prep mapping set (``mapping_set.py``).
+
+The state machine carries a compact :class:`DataflowSnapshot`; writes are planned from a
+fresh read of the flow, sent with that read's etag.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.mapping_set import attached_mapping
+from aep_activation.mapping_set import (
+    DesiredMapping,
+    MappingRef,
+    attached_mapping,
+    desired_mapping,
+    general_transform_skeleton,
+    holds,
+    mapped_attributes,
+)
 from aep_activation.model import ActivationRequest, Audience
 
 GENERAL_TRANSFORM = "GeneralTransform"
-
-# The fields of a segment selector's value that a request decides; the rest is Adobe's.
-_AUDIENCE_FIELDS = ("id", "name", "description", "filenameTemplate", "exportMode", "schedule")
 _ADOBE_TIMES = ("createTime", "updateTime")
+"""Adobe's own fields of a segment selector that a replaced selector must carry back."""
+
+
+def empty_transformations(*, mapping_set: bool = False) -> list[dict[str, Any]]:
+    """A new dataflow's transformations: no audience, no attribute yet (as the seed shows);
+    with ``mapping_set``, the new cards' GeneralTransform skeleton (``profileMapping``)."""
+    if mapping_set:
+        return [general_transform_skeleton()]
+    return [
+        {
+            "name": GENERAL_TRANSFORM,
+            "params": {
+                "segmentSelectors": {"selectors": []},
+                "profileSelectors": {"selectors": []},
+            },
+        }
+    ]
 
 
 def audience_selector(audience: Audience) -> dict[str, Any]:
@@ -41,63 +70,54 @@ def primary_fields(paths: list[str]) -> list[dict[str, str]]:
     return [{"fieldType": "ATTRIBUTE", "attributePath": p} for p in paths]
 
 
-def fingerprint(selector_value: dict[str, Any]) -> str:
-    """A short digest of the request-decided fields of a segment selector's value."""
-    decided = {k: selector_value[k] for k in _AUDIENCE_FIELDS if selector_value.get(k) is not None}
-    schedule = decided.get("schedule")
-    if isinstance(schedule, dict):
-        decided["schedule"] = {k: v for k, v in schedule.items() if v is not None}
-    canonical = json.dumps(decided, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class DataflowSnapshot:
-    """The parts of a flow that activation decisions need, small enough for the state."""
+    """What the state carries about a flow: ids, never whole selectors, so that a
+    250-audience flow stays far below the 256 KB state limit. Decisions to write are never
+    taken from it: they read the flow afresh (:func:`plan_activation`)."""
 
     id: str
     etag: str
     transform_index: int
-    audiences: list[dict[str, str]] = field(default_factory=list)  # [{id, fingerprint}] in order
+    audiences: list[str] = field(default_factory=list)  # audience ids, in order
     attributes: list[str] = field(default_factory=list)
-    mandatory_fields: list[str] = field(default_factory=list)
-    primary_fields: list[str] = field(default_factory=list)
+    state: str | None = None  # "enabled" / "disabled", as Flow Service reports it
     mapping: dict[str, Any] | None = None
-    """New cards: the attached ``profileMapping`` and fields (``mapping_set.AttachedMapping``)."""
+    """New cards: the attached ``profileMapping`` and fields (``mapping_set.AttachedMapping``);
+    None for a flow of the selectors shape. The flow's own shape decides which path runs."""
     target_connection_spec_id: str | None = None
     """``inheritedAttributes.targetConnections[0].connectionSpec.id``: tells a legacy card's
     flow found by ``dataflowId``."""
 
     def to_state(self) -> dict[str, Any]:
-        data = asdict(self)
         return {
-            "id": data["id"],
-            "etag": data["etag"],
-            "transformIndex": data["transform_index"],
-            "audiences": data["audiences"],
-            "attributes": data["attributes"],
-            "mandatoryFields": data["mandatory_fields"],
-            "primaryFields": data["primary_fields"],
-            "mapping": data["mapping"],
-            "targetConnectionSpecId": data["target_connection_spec_id"],
+            "id": self.id,
+            "etag": self.etag,
+            "transformIndex": self.transform_index,
+            "audiences": list(self.audiences),
+            "attributes": list(self.attributes),
+            "state": self.state,
+            "mapping": self.mapping,
+            "targetConnectionSpecId": self.target_connection_spec_id,
         }
 
     @classmethod
-    def from_state(cls, data: dict[str, Any]) -> DataflowSnapshot:
+    def from_state(cls, data: Mapping[str, Any]) -> DataflowSnapshot:
         return cls(
             id=data["id"],
             etag=data["etag"],
             transform_index=int(data.get("transformIndex", 0)),
-            audiences=list(data.get("audiences", [])),
-            attributes=list(data.get("attributes", [])),
-            mandatory_fields=list(data.get("mandatoryFields", [])),
-            primary_fields=list(data.get("primaryFields", [])),
+            audiences=[str(a) for a in data.get("audiences", [])],
+            attributes=[str(a) for a in data.get("attributes", [])],
+            state=data.get("state"),
             mapping=data.get("mapping"),
             target_connection_spec_id=data.get("targetConnectionSpecId"),
         )
 
     @classmethod
-    def of_flow(cls, flow: dict[str, Any]) -> DataflowSnapshot:
+    def of_flow(
+        cls, flow: Mapping[str, Any], attributes: AttributeStrategy | None = None
+    ) -> DataflowSnapshot:
         """Read a flow document as Flow Service returns it."""
         try:
             flow_id = str(flow["id"])
@@ -105,43 +125,21 @@ class DataflowSnapshot:
         except (KeyError, TypeError) as exc:
             raise FlowServiceUnavailable("the flow document lacks its id or etag") from exc
         index, params = _general_transform(flow)
-        segment = params.get("segmentSelectors") or {}
-        profile = params.get("profileSelectors") or {}
-        audiences = [
-            {
-                "id": str(s["value"]["id"]),
-                "fingerprint": fingerprint(s["value"]),
-                # Kept so that a replaced selector can carry them, as Adobe requires.
-                **{k: str(s["value"][k]) for k in _ADOBE_TIMES if s["value"].get(k) is not None},
-            }
-            for s in segment.get("selectors") or []
-            if isinstance(s, dict) and isinstance(s.get("value"), dict) and "id" in s["value"]
-        ]
-        attributes = [
-            str(s["value"]["path"])
-            for s in profile.get("selectors") or []
-            if isinstance(s, dict) and isinstance(s.get("value"), dict) and "path" in s["value"]
-        ]
-        primary = [
-            str(p["attributePath"])
-            for p in profile.get("primaryFields") or []
-            if isinstance(p, dict) and "attributePath" in p
-        ]
-        attached = attached_mapping(flow)
+        state = flow.get("state")
+        attached = attached_mapping(dict(flow))
         return cls(
             id=flow_id,
             etag=etag,
             transform_index=index,
-            audiences=audiences,
-            attributes=attributes,
-            mandatory_fields=[str(f) for f in profile.get("mandatoryFields") or []],
-            primary_fields=primary,
+            audiences=audience_ids(params),
+            attributes=(attributes or PROFILE_SELECTORS).attributes(params),
+            state=state if isinstance(state, str) else None,
             mapping=attached.to_state() if attached is not None else None,
             target_connection_spec_id=_target_connection_spec_id(flow),
         )
 
 
-def _target_connection_spec_id(flow: dict[str, Any]) -> str | None:
+def _target_connection_spec_id(flow: Mapping[str, Any]) -> str | None:
     inherited = flow.get("inheritedAttributes")
     targets = inherited.get("targetConnections") if isinstance(inherited, dict) else None
     first = targets[0] if isinstance(targets, list) and targets else None
@@ -150,7 +148,17 @@ def _target_connection_spec_id(flow: dict[str, Any]) -> str | None:
     return spec_id if isinstance(spec_id, str) else None
 
 
-def _general_transform(flow: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def audience_ids(params: Mapping[str, Any]) -> list[str]:
+    segment = params.get("segmentSelectors")
+    selectors = segment.get("selectors") if isinstance(segment, dict) else None
+    return [
+        str(s["value"]["id"])
+        for s in selectors or []
+        if isinstance(s, dict) and isinstance(s.get("value"), dict) and "id" in s["value"]
+    ]
+
+
+def _general_transform(flow: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
     transformations = flow.get("transformations") or []
     for index, transformation in enumerate(transformations):
         if isinstance(transformation, dict) and transformation.get("name") == GENERAL_TRANSFORM:
@@ -160,95 +168,435 @@ def _general_transform(flow: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One difference between the flow and the request, with its words for a person."""
+
+    op: Literal["add", "replace", "remove"]
+    kind: Literal["audience", "attribute", "field"]
+    subject: str  # an audience id, an attribute path, or a field name
+    words: str
+
+
+@dataclass(frozen=True)
+class PartDiff:
+    """What one part of the diff (audiences, or attributes) contributes to the patch."""
+
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+
+class AttributeStrategy(Protocol):
+    """How a card's dataflow holds its profile attributes: read them, and diff them.
+
+    ``params`` is the GeneralTransform's ``params`` as read from the flow right now; ``base``
+    is the JSON Pointer to it. Operations that target array indexes must take them from
+    ``params`` (a fresh read) and list removals from the highest index down.
+    """
+
+    def attributes(self, params: Mapping[str, Any]) -> list[str]: ...
+
+    def diff(
+        self, request: ActivationRequest, params: Mapping[str, Any], base: str, *, prune: bool
+    ) -> PartDiff: ...
+
+
+class ProfileSelectorAttributes:
+    """Attributes as ``profileSelectors`` (legacy and email cards): ``JSON_PATH`` selectors,
+    ``mandatoryFields`` and ATTRIBUTE ``primaryFields`` (deduplication keys)."""
+
+    def attributes(self, params: Mapping[str, Any]) -> list[str]:
+        return [path for _, path in self._selected(params)]
+
+    def diff(
+        self, request: ActivationRequest, params: Mapping[str, Any], base: str, *, prune: bool
+    ) -> PartDiff:
+        profile = params.get("profileSelectors")
+        profile = profile if isinstance(profile, dict) else {}
+        at = f"{base}/profileSelectors"
+        part = PartDiff()
+        selected = self._selected(params)
+        wanted = list(request.profile_attributes)
+        if prune:
+            for index, path in reversed(selected):
+                if path not in wanted:
+                    part.operations.append({"op": "remove", "path": f"{at}/selectors/{index}"})
+                    part.changes.append(
+                        Change("remove", "attribute", path, f"remove attribute {path}")
+                    )
+        present = {path for _, path in selected}
+        for path in wanted:
+            if path not in present:
+                part.operations.append(
+                    {"op": "add", "path": f"{at}/selectors/-", "value": attribute_selector(path)}
+                )
+                part.changes.append(Change("add", "attribute", path, f"add attribute {path}"))
+        kept = [p for p in present if p in wanted] if prune else list(present)
+        self._field(
+            part,
+            at,
+            "mandatoryFields",
+            current=[str(f) for f in profile.get("mandatoryFields") or []],
+            wanted=list(request.mandatory_fields),
+            prune=prune,
+            selectable=set(kept) | set(wanted),
+            render=list,
+        )
+        primary = [p for p in profile.get("primaryFields") or [] if isinstance(p, dict)]
+        attribute_keys = [
+            str(p["attributePath"])
+            for p in primary
+            if p.get("fieldType", "ATTRIBUTE") == "ATTRIBUTE" and "attributePath" in p
+        ]
+        others = [p for p in primary if str(p.get("attributePath")) not in attribute_keys]
+        self._field(
+            part,
+            at,
+            "primaryFields",
+            current=attribute_keys,
+            wanted=list(request.deduplication_keys),
+            prune=prune,
+            selectable=set(kept) | set(wanted),
+            render=lambda paths: [*others, *primary_fields(paths)],
+        )
+        return part
+
+    @staticmethod
+    def _field(
+        part: PartDiff,
+        at: str,
+        name: str,
+        *,
+        current: list[str],
+        wanted: list[str],
+        prune: bool,
+        selectable: set[str],
+        render: Any,
+    ) -> None:
+        # Without prune, fields someone else set stay (unless their attribute is gone).
+        target = (
+            wanted
+            if prune
+            else [f for f in current if f in selectable] + [f for f in wanted if f not in current]
+        )
+        if target == current or (not target and not current):
+            return
+        # "add" on an object member replaces it (RFC 6902 4.1), whether or not it exists yet.
+        part.operations.append({"op": "add", "path": f"{at}/{name}", "value": render(target)})
+        part.changes.append(
+            Change(
+                "replace",
+                "field",
+                name,
+                f"set {name}: {', '.join(current) or '(none)'} -> {', '.join(target) or '(none)'}",
+            )
+        )
+
+    @staticmethod
+    def _selected(params: Mapping[str, Any]) -> list[tuple[int, str]]:
+        profile = params.get("profileSelectors")
+        selectors = profile.get("selectors") if isinstance(profile, dict) else None
+        return [
+            (index, str(s["value"]["path"]))
+            for index, s in enumerate(selectors or [])
+            if isinstance(s, dict) and isinstance(s.get("value"), dict) and "path" in s["value"]
+        ]
+
+
+PROFILE_SELECTORS: AttributeStrategy = ProfileSelectorAttributes()
+
+
+class MappingSetAttributes:
+    """Attributes as a Data Prep mapping set (the new file-based cards, which ignore
+    ``profileSelectors``): ``profileMapping {mappingId, mappingVersion}`` names the set that
+    maps the attributes and the one identity; ``mandatoryFields`` and ``primaryFields`` sit
+    beside it. The set holds exactly the request's mappings (a change makes a new version), so
+    ``prune`` does not apply to them.
+
+    Pure, like the other strategy: the calls are the caller's (``steps/dataflow.py``).
+    ``held`` is the mapping set the flow names now, as Data Prep returns it (None: none is
+    attached, or it was not read); ``target`` the version that holds the request's mappings,
+    found or created before planning (None in a dry run or a check: then a flow whose set does
+    not hold the request gets a change in words but no operation).
+    """
+
+    def __init__(
+        self, *, held: Mapping[str, Any] | None = None, target: MappingRef | None = None
+    ) -> None:
+        self._held = held
+        self._target = target
+
+    def attributes(self, params: Mapping[str, Any]) -> list[str]:
+        return mapped_attributes(dict(self._held))[0] if self._held is not None else []
+
+    def diff(
+        self, request: ActivationRequest, params: Mapping[str, Any], base: str, *, prune: bool
+    ) -> PartDiff:
+        desired = desired_mapping(request)
+        part = PartDiff()
+        self._diff_mapping(part, desired, params, base)
+        for name, wanted in (
+            ("mandatoryFields", list(desired.mandatory_fields)),
+            ("primaryFields", [dict(p) for p in desired.primary_fields]),
+        ):
+            current = _plain_list(params.get(name))
+            if current == wanted:
+                continue
+            # "add" on an object member replaces it (RFC 6902 4.1), whether or not it exists yet.
+            part.operations.append({"op": "add", "path": f"{base}/{name}", "value": wanted})
+            part.changes.append(
+                Change("replace", "field", name, f"set {name}: {current} -> {wanted}")
+            )
+        return part
+
+    def _diff_mapping(
+        self, part: PartDiff, desired: DesiredMapping, params: Mapping[str, Any], base: str
+    ) -> None:
+        reference = params.get("profileMapping")
+        reference = reference if isinstance(reference, dict) else {}
+        current = (reference.get("mappingId"), reference.get("mappingVersion"))
+        if self._target is not None:
+            wanted = (self._target.mapping_id, self._target.mapping_version)
+            if current == wanted:
+                return
+        elif self._held is not None and holds(dict(self._held), desired):
+            return
+        held, identity = (
+            mapped_attributes(dict(self._held)) if self._held is not None else ([], None)
+        )
+        for path in held:
+            if path not in desired.attributes:
+                part.changes.append(Change("remove", "attribute", path, f"remove attribute {path}"))
+        for path in desired.attributes:
+            if path not in held:
+                part.changes.append(Change("add", "attribute", path, f"add attribute {path}"))
+        if identity != desired.identity_namespace:
+            part.changes.append(
+                Change(
+                    "replace",
+                    "field",
+                    "identityNamespace",
+                    f"set identity: {identity or '(none)'} -> "
+                    f"{desired.identity_namespace or '(none)'}",
+                )
+            )
+        named = (
+            f"mapping set {self._target.mapping_id} version {self._target.mapping_version}"
+            if self._target is not None
+            else "a mapping set of the request's attributes"
+        )
+        part.changes.append(
+            Change(
+                "replace",
+                "field",
+                "profileMapping",
+                f"attach {named} (now {current[0] or '(none)'} version {current[1]})",
+            )
+        )
+        if self._target is not None:
+            part.operations.append(
+                {
+                    "op": "add",
+                    "path": f"{base}/profileMapping",
+                    "value": {
+                        "mappingId": self._target.mapping_id,
+                        "mappingVersion": self._target.mapping_version,
+                    },
+                }
+            )
+
+
+def _plain_list(value: Any) -> list[Any]:
+    """A stored list field as plain strings and string-valued objects, to compare with ours."""
+    return [
+        {str(k): str(v) for k, v in item.items()} if isinstance(item, dict) else str(item)
+        for item in (value if isinstance(value, list) else [])
+    ]
+
+
+def attributes_held_as(flow: Mapping[str, Any]) -> Literal["mappingSet", "profileSelectors"]:
+    """The flow's own shape decides (a ``dataflowId`` may name a flow of either shape)."""
+    return "mappingSet" if attached_mapping(dict(flow)) is not None else "profileSelectors"
+
+
+@dataclass(frozen=True)
 class ActivationPlan:
-    """The JSON Patch to send, and what it changes, by audience id and attribute path."""
+    """The JSON Patch that makes the flow hold the request, and each change in words."""
 
     operations: list[dict[str, Any]]
-    added_audiences: list[str]
-    updated_audiences: list[str]
-    added_attributes: list[str]
-    fields_changed: list[str]
+    changes: list[Change]
 
     @property
     def empty(self) -> bool:
         return not self.operations
 
+    def _subjects(self, op: str, kind: str) -> list[str]:
+        return [c.subject for c in self.changes if c.op == op and c.kind == kind]
+
+    @property
+    def added_audiences(self) -> list[str]:
+        return self._subjects("add", "audience")
+
+    @property
+    def updated_audiences(self) -> list[str]:
+        return self._subjects("replace", "audience")
+
+    @property
+    def removed_audiences(self) -> list[str]:
+        return self._subjects("remove", "audience")
+
+    @property
+    def added_attributes(self) -> list[str]:
+        return self._subjects("add", "attribute")
+
+    @property
+    def removed_attributes(self) -> list[str]:
+        return self._subjects("remove", "attribute")
+
+    @property
+    def fields_changed(self) -> list[str]:
+        return self._subjects("replace", "field")
+
+    @property
+    def words(self) -> list[str]:
+        return [c.words for c in self.changes]
+
 
 def plan_activation(
-    request: ActivationRequest, snapshot: DataflowSnapshot, *, attributes_by_mapping: bool = False
+    request: ActivationRequest,
+    flow: Mapping[str, Any],
+    *,
+    prune: bool | None = None,
+    attributes: AttributeStrategy = PROFILE_SELECTORS,
 ) -> ActivationPlan:
-    """Compute the patch from what the flow holds now: present and identical audiences are
-    skipped, present but different ones replaced in place, missing ones appended.
+    """The patch from what ``flow`` (a fresh read) holds to what ``request`` asks for.
 
-    ``attributes_by_mapping``: the attributes travel in a mapping set (new cards, see
-    ``mapping_set.py``), so no ``profileSelectors`` operations are planned here."""
-    base = f"/transformations/{snapshot.transform_index}/params"
-    ops: list[dict[str, Any]] = []
-    present = {a["id"]: (i, a["fingerprint"]) for i, a in enumerate(snapshot.audiences)}
-    added: list[str] = []
-    updated: list[str] = []
+    Audiences present and identical are left alone, present but different ones replaced
+    whole (Adobe takes no partial selector), missing ones appended, and with ``prune`` those
+    the request does not list removed. Indexes come from ``flow``: send the patch with its
+    etag. ``prune`` defaults to the request's own.
+    """
+    prune = request.prune if prune is None else prune
+    index, params = _general_transform(flow)
+    base = f"/transformations/{index}/params"
+    audiences = _diff_audiences(request, params, base, prune=prune)
+    attribute_part = attributes.diff(request, params, base, prune=prune)
+    return ActivationPlan(
+        operations=[*audiences.operations, *attribute_part.operations],
+        changes=[*audiences.changes, *attribute_part.changes],
+    )
+
+
+def _diff_audiences(
+    request: ActivationRequest, params: Mapping[str, Any], base: str, *, prune: bool
+) -> PartDiff:
+    at = f"{base}/segmentSelectors/selectors"
+    segment = params.get("segmentSelectors")
+    stored = segment.get("selectors") if isinstance(segment, dict) else None
+    present: dict[str, tuple[int, dict[str, Any]]] = {}
+    for index, selector in enumerate(stored or []):
+        value = selector.get("value") if isinstance(selector, dict) else None
+        if isinstance(value, dict) and "id" in value:
+            present.setdefault(str(value["id"]), (index, value))
+    replaces, removes, adds = PartDiff(), PartDiff(), PartDiff()
     for audience in request.audiences:
         selector = audience_selector(audience)
-        wanted = fingerprint(selector["value"])
+        label = _audience_label(audience.name, audience.id)
         if audience.id not in present:
-            ops.append(
-                {"op": "add", "path": f"{base}/segmentSelectors/selectors/-", "value": selector}
-            )
-            added.append(audience.id)
-        elif present[audience.id][1] != wanted:
-            index = present[audience.id][0]
-            held = snapshot.audiences[index]
+            adds.operations.append({"op": "add", "path": f"{at}/-", "value": selector})
+            adds.changes.append(Change("add", "audience", audience.id, f"add audience {label}"))
+            continue
+        index, value = present[audience.id]
+        differences = audience_differences(selector["value"], value)
+        if differences:
             # The whole audience, with Adobe's createTime/updateTime as the flow holds them.
-            selector["value"].update({k: held[k] for k in _ADOBE_TIMES if k in held})
-            ops.append(
-                {
-                    "op": "replace",
-                    "path": f"{base}/segmentSelectors/selectors/{index}",
-                    "value": selector,
-                }
+            selector["value"].update({k: value[k] for k in _ADOBE_TIMES if k in value})
+            replaces.operations.append(
+                {"op": "replace", "path": f"{at}/{index}", "value": selector}
             )
-            updated.append(audience.id)
-    if attributes_by_mapping:
-        return ActivationPlan(ops, added, updated, [], [])
-    new_attributes = [p for p in request.profile_attributes if p not in set(snapshot.attributes)]
-    for path in new_attributes:
-        ops.append(
-            {
-                "op": "add",
-                "path": f"{base}/profileSelectors/selectors/-",
-                "value": attribute_selector(path),
-            }
-        )
-    changed: list[str] = []
-    if request.mandatory_fields and list(request.mandatory_fields) != snapshot.mandatory_fields:
-        # "add" on an object member replaces it (RFC 6902 4.1), whether or not it exists yet.
-        ops.append(
-            {
-                "op": "add",
-                "path": f"{base}/profileSelectors/mandatoryFields",
-                "value": list(request.mandatory_fields),
-            }
-        )
-        changed.append("mandatoryFields")
-    if request.deduplication_keys and list(request.deduplication_keys) != snapshot.primary_fields:
-        ops.append(
-            {
-                "op": "add",
-                "path": f"{base}/profileSelectors/primaryFields",
-                "value": primary_fields(list(request.deduplication_keys)),
-            }
-        )
-        changed.append("primaryFields")
-    return ActivationPlan(ops, added, updated, new_attributes, changed)
+            replaces.changes.append(
+                Change(
+                    "replace",
+                    "audience",
+                    audience.id,
+                    "; ".join(
+                        f"replace {name} of audience {label}: {change}"
+                        for name, change in differences
+                    ),
+                )
+            )
+    if prune:
+        wanted = {a.id for a in request.audiences}
+        for audience_id, (index, value) in sorted(
+            present.items(), key=lambda item: item[1][0], reverse=True
+        ):
+            if audience_id not in wanted:
+                # Highest index first: each removal leaves the lower indexes in place.
+                removes.operations.append({"op": "remove", "path": f"{at}/{index}"})
+                label = _audience_label(value.get("name"), audience_id)
+                removes.changes.append(
+                    Change("remove", "audience", audience_id, f"remove audience {label}")
+                )
+    # Replaces and removals use the indexes read; appends come last, at the end.
+    return PartDiff(
+        [*replaces.operations, *removes.operations, *adds.operations],
+        [*replaces.changes, *removes.changes, *adds.changes],
+    )
+
+
+def audience_differences(
+    wanted: Mapping[str, Any], stored: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The request-decided fields of an audience that differ, as ``(field, "old -> new")``.
+
+    Compared after normalising: fields the request leaves out (a name set in the UI, Adobe's
+    ``createTime``) are not differences, and unset schedule fields equal absent ones.
+    """
+    found: list[tuple[str, str]] = []
+    old, new = _schedule(stored.get("schedule")), _schedule(wanted.get("schedule"))
+    if old != new:
+        found.append(("schedule", f"{_schedule_words(old, new)} -> {_schedule_words(new, old)}"))
+    for key in ("exportMode", "filenameTemplate", "name", "description"):
+        if wanted.get(key) is not None and wanted.get(key) != stored.get(key):
+            found.append((_FIELD_WORDS[key], f"{stored.get(key)} -> {wanted.get(key)}"))
+    return found
+
+
+_FIELD_WORDS = {
+    "exportMode": "export mode",
+    "filenameTemplate": "filename template",
+    "name": "name",
+    "description": "description",
+}
+
+
+def _schedule(value: Any) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else {}
+
+
+def _schedule_words(schedule: Mapping[str, Any], other: Mapping[str, Any]) -> str:
+    """``DAILY 17:00``, plus whatever else differs from ``other`` (dates, trigger)."""
+    words = [str(schedule.get("frequency", "?"))]
+    if schedule.get("startTime"):
+        words.append(str(schedule["startTime"]))
+    elif schedule.get("triggerType"):
+        words.append(str(schedule["triggerType"]))
+    for key in ("triggerType", "startDate", "endDate"):
+        if key == "triggerType" and not schedule.get("startTime"):
+            continue
+        if schedule.get(key) != other.get(key):
+            words.append(f"{key} {schedule.get(key, '(none)')}")
+    return " ".join(words)
+
+
+def _audience_label(name: Any, audience_id: str) -> str:
+    return f"{name} ({audience_id})" if isinstance(name, str) and name else audience_id
 
 
 def missing_from(
-    request: ActivationRequest, snapshot: DataflowSnapshot, *, attributes_by_mapping: bool = False
+    request: ActivationRequest,
+    flow: Mapping[str, Any],
+    *,
+    attributes: AttributeStrategy = PROFILE_SELECTORS,
 ) -> list[str]:
-    """What the request asks for that the flow does not (yet) hold, in plain words."""
-    plan = plan_activation(request, snapshot, attributes_by_mapping=attributes_by_mapping)
-    missing = [f"audience {a} missing" for a in plan.added_audiences]
-    missing += [f"audience {a} differs from the request" for a in plan.updated_audiences]
-    missing += [f"attribute {p} missing" for p in plan.added_attributes]
-    missing += [f"{f} differ from the request" for f in plan.fields_changed]
-    return missing
+    """What still differs between the flow and the request, in plain words (empty: converged)."""
+    return plan_activation(request, flow, attributes=attributes).words

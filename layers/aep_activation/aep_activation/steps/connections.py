@@ -75,7 +75,10 @@ def ensure_destination_base_connection(
     names = resource_names(request).destination_base_connection
     connection_spec_id = str(specs["connectionSpecId"])
     secret_id = request.destination.auth.secret_id
-    params = read_secret(secret_id) if secret_id is not None else {}
+    secret = read_secret(secret_id) if secret_id is not None else {}
+    # Only the auth spec's params: any other key in the secret stays here, never sent.
+    allowed = set(specs.get("authParams") or ())
+    params = {key: value for key, value in secret.items() if key in allowed}
     params = {**params, **request.destination.auth.request_params}  # e.g. s3Role: not secret
     body = {
         "name": names.name,

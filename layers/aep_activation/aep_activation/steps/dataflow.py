@@ -7,28 +7,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from aep_activation.conversion import ConversionClient
-from aep_activation.errors import DataflowNotConverged
+from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.guardrails import check_dataflow_totals
 from aep_activation.mapping_set import (
-    AttachedMapping,
-    attach_operations,
+    MappingRef,
+    attached_mapping,
     desired_mapping,
-    general_transform_skeleton,
-    holds,
-    mapped_attributes,
     uses_mapping_set,
 )
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 from aep_activation.selectors import (
-    GENERAL_TRANSFORM,
+    PROFILE_SELECTORS,
+    ActivationPlan,
+    AttributeStrategy,
     DataflowSnapshot,
+    MappingSetAttributes,
+    empty_transformations,
     missing_from,
     plan_activation,
 )
 from aep_activation.steps.find_or_create import find_or_create
-from aep_activation.steps.mapping import ensure_mapping_set
+from aep_activation.steps.mapping import EnsuredMapping, ensure_mapping_set
+
+MAX_UNREADABLE_PATCH_ANSWERS = 2
+"""PATCH answers that cannot be read (so may or may not have landed) met by re-reading and
+re-planning within one step."""
 
 
 def ensure_dataflow(
@@ -42,24 +47,13 @@ def ensure_dataflow(
     flow_spec_id = str(specs["flowSpecId"])
     source_id = str(connections["profile"]["sourceConnectionId"])
     target_id = str(connections["destination"]["targetConnectionId"])
-    transformation = (
-        general_transform_skeleton()
-        if uses_mapping_set(request)
-        else {
-            "name": GENERAL_TRANSFORM,
-            "params": {
-                "segmentSelectors": {"selectors": []},
-                "profileSelectors": {"selectors": []},
-            },
-        }
-    )
     body = {
         "name": names.name,
         "description": names.description,
         "flowSpec": {"id": flow_spec_id, "version": "1.0"},
         "sourceConnectionIds": [source_id],
         "targetConnectionIds": [target_id],
-        "transformations": [transformation],
+        "transformations": empty_transformations(mapping_set=uses_mapping_set(request)),
     }
 
     def same(found: dict[str, Any]) -> bool:
@@ -77,12 +71,13 @@ def ensure_dataflow(
         same=same,
         differs="it joins other connections or another flow spec",
     )
-    if ensured.created:
-        return DataflowSnapshot.of_flow({**body, "id": ensured.id, "etag": ensured.etag}), True
+    if ensured.created and ensured.document is None:  # the create's own answer
+        created = {**body, "id": ensured.id, "etag": ensured.etag, "state": "enabled"}
+        return DataflowSnapshot.of_flow(created), True
     found = ensured.document
     if not found or not found.get("etag"):  # a list item without its etag: read the flow
         found = client.get_flow(ensured.id)
-    return DataflowSnapshot.of_flow(found), False
+    return DataflowSnapshot.of_flow(found), ensured.created
 
 
 def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapshot:
@@ -90,15 +85,16 @@ def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapsh
     return DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
 
 
+STATE_ACTIONS = {"enabled": "ENABLE", "disabled": "DISABLE"}
+
+
 @dataclass(frozen=True)
 class ActivationOutcome:
     dataflow_id: str
     etag: str | None
-    added_audiences: list[str]
-    updated_audiences: list[str]
-    added_attributes: list[str]
-    fields_changed: list[str]
+    plan: ActivationPlan
     patched: bool
+    state_action: str | None
     mapping_set: dict[str, Any] | None = None
 
     def to_state(self) -> dict[str, Any]:
@@ -106,12 +102,45 @@ class ActivationOutcome:
             "mappingSet": self.mapping_set,
             "dataflowId": self.dataflow_id,
             "etag": self.etag,
-            "addedAudiences": self.added_audiences,
-            "updatedAudiences": self.updated_audiences,
-            "addedAttributes": self.added_attributes,
-            "fieldsChanged": self.fields_changed,
+            "addedAudiences": self.plan.added_audiences,
+            "updatedAudiences": self.plan.updated_audiences,
+            "removedAudiences": self.plan.removed_audiences,
+            "addedAttributes": self.plan.added_attributes,
+            "removedAttributes": self.plan.removed_attributes,
+            "fieldsChanged": self.plan.fields_changed,
+            "changes": self.plan.words,
             "patched": self.patched,
+            "stateAction": self.state_action,
         }
+
+
+def _held_mapping(
+    conversion: ConversionClient, flow: dict[str, Any], ensured: EnsuredMapping | None = None
+) -> dict[str, Any] | None:
+    """The mapping set a new-card flow names now, as Data Prep holds it (None: none attached)."""
+    attached = attached_mapping(flow)
+    if attached is None or attached.mapping_id is None or attached.mapping_version is None:
+        return None
+    if ensured is not None and ensured.reference == MappingRef(
+        attached.mapping_id, attached.mapping_version
+    ):
+        return {"mappings": ensured.mappings}  # the version just found to hold the request
+    return conversion.get_mapping_set(attached.mapping_id, attached.mapping_version)
+
+
+def attribute_strategy(
+    flow: dict[str, Any],
+    conversion: ConversionClient,
+    ensured: EnsuredMapping | None = None,
+) -> AttributeStrategy:
+    """How this flow holds attributes: its own shape decides (a ``dataflowId`` may name a
+    legacy flow of a new card's type, or the reverse)."""
+    if attached_mapping(flow) is None:
+        return PROFILE_SELECTORS
+    return MappingSetAttributes(
+        held=_held_mapping(conversion, flow, ensured),
+        target=ensured.reference if ensured is not None else None,
+    )
 
 
 def activate(
@@ -120,85 +149,97 @@ def activate(
     snapshot: DataflowSnapshot,
     conversion: ConversionClient | None = None,
 ) -> ActivationOutcome:
-    """PATCH what is missing, with ``If-Match`` on the snapshot's etag.
+    """Converge the flow: read it afresh, PATCH the difference (one patch, none when there is
+    none) with ``If-Match`` on that read's etag, then ENABLE/DISABLE it if its state differs.
 
-    A 412 (:class:`EtagMismatch`) propagates: the state machine re-reads the flow and calls
-    this again, which then recomputes the patch from what is there now.
+    The fresh read is what makes index-addressed ``replace``/``remove`` safe: the indexes and
+    the etag come from the same document. A 412 (:class:`EtagMismatch`) propagates: the state
+    machine counts it, re-reads, and calls this again, which re-plans from what is there now.
 
-    New cards: the attributes and identity go into a mapping set (found or created first),
-    attached with ``profileMapping`` in the same PATCH as the audiences.
+    New cards: the attributes and identity go into a mapping set, found or created first
+    (after the guardrails), and attached with ``profileMapping`` in the same PATCH as the
+    audiences.
     """
-    if snapshot.mapping is not None:  # the flow's own shape decides (a dataflowId may name either)
-        return _activate_with_mapping_set(
-            request, client, snapshot, conversion or ConversionClient(client)
+    conversion = conversion or ConversionClient(client)
+    flow = client.get_flow(snapshot.id)
+    ensured: EnsuredMapping | None = None
+    if attached_mapping(flow) is not None:
+        # Guardrails before any write: audiences from the plan, attributes from the request.
+        audiences_only = plan_activation(request, flow, attributes=MappingSetAttributes())
+        check_dataflow_totals(
+            request,
+            str(flow.get("id", snapshot.id)),
+            audiences=_audiences_after(DataflowSnapshot.of_flow(flow), audiences_only),
+            attributes=len(request.profile_attributes),
         )
-    plan = plan_activation(request, snapshot)
-    check_dataflow_totals(
-        request,
-        snapshot.id,
-        audiences=len(snapshot.audiences) + len(plan.added_audiences),
-        attributes=len(snapshot.attributes) + len(plan.added_attributes),
-    )
-    etag: str | None = snapshot.etag
-    if not plan.empty:
-        etag = client.patch_flow(snapshot.id, plan.operations, snapshot.etag)
+        ensured = ensure_mapping_set(request, conversion, desired_mapping(request))
+    strategy = attribute_strategy(flow, conversion, ensured)
+    current = DataflowSnapshot.of_flow(flow, strategy)
+    plan = attempt = plan_activation(request, flow, attributes=strategy)
+    if ensured is None:
+        check_dataflow_totals(
+            request,
+            current.id,
+            audiences=_audiences_after(current, plan),
+            attributes=len(current.attributes)
+            + len(plan.added_attributes)
+            - len(plan.removed_attributes),
+        )
+    etag: str | None = current.etag
+    for _ in range(MAX_UNREADABLE_PATCH_ANSWERS + 1):
+        if attempt.empty:
+            etag = current.etag
+            break
+        try:
+            etag = client.patch_flow(current.id, attempt.operations, current.etag)
+            break
+        except FlowServiceUnavailable as exc:
+            if not exc.outcome_unknown or exc.status is None:
+                # No answer at all: the state machine retries, and a 412 then leads to a
+                # re-read as for any concurrent edit.
+                raise
+            # An answer came but cannot be read: not known to have landed. Read what the flow
+            # holds now and plan again (an empty plan means it did land).
+            flow = client.get_flow(snapshot.id)
+            strategy = attribute_strategy(flow, conversion, ensured)
+            current = DataflowSnapshot.of_flow(flow, strategy)
+            attempt = plan_activation(request, flow, attributes=strategy)
+    else:
+        if attempt.empty:  # the last re-read shows the patch landed
+            etag = current.etag
+        else:
+            raise FlowServiceUnavailable(
+                f"the PATCH of dataflow {snapshot.id} got {MAX_UNREADABLE_PATCH_ANSWERS + 1} "
+                "answers that could not be read; the step is retried",
+                method="PATCH",
+                path=f"/flows/{snapshot.id}",
+            )
+    action = None
+    if current.state != request.dataflow_state:
+        action = STATE_ACTIONS[request.dataflow_state]
+        if etag is None:  # a 202 without a body: the action needs the new etag
+            etag = client.get_flow(current.id)["etag"]
+        etag = client.flow_action(current.id, action, etag) or etag
     return ActivationOutcome(
-        dataflow_id=snapshot.id,
+        dataflow_id=current.id,
         etag=etag,
-        added_audiences=plan.added_audiences,
-        updated_audiences=plan.updated_audiences,
-        added_attributes=plan.added_attributes,
-        fields_changed=plan.fields_changed,
+        plan=plan,
         patched=not plan.empty,
+        state_action=action,
+        mapping_set=(
+            {
+                "mappingId": ensured.reference.mapping_id,
+                "mappingVersion": ensured.reference.mapping_version,
+                "created": ensured.created,
+            }
+            if ensured is not None
+            else None
+        ),
     )
 
 
-def _activate_with_mapping_set(
-    request: ActivationRequest,
-    client: FlowServiceClient,
-    snapshot: DataflowSnapshot,
-    conversion: ConversionClient,
-) -> ActivationOutcome:
-    desired = desired_mapping(request)
-    plan = plan_activation(request, snapshot, attributes_by_mapping=True)
-    check_dataflow_totals(
-        request,
-        snapshot.id,
-        audiences=len(snapshot.audiences) + len(plan.added_audiences),
-        attributes=len(desired.attributes),
-    )
-    ensured = ensure_mapping_set(request, conversion, desired)
-    attached = (
-        AttachedMapping.from_state(snapshot.mapping, snapshot.transform_index)
-        if snapshot.mapping is not None
-        else None
-    )
-    mapping_ops, changed = attach_operations(ensured.reference, desired, attached)
-    added_attributes: list[str] = []
-    if "profileMapping" in changed:
-        before: list[str] = []
-        if attached is not None and attached.mapping_id and attached.mapping_version is not None:
-            previous = conversion.get_mapping_set(attached.mapping_id, attached.mapping_version)
-            before = mapped_attributes(previous)[0]
-        added_attributes = [p for p in desired.attributes if p not in before]
-    operations = plan.operations + mapping_ops
-    etag: str | None = snapshot.etag
-    if operations:
-        etag = client.patch_flow(snapshot.id, operations, snapshot.etag)
-    return ActivationOutcome(
-        dataflow_id=snapshot.id,
-        etag=etag,
-        added_audiences=plan.added_audiences,
-        updated_audiences=plan.updated_audiences,
-        added_attributes=added_attributes,
-        fields_changed=changed,
-        patched=bool(operations),
-        mapping_set={
-            "mappingId": ensured.reference.mapping_id,
-            "mappingVersion": ensured.reference.mapping_version,
-            "created": ensured.created,
-        },
-    )
+def _audiences_after(current: DataflowSnapshot, plan: ActivationPlan) -> int:
+    return len(current.audiences) + len(plan.added_audiences) - len(plan.removed_audiences)
 
 
 def check_dataflow(
@@ -207,62 +248,31 @@ def check_dataflow(
     dataflow_id: str,
     conversion: ConversionClient | None = None,
 ) -> dict[str, Any]:
-    """Re-read the flow and confirm it holds every requested audience (with its schedule, export
-    mode and file name template) and attribute; :class:`DataflowNotConverged` if not yet."""
-    snapshot = read_dataflow(client, dataflow_id)
-    if snapshot.mapping is not None:
-        return _check_mapping_set(request, snapshot, conversion or ConversionClient(client))
-    missing = missing_from(request, snapshot)
+    """Re-read the flow and confirm it holds the request: every audience with its schedule,
+    export mode and file name template, every attribute (new cards: the mapping set the flow
+    names maps exactly the request's attributes and identity), nothing pruned left over, and
+    the requested state; :class:`DataflowNotConverged` if not yet."""
+    flow = client.get_flow(dataflow_id)
+    strategy = attribute_strategy(flow, conversion or ConversionClient(client))
+    snapshot = DataflowSnapshot.of_flow(flow, strategy)
+    missing = missing_from(request, flow, attributes=strategy)
+    if snapshot.state != request.dataflow_state:
+        missing.append(f"state is {snapshot.state}, not {request.dataflow_state}")
     if missing:
         raise DataflowNotConverged(
             f"dataflow {dataflow_id} does not hold the request yet: " + "; ".join(missing)
         )
-    return {
+    checked: dict[str, Any] = {
         "dataflowId": snapshot.id,
         "etag": snapshot.etag,
-        "audiences": [a["id"] for a in snapshot.audiences],
+        "audiences": snapshot.audiences,
         "attributes": snapshot.attributes,
+        "state": snapshot.state,
     }
-
-
-def _check_mapping_set(
-    request: ActivationRequest, snapshot: DataflowSnapshot, conversion: ConversionClient
-) -> dict[str, Any]:
-    missing = missing_from(request, snapshot, attributes_by_mapping=True)
-    desired = desired_mapping(request)
-    attached = (
-        AttachedMapping.from_state(snapshot.mapping, snapshot.transform_index)
-        if snapshot.mapping is not None
-        else None
-    )
-    attributes: list[str] = []
-    identity: str | None = None
-    if attached is None or attached.mapping_id is None or attached.mapping_version is None:
-        missing.append("no mapping set is attached (profileMapping)")
-    else:
-        stored = conversion.get_mapping_set(attached.mapping_id, attached.mapping_version)
-        attributes, identity = mapped_attributes(stored)
-        if not holds(stored, desired):
-            missing.append(
-                f"mapping set {attached.mapping_id} version {attached.mapping_version} maps "
-                f"{attributes} and identity {identity}, not the request's"
-            )
-        if list(attached.mandatory_fields) != list(desired.mandatory_fields):
-            missing.append("mandatoryFields differ from the request")
-        if [dict(p) for p in attached.primary_fields] != [dict(p) for p in desired.primary_fields]:
-            missing.append("primaryFields differ from the request")
-    if missing:
-        raise DataflowNotConverged(
-            f"dataflow {snapshot.id} does not hold the request yet: " + "; ".join(missing)
-        )
-    return {
-        "dataflowId": snapshot.id,
-        "etag": snapshot.etag,
-        "audiences": [a["id"] for a in snapshot.audiences],
-        "attributes": attributes,
-        "identityNamespace": identity,
-        "mappingSet": {
-            "mappingId": attached.mapping_id if attached else None,
-            "mappingVersion": attached.mapping_version if attached else None,
-        },
-    }
+    if snapshot.mapping is not None:
+        checked["identityNamespace"] = request.identity_namespace  # the set was found to hold it
+        checked["mappingSet"] = {
+            "mappingId": snapshot.mapping.get("mappingId"),
+            "mappingVersion": snapshot.mapping.get("mappingVersion"),
+        }
+    return checked

@@ -24,6 +24,8 @@ class EnsuredMapping:
     reference: MappingRef
     created: list[str] = field(default_factory=list)
     """What this call made: "inputSchema", "outputSchema", "mappingSet", "mappingVersion"."""
+    mappings: list[dict[str, str]] = field(default_factory=list)
+    """What that version maps (the request's mappings)."""
 
 
 def mapping_set_name(request: ActivationRequest) -> str:
@@ -53,15 +55,17 @@ def ensure_mapping_set(
     if found is None:
         answer = conversion.create_mapping_set(body)
         created.append("mappingSet")
-        return EnsuredMapping(MappingRef(str(answer["id"]), _version(answer)), created)
+        return EnsuredMapping(
+            MappingRef(str(answer["id"]), _version(answer)), created, desired.mappings
+        )
     mapping_id = str(found["id"])
     version = _version(found)
     current = found if "mappings" in found else conversion.get_mapping_set(mapping_id, version)
     if holds(current, desired):
-        return EnsuredMapping(MappingRef(mapping_id, version), created)
+        return EnsuredMapping(MappingRef(mapping_id, version), created, desired.mappings)
     answer = conversion.update_mapping_set(mapping_id, body)
     created.append("mappingVersion")
-    return EnsuredMapping(MappingRef(mapping_id, _version(answer)), created)
+    return EnsuredMapping(MappingRef(mapping_id, _version(answer)), created, desired.mappings)
 
 
 def _version(answer: dict[str, object]) -> int:

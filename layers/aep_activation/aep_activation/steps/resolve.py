@@ -26,6 +26,7 @@ class ResolvedSpecs:
     flow_spec_name: str
     auth_spec_name: str
     target_mode: str | None
+    auth_params: tuple[str, ...] = ()
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -34,6 +35,8 @@ class ResolvedSpecs:
             "flowSpecId": self.flow_spec_id,
             "flowSpecName": self.flow_spec_name,
             "authSpecName": self.auth_spec_name,
+            # The only keys of the destination secret that are sent to Adobe.
+            "authParams": list(self.auth_params),
             "targetMode": self.target_mode,
         }
 
@@ -56,6 +59,7 @@ def resolve_specs(
     except ResourceNotFound as exc:
         raise UnknownDestination(
             f"destination.connectionSpecId: Flow Service knows no connection spec {connection_spec_id}"
+            f" (requestId={exc.request_id})"  # Adobe's id of the refusal, to chase it with them
         ) from exc
 
     auth_name = destination.auth.spec_name
@@ -65,7 +69,10 @@ def resolve_specs(
             f"destination.auth.specName: {auth_name!r} is not an auth spec of {spec.get('name')!r}; "
             f"it accepts {sorted(auth_specs)}"
         )
-    required_auth = _required(auth_specs.get(auth_name, {})) - set(destination.auth.request_params)
+    required_auth = _required(auth_specs.get(auth_name, {}))
+    auth_params = required_auth | _properties(auth_specs.get(auth_name, {}))
+    # What the request itself carries (e.g. an Assumed Role's s3Role) is not asked of a secret.
+    required_auth -= set(destination.auth.request_params)
     if required_auth:
         secret_id = destination.auth.secret_id
         if secret_id is None:
@@ -115,12 +122,19 @@ def resolve_specs(
         flow_spec_name=str(flow_spec.get("name", "")),
         auth_spec_name=auth_name,
         target_mode=str(mode) if mode is not None else None,
+        auth_params=tuple(sorted(auth_params)),
     )
 
 
 def _required(spec_holder: dict[str, Any]) -> set[str]:
     spec = spec_holder.get("spec", spec_holder) if isinstance(spec_holder, dict) else {}
     return {str(r) for r in (spec.get("required") or [])} if isinstance(spec, dict) else set()
+
+
+def _properties(spec_holder: dict[str, Any]) -> set[str]:
+    spec = spec_holder.get("spec", spec_holder) if isinstance(spec_holder, dict) else {}
+    properties = spec.get("properties") if isinstance(spec, dict) else None
+    return {str(p) for p in properties} if isinstance(properties, dict) else set()
 
 
 def _flow_spec(

@@ -34,6 +34,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
     summary: dict[str, Any] = {
         "status": status,
         "execution": execution,
+        "operation": _text(request.get("operation")) or "apply",
         "activation": _text(request.get("name")),
         "sandbox": _text(request.get("sandbox")),
         "destination": {
@@ -48,19 +49,27 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "sourceConnectionId": profile.get("sourceConnectionId"),
             "destinationBaseConnectionId": destination_side.get("baseConnectionId"),
             "targetConnectionId": destination_side.get("targetConnectionId"),
-            "dataflowId": dataflow.get("id") or _text(request.get("dataflowId")),
+            "dataflowId": dataflow.get("id")
+            or (state.get("plan") or {}).get("dataflowId")
+            or ((state.get("teardown") or {}).get("resources") or {}).get("dataflowId")
+            or _text(request.get("dataflowId")),
         },
     }
     warnings = retirement_warnings(destination, specs, dataflow)
     if warnings:
         summary["warnings"] = warnings
-    if status == "SUCCEEDED":
+    if status == "SUCCEEDED" and "plan" in state:
+        summary["plan"] = state["plan"]  # the dry run: what apply would do, nothing done
+    elif status == "SUCCEEDED" and "teardown" in state:
+        summary["teardown"] = state["teardown"]  # what was deleted, already gone, or kept
+    elif status == "SUCCEEDED":
         validation = state.get("validation") or {}
         summary["dataflow"] = {
             "id": dataflow.get("id"),
             "etag": validation.get("etag") or activation.get("etag"),
             "audiences": validation.get("audiences", []),
             "attributes": validation.get("attributes", []),
+            "state": validation.get("state"),
         }
         export = state.get("exportNow")
         if isinstance(export, dict):
@@ -73,10 +82,21 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
                 ],
             }
         summary["changes"] = {
-            "addedAudiences": activation.get("addedAudiences", []),
-            "updatedAudiences": activation.get("updatedAudiences", []),
-            "addedAttributes": activation.get("addedAttributes", []),
+            key: activation.get(key, [])
+            for key in (
+                "addedAudiences",
+                "updatedAudiences",
+                "removedAudiences",
+                "addedAttributes",
+                "removedAttributes",
+                "fieldsChanged",
+                "changes",
+            )
         }
+        summary["changes"]["patched"] = bool(activation.get("patched"))
+        summary["changes"]["stateAction"] = activation.get("stateAction")
+        if state.get("firstRun"):
+            summary["firstRun"] = state["firstRun"]
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary

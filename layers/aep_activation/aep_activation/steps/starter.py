@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from aep_activation.errors import ActivationError, InvalidActivationRequest
 from aep_activation.model import parse_activation_request
 from aep_activation.observability import logger
+from aep_activation.steps.validate import check_secret_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -49,11 +50,13 @@ class Starter:
         sqs: SQSClient,
         state_machine_arn: str,
         dead_letter_queue_url: str,
+        secrets_prefix: str | None = None,
     ) -> None:
         self.sfn = sfn
         self.sqs = sqs
         self.state_machine_arn = state_machine_arn
         self.dead_letter_queue_url = dead_letter_queue_url
+        self.secrets_prefix = secrets_prefix
 
     def handle_batch(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # A batch that failed whole is reported like any other: SQS redelivers what is listed.
@@ -66,6 +69,8 @@ class Starter:
     def start_one(self, record: SQSRecord) -> str:
         try:
             request = parse_activation_request(record.body)
+            # Checked here too: an execution that ValidateRequest will refuse is not started.
+            check_secret_prefix(request, self.secrets_prefix)
         except InvalidActivationRequest as exc:
             self._dead_letter(record, exc)
             return "dead-lettered"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aep_activation.errors import InvalidActivationRequest, SecretUnavailable
-from aep_activation.model import parse_activation_request
+from aep_activation.model import ActivationRequest, parse_activation_request
 from aep_activation.secrets import secret_exists
 
 
@@ -24,6 +24,18 @@ def validate_request(
     metadata: the value is read only by the steps that need it).
     """
     request = parse_activation_request(raw)
+    check_secret_prefix(request, secrets_prefix)
+    secret_id = request.destination.auth.secret_id
+    if secret_id is not None and not secret_is_there(secret_id):
+        raise SecretUnavailable(
+            f"destination.auth.secretId: the secret {secret_id!r} does not exist in Secrets "
+            "Manager (or this function may not describe it); create it before starting"
+        )
+    return request.to_state()
+
+
+def check_secret_prefix(request: ActivationRequest, secrets_prefix: str | None) -> None:
+    """InvalidActivationRequest if the destination secret lies outside ``secrets_prefix``."""
     secret_id = request.destination.auth.secret_id
     if secret_id is not None and secrets_prefix and not _under(secret_id, secrets_prefix):
         raise InvalidActivationRequest(
@@ -35,12 +47,6 @@ def validate_request(
                 }
             ]
         )
-    if secret_id is not None and not secret_is_there(secret_id):
-        raise SecretUnavailable(
-            f"destination.auth.secretId: the secret {secret_id!r} does not exist in Secrets "
-            "Manager (or this function may not describe it); create it before starting"
-        )
-    return request.to_state()
 
 
 def _under(secret_id: str, prefix: str) -> bool:

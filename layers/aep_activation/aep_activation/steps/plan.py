@@ -1,0 +1,132 @@
+"""operation "plan": the dry run. The same resolution and diff as apply, against the live
+resources, and nothing written: only GETs reach Flow Service.
+
+It answers what apply would do: the resources it would create (found by their deterministic
+names, or the dataflow by ``dataflowId``), the JSON Patch it would send to the dataflow, the
+state action, and each change in plain words. A flow already in the desired state gives an
+empty plan that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aep_activation.conversion import ConversionClient
+from aep_activation.flow_service import FlowServiceClient, JsonObject
+from aep_activation.mapping_set import uses_mapping_set
+from aep_activation.model import ActivationRequest
+from aep_activation.naming import ResourceNames, resource_names
+from aep_activation.selectors import empty_transformations, plan_activation
+from aep_activation.steps.dataflow import STATE_ACTIONS, attribute_strategy
+from aep_activation.steps.resolve import resolve_specs
+
+# What apply creates before the dataflow, in order: (state key, words, its name, its finder).
+_Finder = Callable[[FlowServiceClient, str], JsonObject | None]
+_CREATED_BY_APPLY: tuple[tuple[str, str, Callable[[ResourceNames], str], _Finder], ...] = (
+    (
+        "profileBaseConnection",
+        "Profile Store base connection",
+        lambda names: names.profile_base_connection.name,
+        FlowServiceClient.find_connection_by_name,
+    ),
+    (
+        "sourceConnection",
+        "source connection",
+        lambda names: names.source_connection.name,
+        FlowServiceClient.find_source_connection_by_name,
+    ),
+    (
+        "destinationBaseConnection",
+        "destination base connection",
+        lambda names: names.destination_base_connection.name,
+        FlowServiceClient.find_connection_by_name,
+    ),
+    (
+        "targetConnection",
+        "target connection",
+        lambda names: names.target_connection.name,
+        FlowServiceClient.find_target_connection_by_name,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    dataflow_id: str | None
+    would_create: list[dict[str, str]]
+    patch: list[dict[str, Any]]
+    state_action: str | None
+    changes: list[str]
+
+    @property
+    def converged(self) -> bool:
+        return not (self.would_create or self.patch or self.state_action)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "dataflowId": self.dataflow_id,
+            "converged": self.converged,
+            "summary": "the dataflow is already in the desired state: nothing to do"
+            if self.converged
+            else f"{len(self.changes)} change(s)",
+            "wouldCreate": self.would_create,
+            "patch": self.patch,
+            "stateAction": self.state_action,
+            "changes": self.changes,
+        }
+
+
+def plan(
+    request: ActivationRequest,
+    client: FlowServiceClient,
+    *,
+    secret_keys: Callable[[str], Iterable[str]],
+) -> Plan:
+    specs = resolve_specs(request, client, secret_keys=secret_keys)
+    names = resource_names(request)
+    would_create: list[dict[str, str]] = []
+    flow: JsonObject | None
+    if request.dataflow_id is not None:
+        flow = client.get_flow(request.dataflow_id)  # named: it must exist (404 otherwise)
+    else:
+        for key, words, name_of, find in _CREATED_BY_APPLY:
+            name = name_of(names)
+            if find(client, name) is None:
+                would_create.append({"resource": key, "name": name, "words": f"create {words}"})
+        found = client.find_flow_by_name(names.dataflow.name)
+        flow = client.get_flow(str(found["id"])) if found else None
+        if flow is None:
+            would_create.append(
+                {"resource": "dataflow", "name": names.dataflow.name, "words": "create dataflow"}
+            )
+    # A dataflow apply would create starts empty and enabled: diff against that.
+    live = flow or _new_flow(specs.flow_spec_id, mapping_set=uses_mapping_set(request))
+    # New cards: the mapping set the flow names is read (a GET); none is made in a dry run.
+    diff = plan_activation(
+        request, live, attributes=attribute_strategy(live, ConversionClient(client))
+    )
+    action = (
+        STATE_ACTIONS[request.dataflow_state]
+        if live.get("state") != request.dataflow_state
+        else None
+    )
+    changes = [f"{c['words']} {c['name']!r}" for c in would_create] + diff.words
+    if action is not None:
+        changes.append(f"{action.lower()} the dataflow (it is {live.get('state')})")
+    return Plan(
+        dataflow_id=str(flow["id"]) if flow else None,
+        would_create=[{k: v for k, v in c.items() if k != "words"} for c in would_create],
+        patch=diff.operations,
+        state_action=action,
+        changes=changes,
+    )
+
+
+def _new_flow(flow_spec_id: str, *, mapping_set: bool) -> JsonObject:
+    return {
+        "flowSpec": {"id": flow_spec_id},
+        "state": "enabled",
+        "transformations": empty_transformations(mapping_set=mapping_set),
+    }

@@ -1,0 +1,170 @@
+"""operation "teardown": delete what an activation made, in the order Flow Service allows.
+
+1. the dataflow; 2. the target and source connections; 3. the destination base connection;
+4. the Profile Store base connection, unless another source connection (another flow) still
+uses it. Each deletion is confirmed by a 404 on read.
+
+Every step starts from what exists now, so a teardown that failed halfway finishes when run
+again, and a second teardown deletes nothing: resources are found by ``dataflowId`` or by
+their deterministic names, a DELETE answered 404 counts as already gone.
+
+The state carries one record, ``$.teardown``, that each step returns grown by its part:
+``{"resources": {...ids, null when absent}, "deleted": [...], "alreadyGone": [...],
+"kept": [...]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, Literal
+
+from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound
+from aep_activation.flow_service import FlowServiceClient, JsonObject
+from aep_activation.model import ActivationRequest
+from aep_activation.naming import resource_names
+
+TeardownStep = Literal[
+    "find", "dataflow", "connections", "destinationBaseConnection", "profileBaseConnection"
+]
+STEPS: Final[tuple[TeardownStep, ...]] = (
+    "find",
+    "dataflow",
+    "connections",
+    "destinationBaseConnection",
+    "profileBaseConnection",
+)
+
+
+def run_step(
+    step: TeardownStep,
+    request: ActivationRequest,
+    client: FlowServiceClient,
+    record: dict[str, Any] | None,
+) -> dict[str, Any]:
+    if step == "find":
+        return {
+            "resources": find_resources(request, client),
+            "deleted": [],
+            "alreadyGone": [],
+            "kept": [],
+        }
+    if record is None:
+        raise ValueError(f"teardown step {step} needs the record of the find step")
+    teardown = _Teardown(client, record)
+    resources = record["resources"]
+    if step == "dataflow":
+        teardown.delete("flows", resources.get("dataflowId"))
+    elif step == "connections":
+        for target_id in resources.get("targetConnectionIds") or []:
+            teardown.delete("targetConnections", target_id)
+        for source_id in resources.get("sourceConnectionIds") or []:
+            teardown.delete("sourceConnections", source_id)
+    elif step == "destinationBaseConnection":
+        teardown.delete("connections", resources.get("destinationBaseConnectionId"))
+    else:
+        profile_id = resources.get("profileBaseConnectionId")
+        users = _source_connections_using(client, profile_id) if profile_id else []
+        if users:
+            record["kept"].append(
+                {
+                    "kind": "connections",
+                    "id": profile_id,
+                    "reason": "the Profile Store base connection is still used by source "
+                    f"connection(s) {', '.join(users)}",
+                }
+            )
+        else:
+            teardown.delete("connections", profile_id)
+    return record
+
+
+def find_resources(request: ActivationRequest, client: FlowServiceClient) -> dict[str, Any]:
+    """The ids of what the activation made, found by ``dataflowId`` or by name (None: gone)."""
+    names = resource_names(request)
+    flow: JsonObject | None = None
+    if request.dataflow_id is not None:
+        flow = _get_or_none(client.get_flow, request.dataflow_id)
+    else:
+        flow = client.find_flow_by_name(names.dataflow.name)
+    if flow is not None:
+        source_ids = _ids(flow.get("sourceConnectionIds"))
+        target_ids = _ids(flow.get("targetConnectionIds"))
+    else:  # the flow is gone already (an earlier teardown): its connections by name
+        source = client.find_source_connection_by_name(names.source_connection.name)
+        target = client.find_target_connection_by_name(names.target_connection.name)
+        source_ids = [str(source["id"])] if source else []
+        target_ids = [str(target["id"])] if target else []
+    profile_id = _base_of(client.get_source_connection, source_ids) or _id_of(
+        client.find_connection_by_name(names.profile_base_connection.name)
+    )
+    destination_id = _base_of(client.get_target_connection, target_ids) or _id_of(
+        client.find_connection_by_name(names.destination_base_connection.name)
+    )
+    return {
+        "dataflowId": str(flow["id"]) if flow else None,
+        "targetConnectionIds": target_ids,
+        "sourceConnectionIds": source_ids,
+        "destinationBaseConnectionId": destination_id,
+        "profileBaseConnectionId": profile_id,
+    }
+
+
+class _Teardown:
+    def __init__(self, client: FlowServiceClient, record: dict[str, Any]) -> None:
+        self._client = client
+        self._record = record
+
+    def delete(self, kind: str, resource_id: str | None) -> None:
+        if not resource_id:
+            return
+        delete, read = self._operations(kind)
+        entry = {"kind": kind, "id": resource_id}
+        try:
+            delete(resource_id)
+        except ResourceNotFound:
+            self._record["alreadyGone"].append(entry)
+            return
+        if _get_or_none(read, resource_id) is not None:
+            raise DeletionNotConfirmed(f"{kind} {resource_id} still reads back after its DELETE")
+        self._record["deleted"].append(entry)
+
+    def _operations(self, kind: str) -> tuple[Callable[[str], None], Callable[[str], JsonObject]]:
+        c = self._client
+        return {
+            "flows": (c.delete_flow, c.get_flow),
+            "targetConnections": (c.delete_target_connection, c.get_target_connection),
+            "sourceConnections": (c.delete_source_connection, c.get_source_connection),
+            "connections": (c.delete_connection, c.get_connection),
+        }[kind]
+
+
+def _source_connections_using(client: FlowServiceClient, base_connection_id: str) -> list[str]:
+    return [
+        str(source["id"])
+        for source in client.list_source_connections()
+        if source.get("baseConnectionId") == base_connection_id
+    ]
+
+
+def _get_or_none(read: Callable[[str], JsonObject], resource_id: str) -> JsonObject | None:
+    try:
+        return read(resource_id)
+    except ResourceNotFound:
+        return None
+
+
+def _base_of(read: Callable[[str], JsonObject], ids: list[str]) -> str | None:
+    for resource_id in ids:
+        doc = _get_or_none(read, resource_id)
+        base = doc.get("baseConnectionId") if doc else None
+        if isinstance(base, str) and base:
+            return base
+    return None
+
+
+def _id_of(doc: JsonObject | None) -> str | None:
+    return str(doc["id"]) if doc else None
+
+
+def _ids(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -1,0 +1,281 @@
+"""Simulated dataflow runs: run documents shaped like Adobe's, and the files a run writes.
+
+Adobe runs an activation dataflow on its audiences' schedules and lists each run under
+``GET /runs?property=flowId==<id>`` (``Batch_Flow_Run_Success`` / ``_Failure`` examples in
+``destinations.openapi.yaml``). The emulator does the same, two ways:
+
+- on schedule: an enabled flow holding at least one audience gets its first run
+  ``first_run_after`` seconds after it was created, on the emulator's clock. That clock is
+  real time plus what :meth:`RunSimulation.advance` added: the local runtime advances it by
+  each Wait state it skips, so time is compressed in tests and the demo. Runs are made
+  when someone looks (``GET /runs``), as if they had happened at their time;
+- on demand: ``Emulator.add_run`` / ``POST /__admin/runs``.
+
+A successful run writes, when ``export_dir`` is set, one CSV per audience of the flow under
+``export_dir/<flow id>/``, named by the audience's filename template (tokens replaced), the
+profile attributes as columns in order, rows from a small synthetic profile set, split at
+``row_limit`` rows (Adobe's 5,000,000 by default) as ``name.csv``, ``name_2.csv``, ...
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from local.emulator import identifiers
+from local.emulator.context import new_version
+from local.emulator.conversion import mapping_set_version
+from local.emulator.exchange import Tenant
+from local.emulator.store import Document, ResourceStore
+
+ADOBE_ROW_LIMIT: Final = 5_000_000
+RUN_STATUSES: Final = ("success", "failed")
+FAILURE: Final = {"code": "ACTIVATION_BATCH-0000-FAILED", "message": "Job aborted."}
+_FIRST_NAMES: Final = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken")
+_LAST_NAMES: Final = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen")
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class RunSimulation:
+    """How runs are simulated (``Emulator.reset()`` restores the defaults)."""
+
+    first_run_after: float = 120.0  # seconds after a flow's creation; None-like: negative
+    outcome: str = "success"
+    export_dir: Path | None = None
+    row_limit: int = ADOBE_ROW_LIMIT
+    profiles: int = 8
+    clock_offset: float = 0.0
+    written: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        validate(self.outcome, self.row_limit, self.profiles)
+
+    def now(self) -> float:
+        """The emulator's clock, in epoch seconds."""
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        self.clock_offset += max(0.0, float(seconds))
+
+
+def validate(outcome: str, row_limit: int, profiles: int) -> None:
+    if outcome not in RUN_STATUSES:
+        raise ValueError(f"run outcome must be one of {RUN_STATUSES}")
+    if row_limit < 1:
+        raise ValueError("row_limit must be at least 1")
+    if profiles < 0:
+        raise ValueError("profiles must be at least 0")
+
+
+def run_due_runs(store: ResourceStore, tenant: Tenant, simulation: RunSimulation) -> None:
+    """Make the scheduled first run of every flow whose time has come (hold the store lock)."""
+    if simulation.first_run_after < 0:
+        return
+    now = simulation.now()
+    ran = {run.get("flowId") for run in store.live_items("runs", tenant)}
+    for flow in store.live_items("flows", tenant):
+        if flow["id"] in ran or flow.get("state") != "enabled" or not _audiences(flow):
+            continue
+        due = flow["createdAt"] / 1000 + simulation.first_run_after
+        if due <= now:
+            store.insert("runs", tenant, run_flow(store, tenant, flow, simulation, due))
+
+
+def run_flow(
+    store: ResourceStore,
+    tenant: Tenant,
+    flow: Document,
+    simulation: RunSimulation,
+    at: float | None = None,
+    status: str | None = None,
+    records: int | None = None,
+) -> Document:
+    """One finished run of ``flow`` at ``at`` (the emulator's now by default)."""
+    status = status or simulation.outcome
+    if status not in RUN_STATUSES:
+        raise ValueError(f"status must be one of {RUN_STATUSES}")
+    started = simulation.now() if at is None else at
+    files: list[Path] = []
+    rows = 0
+    if status == "success":
+        rows, files = _export(store, tenant, flow, simulation, started)
+    return new_run(
+        tenant,
+        flow,
+        status,
+        records=rows if records is None else records,
+        files=len(files),
+        started_ms=int(started * 1000),
+    )
+
+
+def new_run(
+    tenant: Tenant,
+    flow: Document,
+    status: str,
+    *,
+    records: int,
+    files: int,
+    started_ms: int | None = None,
+) -> Document:
+    """A finished run shaped like Adobe's ``Batch_Flow_Run_Success`` / ``_Failure``."""
+    started = identifiers.now_ms() if started_ms is None else started_ms
+    completed = started + 60_000
+    client = flow.get("createdClient", "acp_foundation_connectors")
+    activity = identifiers.new_id()
+    segments = [f"segment:{audience['id']}" for audience in _audiences(flow)]
+    status_summary: dict[str, Any] = {"status": status, "activityRefs": [activity]}
+    record_summary: dict[str, Any] = {
+        "inputRecordCount": records,
+        "createdRecordCount": records,
+        "outputRecordCount": records,
+        "skippedRecordCount": 0,
+        "targetSummaries": [
+            {
+                "id": target,
+                "createdRecordCount": records,
+                "outputRecordCount": records,
+                "entitySummaries": [{"id": s} for s in segments],
+            }
+            for target in flow.get("targetConnectionIds") or []
+        ],
+    }
+    if status == "failed":
+        status_summary["errors"] = [dict(FAILURE)]
+        record_summary = {"failedInfo": [dict(FAILURE)]}
+    run: dict[str, Any] = {
+        **identifiers.system_fields(tenant, client, completed),
+        "flowId": flow["id"],
+        "flowSpec": dict(flow["flowSpec"]),
+        "providerRefId": identifiers.new_id().replace("-", ""),
+        "metrics": {
+            "durationSummary": {"startedAtUTC": started, "completedAtUTC": completed},
+            "recordSummary": record_summary,
+            "fileSummary": {"inputFileCount": files, "outputFileCount": files}
+            if status == "success"
+            else {},
+            "statusSummary": status_summary,
+        },
+        "activities": [
+            {
+                "id": activity,
+                "name": "Activation Batch Publisher Activity",
+                "durationSummary": {"startedAtUTC": started, "completedAtUTC": completed},
+                "statusSummary": {k: v for k, v in status_summary.items() if k != "activityRefs"},
+            }
+        ],
+    }
+    new_version(run)
+    del run["version"]
+    return run
+
+
+# --- the files a run writes -------------------------------------------------------------
+
+
+def _export(
+    store: ResourceStore,
+    tenant: Tenant,
+    flow: Document,
+    simulation: RunSimulation,
+    at: float,
+) -> tuple[int, list[Path]]:
+    audiences = _audiences(flow)
+    rows_total = simulation.profiles * len(audiences)
+    if simulation.export_dir is None:
+        return rows_total, []
+    folder = simulation.export_dir / flow["id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = _attributes(flow, store, tenant)
+    destination = _destination_name(store, tenant, flow)
+    files: list[Path] = []
+    for audience in audiences:
+        base = file_name(audience, destination, at)
+        rows = [_profile(index, columns) for index in range(simulation.profiles)]
+        chunks = [
+            rows[i : i + simulation.row_limit] for i in range(0, len(rows), simulation.row_limit)
+        ] or [[]]
+        for number, chunk in enumerate(chunks, start=1):
+            path = folder / (f"{base}.csv" if number == 1 else f"{base}_{number}.csv")
+            with path.open("w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(columns)
+                writer.writerows(chunk)
+            files.append(path)
+    simulation.written.extend(files)
+    return rows_total, files
+
+
+def file_name(audience: dict[str, Any], destination: str, at: float) -> str:
+    """The audience's filename template with its tokens replaced (no extension)."""
+    moment = datetime.fromtimestamp(at, UTC)
+    tokens = {
+        "DESTINATION_NAME": destination,
+        "SEGMENT_ID": str(audience.get("id", "")),
+        "SEGMENT_NAME": str(audience.get("name") or audience.get("id", "")),
+        "DATETIME(YYYYMMdd_HHmmss)": moment.strftime("%Y%m%d_%H%M%S"),
+        "TIMESTAMP": str(int(at)),
+    }
+    template = str(audience.get("filenameTemplate") or "%DESTINATION_NAME%_%SEGMENT_ID%")
+    name = re.sub(r"%([^%]*)%", lambda m: tokens.get(m.group(1), m.group(0)), template)
+    return _UNSAFE.sub("_", name).strip("_") or "export"
+
+
+def _profile(index: int, columns: list[str]) -> list[str]:
+    first = _FIRST_NAMES[index % len(_FIRST_NAMES)]
+    last = _LAST_NAMES[index % len(_LAST_NAMES)]
+    values = {
+        "person.name.firstName": first,
+        "person.name.lastName": last,
+        "personalEmail.address": f"{first}.{last}{index}@example.com".lower(),
+    }
+    return [values.get(column, f"{column.rsplit('.', 1)[-1]}-{index}") for column in columns]
+
+
+def _params(flow: Document) -> dict[str, Any]:
+    for transformation in flow.get("transformations") or []:
+        if isinstance(transformation, dict) and isinstance(transformation.get("params"), dict):
+            return dict(transformation["params"])
+    return {}
+
+
+def _audiences(flow: Document) -> list[dict[str, Any]]:
+    selectors = (_params(flow).get("segmentSelectors") or {}).get("selectors") or []
+    return [
+        s["value"] for s in selectors if isinstance(s, dict) and isinstance(s.get("value"), dict)
+    ]
+
+
+def _attributes(flow: Document, store: ResourceStore, tenant: Tenant) -> list[str]:
+    reference = _params(flow).get("profileMapping")
+    if isinstance(reference, dict):  # a new card: the columns are its mapping set's
+        doc = store.live_get("mappingSets", tenant, str(reference.get("mappingId")))
+        version = reference.get("mappingVersion")
+        held = mapping_set_version(doc, version) if doc and isinstance(version, int) else None
+        return [str(m.get("destination")) for m in (held or {}).get("mappings") or []]
+    selectors = (_params(flow).get("profileSelectors") or {}).get("selectors") or []
+    return [
+        str(s["value"]["path"])
+        for s in selectors
+        if isinstance(s, dict) and isinstance(s.get("value"), dict) and "path" in s["value"]
+    ]
+
+
+def _destination_name(store: ResourceStore, tenant: Tenant, flow: Document) -> str:
+    """%DESTINATION_NAME%: the name of the destination the flow exports to."""
+    for target_id in flow.get("targetConnectionIds") or []:
+        target = store.live_get("targetConnections", tenant, target_id)
+        base = (
+            store.live_get("connections", tenant, target.get("baseConnectionId", ""))
+            if target
+            else None
+        )
+        if base is not None:
+            return str(base.get("name") or "destination")
+    return "destination"

@@ -1,0 +1,158 @@
+"""Issue 6, plan: the dry run resolves and diffs against the live resources and writes nothing."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonpatch
+
+from tests.statemachine.harness import (
+    ONE_OF_EACH,
+    Machine,
+    assert_flow_holds,
+    example,
+    flow_attributes,
+    flow_audiences,
+    flow_mandatory_fields,
+    flow_primary_fields,
+)
+from tests.statemachine.paths import PLAN, assert_route
+
+REQUEST = "amazon-s3"
+SELECTORS = "/transformations/0/params/segmentSelectors/selectors"
+PROFILE = "/transformations/0/params/profileSelectors/selectors"
+FOREIGN_AUDIENCE = "0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"
+
+
+def as_plan(request: dict[str, Any]) -> dict[str, Any]:
+    return {**copy.deepcopy(request), "operation": "plan"}
+
+
+def writes(machine: Machine) -> list[Any]:
+    return [c for c in machine.flow_service_calls() if c.method in ("POST", "PATCH", "DELETE")]
+
+
+def applied(machine: Machine, request: dict[str, Any]) -> None:
+    result = machine.run(request)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+
+
+def test_a_plan_against_a_converged_flow_is_empty_and_says_so(machine: Machine) -> None:
+    request = example(REQUEST)
+    applied(machine, request)
+    before = machine.only_flow()
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_plan(request))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, PLAN)
+    assert writes(machine) == []
+    plan = result.output["plan"]
+    assert plan["converged"] is True
+    assert "already in the desired state" in plan["summary"]
+    assert (plan["patch"], plan["wouldCreate"], plan["changes"]) == ([], [], [])
+    assert plan["stateAction"] is None
+    assert plan["dataflowId"] == before["id"]
+    assert result.output["operation"] == "plan"
+    assert machine.only_flow() == before
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["plan"] == plan
+
+
+def test_a_plan_of_a_new_activation_lists_what_it_would_create_and_creates_nothing(
+    machine: Machine,
+) -> None:
+    request = example(REQUEST)
+
+    result = machine.run(as_plan(request))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert writes(machine) == []
+    assert machine.census() == {}
+    plan = result.output["plan"]
+    assert [c["resource"] for c in plan["wouldCreate"]] == [
+        "profileBaseConnection",
+        "sourceConnection",
+        "destinationBaseConnection",
+        "targetConnection",
+        "dataflow",
+    ]
+    assert plan["converged"] is False
+    added = [op for op in plan["patch"] if op["path"] == f"{SELECTORS}/-"]
+    assert [op["value"]["value"]["id"] for op in added] == [a["id"] for a in request["audiences"]]
+
+
+def test_a_plan_against_a_drifted_flow_is_the_patch_that_restores_the_desired_state(
+    machine: Machine,
+) -> None:
+    request = example(REQUEST)
+    applied(machine, request)
+    flow_id = machine.only_flow()["id"]
+    # Drift, made in the UI: a schedule changed, an attribute dropped, an audience added.
+    drifted_selector = copy.deepcopy(
+        machine.only_flow()["transformations"][0]["params"]["segmentSelectors"]["selectors"][0]
+    )
+    drifted_selector["value"]["schedule"]["startTime"] = "03:15"
+    foreign = copy.deepcopy(drifted_selector)
+    foreign["value"]["id"] = FOREIGN_AUDIENCE
+    machine.emulator.edit_flow(
+        flow_id,
+        [
+            {"op": "replace", "path": f"{SELECTORS}/0", "value": drifted_selector},
+            {"op": "add", "path": f"{SELECTORS}/1", "value": foreign},
+            {"op": "remove", "path": f"{PROFILE}/1"},
+        ],
+    )
+    wanted = {**copy.deepcopy(request), "prune": True}
+    drifted = machine.only_flow()
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_plan(wanted))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert writes(machine) == []
+    assert machine.only_flow() == drifted  # nothing changed
+    plan = result.output["plan"]
+    assert plan["converged"] is False
+    assert plan["wouldCreate"] == []
+    assert any(
+        line.startswith("replace schedule of audience Interested in Mountain Biking")
+        and line.endswith("DAILY 03:15 -> DAILY 17:00")
+        for line in plan["changes"]
+    ), plan["changes"]
+    assert f"remove audience Interested in Mountain Biking ({FOREIGN_AUDIENCE})" in plan["changes"]
+    assert "add attribute person.name.lastName" in plan["changes"]
+
+    by_hand = jsonpatch.apply_patch(copy.deepcopy(drifted), plan["patch"])
+
+    assert [a["id"] for a in flow_audiences(by_hand)] == [a["id"] for a in request["audiences"]]
+    assert sorted(flow_attributes(by_hand)) == sorted(request["profileAttributes"])
+    assert flow_mandatory_fields(by_hand) == request["mandatoryFields"]
+    assert flow_primary_fields(by_hand) == request["deduplicationKeys"]
+    assert_flow_holds(by_hand, request)
+
+    # The same patch sent to Flow Service leaves nothing for apply to do.
+    machine.emulator.edit_flow(flow_id, plan["patch"])
+    machine.emulator.clear_requests()
+    converged = machine.run(wanted)
+    assert converged.status == "SUCCEEDED", (converged.error, converged.cause)
+    assert machine.calls("PATCH", "/flows/*") == []
+    assert machine.census() == {"prod": ONE_OF_EACH}
+
+
+def test_a_plan_names_the_state_action_it_would_take(machine: Machine) -> None:
+    request = example(REQUEST)
+    applied(machine, request)
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_plan({**request, "dataflowState": "disabled"}))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert writes(machine) == []
+    plan = result.output["plan"]
+    assert plan["stateAction"] == "DISABLE"
+    assert plan["patch"] == []
+    assert plan["changes"] == ["disable the dataflow (it is enabled)"]
+    assert machine.only_flow()["state"] == "enabled"

@@ -1,0 +1,173 @@
+"""Issue 6, teardown: delete in the order Flow Service allows, confirm each deletion by a 404,
+finish after a failure when started again, and delete nothing the second time."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from local.emulator import Fault
+from tests.statemachine import asl
+from tests.statemachine.harness import ONE_OF_EACH, Machine, example, with_dataflow
+from tests.statemachine.paths import FAIL, START, assert_route
+
+REQUEST = "amazon-s3"
+TEARDOWN_STEPS = (
+    "FindActivationResources",
+    "DeleteDataflow",
+    "DeleteTargetAndSourceConnections",
+    "DeleteDestinationBaseConnection",
+    "DeleteProfileBaseConnection",
+)
+TEARDOWN = (*START, "ChooseOperation", *TEARDOWN_STEPS, "PublishSuccess", "ActivationSucceeded")
+
+
+def as_teardown(request: dict[str, Any]) -> dict[str, Any]:
+    return {**copy.deepcopy(request), "operation": "teardown"}
+
+
+def applied(machine: Machine, request: dict[str, Any]) -> dict[str, str]:
+    result = machine.run(request)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    return machine.resource_ids(request["sandbox"])
+
+
+def deletions(machine: Machine) -> list[tuple[str, int | None]]:
+    return [(c.relative_path, c.status) for c in machine.calls("DELETE", "*")]
+
+
+def test_a_teardown_deletes_in_order_and_confirms_each_deletion(machine: Machine) -> None:
+    request = example(REQUEST)
+    ids = applied(machine, request)
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_teardown(request))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, TEARDOWN)
+    assert machine.census() == {}
+    expected = [
+        f"/flows/{ids['dataflowId']}",
+        f"/targetConnections/{ids['targetConnectionId']}",
+        f"/sourceConnections/{ids['sourceConnectionId']}",
+        f"/connections/{ids['destinationBaseConnectionId']}",
+        f"/connections/{ids['profileBaseConnectionId']}",
+    ]
+    assert deletions(machine) == [(path, 202) for path in expected]
+    for path in expected:  # each DELETE is followed by a read answering 404
+        calls = [c for c in machine.flow_service_calls() if c.relative_path == path]
+        assert [(c.method, c.status) for c in calls][-2:] == [("DELETE", 202), ("GET", 404)]
+    teardown = result.output["teardown"]
+    assert [d["id"] for d in teardown["deleted"]] == [p.rsplit("/", 1)[1] for p in expected]
+    assert teardown["alreadyGone"] == teardown["kept"] == []
+    assert result.output["operation"] == "teardown"
+    (event,) = machine.result_events(result.arn)
+    assert event["detail-type"] == "ActivationSucceeded"
+    assert event["detail"]["teardown"] == teardown
+
+
+def test_a_second_teardown_succeeds_and_deletes_nothing(machine: Machine) -> None:
+    request = example(REQUEST)
+    applied(machine, request)
+    first = machine.run(as_teardown(request))
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    machine.emulator.clear_requests()
+
+    second = machine.run(as_teardown(request))
+
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    assert_route(second.states, TEARDOWN)
+    assert deletions(machine) == []
+    assert [c.method for c in machine.flow_service_calls()] == ["GET"] * len(
+        machine.flow_service_calls()
+    )
+    assert second.output["teardown"]["deleted"] == []
+    assert second.output["teardown"]["resources"] == {
+        "dataflowId": None,
+        "targetConnectionIds": [],
+        "sourceConnectionIds": [],
+        "destinationBaseConnectionId": None,
+        "profileBaseConnectionId": None,
+    }
+
+
+def test_a_teardown_failing_at_the_target_connection_completes_when_started_again(
+    machine: Machine,
+) -> None:
+    request = example(REQUEST)
+    ids = applied(machine, request)
+    budget = asl.retrier_for("DeleteTargetAndSourceConnections", "FlowServiceUnavailable")
+    attempts = budget.max_attempts + 1
+    machine.emulator.inject(
+        Fault.status_code(503, method="DELETE", path="/targetConnections/*", times=attempts)
+    )
+
+    failed = machine.run(as_teardown(request))
+
+    assert failed.status == "FAILED"
+    assert failed.error == "FlowServiceUnavailable"
+    assert_route(
+        failed.states,
+        (
+            *START,
+            "ChooseOperation",
+            *TEARDOWN_STEPS[:3],
+            "FailedAtDeleteTargetAndSourceConnections",
+            *FAIL,
+        ),
+    )
+    assert len(machine.calls("DELETE", "/targetConnections/*")) == attempts
+    (event,) = machine.result_events(failed.arn)
+    assert event["detail"]["failure"]["state"] == "DeleteTargetAndSourceConnections"
+    left = {**ONE_OF_EACH, "flows": 0}
+    assert machine.census() == {"prod": left}  # the dataflow went, the rest is still there
+    assert machine.resource_ids_without_flow() == {
+        k: v for k, v in ids.items() if k != "dataflowId"
+    }
+
+    again = machine.run(as_teardown(request))
+
+    assert again.status == "SUCCEEDED", (again.error, again.cause)
+    assert_route(again.states, TEARDOWN)
+    assert machine.census() == {}
+    assert [d["kind"] for d in again.output["teardown"]["deleted"]] == [
+        "targetConnections",
+        "sourceConnections",
+        "connections",
+        "connections",
+    ]
+
+
+def test_a_teardown_by_dataflow_id_keeps_a_profile_base_connection_another_flow_uses(
+    machine: Machine,
+) -> None:
+    shared = {"profileBaseConnection": {"name": "shared Profile Store base connection"}}
+    first = {**example(REQUEST), "resources": shared}
+    other = {**example("azure-blob"), "resources": shared}
+    applied(machine, first)
+    flow_id = next(
+        f["id"]
+        for f in machine.emulator.list_resources("flows")
+        if f["name"].startswith(first["name"])
+    )
+    other_result = machine.run(other)
+    assert other_result.status == "SUCCEEDED", (other_result.error, other_result.cause)
+    profile_id = other_result.output["resources"]["profileBaseConnectionId"]  # the shared one
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_teardown(with_dataflow(first, flow_id)))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    teardown = result.output["teardown"]
+    assert teardown["resources"]["dataflowId"] == flow_id
+    assert [k["id"] for k in teardown["kept"]] == [profile_id]
+    assert "still used by source connection" in teardown["kept"][0]["reason"]
+    assert f"/connections/{profile_id}" not in [path for path, _ in deletions(machine)]
+    census = machine.census()["prod"]
+    assert census == {
+        "profileBaseConnections": 1,
+        "destinationBaseConnections": 1,
+        "sourceConnections": 1,
+        "targetConnections": 1,
+        "flows": 1,
+    }  # the other activation is whole
