@@ -39,12 +39,21 @@ CONNECT = Parallel(
 )
 CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
-START = ("PrepareExecution", "ValidateRequest")
+# A request that passed validation takes its activation's lease before anything else, and
+# gives it back before publishing the result, on success and failure alike.
+VALIDATE = ("PrepareExecution", "ValidateRequest")
+START = (*VALIDATE, "AcquireActivationLease")
 NEW_DATAFLOW = (*START, "UseExistingDataflow", "ResolveSpecs", CONNECT, "EnsureDataflow")
 EXISTING_DATAFLOW = (*START, "UseExistingDataflow", "ReadExistingDataflow")
 ETAG_CONFLICT = ("CountEtagConflict", "TooManyEtagConflicts", "RefreshDataflow")
-FINISH = ("ActivateAudiences", "ValidateDataflow", "PublishSuccess", "ActivationSucceeded")
-FAIL = ("PublishFailure", "ActivationFailed")
+FINISH = (
+    "ActivateAudiences",
+    "ValidateDataflow",
+    "ReleaseActivationLease",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
+FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
 HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
@@ -52,7 +61,10 @@ ONE_ETAG_CONFLICT: tuple[Step, ...] = (*NEW_DATAFLOW, "ActivateAudiences", *ETAG
 
 
 def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
-    """``before``, then the Pass state recording the failure of ``state``, then publishing it."""
+    """``before``, then the Pass state recording the failure of ``state``, then publishing it
+    (after giving the lease back, unless the request never got as far as taking it)."""
+    if state == "ValidateRequest":
+        return (*before, "FailedAtValidateRequest", *FAIL[1:])
     return (*before, f"FailedAt{state}", *FAIL)
 
 
