@@ -15,7 +15,7 @@ SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
 PY312 ?= $(shell for c in "$$(pyenv prefix 3.12 2>/dev/null)/bin/python3.12" "$$(pyenv prefix 3.12.1 2>/dev/null)/bin/python3.12" python3.12; do \
 	  "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help install demo test lint typecheck unit sam-validate sam-build clean
+.PHONY: help install demo test lint typecheck unit sam-validate sam-build concurrency clean
 
 help:
 	@echo "make demo   - run an example activation end-to-end against the embedded emulator"
@@ -55,6 +55,10 @@ sam-validate: $(SAM_STAMP)
 
 sam-build: $(SAM_STAMP)
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --region us-east-1
+
+# Concurrency figures: bursts for one activation, and 200 requests for 10 activations.
+concurrency: $(STAMP)
+	$(PY) -m tests.concurrency.report
 
 test: lint typecheck sam-validate sam-build unit
 	@echo "make test: all checks passed"

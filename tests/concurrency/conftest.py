@@ -1,5 +1,5 @@
-"""A stack of its own for the race tests: back-off sleeps happen (scaled down), so executions
-waiting for an activation's lease wait as on AWS, only faster (see races.py)."""
+"""A stack of its own for the race tests: back-off sleeps really happen, so executions
+waiting for an activation's lease wait as on AWS (see races.py)."""
 
 from __future__ import annotations
 

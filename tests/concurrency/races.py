@@ -1,9 +1,9 @@
 """Bursts of requests for a few activations, through each trigger, and what they left behind.
 
 Used by the tests of this package and by ``python -m tests.concurrency.report`` (the figures
-for ``make reliability``). The stack sleeps for real, scaled down (:data:`SLEEP_SCALE`):
-executions waiting for an activation's lease back off as the ASL says, only faster, instead of
-spinning through their bounded attempts in no time.
+for ``make reliability``). The stack sleeps for real (:data:`SLEEP_SCALE`):
+executions waiting for an activation's lease back off as the ASL says instead of spinning
+through their bounded attempts in no time.
 
 What a burst must show, per activation: exactly one of each resource, every requested
 audience on the one dataflow exactly once, no execution failed, and no two executions inside
@@ -34,9 +34,10 @@ from tests.statemachine.conftest import (
 )
 from tests.statemachine.harness import example, flow_audiences
 
-# Real back-off sleeps, 5x faster than on AWS: a waiting execution asks for the lease again
-# every 0.5-7.5 s (AWS: 1-15 s), so a few hundred waiters do not drown the runs they wait for.
-SLEEP_SCALE = 0.2
+# Real back-off sleeps, as long as on AWS: a waiting execution asks for the lease again at
+# most every 30 s. Shorter sleeps would make a few hundred waiters drown the runs they wait for
+# (the local runs are much faster than Adobe's, the polling is not).
+SLEEP_SCALE = 1.0
 SANDBOX = "prod"
 LEASE_STATE = "AcquireActivationLease"
 # The critical section: what the lease guards, strictly inside the time it is held.
@@ -280,9 +281,7 @@ def resource_counts(emulator: Emulator, name: str) -> dict[str, int]:
     return {
         "profileBaseConnection": count("connections", names.profile_base_connection.name),
         "sourceConnection": count("sourceConnections", names.source_connection.name),
-        "destinationBaseConnection": count(
-            "connections", names.destination_base_connection.name
-        ),
+        "destinationBaseConnection": count("connections", names.destination_base_connection.name),
         "targetConnection": count("targetConnections", names.target_connection.name),
         "dataflow": count("flows", names.dataflow.name),
     }

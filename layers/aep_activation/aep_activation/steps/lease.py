@@ -142,8 +142,8 @@ def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
     return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
 
 
-def _held_message(key: str, item: Mapping[str, Any] | None) -> str:
-    if not item:
+def _held_message(key: str, item: object) -> str:
+    if not isinstance(item, Mapping) or not item:
         return f"activation {key!r} is being worked on by another execution"
     holder = item.get(HOLDER, {}).get("S", "another execution")
     until = item.get(EXPIRES_AT, {}).get("N")
