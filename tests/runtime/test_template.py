@@ -89,7 +89,7 @@ def test_the_real_substitutions_cover_every_asl_placeholder_and_all_are_used() -
 def test_every_real_function_has_its_handler() -> None:
     template = load_template(REAL_TEMPLATE)
 
-    assert len(template.functions) == 12
+    assert len(template.functions) == 13
     for spec in template.functions.values():
         module, _, name = spec.handler.rpartition(".")
         source = spec.code_dir / f"{module.replace('.', '/')}.py"
