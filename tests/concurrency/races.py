@@ -27,6 +27,7 @@ from typing import Any
 from aep_activation.naming import default_resource_names
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import ExecutionResult, LocalStack
+from local.runtime.moto_fixes import DynamoDBAtomicWritesFix
 from tests.statemachine.conftest import (
     TEMPLATE,
     adobe_credentials_secret_name,
@@ -46,6 +47,18 @@ CRITICAL_FIRST, CRITICAL_LAST = "UseExistingDataflow", "ValidateDataflow"
 
 @contextmanager
 def racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
+    # moto's conditional writes are not atomic (AWS's are): see local.runtime.moto_fixes.
+    atomic_writes = DynamoDBAtomicWritesFix()
+    atomic_writes.install()
+    try:
+        with _racing_stack(emulator) as stack:
+            yield stack
+    finally:
+        atomic_writes.uninstall()
+
+
+@contextmanager
+def _racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
     with LocalStack(
         TEMPLATE,
         platform_url=emulator.platform_url,
