@@ -58,7 +58,7 @@ sam-build: $(SAM_STAMP)
 
 # Concurrency figures: bursts for one activation, and 200 requests for 10 activations.
 concurrency: $(STAMP)
-	$(PY) -m tests.concurrency.report
+	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.concurrency.report
 
 test: lint typecheck sam-validate sam-build unit
 	@echo "make test: all checks passed"

@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.concurrency.report [--activations 10] [--per-activation 20]
 
 Bursts through SQS and EventBridge for one new activation, then ``activations`` x
-``per-activation`` requests through SQS; each line gives the wall time, 412s, retries and
+``per-activation`` requests through EventBridge (every execution started at once); each line gives the wall time, 412s, retries and
 lease waits per request, and how many activations were inside their critical section at once.
 """
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator.reset()
         names = [f"report-parallel-{index}" for index in range(args.activations)]
         requests = requests_for(names, args.per_activation)
-        parallel = run_burst("sqs", stack, emulator, requests, args.timeout)
+        parallel = run_burst("eventbridge", stack, emulator, requests, args.timeout)
         outcomes.append(parallel)
         print(parallel.figures(), flush=True)
 
