@@ -20,7 +20,7 @@ CHECKOV_VERSION := 3.2.533
 CHECKOV_VENV := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: help install demo test lint typecheck unit sam-validate sam-build template-lint reliability clean
+.PHONY: help install demo test lint typecheck unit sam-validate sam-build template-lint reliability concurrency clean
 
 help:
 	@echo "make demo   - run an example activation end-to-end against the embedded emulator"
@@ -80,6 +80,10 @@ template-lint: $(STAMP) $(CHECKOV_STAMP)
 # exits non-zero on any cell that does not hold.
 reliability: $(STAMP)
 	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.reliability
+
+# Concurrency figures: bursts for one activation, and 200 requests for 10 activations.
+concurrency: $(STAMP)
+	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.concurrency.report
 
 test: lint typecheck sam-validate template-lint sam-build unit
 	@echo "make test: all checks passed"

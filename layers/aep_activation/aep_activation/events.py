@@ -6,7 +6,7 @@ in the state machine or a hand-edited execution, and fails with the field that i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,11 @@ class StepEvent(BaseModel):
 
     request: dict[str, Any]
     execution: str | None = None
+
+
+class LeaseStepEvent(StepEvent):
+    action: Literal["acquire", "release"]
+    execution: str = Field(min_length=1)
 
 
 class ConnectionStepEvent(StepEvent):

@@ -23,7 +23,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation import budget
-from aep_activation.errors import ActivationError, EtagMismatch, FlowServiceThrottled
+from aep_activation.errors import (
+    ActivationError,
+    ActivationLeaseHeld,
+    EtagMismatch,
+    FlowServiceThrottled,
+)
 
 SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
 """At DEBUG, botocore logs whole responses: GetSecretValue's holds the credentials."""
@@ -58,6 +63,10 @@ def step_handler(handler: Handler) -> Handler:
             raise
         except FlowServiceThrottled:
             metrics.add_metric(name="Throttles", unit=MetricUnit.Count, value=1)
+            raise
+        except ActivationLeaseHeld:
+            # Expected while another execution of the activation runs: counted, not warned.
+            metrics.add_metric(name="ActivationLeaseWaits", unit=MetricUnit.Count, value=1)
             raise
         except ActivationError as exc:
             logger.warning(
