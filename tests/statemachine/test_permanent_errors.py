@@ -7,7 +7,6 @@ from tests.statemachine.harness import Machine, example
 from tests.statemachine.paths import (
     APPLY,
     CONNECT_FAILED,
-    START,
     VALIDATE,
     assert_route,
     failed_at,
