@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ValidationError
 
 from aep_activation.config import Settings
@@ -20,8 +19,10 @@ EventModel = TypeVar("EventModel", bound=BaseModel)
 
 
 def parse_event(event: dict[str, Any], model: type[EventModel]) -> EventModel:
+    """The event as ``model``. Validated by pydantic directly, as Powertools' ``parse`` would:
+    importing Powertools Parser loads every event model it ships (~0.2 s of cold start)."""
     try:
-        return parse(event=event, model=model)
+        return model.model_validate(event)
     except ValidationError as exc:
         raise InvalidActivationRequest(
             [
