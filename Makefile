@@ -78,7 +78,7 @@ $(BENCH_STAMP):
 bench: $(STAMP) $(BENCH_STAMP) sam-build
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(MAKE) -s -C layers/aep_activation build-SharedLayer \
 	  ARTIFACTS_DIR="$(CURDIR)/.bench/layer" LAYER_PLATFORM=host
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .bench .bench-venv

@@ -227,8 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per Adobe answer")
     parser.add_argument("--requests", type=int, default=200, help="SQS requests (0: skip)")
     parser.add_argument("--skip-activations", action="store_true")
+    parser.add_argument("--skip-imports", action="store_true")
     args = parser.parse_args(argv)
-    rows = import_rows(args.rounds)
+    rows = [] if args.skip_imports else import_rows(args.rounds)
     notes: list[str] = []
     if not args.skip_activations:
         more, notes = activation_rows(args.latency, args.requests)

@@ -5,11 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import DestinationStepEvent
+from aep_activation.events import DestinationStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.secrets import get_json_secret
 from aep_activation.steps.connections import ensure_destination_base_connection
-from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
