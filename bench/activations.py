@@ -138,8 +138,9 @@ class Bench:
 
     def activation(self, request: dict[str, Any], *, cold: bool) -> Run:
         assert self.stack is not None
-        if cold:
+        if cold:  # new containers, and no valid token shared by the stack yet
             self.stack.cold_start()
+            self.forget_shared_token()
         mark = len(self.emulator.requests)
         started = time.perf_counter()
         result = self.stack.run(request, timeout=300)
@@ -154,6 +155,14 @@ class Bench:
             observed_chain=observed_chain(calls),
             status=result.status,
         )
+
+    def forget_shared_token(self) -> None:
+        assert self.stack is not None
+        for function in self.stack.template.functions:
+            name = self.stack.function_environment(function).get("IMS_TOKEN_CACHE_SECRET")
+            if name:
+                self.stack.secretsmanager.put_secret_value(SecretId=name, SecretString="{}")
+                return
 
     def only_flow_id(self) -> str:
         (flow,) = self.emulator.list_resources("flows", self.request["sandbox"])
@@ -227,6 +236,7 @@ def throughput(bench: Bench, requests: int = 200, dataflows: int = 10) -> Throug
         ]
         flows.append(str(named[0]["id"]))
     stack.cold_start()
+    bench.forget_shared_token()
     mark = len(bench.emulator.requests)
     started = time.perf_counter()
     for number in range(requests):

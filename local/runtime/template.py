@@ -29,6 +29,7 @@ _LAYER = "AWS::Serverless::LayerVersion"
 _STATE_MACHINE = "AWS::Serverless::StateMachine"
 _QUEUE = "AWS::SQS::Queue"
 _BUS = "AWS::Events::EventBus"
+_SECRET = "AWS::SecretsManager::Secret"
 _RULE = "AWS::Events::Rule"
 _EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -84,6 +85,13 @@ class BusSpec:
 
 
 @dataclass(frozen=True)
+class SecretSpec:
+    logical_id: str
+    name: Any
+    secret_string: Any
+
+
+@dataclass(frozen=True)
 class QueueTriggerSpec:
     """An SQS event source of a function (SAM ``SQS`` event or an event source mapping)."""
 
@@ -106,6 +114,7 @@ class Template:
     buses: Mapping[str, BusSpec]
     queue_triggers: tuple[QueueTriggerSpec, ...]
     resource_types: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -160,6 +169,15 @@ def load_template(path: Path, parameter_overrides: Mapping[str, str] | None = No
         },
         queue_triggers=tuple(_queue_triggers(resources)),
         resource_types={logical_id: str(r.get("Type")) for logical_id, r in resources.items()},
+        secrets={
+            logical_id: SecretSpec(
+                logical_id,
+                resource.get("Properties", {}).get("Name"),
+                resource.get("Properties", {}).get("SecretString", ""),
+            )
+            for logical_id, resource in resources.items()
+            if resource.get("Type") == _SECRET
+        },
     )
 
 

@@ -11,6 +11,7 @@ them costs about 0.5-1 s, and a handler that never reads a secret should not pay
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -28,11 +29,16 @@ _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDe
 
 
 def get_json_secret(
-    name: str, *, required_keys: Iterable[str] = (), max_age: int = DEFAULT_MAX_AGE
+    name: str,
+    *,
+    required_keys: Iterable[str] = (),
+    max_age: int = DEFAULT_MAX_AGE,
+    force_fetch: bool = False,
 ) -> dict[str, Any]:
     """The secret ``name`` as a JSON object holding at least ``required_keys``.
 
     Returns a copy, so a caller cannot change the cached value under the next caller.
+    ``force_fetch`` reads Secrets Manager even when a cached value is still fresh.
     """
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.exceptions import (
@@ -41,7 +47,9 @@ def get_json_secret(
     )
 
     try:
-        value = parameters.get_secret(name, transform="json", max_age=max_age)
+        value = parameters.get_secret(
+            name, transform="json", max_age=max_age, force_fetch=force_fetch
+        )
     except TransformParameterError:
         raise SecretUnavailable(f"secret {name!r} is not valid JSON") from None
     except GetParameterError as exc:
@@ -52,6 +60,21 @@ def get_json_secret(
     if missing:
         raise SecretUnavailable(f"secret {name!r} lacks required key(s): {', '.join(missing)}")
     return dict(value)
+
+
+def put_json_secret(name: str, value: dict[str, Any]) -> None:
+    """Store ``value`` as the secret's new current version (the value is never in a message)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        _secrets_manager().put_secret_value(SecretId=name, SecretString=json.dumps(value))
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise SecretUnavailable(f"secret {name!r} could not be written ({code})") from None
+    except BotoCoreError as exc:
+        raise SecretUnavailable(
+            f"secret {name!r} could not be written ({type(exc).__name__})"
+        ) from None
 
 
 def secret_keys(name: str, *, max_age: int = DEFAULT_MAX_AGE) -> frozenset[str]:
