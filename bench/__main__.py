@@ -117,9 +117,9 @@ def activation_rows(latency: float, requests: int) -> tuple[list[Row], list[str]
         warm = activations.median_run(warm_runs)
         tutorial = activations.median_run(tutorial_runs)
         flow = None if requests <= 0 else activations.throughput(bench, requests)
-    if warm.observed_chain >= warm.calls:
+    if not warm.branches_overlapped:
         notes.append(
-            "The local runtime ran this execution's calls one after another (its handler lock): "
+            "The local runtime ran the Parallel branches one after the other (its handler lock): "
             "times include the Parallel branches in sequence; chain figures count Parallel "
             "branches side by side from the ASL and the per-state call log."
         )

@@ -4,11 +4,12 @@ chain of dependent calls, execution times, the tutorial by hand, and SQS through
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Run:
     chain: int  # dependent calls on AWS: Parallel branches side by side (from the ASL)
     observed_chain: int  # calls one after another in this run's request log
     status: str
+    branches_overlapped: bool = False
 
 
 def _example() -> dict[str, Any]:
@@ -60,12 +62,10 @@ def _when(event: dict[str, Any]) -> float:
     return stamp.timestamp() if isinstance(stamp, datetime) else float(stamp)
 
 
-def structural_chain(history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]) -> int:
-    """Dependent calls as AWS would run this execution: each call is attributed to the Task
-    state it happened in (from the history's timestamps), the calls of states in sequence add
-    up, and a Parallel state counts its longest branch. Once handlers run concurrently,
-    :func:`observed_chain` measures the same thing directly."""
-    definition = json.loads(ASL.read_text(encoding="utf-8"))
+def calls_by_state(
+    history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]
+) -> dict[str, list[RecordedRequest]]:
+    """Each call attributed to the Task state it happened in, from the history's timestamps."""
     spans: list[tuple[str, float, float]] = []
     opened: dict[str, float] = {}
     for event in history:
@@ -77,23 +77,56 @@ def structural_chain(history: Sequence[dict[str, Any]], calls: Sequence[Recorded
             opened[details["name"]] = _when(event)
         elif kind == "TaskStateExited" and details["name"] in opened:
             spans.append((details["name"], opened.pop(details["name"]), _when(event)))
-    per_state: Counter[str] = Counter()
+    per_state: defaultdict[str, list[RecordedRequest]] = defaultdict(list)
     for call in calls:
         at = call.received_at or call.timestamp
         inside = [(end, name) for name, start, end in spans if start - 0.002 <= at <= end + 0.002]
         # Handlers holding the local runtime's lock run one at a time, and a Task exits as soon
         # as its handler returns: of the states open at that moment, the call is the one's
         # that exits first.
-        per_state[min(inside)[1] if inside else "?"] += 1
+        per_state[min(inside)[1] if inside else "?"].append(call)
+    return dict(per_state)
+
+
+def parallel_branches_overlapped(
+    history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]
+) -> bool:
+    """Whether a call of one Parallel branch overlapped one of the other (concurrent handlers)."""
+    definition = json.loads(ASL.read_text(encoding="utf-8"))
+    per_state = calls_by_state(history, calls)
+    for state in definition["States"].values():
+        if state["Type"] != "Parallel":
+            continue
+        branches = [
+            [c for n in branch["States"] for c in per_state.get(n, [])]
+            for branch in state["Branches"]
+        ]
+        for one, other in itertools.pairwise(branches):
+            for x in one:
+                for y in other:
+                    if (x.received_at or 0) < y.timestamp and (y.received_at or 0) < x.timestamp:
+                        return True
+    return False
+
+
+def structural_chain(history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]) -> int:
+    """Dependent calls as AWS would run this execution: each call is attributed to the Task
+    state it happened in (from the history's timestamps), the calls of states in sequence add
+    up, and a Parallel state counts its longest branch. Once handlers run concurrently,
+    :func:`observed_chain` measures the same thing directly."""
+    definition = json.loads(ASL.read_text(encoding="utf-8"))
+    per_state = calls_by_state(history, calls)
+    # Within one state, calls a handler makes side by side (threads) overlap in the log.
+    chain = {name: observed_chain(state_calls) for name, state_calls in per_state.items()}
     total = 0
     for name, state in definition["States"].items():
         if state["Type"] == "Parallel":
             total += max(
-                sum(per_state[n] for n in branch["States"]) for branch in state["Branches"]
+                sum(chain.get(n, 0) for n in branch["States"]) for branch in state["Branches"]
             )
         else:
-            total += per_state[name]
-    return total + per_state["?"]
+            total += chain.get(name, 0)
+    return total + len(per_state.get("?", []))
 
 
 class Bench:
@@ -154,6 +187,7 @@ class Bench:
             chain=structural_chain(history, calls),
             observed_chain=observed_chain(calls),
             status=result.status,
+            branches_overlapped=parallel_branches_overlapped(history, calls),
         )
 
     def forget_shared_token(self) -> None:
@@ -268,4 +302,5 @@ def median_run(runs: Sequence[Run]) -> Run:
         middle.chain,
         middle.observed_chain,
         middle.status,
+        middle.branches_overlapped,
     )

@@ -15,6 +15,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, DataflowStepEvent)
     request = request_from_state(parsed.request)
     snapshot, created = ensure_dataflow(
-        request, flow_service_for(request.sandbox), parsed.specs, parsed.connections
+        request,
+        flow_service_for(request.sandbox),
+        parsed.specs,
+        parsed.connections,
+        parsed.looked_up("dataflow"),
     )
     return {**snapshot.to_state(), "created": created}

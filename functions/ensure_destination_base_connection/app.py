@@ -17,6 +17,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, DestinationStepEvent)
     request = request_from_state(parsed.request)
     ensured = ensure_destination_base_connection(
-        request, flow_service_for(request.sandbox), parsed.specs, read_secret=get_json_secret
+        request,
+        flow_service_for(request.sandbox),
+        parsed.specs,
+        read_secret=get_json_secret,
+        looked_up=parsed.looked_up("destinationBaseConnection"),
     )
     return {"id": ensured.id, "created": ensured.created}

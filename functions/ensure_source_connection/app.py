@@ -15,7 +15,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, ConnectionStepEvent)
     request = request_from_state(parsed.request)
     ensured = ensure_source_connection(
-        request, flow_service_for(request.sandbox), parsed.base_connection_id
+        request,
+        flow_service_for(request.sandbox),
+        parsed.base_connection_id,
+        parsed.looked_up("sourceConnection"),
     )
     return {
         "baseConnectionId": parsed.base_connection_id,

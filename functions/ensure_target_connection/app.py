@@ -15,7 +15,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, TargetConnectionStepEvent)
     request = request_from_state(parsed.request)
     ensured = ensure_target_connection(
-        request, flow_service_for(request.sandbox), parsed.specs, parsed.base_connection_id
+        request,
+        flow_service_for(request.sandbox),
+        parsed.specs,
+        parsed.base_connection_id,
+        parsed.looked_up("targetConnection"),
     )
     return {
         "baseConnectionId": parsed.base_connection_id,

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aep_activation.errors import InvalidActivationRequest
+from aep_activation.steps.find_or_create import LookedUp
 
 
 class StepEvent(BaseModel):
@@ -18,6 +19,15 @@ class StepEvent(BaseModel):
 
     request: dict[str, Any]
     execution: str | None = None
+    # What ResolveSpecs' look-up found (resource ids by kind) and this attempt's retry count.
+    existing: dict[str, str | None] | None = None
+    retry_count: int = Field(default=0, alias="retryCount", ge=0)
+
+    def looked_up(self, kind: str) -> LookedUp | None:
+        """The look-up's answer for ``kind``; None when the state machine passed none."""
+        if self.existing is None or kind not in self.existing:
+            return None
+        return LookedUp(id=self.existing[kind], retry=self.retry_count > 0)
 
 
 class ConnectionStepEvent(StepEvent):

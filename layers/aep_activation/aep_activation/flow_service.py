@@ -82,6 +82,10 @@ class FlowServiceClient:
     def __repr__(self) -> str:
         return f"FlowServiceClient(base_url={self._base_url!r}, sandbox={self.sandbox!r})"
 
+    def ensure_token(self) -> None:
+        """Get a valid token now (before threads that would each wait for it)."""
+        self._tokens.token()
+
     # --- connection specs ------------------------------------------------------------
 
     def list_connection_specs(self, *properties: str) -> list[JsonObject]:

@@ -169,6 +169,7 @@ class TokenProvider:
         self._shared = shared
         self._wall_clock = wall_clock
         self._rejected: set[str] = set()  # tokens Adobe answered 401 to: never reused
+        self._fetching = threading.Lock()  # threads of one step share one fetch
         self._key = (
             ims_url.rstrip("/"),
             credentials.client_id,
@@ -182,6 +183,10 @@ class TokenProvider:
 
     def token(self) -> str:
         """A token valid for at least the refresh margin (or half its lifetime, if shorter)."""
+        with self._fetching:
+            return self._token()
+
+    def _token(self) -> str:
         cached = self._cache.get(self._key)
         if cached is not None and self._clock() < cached.refresh_at:
             return cached.value
