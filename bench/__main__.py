@@ -117,9 +117,9 @@ def activation_rows(latency: float, requests: int) -> tuple[list[Row], list[str]
         warm = activations.median_run(warm_runs)
         tutorial = activations.median_run(tutorial_runs)
         flow = None if requests <= 0 else activations.throughput(bench, requests)
-    if not warm.branches_overlapped:
+    if warm.observed_chain > warm.chain:
         notes.append(
-            "The local runtime ran the Parallel branches one after the other (its handler lock): "
+            "The local runtime ran some calls one after the other that AWS would overlap: "
             "times include the Parallel branches in sequence; chain figures count Parallel "
             "branches side by side from the ASL and the per-state call log."
         )
