@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import LeaseStepEvent
+from aep_activation.events import LeaseStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.steps.lease import (
     ActivationLeases,
@@ -17,7 +17,7 @@ from aep_activation.steps.lease import (
     release_activation_lease,
     release_after_execution_ended,
 )
-from aep_activation.wiring import parse_event, request_from_state
+from aep_activation.wiring import request_from_state
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -80,6 +80,7 @@ class Deployer:
         self._create_buses()
         self._create_queues()
         self._create_tables()
+        self._create_secrets()
         self._create_functions(role_arn)
         self._create_state_machines(role_arn)
         return self._create_rules()
@@ -93,6 +94,15 @@ class Deployer:
             name = self._name(bus.name, bus.logical_id)
             arn = events.create_event_bus(Name=name)["EventBusArn"]
             self.resolver.physical[bus.logical_id] = {"Ref": name, "Name": name, "Arn": arn}
+
+    def _create_secrets(self) -> None:
+        """The stack's own secrets (CloudFormation names an unnamed one after its logical id)."""
+        secretsmanager = self._client("secretsmanager")
+        for secret in self.template.secrets.values():
+            name = self._name(secret.name, secret.logical_id)
+            value = self.resolver.resolve_str(secret.secret_string, secret.logical_id)
+            arn = secretsmanager.create_secret(Name=name, SecretString=value)["ARN"]
+            self.resolver.physical[secret.logical_id] = {"Ref": arn, "Id": arn}
 
     def _create_queues(self) -> None:
         # A queue's RedrivePolicy names its dead-letter queue: create those first.

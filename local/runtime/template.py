@@ -29,6 +29,7 @@ _LAYER = "AWS::Serverless::LayerVersion"
 _STATE_MACHINE = "AWS::Serverless::StateMachine"
 _QUEUE = "AWS::SQS::Queue"
 _BUS = "AWS::Events::EventBus"
+_SECRET = "AWS::SecretsManager::Secret"
 _RULE = "AWS::Events::Rule"
 _EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
 _TABLE = "AWS::DynamoDB::Table"
@@ -98,6 +99,13 @@ class BusSpec:
 
 
 @dataclass(frozen=True)
+class SecretSpec:
+    logical_id: str
+    name: Any
+    secret_string: Any
+
+
+@dataclass(frozen=True)
 class QueueTriggerSpec:
     """An SQS event source of a function (SAM ``SQS`` event or an event source mapping)."""
 
@@ -121,6 +129,7 @@ class Template:
     queue_triggers: tuple[QueueTriggerSpec, ...]
     resource_types: Mapping[str, str] = field(default_factory=dict)
     tables: Mapping[str, TableSpec] = field(default_factory=dict)
+    secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -179,6 +188,15 @@ def load_template(path: Path, parameter_overrides: Mapping[str, str] | None = No
             logical_id: _table(logical_id, resource)
             for logical_id, resource in resources.items()
             if resource.get("Type") in (_TABLE, _SIMPLE_TABLE)
+        },
+        secrets={
+            logical_id: SecretSpec(
+                logical_id,
+                resource.get("Properties", {}).get("Name"),
+                resource.get("Properties", {}).get("SecretString", ""),
+            )
+            for logical_id, resource in resources.items()
+            if resource.get("Type") == _SECRET
         },
     )
 
