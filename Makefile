@@ -79,8 +79,10 @@ template-lint: $(STAMP) $(CHECKOV_STAMP)
 
 # Every Adobe call x every fault, and bad input through every trigger: a printed matrix;
 # exits non-zero on any cell that does not hold.
+# Then the concurrency figures (see the concurrency target).
 reliability: $(STAMP)
 	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.reliability
+	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.concurrency.report
 
 # Concurrency figures: bursts for one activation, and 200 requests for 10 activations.
 concurrency: $(STAMP)
