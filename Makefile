@@ -20,12 +20,13 @@ CHECKOV_VERSION := 3.2.533
 CHECKOV_VENV := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: help install demo test lint typecheck unit sam-validate sam-build template-lint reliability clean
+.PHONY: help install demo test lint typecheck unit sam-validate sam-build template-lint reliability concurrency bench clean
 
 help:
 	@echo "make demo   - run an example activation end-to-end against the embedded emulator"
 	@echo "make test   - lint, type-check, check the SAM template, run the tests"
 	@echo "make reliability - the fault matrix and bad input through every trigger, printed"
+	@echo "make bench  - performance figures against aepp and the tutorial by hand (README)"
 
 $(STAMP): requirements-dev.txt layers/aep_activation/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,11 +79,37 @@ template-lint: $(STAMP) $(CHECKOV_STAMP)
 
 # Every Adobe call x every fault, and bad input through every trigger: a printed matrix;
 # exits non-zero on any cell that does not hold.
+# Then the concurrency figures (see the concurrency target).
 reliability: $(STAMP)
 	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.reliability
+	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.concurrency.report
+
+# Concurrency figures: bursts for one activation, and 200 requests for 10 activations.
+concurrency: $(STAMP)
+	PYTHONPATH=layers/aep_activation:. $(PY) -m tests.concurrency.report
 
 test: lint typecheck sam-validate template-lint sam-build unit
 	@echo "make test: all checks passed"
 
+# The benchmark's own environments, never the project's .venv: aepp (the reference) in
+# .bench-venv; under .bench a bare Python 3.12, the runtime's boto3 stand-in and the layer
+# built by its own recipe for this machine (the SAM build is for arm64).
+BENCH_VENV := .bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed-aepp-0.6.0
+
+$(BENCH_STAMP):
+	@test -x "$(PY312)" || { echo "Python 3.12 not found; set PY312=/path/to/python3.12"; exit 1; }
+	test -x $(BENCH_VENV)/bin/python || $(PY312) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet aepp==0.6.0
+	rm -rf .bench/py312 .bench/runtime
+	$(PY312) -m venv --without-pip .bench/py312
+	$(BENCH_VENV)/bin/pip install --quiet --target .bench/runtime $$(grep '^boto3==' requirements-dev.txt)
+	touch $@
+
+bench: $(STAMP) $(BENCH_STAMP) sam-build
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(MAKE) -s -C layers/aep_activation build-SharedLayer \
+	  ARTIFACTS_DIR="$(CURDIR)/.bench/layer" LAYER_PLATFORM=host
+	$(PY) -m bench $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .bench .bench-venv

@@ -4,10 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import FirstRunStepEvent
+from aep_activation.events import FirstRunStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.steps.first_run import check_first_run
-from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler

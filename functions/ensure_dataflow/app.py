@@ -4,10 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import DataflowStepEvent
+from aep_activation.events import DataflowStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.steps.dataflow import ensure_dataflow
-from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
@@ -15,6 +15,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, DataflowStepEvent)
     request = request_from_state(parsed.request)
     snapshot, created = ensure_dataflow(
-        request, flow_service_for(request.sandbox), parsed.specs, parsed.connections
+        request,
+        flow_service_for(request.sandbox),
+        parsed.specs,
+        parsed.connections,
+        parsed.looked_up("dataflow"),
     )
     return {**snapshot.to_state(), "created": created}

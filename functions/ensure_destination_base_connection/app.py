@@ -5,11 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import DestinationStepEvent
+from aep_activation.events import DestinationStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.secrets import get_json_secret
 from aep_activation.steps.connections import ensure_destination_base_connection
-from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
@@ -17,6 +17,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, DestinationStepEvent)
     request = request_from_state(parsed.request)
     ensured = ensure_destination_base_connection(
-        request, flow_service_for(request.sandbox), parsed.specs, read_secret=get_json_secret
+        request,
+        flow_service_for(request.sandbox),
+        parsed.specs,
+        read_secret=get_json_secret,
+        looked_up=parsed.looked_up("destinationBaseConnection"),
     )
     return {"id": ensured.id, "created": ensured.created}

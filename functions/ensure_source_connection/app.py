@@ -4,10 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import ConnectionStepEvent
+from aep_activation.events import ConnectionStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.steps.connections import ensure_source_connection
-from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
@@ -15,7 +15,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, ConnectionStepEvent)
     request = request_from_state(parsed.request)
     ensured = ensure_source_connection(
-        request, flow_service_for(request.sandbox), parsed.base_connection_id
+        request,
+        flow_service_for(request.sandbox),
+        parsed.base_connection_id,
+        parsed.looked_up("sourceConnection"),
     )
     return {
         "baseConnectionId": parsed.base_connection_id,

@@ -4,11 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import StepEvent
+from aep_activation.events import StepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.secrets import secret_keys
 from aep_activation.steps.plan import plan
-from aep_activation.wiring import flow_service_for, parse_event, request_from_state
+from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler

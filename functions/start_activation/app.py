@@ -3,7 +3,6 @@
 import os
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import logger
@@ -12,6 +11,8 @@ from aep_activation.steps.starter import Starter
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    import boto3  # on first use: importing it costs ~0.5 s of cold start
+
     starter = Starter(
         sfn=boto3.client("stepfunctions"),
         sqs=boto3.client("sqs"),

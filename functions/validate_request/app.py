@@ -5,10 +5,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import StepEvent
+from aep_activation.events import StepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.steps.validate import validate_request
-from aep_activation.wiring import parse_event
 
 
 @step_handler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ class Call:
     body: bytes
     request_id: str
     route_params: dict[str, str] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.time)
     tenant: Tenant | None = None
     client_id: str | None = None
 

@@ -32,6 +32,9 @@ class RecordedRequest:
     response_body: Any = None
     fault: str | None = None
     timestamp: float = field(default_factory=time.time)
+    received_at: float | None = None
+    """When the request arrived (``timestamp`` is when it was answered): with both, overlapping
+    calls can be told from dependent ones."""
 
     @property
     def relative_path(self) -> str:

@@ -298,6 +298,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 response_headers=response_headers,
                 response_body=response_body,
                 fault=str(fault.kind) if fault is not None else None,
+                received_at=call.received_at,
             )
         )
 

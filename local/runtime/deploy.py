@@ -1,7 +1,7 @@
 """Create a template's resources in moto (inside ``mock_aws``), as CloudFormation would.
 
 Order matters as it does for CloudFormation: buses, queues (dead-letter queues first),
-functions, state machines (their DefinitionSubstitutions name the functions' ARNs), then
+tables, functions, state machines (their DefinitionSubstitutions name the functions' ARNs), then
 EventBridge rules. Each made resource's ``Ref`` and attributes go into the resolver, so later
 expressions (a function's environment naming the state machine) resolve.
 
@@ -25,6 +25,7 @@ from local.runtime.template import (
     EventRuleSpec,
     QueueSpec,
     Resolver,
+    TableSpec,
     Template,
     TemplateError,
     substitute_definition,
@@ -78,6 +79,8 @@ class Deployer:
         )["Role"]["Arn"]
         self._create_buses()
         self._create_queues()
+        self._create_tables()
+        self._create_secrets()
         self._create_functions(role_arn)
         self._create_state_machines(role_arn)
         return self._create_rules()
@@ -91,6 +94,15 @@ class Deployer:
             name = self._name(bus.name, bus.logical_id)
             arn = events.create_event_bus(Name=name)["EventBusArn"]
             self.resolver.physical[bus.logical_id] = {"Ref": name, "Name": name, "Arn": arn}
+
+    def _create_secrets(self) -> None:
+        """The stack's own secrets (CloudFormation names an unnamed one after its logical id)."""
+        secretsmanager = self._client("secretsmanager")
+        for secret in self.template.secrets.values():
+            name = self._name(secret.name, secret.logical_id)
+            value = self.resolver.resolve_str(secret.secret_string, secret.logical_id)
+            arn = secretsmanager.create_secret(Name=name, SecretString=value)["ARN"]
+            self.resolver.physical[secret.logical_id] = {"Ref": arn, "Id": arn}
 
     def _create_queues(self) -> None:
         # A queue's RedrivePolicy names its dead-letter queue: create those first.
@@ -128,6 +140,34 @@ class Deployer:
             "QueueUrl": url,
             "Arn": arn,
             "QueueName": name,
+        }
+
+    def _create_tables(self) -> None:
+        for table in self.template.tables.values():
+            self._create_table(table)
+
+    def _create_table(self, table: TableSpec) -> None:
+        dynamodb = self._client("dynamodb")
+        # CloudFormation names an unnamed table <stack>-<logical id>-<suffix>.
+        name = (
+            f"{self.resolver.stack_name}-{table.logical_id}"
+            if table.name is None
+            else self.resolver.resolve_str(table.name, table.logical_id)
+        )
+        description = dynamodb.create_table(
+            TableName=name,
+            KeySchema=[dict(key) for key in table.key_schema],
+            AttributeDefinitions=[dict(a) for a in table.attribute_definitions],
+            BillingMode="PAY_PER_REQUEST",
+        )["TableDescription"]
+        if table.ttl_attribute is not None:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+        self.resolver.physical[table.logical_id] = {
+            "Ref": name,
+            "Arn": description["TableArn"],
         }
 
     def _create_functions(self, role_arn: str) -> None:

@@ -8,6 +8,12 @@ moto wraps every match whose parent was reached by an index: its fix for filter 
 ``$[0].someId`` is the everyday victim. :class:`JsonPathFix` wraps moto's ``extract_json``
 so that a definite path with exactly one match yields that match's value; every other path
 is left to moto.
+
+**DynamoDB conditional writes are not atomic.** moto checks a ``ConditionExpression`` and then
+writes, with no lock: two PutItems racing from the server's threads can both pass
+``attribute_not_exists`` (observed: two executions holding one activation lease). On AWS a
+conditional write is atomic. :class:`DynamoDBAtomicWritesFix` runs the backend's writes one
+at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
+from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import (
     BranchWorker,
 )
@@ -107,3 +114,38 @@ class ParallelStopFix:
         if self._original is not None:
             BranchWorker.stop = self._original  # type: ignore[method-assign]
             self._original = None
+
+
+class DynamoDBAtomicWritesFix:
+    """Serialise moto's DynamoDB writes, so a condition and its write are one step (see the
+    module doc). Install it for as long as handlers may write concurrently."""
+
+    WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+    _lock = threading.RLock()
+
+    def __init__(self) -> None:
+        self._originals: dict[str, Any] = {}
+
+    def install(self) -> None:
+        if self._originals or getattr(DynamoDBBackend, "_local_atomic_writes", False):
+            return  # installed already (by this or another stack)
+        for name in self.WRITES:
+            original = self._originals[name] = getattr(DynamoDBBackend, name)
+            setattr(DynamoDBBackend, name, self._locked(original))
+        DynamoDBBackend._local_atomic_writes = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def _locked(cls, original: Callable[..., Any]) -> Callable[..., Any]:
+        def write(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+            with cls._lock:
+                return original(backend, *args, **kwargs)
+
+        return write
+
+    def uninstall(self) -> None:
+        if not self._originals:
+            return
+        for name, original in self._originals.items():
+            setattr(DynamoDBBackend, name, original)
+        DynamoDBBackend._local_atomic_writes = False  # type: ignore[attr-defined]
+        self._originals = {}

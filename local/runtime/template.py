@@ -29,8 +29,11 @@ _LAYER = "AWS::Serverless::LayerVersion"
 _STATE_MACHINE = "AWS::Serverless::StateMachine"
 _QUEUE = "AWS::SQS::Queue"
 _BUS = "AWS::Events::EventBus"
+_SECRET = "AWS::SecretsManager::Secret"
 _RULE = "AWS::Events::Rule"
 _EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
+_TABLE = "AWS::DynamoDB::Table"
+_SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -78,9 +81,28 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table (``AWS::DynamoDB::Table`` or SAM's ``SimpleTable``), as plain
+    CreateTable arguments; ``ttl_attribute`` is the TimeToLiveSpecification's, if enabled."""
+
+    logical_id: str
+    name: Any
+    key_schema: tuple[Mapping[str, Any], ...]
+    attribute_definitions: tuple[Mapping[str, Any], ...]
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
 class BusSpec:
     logical_id: str
     name: Any
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    logical_id: str
+    name: Any
+    secret_string: Any
 
 
 @dataclass(frozen=True)
@@ -106,6 +128,8 @@ class Template:
     buses: Mapping[str, BusSpec]
     queue_triggers: tuple[QueueTriggerSpec, ...]
     resource_types: Mapping[str, str] = field(default_factory=dict)
+    tables: Mapping[str, TableSpec] = field(default_factory=dict)
+    secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -160,6 +184,20 @@ def load_template(path: Path, parameter_overrides: Mapping[str, str] | None = No
         },
         queue_triggers=tuple(_queue_triggers(resources)),
         resource_types={logical_id: str(r.get("Type")) for logical_id, r in resources.items()},
+        tables={
+            logical_id: _table(logical_id, resource)
+            for logical_id, resource in resources.items()
+            if resource.get("Type") in (_TABLE, _SIMPLE_TABLE)
+        },
+        secrets={
+            logical_id: SecretSpec(
+                logical_id,
+                resource.get("Properties", {}).get("Name"),
+                resource.get("Properties", {}).get("SecretString", ""),
+            )
+            for logical_id, resource in resources.items()
+            if resource.get("Type") == _SECRET
+        },
     )
 
 
@@ -252,6 +290,30 @@ def _state_machine(logical_id: str, resource: Mapping[str, Any], root: Path) -> 
         definition_path=root / definition_uri,
         substitutions=properties.get("DefinitionSubstitutions") or {},
         type=str(properties.get("Type", "STANDARD")),
+    )
+
+
+def _table(logical_id: str, resource: Mapping[str, Any]) -> TableSpec:
+    properties = resource.get("Properties") or {}
+    if resource.get("Type") == _SIMPLE_TABLE:
+        # SAM's default primary key is a string attribute named "id".
+        key = properties.get("PrimaryKey") or {"Name": "id", "Type": "String"}
+        kind = {"String": "S", "Number": "N", "Binary": "B"}[str(key.get("Type", "String"))]
+        return TableSpec(
+            logical_id=logical_id,
+            name=properties.get("TableName"),
+            key_schema=({"AttributeName": key["Name"], "KeyType": "HASH"},),
+            attribute_definitions=({"AttributeName": key["Name"], "AttributeType": kind},),
+        )
+    if not properties.get("KeySchema") or not properties.get("AttributeDefinitions"):
+        raise TemplateError(f"{logical_id}: a table needs KeySchema and AttributeDefinitions")
+    ttl = properties.get("TimeToLiveSpecification") or {}
+    return TableSpec(
+        logical_id=logical_id,
+        name=properties.get("TableName"),
+        key_schema=tuple(properties["KeySchema"]),
+        attribute_definitions=tuple(properties["AttributeDefinitions"]),
+        ttl_attribute=str(ttl["AttributeName"]) if ttl.get("Enabled") else None,
     )
 
 

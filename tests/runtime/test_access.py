@@ -113,10 +113,14 @@ def test_every_iam_statement_names_its_resources() -> None:
 
 
 def readable_secrets(resource: dict[str, Any]) -> set[str]:
-    """Which secrets a function may GetSecretValue: the Adobe credentials, destinations."""
+    """Which secrets a function may GetSecretValue: the Adobe credentials, destinations, the
+    stack's shared IMS token."""
     readable = set()
     for statement in statements(resource):
         if "secretsmanager:GetSecretValue" not in as_list(statement["Action"]):
+            continue
+        if statement["Resource"] == {"Ref": "ImsTokenCache"}:
+            readable.add("ims-token-cache")
             continue
         for text in resource_text(statement):
             assert text.startswith("arn:${AWS::Partition}:secretsmanager:"), text
@@ -136,8 +140,8 @@ def secrets_the_handler_reads(resource: dict[str, Any]) -> set[str]:
     code = ROOT / resource["Properties"]["CodeUri"] / "app.py"
     source = code.read_text(encoding="utf-8")
     needs = set()
-    if "flow_service_for(" in source:
-        needs.add("adobe-credentials")
+    if "flow_service_for(" in source:  # a Flow Service client: credentials and shared token
+        needs |= {"adobe-credentials", "ims-token-cache"}
     if re.search(r"\b(get_json_secret|secret_keys)\b", source):
         needs.add("destination-secrets")
     return needs
@@ -152,8 +156,12 @@ def test_a_function_reads_only_the_secrets_it_needs(function: str) -> None:
 
 def test_the_secret_needs_are_not_vacuous() -> None:
     needs = {name: secrets_the_handler_reads(r) for name, r in FUNCTIONS.items()}
-    assert needs["ResolveSpecsFunction"] == {"adobe-credentials", "destination-secrets"}
-    assert needs["EnsureProfileBaseConnectionFunction"] == {"adobe-credentials"}
+    assert needs["ResolveSpecsFunction"] == {
+        "adobe-credentials",
+        "ims-token-cache",
+        "destination-secrets",
+    }
+    assert needs["EnsureProfileBaseConnectionFunction"] == {"adobe-credentials", "ims-token-cache"}
     assert needs["PublishResultFunction"] == set()
     assert needs["StartActivationFunction"] == set()
 

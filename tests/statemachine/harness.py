@@ -68,6 +68,20 @@ class Machine:
     def run(self, request: Any, name: str | None = None) -> ExecutionResult:
         return self.wait(self.start(request, name))
 
+    def forget_shared_token(self) -> None:
+        """Empty the stack's shared IMS token secret, as on a first deployment."""
+        names = {
+            self.stack.function_environment(function).get("IMS_TOKEN_CACHE_SECRET")
+            for function in self.stack.template.functions
+        } - {None}
+        for name in names:
+            self.stack.secretsmanager.put_secret_value(SecretId=str(name), SecretString="{}")
+
+    def cold(self) -> None:
+        """New containers and no token anywhere: the first step to call Adobe fetches one."""
+        self.stack.cold_start()
+        self.forget_shared_token()
+
     # ---------------------------------------------------------------- AWS side
 
     def all_executions(self) -> list[str]:

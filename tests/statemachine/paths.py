@@ -39,11 +39,21 @@ CONNECT = Parallel(
 )
 CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
-START = ("PrepareExecution", "ValidateRequest")
+# A request that passed validation takes its activation's lease before anything else, and
+# gives it back before publishing the result, on success and failure alike.
+VALIDATE = ("PrepareExecution", "ValidateRequest")
+START = (*VALIDATE, "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
 EXISTING_DATAFLOW = (*APPLY, "ReadExistingDataflow")
-PLAN = (*START, "ChooseOperation", "PlanActivation", "PublishSuccess", "ActivationSucceeded")
+PLAN = (
+    *START,
+    "ChooseOperation",
+    "PlanActivation",
+    "ReleaseActivationLease",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
 ETAG_CONFLICT = (
     "CountEtagConflict",
     "TooManyEtagConflicts",
@@ -56,6 +66,7 @@ FINISH = (
     "ValidateDataflow",
     "ExportNowRequested",  # issue 9: a Choice; exportNow is off unless the request asks
     "WantsFirstRun",
+    "ReleaseActivationLease",
     "PublishSuccess",
     "ActivationSucceeded",
 )
@@ -65,10 +76,11 @@ EXPORT_NOW_FINISH = (
     "ExportNowRequested",
     "ExportNow",
     "WantsFirstRun",
+    "ReleaseActivationLease",
     "PublishSuccess",
     "ActivationSucceeded",
 )
-FAIL = ("PublishFailure", "ActivationFailed")
+FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
 HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
@@ -76,7 +88,10 @@ ONE_ETAG_CONFLICT: tuple[Step, ...] = (*NEW_DATAFLOW, "ActivateAudiences", *ETAG
 
 
 def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
-    """``before``, then the Pass state recording the failure of ``state``, then publishing it."""
+    """``before``, then the Pass state recording the failure of ``state``, then publishing it
+    (after giving the lease back, unless the request never got as far as taking it)."""
+    if state == "ValidateRequest":
+        return (*before, "FailedAtValidateRequest", *FAIL[1:])
     return (*before, f"FailedAt{state}", *FAIL)
 
 

@@ -76,7 +76,7 @@ def test_a_transient_fault_is_retried_with_the_declared_backoff(
     machine: Machine, call: Call, status: int
 ) -> None:
     if call.cold:
-        machine.stack.cold_start()
+        machine.cold()
     request = example(REQUEST)
     machine.emulator.inject(
         Fault.status_code(status, method=call.method, path=call.path, times=FAULTS_PER_CALL)

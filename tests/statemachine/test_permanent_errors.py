@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from local.emulator import Fault
 from tests.statemachine.harness import Machine, example
-from tests.statemachine.paths import APPLY, CONNECT_FAILED, START, assert_route, failed_at
+from tests.statemachine.paths import (
+    APPLY,
+    CONNECT_FAILED,
+    VALIDATE,
+    assert_route,
+    failed_at,
+)
 
 REQUEST = "amazon-s3"
 
@@ -57,7 +63,7 @@ def test_an_invalid_request_fails_naming_its_fields_before_any_call(machine: Mac
 
     assert result.status == "FAILED"
     assert result.error == "InvalidActivationRequest"
-    assert_route(result.states, failed_at("ValidateRequest", START))
+    assert_route(result.states, failed_at("ValidateRequest", VALIDATE))
     assert "audiences.1.schedule.startTime" in (result.cause or "")
     assert "mandatoryFields.0" in (result.cause or "")
     assert machine.emulator.requests == []  # neither Flow Service nor IMS
@@ -76,7 +82,7 @@ def test_a_missing_destination_secret_fails_before_any_call(machine: Machine) ->
 
     assert result.status == "FAILED"
     assert result.error == "SecretUnavailable"
-    assert_route(result.states, failed_at("ValidateRequest", START))
+    assert_route(result.states, failed_at("ValidateRequest", VALIDATE))
     assert "aep/destinations/never-created" in (result.cause or "")
     assert machine.flow_service_calls() == []
     assert machine.emulator.requests == []

@@ -40,6 +40,7 @@ class Settings:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     result_event_bus: str = DEFAULT_EVENT_BUS
     state_machine_arn: str | None = None
+    ims_token_cache_secret: str | None = None
 
     @property
     def http_timeout(self) -> Timeout:
@@ -60,6 +61,7 @@ class Settings:
             read_timeout=_seconds(environ, "HTTP_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
             result_event_bus=_optional(environ, "RESULT_EVENT_BUS") or DEFAULT_EVENT_BUS,
             state_machine_arn=_optional(environ, "STATE_MACHINE_ARN"),
+            ims_token_cache_secret=_optional(environ, "IMS_TOKEN_CACHE_SECRET"),
         )
 
     def require_state_machine_arn(self) -> str:

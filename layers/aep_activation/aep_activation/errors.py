@@ -196,6 +196,18 @@ class DeletionNotConfirmed(TransientError):
     """A deleted resource still reads back (Flow Service deletes asynchronously): read again."""
 
 
+# --- One execution per activation at a time ---------------------------------------------
+
+
+class ActivationLeaseHeld(ActivationError):
+    """Another execution holds this activation's lease. The state machine waits and asks
+    again (bounded); once its attempts are spent the execution fails with this name."""
+
+
+class ActivationLeaseUnavailable(TransientError):
+    """The lease table did not answer (throttled, unreachable): worth asking again."""
+
+
 def error_name(exc: BaseException) -> str:
     """The error name Step Functions matches on."""
     return type(exc).__name__

@@ -42,7 +42,7 @@ from aep_activation.http import (
     send,
     shared_session,
 )
-from aep_activation.ims import TokenProvider
+from aep_activation.ims import SharedTokenStore, TokenProvider
 
 logger = Logger(service="aep-activation", child=True)
 
@@ -86,6 +86,10 @@ class FlowServiceClient:
 
     def __repr__(self) -> str:
         return f"FlowServiceClient(base_url={self._base_url!r}, sandbox={self.sandbox!r})"
+
+    def ensure_token(self) -> None:
+        """Get a valid token now (before threads that would each wait for it)."""
+        self._tokens.token()
 
     # --- connection specs ------------------------------------------------------------
 
@@ -606,13 +610,23 @@ def _next_href(page: JsonObject) -> str | None:
 def flow_service_from_settings(settings: Settings, sandbox: str) -> FlowServiceClient:
     """A client for ``sandbox`` using the credentials secret named by the settings.
 
-    The secret (Powertools cache), the token (process-wide cache) and the HTTP session
-    (module-level) all survive across warm invocations.
+    The secret (Powertools cache), the token (process-wide cache, and the stack's shared token
+    secret when ``IMS_TOKEN_CACHE_SECRET`` names one) and the HTTP session (module-level) all
+    survive across warm invocations.
     """
     credentials = load_adobe_credentials(settings.adobe_credentials_secret)
     session = shared_session()
+    shared = (
+        SharedTokenStore(settings.ims_token_cache_secret)
+        if settings.ims_token_cache_secret
+        else None
+    )
     tokens = TokenProvider(
-        settings.ims_url, credentials, session=session, timeout=settings.http_timeout
+        settings.ims_url,
+        credentials,
+        session=session,
+        timeout=settings.http_timeout,
+        shared=shared,
     )
     return FlowServiceClient(
         settings.platform_url,

@@ -3,11 +3,15 @@
 ``POST {ims_url}/ims/token/v3`` with a form body (``grant_type=client_credentials``,
 ``client_id``, ``client_secret``, ``scope``); never in the query string, where proxies and
 access logs would keep it. There is no refresh token: a new token is fetched a margin before
-the old one expires. Tokens live in a process-wide cache, so warm Lambda invocations reuse them.
+the old one expires. Tokens live in a process-wide cache, so warm Lambda invocations reuse them,
+and, given a :class:`SharedTokenStore`, in a Secrets Manager secret the stack owns, so every
+function of an activation uses the token the first one fetched (one fetch per activation, none
+while a valid token exists). The token is never in Step Functions state, history or logs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +27,7 @@ from aep_activation.errors import (
     FlowServiceRejected,
     FlowServiceThrottled,
     FlowServiceUnavailable,
+    SecretUnavailable,
 )
 from aep_activation.http import (
     DEFAULT_TIMEOUT,
@@ -84,6 +89,60 @@ SHARED_TOKEN_CACHE = TokenCache()
 """The process-wide cache every TokenProvider uses unless given another."""
 
 
+SHARED_TOKEN_MAX_AGE = 300
+"""Seconds a function may reuse its cached read of the shared token (expiry is checked anyway)."""
+
+
+class SharedTokenStore:
+    """The token shared by every function, in a JSON secret:
+    ``{"key": <digest of IMS URL, client id, org, scopes>, "accessToken", "refreshAt": <epoch>}``.
+
+    Written only by a function that fetched a token; read through the Powertools Parameters
+    cache. A store that cannot be read or written only costs a token fetch: it never fails a step.
+    """
+
+    def __init__(
+        self,
+        secret_name: str,
+        *,
+        read: Callable[..., dict[str, Any]] | None = None,
+        write: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        from aep_activation.secrets import get_json_secret, put_json_secret
+
+        self._name = secret_name
+        self._read = read or get_json_secret
+        self._write = write or put_json_secret
+
+    def __repr__(self) -> str:
+        return f"SharedTokenStore({self._name!r})"
+
+    def load(self, key: tuple[str, ...], *, fresh: bool) -> tuple[str, float] | None:
+        """The shared token for ``key`` and the wall-clock time to refresh it, if any."""
+        try:
+            value = self._read(self._name, max_age=SHARED_TOKEN_MAX_AGE, force_fetch=fresh)
+        except SecretUnavailable as exc:
+            logger.warning("shared IMS token unreadable", extra={"reason": exc.message})
+            return None
+        token, refresh_at = value.get("accessToken"), value.get("refreshAt")
+        if value.get("key") != _digest(key) or not isinstance(token, str) or not token:
+            return None
+        if not isinstance(refresh_at, int | float) or isinstance(refresh_at, bool):
+            return None
+        return token, float(refresh_at)
+
+    def save(self, key: tuple[str, ...], token: str, refresh_at: float) -> None:
+        document = {"key": _digest(key), "accessToken": token, "refreshAt": refresh_at}
+        try:
+            self._write(self._name, document)
+        except SecretUnavailable as exc:
+            logger.warning("shared IMS token not stored", extra={"reason": exc.message})
+
+
+def _digest(key: tuple[str, ...]) -> str:
+    return hashlib.sha256("\n".join(key).encode()).hexdigest()
+
+
 class TokenProvider:
     """Hands out a valid IMS access token for one set of credentials."""
 
@@ -97,6 +156,8 @@ class TokenProvider:
         refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         cache: TokenCache | None = None,
+        shared: SharedTokenStore | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._token_url = ims_url.rstrip("/") + TOKEN_PATH
         self._credentials = credentials
@@ -105,6 +166,10 @@ class TokenProvider:
         self._margin = refresh_margin_seconds
         self._clock = clock
         self._cache = SHARED_TOKEN_CACHE if cache is None else cache
+        self._shared = shared
+        self._wall_clock = wall_clock
+        self._rejected: set[str] = set()  # tokens Adobe answered 401 to: never reused
+        self._fetching = threading.Lock()  # threads of one step share one fetch
         self._key = (
             ims_url.rstrip("/"),
             credentials.client_id,
@@ -118,16 +183,44 @@ class TokenProvider:
 
     def token(self) -> str:
         """A token valid for at least the refresh margin (or half its lifetime, if shorter)."""
+        with self._fetching:
+            return self._token()
+
+    def _token(self) -> str:
         cached = self._cache.get(self._key)
         if cached is not None and self._clock() < cached.refresh_at:
             return cached.value
+        shared = self._from_shared()
+        if shared is not None:
+            self._cache.put(self._key, shared)
+            return shared.value
         fresh = self._fetch()
         self._cache.put(self._key, fresh)
+        if self._shared is not None:
+            wall_refresh_at = self._wall_clock() + (fresh.refresh_at - self._clock())
+            self._shared.save(self._key, fresh.value, wall_refresh_at)
         return fresh.value
+
+    def _from_shared(self) -> _CachedToken | None:
+        """A valid token another function stored: the cached read first, then a fresh one."""
+        if self._shared is None:
+            return None
+        for fresh in (False, True):
+            found = self._shared.load(self._key, fresh=fresh)
+            if found is None:
+                continue
+            token, wall_refresh_at = found
+            left = wall_refresh_at - self._wall_clock()
+            if token not in self._rejected and left > 0:
+                return _CachedToken(value=token, refresh_at=self._clock() + left)
+        return None
 
     def invalidate(self, token: str | None = None) -> None:
         """Forget the cached token (after a 401). With ``token``, only if it is still cached,
-        so a token fetched meanwhile by another caller survives."""
+        so a token fetched meanwhile by another caller survives. A token Adobe refused is not
+        taken from the shared store again."""
+        if token is not None:
+            self._rejected.add(token)
         self._cache.drop(self._key, token)
 
     def _fetch(self) -> _CachedToken:

@@ -1,4 +1,4 @@
-"""Powertools Logger, Tracer and Metrics shared by every handler, and the step decorator.
+"""Powertools Logger and Metrics shared by every handler, and the step decorator.
 
 Usage in a handler::
 
@@ -9,6 +9,10 @@ Usage in a handler::
 The decorator sets the correlation id to the Step Functions execution (``event["execution"]``),
 counts cold starts, flushes metrics, and logs a failed step by error name and message only
 (messages carry no secrets by construction; see :mod:`aep_activation.errors`).
+
+No Powertools Tracer: it needs the X-Ray SDK, which drags botocore into the layer and costs
+about 0.7 s of cold import per function. ``Tracing: Active`` (template.yaml) still gives each
+invocation its X-Ray segment, and the state machine's trace links the steps.
 """
 
 from __future__ import annotations
@@ -18,12 +22,17 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation import budget
-from aep_activation.errors import ActivationError, EtagMismatch, FlowServiceThrottled
+from aep_activation.errors import (
+    ActivationError,
+    ActivationLeaseHeld,
+    EtagMismatch,
+    FlowServiceThrottled,
+)
 
 SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
 """At DEBUG, botocore logs whole responses: GetSecretValue's holds the credentials."""
@@ -39,14 +48,13 @@ def quiet_sdk_loggers() -> None:
 quiet_sdk_loggers()
 
 logger = Logger(service="aep-activation")
-tracer = Tracer(service="aep-activation")
 metrics = Metrics(namespace="AepActivation", service="aep-activation")
 
 Handler = TypeVar("Handler", bound=Callable[[dict[str, Any], LambdaContext], Any])
 
 
 def step_handler(handler: Handler) -> Handler:
-    """Wrap a step's handler with logging context, tracing, metrics and error accounting."""
+    """Wrap a step's handler with logging context, metrics and error accounting."""
 
     @functools.wraps(handler)
     def wrapper(event: dict[str, Any], context: LambdaContext) -> Any:
@@ -59,6 +67,10 @@ def step_handler(handler: Handler) -> Handler:
         except FlowServiceThrottled:
             metrics.add_metric(name="Throttles", unit=MetricUnit.Count, value=1)
             raise
+        except ActivationLeaseHeld:
+            # Expected while another execution of the activation runs: counted, not warned.
+            metrics.add_metric(name="ActivationLeaseWaits", unit=MetricUnit.Count, value=1)
+            raise
         except ActivationError as exc:
             logger.warning(
                 "step failed", extra={"error": type(exc).__name__, "reason": exc.message}
@@ -67,7 +79,6 @@ def step_handler(handler: Handler) -> Handler:
         finally:
             budget.end(deadline)
 
-    traced = tracer.capture_lambda_handler(wrapper, capture_response=False)
-    with_metrics = metrics.log_metrics(traced, capture_cold_start_metric=True)
+    with_metrics = metrics.log_metrics(wrapper, capture_cold_start_metric=True)
     with_logging = logger.inject_lambda_context(with_metrics, correlation_id_path="execution")
     return with_logging  # type: ignore[return-value]

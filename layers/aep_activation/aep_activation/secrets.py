@@ -3,21 +3,18 @@
 Every failure becomes :class:`SecretUnavailable` naming the secret and, where it applies, the
 missing keys; a secret's value never reaches a message, a log line or an exception chain
 (``json.JSONDecodeError`` keeps the whole document in ``.doc``, so nothing is chained).
+
+boto3 and Powertools Parameters (which imports boto3) are imported on first use: importing
+them costs about 0.5-1 s, and a handler that never reads a secret should not pay it.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-
-import boto3
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.exceptions import (
-    GetParameterError,
-    TransformParameterError,
-)
-from botocore.exceptions import BotoCoreError, ClientError
 
 from aep_activation.errors import SecretUnavailable
 from aep_activation.observability import quiet_sdk_loggers
@@ -35,14 +32,27 @@ _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDe
 
 
 def get_json_secret(
-    name: str, *, required_keys: Iterable[str] = (), max_age: int = DEFAULT_MAX_AGE
+    name: str,
+    *,
+    required_keys: Iterable[str] = (),
+    max_age: int = DEFAULT_MAX_AGE,
+    force_fetch: bool = False,
 ) -> dict[str, Any]:
     """The secret ``name`` as a JSON object holding at least ``required_keys``.
 
     Returns a copy, so a caller cannot change the cached value under the next caller.
+    ``force_fetch`` reads Secrets Manager even when a cached value is still fresh.
     """
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.exceptions import (
+        GetParameterError,
+        TransformParameterError,
+    )
+
     try:
-        value = parameters.get_secret(name, transform="json", max_age=max_age)
+        value = parameters.get_secret(
+            name, transform="json", max_age=max_age, force_fetch=force_fetch
+        )
     except TransformParameterError:
         raise SecretUnavailable(f"secret {name!r} is not valid JSON") from None
     except GetParameterError as exc:
@@ -53,6 +63,21 @@ def get_json_secret(
     if missing:
         raise SecretUnavailable(f"secret {name!r} lacks required key(s): {', '.join(missing)}")
     return dict(value)
+
+
+def put_json_secret(name: str, value: dict[str, Any]) -> None:
+    """Store ``value`` as the secret's new current version (the value is never in a message)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        _secrets_manager().put_secret_value(SecretId=name, SecretString=json.dumps(value))
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise SecretUnavailable(f"secret {name!r} could not be written ({code})") from None
+    except BotoCoreError as exc:
+        raise SecretUnavailable(
+            f"secret {name!r} could not be written ({type(exc).__name__})"
+        ) from None
 
 
 def secret_keys(name: str, *, max_age: int = DEFAULT_MAX_AGE) -> frozenset[str]:
@@ -66,6 +91,8 @@ def secret_exists(name: str) -> bool:
     A secret scheduled for deletion counts as missing. Access denied is not "missing": it is
     a deployment problem and raises SecretUnavailable.
     """
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         described = _secrets_manager().describe_secret(SecretId=name)
     except ClientError as exc:
@@ -82,12 +109,16 @@ def secret_exists(name: str) -> bool:
 
 def clear_cache() -> None:
     """Forget cached secret values and clients (tests, or after rotating a secret)."""
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:  # never imported: nothing cached, and nothing worth importing
+        parameters.clear_caches()
     _secrets_manager.cache_clear()
 
 
 @functools.cache
 def _secrets_manager() -> SecretsManagerClient:
+    import boto3
+
     return boto3.client("secretsmanager")
 
 
@@ -95,7 +126,9 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _fetch_failure(name: str, exc: GetParameterError) -> str:
+def _fetch_failure(name: str, exc: Exception) -> str:
+    from botocore.exceptions import ClientError
+
     # Powertools re-raises every SDK failure as GetParameterError inside its except block,
     # so the SDK error is the implicit context; its code tells missing from denied.
     cause = exc.__context__

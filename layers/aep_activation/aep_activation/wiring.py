@@ -6,29 +6,11 @@ the emulator's), while handlers stay one-liners.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-from aws_lambda_powertools.utilities.parser import parse
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from aep_activation.config import Settings
-from aep_activation.errors import InvalidActivationRequest
 from aep_activation.flow_service import FlowServiceClient, flow_service_from_settings
 from aep_activation.model import ActivationRequest
-
-EventModel = TypeVar("EventModel", bound=BaseModel)
-
-
-def parse_event(event: dict[str, Any], model: type[EventModel]) -> EventModel:
-    try:
-        return parse(event=event, model=model)
-    except ValidationError as exc:
-        raise InvalidActivationRequest(
-            [
-                {"path": ".".join(str(p) for p in err["loc"]) or "(event)", "message": err["msg"]}
-                for err in exc.errors(include_input=False)
-            ]
-        ) from None
 
 
 def request_from_state(data: dict[str, Any]) -> ActivationRequest:

@@ -14,13 +14,13 @@ from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
-from aep_activation.steps.find_or_create import Ensured, find_or_create, spec_id
+from aep_activation.steps.find_or_create import Ensured, LookedUp, find_or_create, spec_id
 
 SPEC_VERSION = "1.0"
 
 
 def ensure_profile_base_connection(
-    request: ActivationRequest, client: FlowServiceClient
+    request: ActivationRequest, client: FlowServiceClient, looked_up: LookedUp | None = None
 ) -> Ensured:
     names = resource_names(request).profile_base_connection
     body = {
@@ -35,11 +35,15 @@ def ensure_profile_base_connection(
         create=client.create_connection,
         same=lambda found: spec_id(found) == PROFILE_STORE_CONNECTION_SPEC_ID,
         differs="it is not a Profile Store connection",
+        looked_up=looked_up,
     )
 
 
 def ensure_source_connection(
-    request: ActivationRequest, client: FlowServiceClient, base_connection_id: str
+    request: ActivationRequest,
+    client: FlowServiceClient,
+    base_connection_id: str,
+    looked_up: LookedUp | None = None,
 ) -> Ensured:
     names = resource_names(request).source_connection
     body = {
@@ -57,6 +61,7 @@ def ensure_source_connection(
         create=client.create_source_connection,
         same=lambda found: found.get("baseConnectionId") == base_connection_id,
         differs=f"it does not use base connection {base_connection_id}",
+        looked_up=looked_up,
     )
 
 
@@ -66,6 +71,7 @@ def ensure_destination_base_connection(
     specs: dict[str, Any],
     *,
     read_secret: Callable[[str], dict[str, Any]],
+    looked_up: LookedUp | None = None,
 ) -> Ensured:
     """Find or create the destination's base connection.
 
@@ -93,6 +99,7 @@ def ensure_destination_base_connection(
         create=client.create_connection,
         same=lambda found: spec_id(found) == connection_spec_id,
         differs=f"its connection spec is not {connection_spec_id}",
+        looked_up=looked_up,
     )
 
 
@@ -101,6 +108,7 @@ def ensure_target_connection(
     client: FlowServiceClient,
     specs: dict[str, Any],
     base_connection_id: str,
+    looked_up: LookedUp | None = None,
 ) -> Ensured:
     names = resource_names(request).target_connection
     connection_spec_id = str(specs["connectionSpecId"])
@@ -122,4 +130,5 @@ def ensure_target_connection(
         create=client.create_target_connection,
         same=lambda found: found.get("baseConnectionId") == base_connection_id,
         differs=f"it does not use base connection {base_connection_id}",
+        looked_up=looked_up,
     )

@@ -28,7 +28,7 @@ from aep_activation.selectors import (
     missing_from,
     plan_activation,
 )
-from aep_activation.steps.find_or_create import find_or_create
+from aep_activation.steps.find_or_create import LookedUp, find_or_create
 from aep_activation.steps.mapping import EnsuredMapping, ensure_mapping_set
 
 MAX_UNREADABLE_PATCH_ANSWERS = 2
@@ -41,6 +41,7 @@ def ensure_dataflow(
     client: FlowServiceClient,
     specs: dict[str, Any],
     connections: dict[str, Any],
+    looked_up: LookedUp | None = None,
 ) -> tuple[DataflowSnapshot, bool]:
     """Find or create the dataflow; return what it holds now and whether it was created."""
     names = resource_names(request).dataflow
@@ -70,6 +71,7 @@ def ensure_dataflow(
         create=client.create_flow,
         same=same,
         differs="it joins other connections or another flow spec",
+        looked_up=looked_up,
     )
     if ensured.created and ensured.document is None:  # the create's own answer
         created = {**body, "id": ensured.id, "etag": ensured.etag, "state": "enabled"}

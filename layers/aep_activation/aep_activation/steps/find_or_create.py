@@ -9,11 +9,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable, ResourceConflict
-from aep_activation.flow_service import Created
+
+if TYPE_CHECKING:  # the event models import this module: keep it free of the HTTP client
+    from aep_activation.flow_service import Created
+
+
+@dataclass(frozen=True)
+class LookedUp:
+    """What ResolveSpecs' look-up found for this step's resource, before any step ran.
+
+    ``id`` None: there was none then. On a first attempt the step creates it without finding
+    again; on a retry (``retry``) it finds first, as its earlier create may have landed.
+    """
+
+    id: str | None
+    retry: bool
 
 
 @dataclass(frozen=True)
@@ -33,17 +47,23 @@ def find_or_create(
     same: Callable[[dict[str, Any]], bool],
     differs: str,
     sleep: Callable[[float], None] = time.sleep,
+    looked_up: LookedUp | None = None,
 ) -> Ensured:
     """Return the ``kind`` named ``body["name"]``, creating it from ``body`` if there is none.
 
     ``same`` tells whether a found resource is the one ``body`` describes; a namesake that is
     not raises :class:`ResourceConflict` with ``differs`` explaining what differs. A create
     that got no answer is followed by a bounded search by name, never by a second create.
+    ``looked_up`` (see :class:`LookedUp`) spares the find when the look-up already answered.
     """
+    if looked_up is not None and looked_up.id is not None:
+        return Ensured(id=looked_up.id, created=False)  # checked by the look-up
     name = str(body["name"])
-    found = find(name)
-    if found is not None:
-        return _existing(kind, name, found, same, differs)
+    # A first attempt after the look-up found nothing creates at once; any other finds first.
+    if looked_up is None or looked_up.retry:
+        found = find(name)
+        if found is not None:
+            return _existing(kind, name, found, same, differs)
     try:
         created = create(body)
     except FlowServiceUnavailable as exc:

@@ -1,0 +1,249 @@
+"""`make bench`: one table of figures, each with its reference measured in the same run, the
+ratio and the target; exits 1 if a target is missed.
+
+    .venv/bin/python -m bench [--rounds 5] [--latency 0.2] [--requests 200] [--skip-throughput]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from bench import activations, imports
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    project: str
+    reference: str
+    ratio: float | None
+    target: str
+    met: bool | None  # None: reported, no target
+
+    def cells(self) -> list[str]:
+        ratio = "-" if self.ratio is None else f"{self.ratio:.2f}x"
+        verdict = "" if self.met is None else (" ok" if self.met else " MISSED")
+        return [self.figure, self.project, self.reference, ratio, self.target + verdict]
+
+
+def _ratio_row(figure: str, mine: float, ref: float, unit: str, limit: float, ref_name: str) -> Row:
+    ratio = mine / ref
+    return Row(
+        figure,
+        f"{mine:.3f} {unit}",
+        f"{ref_name} {ref:.3f} {unit}",
+        ratio,
+        f"<= {limit}x",
+        ratio <= limit,
+    )
+
+
+def import_rows(rounds: int) -> list[Row]:
+    figures = imports.measure_imports(rounds)
+    aepp = figures.aepp
+    slow_name, slow = figures.slowest
+    rss_name, rss = figures.peak_rss
+    modules = sorted(p.modules for p in figures.handlers.values())
+    layer = imports.tree_bytes(imports.built_layer())
+    sdk = imports.layer_has_sdk()
+    return [
+        _ratio_row(
+            "cold import, median handler",
+            figures.median_handler,
+            aepp.seconds,
+            "s",
+            1.0,
+            "import aepp.flowservice",
+        ),
+        _ratio_row(f"cold import, slowest ({slow_name})", slow, aepp.seconds, "s", 1.5, "aepp"),
+        _ratio_row(f"peak RSS after import ({rss_name})", rss, aepp.rss_mib, "MiB", 1.25, "aepp"),
+        Row(
+            "modules loaded (median handler)",
+            str(modules[len(modules) // 2]),
+            f"aepp {aepp.modules}",
+            modules[len(modules) // 2] / aepp.modules,
+            "-",
+            None,
+        ),
+        Row(
+            "layer size, unzipped (sam build)",
+            f"{layer / MB:.2f} MB",
+            f"aepp closure {imports.aepp_closure_bytes() / MB:.0f} MB",
+            layer / (10 * MB),
+            "<= 10 MB",
+            layer <= 10 * MB,
+        ),
+        Row(
+            "boto3/botocore in the layer",
+            ", ".join(sdk) or "none",
+            "runtime's own",
+            None,
+            "none",
+            not sdk,
+        ),
+        Row(
+            "layer ships bytecode (.pyc, Python 3.12)",
+            "yes" if imports.layer_has_bytecode() else "no",
+            "-",
+            None,
+            "yes",
+            imports.layer_has_bytecode(),
+        ),
+    ]
+
+
+def activation_rows(latency: float, requests: int) -> tuple[list[Row], list[str]]:
+    notes: list[str] = []
+    bench = activations.Bench(latency)
+    with bench.running():
+        bench.fresh_adobe()
+        cold = bench.activation(bench.request, cold=True)
+        flow_id = bench.only_flow_id()
+        existing = bench.activation(
+            activations.adding_audience(bench.request, flow_id, 1), cold=True
+        )
+        warm_runs, tutorial_runs = [], []
+        for _ in range(3):
+            bench.fresh_adobe()
+            bench.activation(bench.request, cold=False)  # loads every function once
+            bench.fresh_adobe()
+            warm_runs.append(bench.activation(bench.request, cold=False))
+            bench.fresh_adobe()
+            tutorial_runs.append(bench.tutorial())
+        warm = activations.median_run(warm_runs)
+        tutorial = activations.median_run(tutorial_runs)
+        flow = None if requests <= 0 else activations.throughput(bench, requests)
+    if warm.observed_chain > warm.chain:
+        notes.append(
+            "The local runtime ran some calls one after the other that AWS would overlap: "
+            "times include the Parallel branches in sequence; chain figures count Parallel "
+            "branches side by side from the ASL and the per-state call log."
+        )
+    for run, what in ((cold, "fresh activation"), (existing, "existing flow"), (warm, "warm")):
+        if run.status != "SUCCEEDED":
+            notes.append(f"{what}: the execution ended {run.status}")
+    floor = latency * warm.chain
+    rows = [
+        Row(
+            "calls per fresh activation (cold)",
+            str(cold.calls),
+            "tutorial 9",
+            cold.calls / 9,
+            "-",
+            None,
+        ),
+        Row(
+            "IMS tokens, fresh activation (cold)",
+            str(cold.tokens),
+            "-",
+            None,
+            "<= 1",
+            cold.tokens <= 1,
+        ),
+        Row("IMS tokens, warm activation", str(warm.tokens), "-", None, "0", warm.tokens == 0),
+        Row(
+            "dependent calls, fresh activation (cold)",
+            str(cold.chain),
+            "floor 6",
+            cold.chain / 6,
+            "<= 8",
+            cold.chain <= 8,
+        ),
+        Row(
+            "dependent calls, add audiences to a flow (cold)",
+            str(existing.chain),
+            "-",
+            None,
+            "<= 4",
+            existing.chain <= 4,
+        ),
+        Row(
+            f"warm activation at L={latency:g}s",
+            f"{warm.seconds:.2f} s",
+            f"chain {warm.chain} x L = {floor:.2f} s",
+            warm.seconds / floor,
+            "<= 1.25x",
+            warm.seconds / floor <= 1.25,
+        ),
+        Row(
+            f"warm activation vs the tutorial by hand at L={latency:g}s",
+            f"{warm.seconds:.2f} s ({warm.calls} calls)",
+            f"tutorial {tutorial.seconds:.2f} s ({tutorial.calls} calls)",
+            warm.seconds / tutorial.seconds,
+            "<= 1.0x",
+            warm.seconds / tutorial.seconds <= 1.0,
+        ),
+    ]
+    if flow is not None:
+        ratio = flow.calls / flow.minimum_calls
+        rows += [
+            Row(
+                f"throughput: {flow.requests} SQS requests onto {flow.dataflows} dataflows",
+                f"{flow.seconds:.1f} s, {flow.per_second:.2f} exec/s",
+                "-",
+                None,
+                "-",
+                None,
+            ),
+            Row(
+                "throughput: calls per request",
+                f"{flow.calls / flow.requests:.2f}",
+                f"minimum {flow.minimum_calls / flow.requests:.2f}",
+                ratio,
+                "<= 1.3x",
+                ratio <= 1.3 and flow.failed == 0,
+            ),
+            Row(
+                "throughput: 412s per request / IMS tokens in all",
+                f"{flow.etag_conflicts / flow.requests:.2f} / {flow.tokens}",
+                "-",
+                None,
+                "-",
+                None,
+            ),
+        ]
+        if flow.failed:
+            notes.append(f"throughput: {flow.failed} execution(s) did not succeed")
+    return rows, notes
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ["figure", "project", "reference (same run)", "ratio", "target"]
+    table = [header] + [row.cells() for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for index, cells in enumerate(table):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--rounds", type=int, default=5, help="fresh interpreters per import")
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per Adobe answer")
+    parser.add_argument("--requests", type=int, default=200, help="SQS requests (0: skip)")
+    parser.add_argument("--skip-activations", action="store_true")
+    parser.add_argument("--skip-imports", action="store_true")
+    args = parser.parse_args(argv)
+    rows = [] if args.skip_imports else import_rows(args.rounds)
+    notes: list[str] = []
+    if not args.skip_activations:
+        more, notes = activation_rows(args.latency, args.requests)
+        rows += more
+    print_table(rows)
+    for note in notes:
+        print(f"\nNote: {note}")
+    missed = [row.figure for row in rows if row.met is False]
+    if missed:
+        print(f"\n{len(missed)} target(s) missed: " + "; ".join(missed))
+        return 1
+    print("\nEvery target met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

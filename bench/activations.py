@@ -1,0 +1,306 @@
+"""Activations against the emulator with a latency per Adobe response: calls, IMS tokens, the
+chain of dependent calls, execution times, the tutorial by hand, and SQS throughput."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.tutorial import run_tutorial
+from local.emulator import DEFAULT_CLIENT, Emulator, RecordedRequest
+from local.emulator.faults import Fault
+from local.runtime import LocalStack
+from local.runtime.fake_secrets import fake_destination_secret
+
+ROOT = Path(__file__).resolve().parents[1]
+# The local runtime and the fake secrets use the layer's catalog, as the handlers do.
+sys.path.insert(0, str(ROOT / "layers" / "aep_activation"))
+TEMPLATE = ROOT / "template.yaml"
+ASL = ROOT / "statemachine" / "activation.asl.json"
+EXAMPLE = ROOT / "examples" / "amazon-s3.json"
+IMS_TOKEN_PATH = "/ims/token/v3"
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    calls: int
+    tokens: int
+    chain: int  # dependent calls on AWS: Parallel branches side by side (from the ASL)
+    observed_chain: int  # calls one after another in this run's request log
+    status: str
+    branches_overlapped: bool = False
+
+
+def _example() -> dict[str, Any]:
+    return dict(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+
+
+def observed_chain(calls: Sequence[RecordedRequest]) -> int:
+    """The longest run of calls each starting after the previous one was answered."""
+    spans = sorted((c.received_at or c.timestamp, c.timestamp) for c in calls)
+    longest: list[int] = []
+    for i, (start, _) in enumerate(spans):
+        before = [longest[j] for j in range(i) if spans[j][1] <= start]
+        longest.append(1 + max(before, default=0))
+    return max(longest, default=0)
+
+
+def _when(event: dict[str, Any]) -> float:
+    stamp = event["timestamp"]
+    return stamp.timestamp() if isinstance(stamp, datetime) else float(stamp)
+
+
+def calls_by_state(
+    history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]
+) -> dict[str, list[RecordedRequest]]:
+    """Each call attributed to the Task state it happened in, from the history's timestamps."""
+    spans: list[tuple[str, float, float]] = []
+    opened: dict[str, float] = {}
+    for event in history:
+        kind = event["type"]
+        details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
+        if not details or not kind.startswith("Task"):
+            continue
+        if kind == "TaskStateEntered":
+            opened[details["name"]] = _when(event)
+        elif kind == "TaskStateExited" and details["name"] in opened:
+            spans.append((details["name"], opened.pop(details["name"]), _when(event)))
+    per_state: defaultdict[str, list[RecordedRequest]] = defaultdict(list)
+    for call in calls:
+        at = call.received_at or call.timestamp
+        inside = [(end, name) for name, start, end in spans if start - 0.002 <= at <= end + 0.002]
+        # Handlers holding the local runtime's lock run one at a time, and a Task exits as soon
+        # as its handler returns: of the states open at that moment, the call is the one's
+        # that exits first.
+        per_state[min(inside)[1] if inside else "?"].append(call)
+    return dict(per_state)
+
+
+def parallel_branches_overlapped(
+    history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]
+) -> bool:
+    """Whether a call of one Parallel branch overlapped one of the other (concurrent handlers)."""
+    definition = json.loads(ASL.read_text(encoding="utf-8"))
+    per_state = calls_by_state(history, calls)
+    for state in definition["States"].values():
+        if state["Type"] != "Parallel":
+            continue
+        branches = [
+            [c for n in branch["States"] for c in per_state.get(n, [])]
+            for branch in state["Branches"]
+        ]
+        for one, other in itertools.pairwise(branches):
+            for x in one:
+                for y in other:
+                    if (x.received_at or 0) < y.timestamp and (y.received_at or 0) < x.timestamp:
+                        return True
+    return False
+
+
+def structural_chain(history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]) -> int:
+    """Dependent calls as AWS would run this execution: each call is attributed to the Task
+    state it happened in (from the history's timestamps), the calls of states in sequence add
+    up, and a Parallel state counts its longest branch. Once handlers run concurrently,
+    :func:`observed_chain` measures the same thing directly."""
+    definition = json.loads(ASL.read_text(encoding="utf-8"))
+    per_state = calls_by_state(history, calls)
+    # Within one state, calls a handler makes side by side (threads) overlap in the log.
+    chain = {name: observed_chain(state_calls) for name, state_calls in per_state.items()}
+    total = 0
+    for name, state in definition["States"].items():
+        if state["Type"] == "Parallel":
+            total += max(
+                sum(chain.get(n, 0) for n in branch["States"]) for branch in state["Branches"]
+            )
+        else:
+            total += chain.get(name, 0)
+    return total + len(per_state.get("?", []))
+
+
+class Bench:
+    """One emulator and one local stack for every activation figure."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.emulator = Emulator()
+        self.stack: LocalStack | None = None
+        self.request = _example()
+
+    @contextmanager
+    def running(self) -> Iterator[Bench]:
+        with (
+            self.emulator,
+            LocalStack(
+                TEMPLATE,
+                platform_url=self.emulator.platform_url,
+                ims_url=self.emulator.ims_url,
+                skip_sleeps=True,
+            ) as stack,
+        ):
+            self.stack = stack
+            for function in stack.template.functions:
+                name = stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
+                if name:
+                    stack.seed_secret(name, DEFAULT_CLIENT.credentials())
+                    break
+            secret_id = self.request["destination"]["auth"]["secretId"]
+            stack.seed_secret(secret_id, self.auth_params())
+            yield self
+
+    def auth_params(self) -> dict[str, Any]:
+        return dict(fake_destination_secret(self.request) or {})
+
+    def fresh_adobe(self, latency: float | None = None) -> None:
+        """Empty Adobe (no resources, no records), every response after ``latency``."""
+        self.emulator.reset()
+        delay = self.latency if latency is None else latency
+        if delay > 0:
+            self.emulator.inject(Fault.latency(delay, times=None))
+
+    def activation(self, request: dict[str, Any], *, cold: bool) -> Run:
+        assert self.stack is not None
+        if cold:  # new containers, and no valid token shared by the stack yet
+            self.stack.cold_start()
+            self.forget_shared_token()
+        mark = len(self.emulator.requests)
+        started = time.perf_counter()
+        result = self.stack.run(request, timeout=300)
+        seconds = time.perf_counter() - started
+        calls = self.emulator.requests[mark:]
+        history = self.stack.history(result.arn)
+        return Run(
+            seconds=seconds,
+            calls=len(calls),
+            tokens=sum(1 for c in calls if c.path == IMS_TOKEN_PATH),
+            chain=structural_chain(history, calls),
+            observed_chain=observed_chain(calls),
+            status=result.status,
+            branches_overlapped=parallel_branches_overlapped(history, calls),
+        )
+
+    def forget_shared_token(self) -> None:
+        assert self.stack is not None
+        for function in self.stack.template.functions:
+            name = self.stack.function_environment(function).get("IMS_TOKEN_CACHE_SECRET")
+            if name:
+                self.stack.secretsmanager.put_secret_value(SecretId=name, SecretString="{}")
+                return
+
+    def only_flow_id(self) -> str:
+        (flow,) = self.emulator.list_resources("flows", self.request["sandbox"])
+        return str(flow["id"])
+
+    def tutorial(self) -> Run:
+        mark = len(self.emulator.requests)
+        started = time.perf_counter()
+        run_tutorial(
+            self.emulator.platform_url,
+            self.emulator.ims_url,
+            DEFAULT_CLIENT.credentials(),
+            self.request,
+            self.auth_params(),
+        )
+        seconds = time.perf_counter() - started
+        calls = self.emulator.requests[mark:]
+        chain = observed_chain(calls)
+        tokens = sum(1 for c in calls if c.path == IMS_TOKEN_PATH)
+        return Run(seconds, len(calls), tokens, chain, chain, "SUCCEEDED")
+
+
+def new_audience(number: int) -> dict[str, Any]:
+    """An audience the example does not hold (ids must be UUIDs)."""
+    audience = copy.deepcopy(_example()["audiences"][0])
+    audience["id"] = f"00000000-0000-4000-8000-{number:012d}"
+    audience["name"] = f"Bench audience {number}"
+    return audience
+
+
+def adding_audience(request: dict[str, Any], dataflow_id: str, number: int) -> dict[str, Any]:
+    changed = copy.deepcopy(request)
+    changed["dataflowId"] = dataflow_id
+    changed["audiences"] = [new_audience(number)]
+    return changed
+
+
+@dataclass(frozen=True)
+class Throughput:
+    requests: int
+    dataflows: int
+    seconds: float
+    calls: int
+    minimum_calls: int
+    etag_conflicts: int
+    tokens: int
+    failed: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+def throughput(bench: Bench, requests: int = 200, dataflows: int = 10) -> Throughput:
+    """``requests`` SQS messages, each adding one audience to one of ``dataflows`` existing
+    flows (made first, not counted), drained through the StartActivation trigger."""
+    assert bench.stack is not None
+    stack = bench.stack
+    bench.fresh_adobe(latency=0.0)
+    flows: list[str] = []
+    for index in range(dataflows):
+        request = copy.deepcopy(bench.request)
+        request["name"] = f"bench-throughput-{index}"
+        result = stack.run(request, timeout=300)
+        if result.status != "SUCCEEDED":
+            raise RuntimeError(f"setting up dataflow {index} failed: {result.error}")
+        named = [
+            f
+            for f in bench.emulator.list_resources("flows", request["sandbox"])
+            if f["name"].startswith(f"{request['name']} ")
+        ]
+        flows.append(str(named[0]["id"]))
+    stack.cold_start()
+    bench.forget_shared_token()
+    mark = len(bench.emulator.requests)
+    started = time.perf_counter()
+    for number in range(requests):
+        stack.send_sqs(adding_audience(bench.request, flows[number % dataflows], number))
+    drained = stack.drain_queue(max_batches=10_000)
+    results = [stack.wait(arn, timeout=600, poll=0.05) for arn in drained.executions]
+    seconds = time.perf_counter() - started
+    calls = bench.emulator.requests[mark:]
+    # Each request's minimum: read the flow, PATCH it, read it back (a token on top if cold).
+    return Throughput(
+        requests=requests,
+        dataflows=dataflows,
+        seconds=seconds,
+        calls=len(calls),
+        minimum_calls=3 * requests + 1,
+        etag_conflicts=sum(1 for c in calls if c.status == 412),
+        tokens=sum(1 for c in calls if c.path == IMS_TOKEN_PATH),
+        failed=sum(1 for r in results if r.status != "SUCCEEDED") + requests - len(results),
+    )
+
+
+def median_run(runs: Sequence[Run]) -> Run:
+    ordered = sorted(runs, key=lambda r: r.seconds)
+    middle = ordered[len(ordered) // 2]
+    return Run(
+        statistics.median(r.seconds for r in runs),
+        middle.calls,
+        middle.tokens,
+        middle.chain,
+        middle.observed_chain,
+        middle.status,
+        middle.branches_overlapped,
+    )

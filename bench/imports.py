@@ -1,0 +1,158 @@
+"""Cold import of every handler, in a fresh Python 3.12 laid out as Lambda does, against
+``import aepp.flowservice`` in the same run; peak RSS after import; the layer's size."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / ".aws-sam" / "build"
+BENCH = ROOT / ".bench"
+AEPP_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
+BARE_PYTHON = BENCH / "py312" / "bin" / "python"  # a venv with nothing installed
+RUNTIME_BOTO3 = BENCH / "runtime"  # stand-in for the boto3/botocore Lambda's runtime ships
+
+PROBE = (
+    "import json, sys, time\n"
+    "started = time.perf_counter()\n"
+    "import {module}\n"
+    "elapsed = time.perf_counter() - started\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+    "print(json.dumps({{'seconds': elapsed, 'rss_kib': int(hwm.split()[1]), "
+    "'modules': len(sys.modules)}}))\n"
+)
+
+# Peak RSS is VmHWM, this process's own high-water mark: getrusage's ru_maxrss would carry over
+# the parent's peak through fork and exec.
+# What Lambda sets (tracing on, as deployed); /opt and /var/task are read-only, so no .pyc
+# is written by the import itself.
+LAMBDA_ENVIRONMENT = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "en_US.UTF-8",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+    "AWS_LAMBDA_FUNCTION_NAME": "bench",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    "POWERTOOLS_SERVICE_NAME": "aep-activation",
+    "POWERTOOLS_METRICS_NAMESPACE": "AepActivation",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    seconds: float
+    rss_mib: float
+    modules: int
+
+
+def layer_dir() -> Path:
+    """The layer as `sam build` makes it. The build targets arm64 (as deployed); on another
+    machine the same recipe (layers/aep_activation/Makefile) built for this platform."""
+    if platform.machine() in ("aarch64", "arm64"):
+        return BUILD / "SharedLayer" / "python"
+    return BENCH / "layer" / "python"
+
+
+def function_dirs() -> dict[str, Path]:
+    return {
+        path.parent.name: path.parent
+        for path in sorted(BUILD.glob("*/app.py"))
+        if path.parent.name != "SharedLayer"
+    }
+
+
+def _probe(python: Path, module: str, pythonpath: list[Path] | None) -> Probe:
+    environment = dict(LAMBDA_ENVIRONMENT)
+    if pythonpath is not None:
+        environment["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
+    result = subprocess.run(  # noqa: S603 - our own interpreters and a fixed probe
+        [str(python), "-c", PROBE.format(module=module)],
+        env=environment,
+        cwd="/tmp",  # noqa: S108 - nothing importable by accident from the working directory
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"import {module} failed in {pythonpath}: {result.stderr[-2000:]}")
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    return Probe(data["seconds"], data["rss_kib"] / 1024, data["modules"])
+
+
+@dataclass(frozen=True)
+class ImportFigures:
+    handlers: dict[str, Probe]  # per handler: median seconds, median RSS
+    aepp: Probe
+
+    @property
+    def median_handler(self) -> float:
+        return statistics.median(p.seconds for p in self.handlers.values())
+
+    @property
+    def slowest(self) -> tuple[str, float]:
+        name = max(self.handlers, key=lambda n: self.handlers[n].seconds)
+        return name, self.handlers[name].seconds
+
+    @property
+    def peak_rss(self) -> tuple[str, float]:
+        name = max(self.handlers, key=lambda n: self.handlers[n].rss_mib)
+        return name, self.handlers[name].rss_mib
+
+
+def _median(probes: list[Probe]) -> Probe:
+    return Probe(
+        statistics.median(p.seconds for p in probes),
+        statistics.median(p.rss_mib for p in probes),
+        int(statistics.median(p.modules for p in probes)),
+    )
+
+
+def measure_imports(rounds: int = 5) -> ImportFigures:
+    """Interleaved rounds (aepp, then every handler), so machine noise hits both alike."""
+    layer = layer_dir()
+    functions = function_dirs()
+    if not functions or not layer.is_dir():
+        raise RuntimeError("no SAM build to measure: run `make sam-build` first")
+    runs: dict[str, list[Probe]] = {name: [] for name in functions}
+    aepp: list[Probe] = []
+    for _ in range(rounds):
+        aepp.append(_probe(AEPP_PYTHON, "aepp.flowservice", None))
+        for name, directory in functions.items():
+            runs[name].append(_probe(BARE_PYTHON, "app", [directory, layer, RUNTIME_BOTO3]))
+    return ImportFigures({n: _median(p) for n, p in runs.items()}, _median(aepp))
+
+
+def tree_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def built_layer() -> Path:
+    return BUILD / "SharedLayer"
+
+
+def layer_has_sdk() -> list[str]:
+    python = built_layer() / "python"
+    return sorted(p.name for p in python.iterdir() if p.name in ("boto3", "botocore", "s3transfer"))
+
+
+def layer_has_bytecode() -> bool:
+    """Every third-party module ships as .pyc and every aep_activation module has its .pyc."""
+    python = built_layer() / "python"
+    sources = [p for p in python.rglob("*.py")]
+    compiled = {p.name.split(".")[0] for p in (python / "aep_activation").rglob("*.pyc")}
+    own = [p for p in sources if "aep_activation" in p.parts]
+    return len(own) == len(sources) and all(p.stem in compiled for p in own)
+
+
+def aepp_closure_bytes() -> int:
+    (site,) = (ROOT / ".bench-venv" / "lib").glob("python3*/site-packages")
+    return tree_bytes(site)

@@ -1,0 +1,40 @@
+"""ActivationLease: take or give back the lease that keeps two executions of one activation
+apart; also gives back the lease of an execution that ended without doing so (stopped, timed
+out), on Step Functions' execution status change event."""
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aep_activation.events import LeaseStepEvent, parse_event
+from aep_activation.observability import step_handler
+from aep_activation.steps.lease import (
+    ActivationLeases,
+    acquire_activation_lease,
+    leases_from_env,
+    release_activation_lease,
+    release_after_execution_ended,
+)
+from aep_activation.wiring import request_from_state
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@cache
+def _leases() -> ActivationLeases:
+    client: DynamoDBClient = boto3.client("dynamodb")
+    return leases_from_env(client)
+
+
+@step_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("source") == "aws.states":
+        return release_after_execution_ended(_leases(), event.get("detail") or {})
+    parsed = parse_event(event, LeaseStepEvent)
+    request = request_from_state(parsed.request)
+    if parsed.action == "acquire":
+        return acquire_activation_lease(_leases(), request, parsed.execution)
+    return release_activation_lease(_leases(), request, parsed.execution)

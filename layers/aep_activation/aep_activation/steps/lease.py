@@ -1,0 +1,239 @@
+"""One execution per activation at a time: a lease, one DynamoDB item per activation.
+
+Every creation step finds-or-creates by a name derived from the activation (``naming.py``).
+Two executions of one activation started together would both find nothing and both create.
+So an execution takes its activation's lease right after ValidateRequest and gives it back on
+every way out, success or failure; meanwhile another execution of the same activation is
+refused with :class:`ActivationLeaseHeld`, which the state machine retries with back-off (a
+bounded wait). Executions of other activations take other leases and never wait.
+
+The item is keyed by ``<sandbox>/<name>`` and holds the execution ARN and ``expiresAt``
+(epoch seconds, also the table's TTL attribute, which only tidies up). Taking the lease is one
+conditional PutItem: it succeeds when there is no item, when the item has expired, or when
+this very execution holds it already (a Lambda call retried after its answer was lost).
+Giving it back is a DeleteItem conditional on the holder, so a late release never frees the
+lease of the execution that came next.
+
+The lease outlives the state machine's ``TimeoutSeconds``: a running execution never loses
+it and never has to renew it. One that ends without releasing it (stopped, timed out) has it
+released by the rule on Step Functions' execution status change events, or it expires.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from aep_activation.errors import (
+    ActivationLeaseHeld,
+    ActivationLeaseUnavailable,
+    ConfigurationError,
+)
+from aep_activation.model import ActivationRequest
+from aep_activation.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# The lease item's attributes (the table's key and TTL attributes are in template.yaml).
+KEY = "activation"
+HOLDER = "holder"
+ACQUIRED_AT = "acquiredAt"
+EXPIRES_AT = "expiresAt"
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def lease_key(sandbox: str, name: str) -> str:
+    """What the lease guards: one activation name within one sandbox (its resources' names
+    derive from it)."""
+    return f"{sandbox}/{name}"
+
+
+def request_lease_key(request: ActivationRequest) -> str:
+    return lease_key(request.sandbox, request.name)
+
+
+@dataclass(frozen=True)
+class Lease:
+    key: str
+    holder: str
+    expires_at: int
+
+    def to_state(self) -> dict[str, Any]:
+        return {"key": self.key, "holder": self.holder, "expiresAt": self.expires_at}
+
+
+class ActivationLeases:
+    """Take and give back leases in one table; ``seconds`` is how long a lease lasts."""
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        client: DynamoDBClient,
+        seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if seconds <= 0:
+            raise ConfigurationError("the activation lease must last a positive number of seconds")
+        self.table_name = table_name
+        self._client = client
+        self._seconds = seconds
+        self._clock = clock
+
+    def acquire(self, key: str, holder: str) -> Lease:
+        """Take the lease for ``holder``, or raise ActivationLeaseHeld naming who has it."""
+        now = int(self._clock())
+        lease = Lease(key=key, holder=holder, expires_at=now + self._seconds)
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    KEY: {"S": key},
+                    HOLDER: {"S": holder},
+                    ACQUIRED_AT: {"N": str(now)},
+                    EXPIRES_AT: {"N": str(lease.expires_at)},
+                },
+                ConditionExpression=(
+                    f"attribute_not_exists({KEY}) OR {EXPIRES_AT} < :now OR {HOLDER} = :holder"
+                ),
+                ExpressionAttributeValues={":now": {"N": str(now)}, ":holder": {"S": holder}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _error_code(exc) == _CONDITION_FAILED:
+                raise ActivationLeaseHeld(_held_message(key, exc.response.get("Item"))) from None
+            raise _unavailable("PutItem", exc) from None
+        except BotoCoreError as exc:
+            raise _unavailable("PutItem", exc) from None
+        return lease
+
+    def release(self, key: str, holder: str) -> bool:
+        """Give the lease back if ``holder`` has it; False if it did not (nothing to do)."""
+        try:
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": key}},
+                ConditionExpression=f"{HOLDER} = :holder",
+                ExpressionAttributeValues={":holder": {"S": holder}},
+            )
+        except ClientError as exc:
+            if _error_code(exc) == _CONDITION_FAILED:
+                return False
+            raise _unavailable("DeleteItem", exc) from None
+        except BotoCoreError as exc:
+            raise _unavailable("DeleteItem", exc) from None
+        return True
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
+    detail = _error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+    return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
+
+
+def _held_message(key: str, item: object) -> str:
+    if not isinstance(item, Mapping) or not item:
+        return f"activation {key!r} is being worked on by another execution"
+    holder = item.get(HOLDER, {}).get("S", "another execution")
+    until = item.get(EXPIRES_AT, {}).get("N")
+    when = (
+        f" (lease until {datetime.fromtimestamp(int(until), UTC).isoformat()})"
+        if until and until.isdigit()
+        else ""
+    )
+    return f"activation {key!r} is being worked on by {holder}{when}"
+
+
+# ------------------------------------------------------------------ the steps
+
+
+def acquire_activation_lease(
+    leases: ActivationLeases, request: ActivationRequest, execution: str
+) -> dict[str, Any]:
+    lease = leases.acquire(request_lease_key(request), execution)
+    logger.info("activation lease taken", extra={"lease": lease.key})
+    return lease.to_state()
+
+
+def release_activation_lease(
+    leases: ActivationLeases, request: ActivationRequest, execution: str
+) -> dict[str, Any]:
+    key = request_lease_key(request)
+    released = leases.release(key, execution)
+    logger.info("activation lease given back", extra={"lease": key, "released": released})
+    return {"key": key, "released": released}
+
+
+# The detail of Step Functions' "Execution Status Change" events for runs that can end
+# without passing through the ASL's own release (stopped, timed out, a runtime error).
+ENDED_WITHOUT_RELEASE = ("ABORTED", "TIMED_OUT", "FAILED")
+
+
+def release_after_execution_ended(
+    leases: ActivationLeases, detail: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Release the lease an ended execution may still hold; its input names the activation."""
+    execution = detail.get("executionArn")
+    status = detail.get("status")
+    key = _key_from_execution_input(detail.get("input"))
+    if not isinstance(execution, str) or status not in ENDED_WITHOUT_RELEASE or key is None:
+        logger.info(
+            "execution status change without a lease to release",
+            extra={"execution": execution, "status": status},
+        )
+        return {"key": key, "released": False}
+    released = leases.release(key, execution)
+    logger.info(
+        "lease of an ended execution given back",
+        extra={"lease": key, "execution": execution, "status": status, "released": released},
+    )
+    return {"key": key, "released": released}
+
+
+def _key_from_execution_input(text: Any) -> str | None:
+    """The activation an execution's input names. Only ``sandbox`` and ``name`` are read: an
+    input too large for the event is left out by Step Functions, and the lease expires then."""
+    if not isinstance(text, str):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    sandbox, name = data.get("sandbox"), data.get("name")
+    if not isinstance(sandbox, str) or not isinstance(name, str):
+        return None
+    return lease_key(sandbox, name)
+
+
+# ------------------------------------------------------------------ configuration
+
+LEASE_TABLE_VARIABLE = "ACTIVATION_LEASE_TABLE"
+LEASE_SECONDS_VARIABLE = "ACTIVATION_LEASE_SECONDS"
+
+
+def leases_from_env(
+    client: DynamoDBClient, environ: Mapping[str, str] = os.environ
+) -> ActivationLeases:
+    table = environ.get(LEASE_TABLE_VARIABLE, "").strip()
+    if not table:
+        raise ConfigurationError(f"environment variable {LEASE_TABLE_VARIABLE} is required")
+    text = environ.get(LEASE_SECONDS_VARIABLE, "").strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise ConfigurationError(
+            f"environment variable {LEASE_SECONDS_VARIABLE} must be a positive whole number of "
+            f"seconds, got {text!r}"
+        )
+    return ActivationLeases(table, client=client, seconds=int(text))

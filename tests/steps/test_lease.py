@@ -1,0 +1,195 @@
+"""The per-activation lease against DynamoDB (moto): one holder at a time, per activation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from aep_activation.errors import (
+    ActivationLeaseHeld,
+    ActivationLeaseUnavailable,
+    ConfigurationError,
+)
+from aep_activation.steps.lease import (
+    EXPIRES_AT,
+    HOLDER,
+    KEY,
+    ActivationLeases,
+    lease_key,
+    leases_from_env,
+    release_after_execution_ended,
+)
+
+REGION = "us-east-1"
+TABLE = "leases"
+FIRST = "arn:aws:states:us-east-1:123456789012:execution:activation:first"
+SECOND = "arn:aws:states:us-east-1:123456789012:execution:activation:second"
+KEY_A = lease_key("prod", "summer-sale")
+KEY_B = lease_key("prod", "winter-sale")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def leases(dynamodb: Any, clock: Clock) -> ActivationLeases:
+    return ActivationLeases(TABLE, client=dynamodb, seconds=600, clock=clock)
+
+
+def stored(dynamodb: Any, key: str) -> dict[str, Any] | None:
+    item = dynamodb.get_item(TableName=TABLE, Key={KEY: {"S": key}}).get("Item")
+    return None if item is None else dict(item)
+
+
+def test_the_first_execution_takes_the_lease_and_a_second_is_told_who_holds_it(
+    leases: ActivationLeases, dynamodb: Any, clock: Clock
+) -> None:
+    lease = leases.acquire(KEY_A, FIRST)
+
+    assert lease.to_state() == {"key": KEY_A, "holder": FIRST, "expiresAt": int(clock.now) + 600}
+    item = stored(dynamodb, KEY_A)
+    assert item is not None
+    assert item[HOLDER] == {"S": FIRST}
+    assert item[EXPIRES_AT] == {"N": str(int(clock.now) + 600)}  # the table's TTL attribute
+    with pytest.raises(ActivationLeaseHeld) as refused:
+        leases.acquire(KEY_A, SECOND)
+    assert FIRST in refused.value.message
+    assert KEY_A in refused.value.message
+    assert stored(dynamodb, KEY_A)[HOLDER] == {"S": FIRST}  # type: ignore[index]
+
+
+def test_other_activations_never_wait(leases: ActivationLeases) -> None:
+    leases.acquire(KEY_A, FIRST)
+    assert leases.acquire(KEY_B, SECOND).holder == SECOND
+    # The same name in another sandbox is another activation.
+    assert leases.acquire(lease_key("dev", "summer-sale"), SECOND).holder == SECOND
+
+
+def test_the_holder_may_take_it_again_after_a_lost_answer(leases: ActivationLeases) -> None:
+    leases.acquire(KEY_A, FIRST)
+    assert leases.acquire(KEY_A, FIRST).holder == FIRST
+
+
+def test_release_lets_the_next_execution_in(leases: ActivationLeases, dynamodb: Any) -> None:
+    leases.acquire(KEY_A, FIRST)
+    assert leases.release(KEY_A, FIRST) is True
+    assert stored(dynamodb, KEY_A) is None
+    assert leases.acquire(KEY_A, SECOND).holder == SECOND
+
+
+def test_a_late_release_never_frees_the_next_holders_lease(
+    leases: ActivationLeases, dynamodb: Any
+) -> None:
+    leases.acquire(KEY_A, SECOND)
+    assert leases.release(KEY_A, FIRST) is False
+    assert stored(dynamodb, KEY_A)[HOLDER] == {"S": SECOND}  # type: ignore[index]
+    assert leases.release(KEY_B, FIRST) is False  # nothing there: nothing to do
+
+
+def test_an_expired_lease_is_free_without_waiting_for_the_ttl_sweep(
+    leases: ActivationLeases, clock: Clock
+) -> None:
+    leases.acquire(KEY_A, FIRST)
+    clock.now += 600
+    with pytest.raises(ActivationLeaseHeld):  # not yet: expiry is inclusive
+        leases.acquire(KEY_A, SECOND)
+    clock.now += 1
+    assert leases.acquire(KEY_A, SECOND).holder == SECOND
+
+
+def test_a_table_that_does_not_answer_is_a_transient_error(dynamodb: Any) -> None:
+    missing = ActivationLeases("no-such-table", client=dynamodb, seconds=60)
+    with pytest.raises(ActivationLeaseUnavailable) as failed:
+        missing.acquire(KEY_A, FIRST)
+    assert "ResourceNotFoundException" in failed.value.message
+    with pytest.raises(ActivationLeaseUnavailable):
+        missing.release(KEY_A, FIRST)
+
+
+def status_change(status: str, execution: str, request: Any) -> dict[str, Any]:
+    """Step Functions' "Execution Status Change" event detail (its documented shape)."""
+    return {
+        "executionArn": execution,
+        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:activation",
+        "name": execution.rsplit(":", 1)[-1],
+        "status": status,
+        "startDate": 1_800_000_000_000,
+        "stopDate": 1_800_000_060_000,
+        "input": json.dumps(request) if request is not None else None,
+        "inputDetails": {"included": request is not None},
+    }
+
+
+@pytest.mark.parametrize("status", ["ABORTED", "TIMED_OUT", "FAILED"])
+def test_a_stopped_execution_gives_its_lease_back_through_its_status_change_event(
+    leases: ActivationLeases, dynamodb: Any, status: str
+) -> None:
+    leases.acquire(KEY_A, FIRST)
+    request = {"name": "summer-sale", "sandbox": "prod", "audiences": []}
+
+    outcome = release_after_execution_ended(leases, status_change(status, FIRST, request))
+
+    assert outcome == {"key": KEY_A, "released": True}
+    assert stored(dynamodb, KEY_A) is None
+
+
+def test_a_status_change_never_frees_another_executions_lease(
+    leases: ActivationLeases, dynamodb: Any
+) -> None:
+    leases.acquire(KEY_A, SECOND)
+    request = {"name": "summer-sale", "sandbox": "prod"}
+    for detail in (
+        status_change("ABORTED", FIRST, request),  # not the holder
+        status_change("SUCCEEDED", SECOND, request),  # released by the run itself
+        status_change("ABORTED", SECOND, None),  # input too large to be included
+        status_change("ABORTED", SECOND, ["not", "a", "request"]),
+    ):
+        assert release_after_execution_ended(leases, detail)["released"] is False
+    assert stored(dynamodb, KEY_A)[HOLDER] == {"S": SECOND}  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"ACTIVATION_LEASE_SECONDS": "60"}, "ACTIVATION_LEASE_TABLE"),
+        ({"ACTIVATION_LEASE_TABLE": TABLE}, "ACTIVATION_LEASE_SECONDS"),
+        ({"ACTIVATION_LEASE_TABLE": TABLE, "ACTIVATION_LEASE_SECONDS": "-5"}, "SECONDS"),
+        ({"ACTIVATION_LEASE_TABLE": TABLE, "ACTIVATION_LEASE_SECONDS": "soon"}, "SECONDS"),
+    ],
+)
+def test_configuration_errors_name_the_variable(
+    dynamodb: Any, environ: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        leases_from_env(dynamodb, environ)
