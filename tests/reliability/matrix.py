@@ -81,6 +81,11 @@ class Call:
         return self.name
 
 
+LOOK_UPS = "ResolveSpecs"
+"""Where each resource is first looked up by name (side by side with the spec look-ups); the
+ensure steps look again only on a retry."""
+
+
 def _calls() -> list[Call]:
     names = default_resource_names(str(example(REQUEST)["name"]))
     profile = names.profile_base_connection.name
@@ -92,17 +97,11 @@ def _calls() -> list[Call]:
         Call("token", "POST", "/ims/token/v3", "ResolveSpecs", cold=True),
         Call("connection spec", "GET", "/connectionSpecs/*", "ResolveSpecs"),
         Call("flow specs", "GET", "/flowSpecs", "ResolveSpecs"),
-        Call("find profile base", "GET", "/connections", "EnsureProfileBaseConnection", profile),
+        Call("find profile base", "GET", "/connections", LOOK_UPS, profile),
         Call("create profile base", "POST", "/connections", "EnsureProfileBaseConnection", profile),
-        Call("find source", "GET", "/sourceConnections", "EnsureSourceConnection", source),
+        Call("find source", "GET", "/sourceConnections", LOOK_UPS, source),
         Call("create source", "POST", "/sourceConnections", "EnsureSourceConnection", source),
-        Call(
-            "find dest base",
-            "GET",
-            "/connections",
-            "EnsureDestinationBaseConnection",
-            destination,
-        ),
+        Call("find dest base", "GET", "/connections", LOOK_UPS, destination),
         Call(
             "create dest base",
             "POST",
@@ -110,9 +109,9 @@ def _calls() -> list[Call]:
             "EnsureDestinationBaseConnection",
             destination,
         ),
-        Call("find target", "GET", "/targetConnections", "EnsureTargetConnection", target),
+        Call("find target", "GET", "/targetConnections", LOOK_UPS, target),
         Call("create target", "POST", "/targetConnections", "EnsureTargetConnection", target),
-        Call("find flow", "GET", "/flows", "EnsureDataflow", dataflow),
+        Call("find flow", "GET", "/flows", LOOK_UPS, dataflow),
         Call("create flow", "POST", "/flows", "EnsureDataflow", dataflow),
         Call("flow read", "GET", "/flows/*", "ReadExistingDataflow", existing_flow=True),
         Call("PATCH flow", "PATCH", "/flows/*", "ActivateAudiences"),
@@ -289,7 +288,7 @@ def run_cell(emulator: Emulator, stack: LocalStack, call: Call, fault: FaultCase
         emulator.clear_requests()
         machine = Machine(emulator, stack)
     if call.cold:
-        stack.cold_start()
+        machine.cold()  # new containers and no shared token: the first call fetches one
     injected = fault.make(call)
     emulator.inject(*injected)
     result = _run(machine, request)
