@@ -9,7 +9,7 @@ import pytest
 
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime.cli import main
-from local.runtime.fake_secrets import FAKE_VALUES
+from local.runtime.fake_secrets import FAKE_VALUES, fake_destination_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "amazon-s3.json"
@@ -141,8 +141,21 @@ def test_every_operation_runs_against_a_platform_url(
     from local.emulator import Emulator
 
     request = json.loads(EXAMPLE.read_text())
+    # Against another Flow Service the CLI makes up no secret: the operator's file holds it.
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(
+        json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})
+    )
     with Emulator() as emulator:
-        where = ["--platform-url", emulator.platform_url, "--ims-url", emulator.ims_url, "--json"]
+        where = [
+            "--platform-url",
+            emulator.platform_url,
+            "--ims-url",
+            emulator.ims_url,
+            "--secrets",
+            str(secrets),
+            "--json",
+        ]
         reports = {}
         for operation in ("apply", "plan", "teardown"):
             path = tmp_path / f"{operation}.json"

@@ -19,7 +19,14 @@ TEARDOWN_STEPS = (
     "DeleteDestinationBaseConnection",
     "DeleteProfileBaseConnection",
 )
-TEARDOWN = (*START, "ChooseOperation", *TEARDOWN_STEPS, "PublishSuccess", "ActivationSucceeded")
+TEARDOWN = (
+    *START,
+    "ChooseOperation",
+    *TEARDOWN_STEPS,
+    "ReleaseActivationLease",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
 
 
 def as_teardown(request: dict[str, Any]) -> dict[str, Any]:
