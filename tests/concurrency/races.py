@@ -65,8 +65,7 @@ def _racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
         ims_url=emulator.ims_url,
         skip_sleeps=False,
         sleep_scale=SLEEP_SCALE,
-        # The emulator listens on loopback: the template admits it only with this switch.
-        parameter_overrides={"AllowNonAdobeEndpointsForTesting": "true"},
+        parameter_overrides={"AllowNonAdobeEndpointsForTesting": "true"},  # the emulator
     ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)

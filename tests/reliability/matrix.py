@@ -81,11 +81,6 @@ class Call:
         return self.name
 
 
-LOOK_UPS = "ResolveSpecs"
-"""Where each resource is first looked up by name (side by side with the spec look-ups); the
-ensure steps look again only on a retry."""
-
-
 def _calls() -> list[Call]:
     names = default_resource_names(str(example(REQUEST)["name"]))
     profile = names.profile_base_connection.name
@@ -97,11 +92,11 @@ def _calls() -> list[Call]:
         Call("token", "POST", "/ims/token/v3", "ResolveSpecs", cold=True),
         Call("connection spec", "GET", "/connectionSpecs/*", "ResolveSpecs"),
         Call("flow specs", "GET", "/flowSpecs", "ResolveSpecs"),
-        Call("find profile base", "GET", "/connections", LOOK_UPS, profile),
+        Call("find profile base", "GET", "/connections", "ResolveSpecs", profile),
         Call("create profile base", "POST", "/connections", "EnsureProfileBaseConnection", profile),
-        Call("find source", "GET", "/sourceConnections", LOOK_UPS, source),
+        Call("find source", "GET", "/sourceConnections", "ResolveSpecs", source),
         Call("create source", "POST", "/sourceConnections", "EnsureSourceConnection", source),
-        Call("find dest base", "GET", "/connections", LOOK_UPS, destination),
+        Call("find dest base", "GET", "/connections", "ResolveSpecs", destination),
         Call(
             "create dest base",
             "POST",
@@ -109,9 +104,9 @@ def _calls() -> list[Call]:
             "EnsureDestinationBaseConnection",
             destination,
         ),
-        Call("find target", "GET", "/targetConnections", LOOK_UPS, target),
+        Call("find target", "GET", "/targetConnections", "ResolveSpecs", target),
         Call("create target", "POST", "/targetConnections", "EnsureTargetConnection", target),
-        Call("find flow", "GET", "/flows", LOOK_UPS, dataflow),
+        Call("find flow", "GET", "/flows", "ResolveSpecs", dataflow),
         Call("create flow", "POST", "/flows", "EnsureDataflow", dataflow),
         Call("flow read", "GET", "/flows/*", "ReadExistingDataflow", existing_flow=True),
         Call("PATCH flow", "PATCH", "/flows/*", "ActivateAudiences"),
@@ -288,7 +283,7 @@ def run_cell(emulator: Emulator, stack: LocalStack, call: Call, fault: FaultCase
         emulator.clear_requests()
         machine = Machine(emulator, stack)
     if call.cold:
-        machine.cold()  # new containers and no shared token: the first call fetches one
+        machine.cold()  # new containers and no shared token: the token call happens
     injected = fault.make(call)
     emulator.inject(*injected)
     result = _run(machine, request)
@@ -362,6 +357,19 @@ def _observe(cell: Cell, machine: Machine, result: ExecutionResult) -> None:
         cell.error = str(failure.get("error"))
 
 
+def _looked_for_after(machine: Machine, call: Call) -> bool:
+    """Whether a create was followed by a search for what it named (a lost answer's check)."""
+    if call.method != "POST":
+        return False
+    related = [
+        r
+        for r in machine.calls("*", call.path)
+        if call.contains is None or _mentions(r, call.contains)
+    ]
+    methods = [r.method for r in related]
+    return "POST" in methods and "GET" in methods[methods.index("POST") + 1 :]
+
+
 def _mentions(recorded: Any, text: str) -> bool:
     query = " ".join(v for values in recorded.query.values() for v in values)
     body = recorded.body if isinstance(recorded.body, dict) else {}
@@ -381,27 +389,10 @@ def _judge_transient(
         assert_flow_holds(machine.only_flow(), request)
     except AssertionError as exc:
         cell.problems.append(f"the flow does not hold the request: {exc}")
-    if cell.attempts < 2 and not _handled_in_step(cell, machine):
-        cell.problems.append("the state that met the fault was not tried again")
-
-
-def _handled_in_step(cell: Cell, machine: Machine) -> bool:
-    """Issue 10 handles two faults inside the step, without a retry of the state: a 429 whose
-    Retry-After fits the budget is waited out and the call sent again; a create whose answer
-    was lost (Adobe applied it) is looked up by name until it shows."""
-    if cell.fault.name == "429 Retry-After":
-        return cell.calls >= 2
-    if cell.call.method != "POST" or cell.fault.name not in ("read timeout", "applied, lost"):
-        return False
-    requests = machine.emulator.requests
-    faulted = [i for i, r in enumerate(requests) if r in _faulted(machine, cell.call)]
-    look_ups = machine.calls("GET", cell.call.path)
-    return bool(faulted) and any(
-        i > faulted[0]
-        and r in look_ups
-        and (cell.call.contains is None or _mentions(r, cell.call.contains))
-        for i, r in enumerate(requests)
-    )
+    # Tried again by the state's Retry, or inside the step (Retry-After waited out, an
+    # unreadable answer re-read), or, for a create whose answer was lost, looked for by name.
+    if cell.attempts < 2 and cell.calls < 2 and not _looked_for_after(machine, cell.call):
+        cell.problems.append("the call that met the fault was not tried again")
 
 
 def _judge_permanent(cell: Cell, machine: Machine, result: ExecutionResult) -> None:

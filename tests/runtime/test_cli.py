@@ -141,7 +141,7 @@ def test_every_operation_runs_against_a_platform_url(
     from local.emulator import Emulator
 
     request = json.loads(EXAMPLE.read_text())
-    # Against a platform URL no destination secret is made up: give it, as a user must.
+    # Against another Flow Service the CLI makes up no secret: the operator's file holds it.
     secrets = tmp_path / "secrets.json"
     secrets.write_text(
         json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})

@@ -42,8 +42,9 @@ def overlap(first: Invocation, second: Invocation) -> float:
 
 
 def test_parallel_branches_and_separate_executions_overlap_in_time(machine: Machine) -> None:
-    # Every find-by-name answer takes a while, as Adobe's do: long enough to see overlap.
-    machine.emulator.inject(Fault.latency(0.4, method="GET", path="/connections", times=None))
+    # Every answer about base connections (look-up, find, create) takes a while, as Adobe's
+    # do: long enough to see overlap whichever of them a branch makes.
+    machine.emulator.inject(Fault.latency(0.4, method="*", path="/connections", times=None))
     requests = []
     for index in range(2):
         request = example("amazon-s3")

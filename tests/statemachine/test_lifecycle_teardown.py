@@ -9,7 +9,7 @@ from typing import Any
 from local.emulator import Fault
 from tests.statemachine import asl
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example, with_dataflow
-from tests.statemachine.paths import FAIL, FINISH, START, assert_route
+from tests.statemachine.paths import FAIL, START, assert_route
 
 REQUEST = "amazon-s3"
 TEARDOWN_STEPS = (
@@ -19,7 +19,14 @@ TEARDOWN_STEPS = (
     "DeleteDestinationBaseConnection",
     "DeleteProfileBaseConnection",
 )
-TEARDOWN = (*START, "ChooseOperation", *TEARDOWN_STEPS, *FINISH[-3:])
+TEARDOWN = (
+    *START,
+    "ChooseOperation",
+    *TEARDOWN_STEPS,
+    "ReleaseActivationLease",
+    "PublishSuccess",
+    "ActivationSucceeded",
+)
 
 
 def as_teardown(request: dict[str, Any]) -> dict[str, Any]:
