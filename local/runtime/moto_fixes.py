@@ -31,6 +31,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_wo
     BranchWorker,
 )
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 # Every module that imported ``extract_json`` by name (moto 5.2.5).
 _USERS = (
@@ -149,3 +150,35 @@ class DynamoDBAtomicWritesFix:
             setattr(DynamoDBBackend, name, original)
         DynamoDBBackend._local_atomic_writes = False  # type: ignore[attr-defined]
         self._originals = {}
+
+
+class HistoryTimeoutFix:
+    """**A history event moto cannot serialise.** Rarely, after one Parallel branch fails
+    while another is mid-Task, moto records a ``LambdaFunctionScheduled`` event whose
+    ``timeoutInSeconds`` is a state's input instead of a number (a race inside its
+    interpreter, not pinned down; :class:`ParallelStopFix` narrows it). GetExecutionHistory
+    then fails on every read. AWS records the Task's TimeoutSeconds there; the fix drops the
+    field when it is not a number, so the rest of the history stays readable."""
+
+    def __init__(self) -> None:
+        self._original: Any = None
+
+    def install(self) -> None:
+        if self._original is not None:
+            return
+        original = self._original = StepFunctionsParserBackend.get_execution_history
+
+        def get_execution_history(backend: Any, execution_arn: str) -> Any:
+            history = original(backend, execution_arn)
+            for event in history.get("events", []):
+                details = event.get("lambdaFunctionScheduledEventDetails")
+                if details and not isinstance(details.get("timeoutInSeconds", 0), int):
+                    del details["timeoutInSeconds"]
+            return history
+
+        StepFunctionsParserBackend.get_execution_history = get_execution_history  # type: ignore[method-assign,assignment]
+
+    def uninstall(self) -> None:
+        if self._original is not None:
+            StepFunctionsParserBackend.get_execution_history = self._original  # type: ignore[method-assign]
+            self._original = None

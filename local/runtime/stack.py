@@ -43,7 +43,12 @@ from local.runtime.capture import CapturedLine, LogCapture
 from local.runtime.deploy import Deployer, Deployment
 from local.runtime.functions import FunctionHost, Invocation, LambdaHost
 from local.runtime.history import ExecutionResult, build_result
-from local.runtime.moto_fixes import DynamoDBAtomicWritesFix, JsonPathFix, ParallelStopFix
+from local.runtime.moto_fixes import (
+    DynamoDBAtomicWritesFix,
+    HistoryTimeoutFix,
+    JsonPathFix,
+    ParallelStopFix,
+)
 from local.runtime.queues import DrainResult, QueuedMessage, drain, peek
 from local.runtime.sleeps import RecordedSleep, SleepRecorder
 from local.runtime.template import (
@@ -100,6 +105,7 @@ class LocalStack:
         self._json_path_fix = JsonPathFix()
         self._parallel_stop_fix = ParallelStopFix()
         self._atomic_writes_fix = DynamoDBAtomicWritesFix()
+        self._history_fix = HistoryTimeoutFix()
         self.lambdas = LambdaHost()
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
@@ -121,6 +127,7 @@ class LocalStack:
             self._json_path_fix.install()
             self._parallel_stop_fix.install()
             self._atomic_writes_fix.install()
+            self._history_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -149,6 +156,7 @@ class LocalStack:
         self._json_path_fix.uninstall()
         self._parallel_stop_fix.uninstall()
         self._atomic_writes_fix.uninstall()
+        self._history_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()
