@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from local.runtime.fake_secrets import fake_destination_secret
 from local.runtime.history import ExecutionResult
 from local.runtime.report import ApiCalls, Progress, RunReport, endpoint_of
-from local.runtime.stack import LocalStack
+from local.runtime.stack import TESTING_SWITCH, LocalStack
 from local.runtime.template import load_template
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ def _read_json(path: Path, what: str) -> Any:
 def _testing_parameters(template: Path, platform_url: str, ims_url: str) -> dict[str, str]:
     """Let the handlers talk to this machine when both endpoints are on it (the emulator):
     they refuse any host but Adobe's unless the template's testing switch says otherwise."""
-    switch = "AllowNonAdobeEndpointsForTesting"
+    switch = TESTING_SWITCH
     hosts = {urlsplit(platform_url).hostname, urlsplit(ims_url).hostname}
     if switch not in load_template(template).parameters or not all(
         host and _is_loopback(host) for host in hosts

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 from moto import mock_aws
@@ -48,6 +48,7 @@ from local.runtime.moto_fixes import (
     HistoryTimeoutFix,
     JsonPathFix,
     ParallelStopFix,
+    ParseOnceFix,
 )
 from local.runtime.queues import DrainResult, QueuedMessage, drain, peek
 from local.runtime.sleeps import RecordedSleep, SleepRecorder
@@ -72,6 +73,18 @@ MOTO_CONFIG: Any = {
 }
 # No X-Ray daemon here: Powertools' Tracer would otherwise try to send segments.
 DEFAULT_LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
+TESTING_SWITCH = "AllowNonAdobeEndpointsForTesting"
+"""The template parameter that lets handlers talk to a non-Adobe host such as the emulator."""
+
+
+class Endpoints(Protocol):
+    """Where Flow Service and IMS answer: the emulator, or anything shaped like it."""
+
+    @property
+    def platform_url(self) -> str: ...
+
+    @property
+    def ims_url(self) -> str: ...
 
 
 class LocalStack:
@@ -106,12 +119,32 @@ class LocalStack:
         self._parallel_stop_fix = ParallelStopFix()
         self._atomic_writes_fix = DynamoDBAtomicWritesFix()
         self._history_fix = HistoryTimeoutFix()
+        self._parse_once_fix = ParseOnceFix()
         self.lambdas = LambdaHost()
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
         self._deployment = Deployment()
         self._published: list[dict[str, Any]] = []
         self._started = False
+
+    @classmethod
+    def against(
+        cls,
+        adobe: Endpoints,
+        template: Path = Path("template.yaml"),
+        *,
+        parameter_overrides: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> LocalStack:
+        """A stack whose handlers call ``adobe`` (the emulator, on loopback), with the
+        template's testing switch on: the handlers refuse any host but Adobe's without it."""
+        return cls(
+            template,
+            platform_url=adobe.platform_url,
+            ims_url=adobe.ims_url,
+            parameter_overrides={TESTING_SWITCH: "true", **(parameter_overrides or {})},
+            **options,
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -128,6 +161,7 @@ class LocalStack:
             self._parallel_stop_fix.install()
             self._atomic_writes_fix.install()
             self._history_fix.install()
+            self._parse_once_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -157,6 +191,7 @@ class LocalStack:
         self._parallel_stop_fix.uninstall()
         self._atomic_writes_fix.uninstall()
         self._history_fix.uninstall()
+        self._parse_once_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()

@@ -23,13 +23,8 @@ from tests.statemachine.harness import example
 
 @pytest.fixture
 def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalStack]:
-    with LocalStack(
-        TEMPLATE,
-        platform_url=emulator.platform_url,
-        ims_url=emulator.ims_url,
-        parameter_overrides={"AllowNonAdobeEndpointsForTesting": "true"},
-        env_overrides={"RESULT_EVENT_BUS": "no-such-bus"},
-        skip_sleeps=True,
+    with LocalStack.against(
+        emulator, TEMPLATE, env_overrides={"RESULT_EVENT_BUS": "no-such-bus"}, skip_sleeps=True
     ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)

@@ -29,13 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with (
         Emulator() as emulator,
-        LocalStack(
-            TEMPLATE,
-            platform_url=emulator.platform_url,
-            ims_url=emulator.ims_url,
-            env_overrides=matrix.STACK_ENVIRONMENT,
-            parameter_overrides=matrix.TESTING_PARAMETERS,
-        ) as stack,
+        LocalStack.against(emulator, TEMPLATE, env_overrides=matrix.STACK_ENVIRONMENT) as stack,
     ):
         seed_destination_secrets(stack)
         if not args.skip_matrix:

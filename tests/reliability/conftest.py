@@ -9,19 +9,13 @@ import pytest
 
 from local.emulator import Emulator
 from local.runtime import LocalStack
-from tests.reliability.matrix import STACK_ENVIRONMENT, TESTING_PARAMETERS
+from tests.reliability.matrix import STACK_ENVIRONMENT
 from tests.statemachine.conftest import TEMPLATE, seed_destination_secrets
 
 
 @pytest.fixture(scope="package")
 def reliability_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
-    with LocalStack(
-        TEMPLATE,
-        platform_url=_emulator_server.platform_url,
-        ims_url=_emulator_server.ims_url,
-        env_overrides=STACK_ENVIRONMENT,
-        parameter_overrides=TESTING_PARAMETERS,
-    ) as stack:
+    with LocalStack.against(_emulator_server, TEMPLATE, env_overrides=STACK_ENVIRONMENT) as stack:
         seed_destination_secrets(stack)
         yield stack
     _emulator_server.reset()

@@ -49,14 +49,7 @@ def seed_destination_secrets(stack: LocalStack) -> None:
 
 @pytest.fixture(scope="package")
 def local_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
-    with LocalStack(
-        TEMPLATE,
-        platform_url=_emulator_server.platform_url,
-        ims_url=_emulator_server.ims_url,
-        # The emulator listens on 127.0.0.1: the one case the handlers accept a non-Adobe host.
-        parameter_overrides={"AllowNonAdobeEndpointsForTesting": "true"},
-        skip_sleeps=True,
-    ) as stack:
+    with LocalStack.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)
         yield stack
