@@ -4,6 +4,7 @@ against them (auth spec name, the secret's keys, target params) before creating 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,28 @@ def resolve_specs(
     )
     if connection_spec_id is None:  # the model requires one of type/connectionSpecId
         raise UnknownDestination("destination: neither a known type nor a connectionSpecId")
+    client.ensure_token()  # one token for both threads
+    # The flow specs depend on the connection spec's id alone: read them side by side with it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        flow_specs = pool.submit(
+            client.flow_specs_joining, connection_spec_id, PROFILE_STORE_CONNECTION_SPEC_ID
+        )
+        return _check_against_specs(
+            request, client.get_connection_spec, connection_spec_id, flow_specs, secret_keys
+        )
+
+
+def _check_against_specs(
+    request: ActivationRequest,
+    get_connection_spec: Callable[[str], dict[str, Any]],
+    connection_spec_id: str,
+    flow_specs: Future[list[dict[str, Any]]],
+    secret_keys: Callable[[str], Iterable[str]],
+) -> ResolvedSpecs:
+    destination = request.destination
+    entry = destination.catalog_entry()
     try:
-        spec = client.get_connection_spec(connection_spec_id)
+        spec = get_connection_spec(connection_spec_id)
     except ResourceNotFound as exc:
         raise UnknownDestination(
             f"destination.connectionSpecId: Flow Service knows no connection spec {connection_spec_id}"
@@ -110,7 +131,7 @@ def resolve_specs(
         )
 
     flow_spec = _flow_spec(
-        client,
+        flow_specs.result(),
         connection_spec_id,
         override=destination.flow_spec_id,
         known_default=entry.flow_spec_id if entry else None,
@@ -138,7 +159,7 @@ def _properties(spec_holder: dict[str, Any]) -> set[str]:
 
 
 def _flow_spec(
-    client: FlowServiceClient,
+    candidates: list[dict[str, Any]],
     target_spec_id: str,
     *,
     override: str | None,
@@ -147,9 +168,10 @@ def _flow_spec(
     """The audience flow spec serving this destination: it must take the destination as target
     and the Profile Store as source (dataset flow specs share the target but not the source).
 
-    An override must be such a flow spec; the catalog's default is only preferred among them.
+    ``candidates`` are the flow specs joining the Profile Store to the target
+    (:meth:`FlowServiceClient.flow_specs_joining`). An override must be one of them; the
+    catalog's default is only preferred among them.
     """
-    candidates = client.flow_specs_joining(target_spec_id, PROFILE_STORE_CONNECTION_SPEC_ID)
     for flow_spec in candidates:
         if flow_spec.get("id") in (override or known_default,):
             return flow_spec
