@@ -6,19 +6,21 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import SnapshotStepEvent, parse_event
+from aep_activation.events import ActivateStepEvent, parse_event
 from aep_activation.observability import metrics, step_handler
-from aep_activation.selectors import DataflowSnapshot
 from aep_activation.steps.dataflow import activate
 from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, SnapshotStepEvent)
+    parsed = parse_event(event, ActivateStepEvent)
     request = request_from_state(parsed.request)
     outcome = activate(
-        request, flow_service_for(request.sandbox), DataflowSnapshot.from_state(parsed.dataflow)
+        request,
+        flow_service_for(request.sandbox),
+        str(parsed.dataflow["id"]),
+        created_etag=parsed.created_etag,
     )
     metrics.add_metric(
         name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)

@@ -51,7 +51,7 @@ def test_two_more_audiences_on_a_249_audience_dataflow_stop_before_the_patch(
     snapshot = full_dataflow(client, emulator)
 
     with pytest.raises(GuardrailExceeded) as caught:
-        activate(request, client, snapshot)
+        activate(request, client, snapshot.id)
 
     assert "would hold 251 audiences" in caught.value.message
     assert "audiencesPerDataflow" in caught.value.message
@@ -65,7 +65,7 @@ def test_the_override_lets_the_patch_go(client: FlowServiceClient, emulator: Emu
 
     snapshot = full_dataflow(client, emulator)
 
-    outcome = activate(request, client, snapshot)
+    outcome = activate(request, client, snapshot.id)
 
     assert [r.method for r in emulator.requests if r.method == "PATCH"] == ["PATCH"]
     assert len(read_dataflow(client, snapshot.id).audiences) == 251

@@ -59,13 +59,8 @@ def racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
 
 @contextmanager
 def _racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
-    with LocalStack(
-        TEMPLATE,
-        platform_url=emulator.platform_url,
-        ims_url=emulator.ims_url,
-        skip_sleeps=False,
-        sleep_scale=SLEEP_SCALE,
-        parameter_overrides={"AllowNonAdobeEndpointsForTesting": "true"},  # the emulator
+    with LocalStack.against(
+        emulator, TEMPLATE, skip_sleeps=False, sleep_scale=SLEEP_SCALE
     ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)
@@ -342,7 +337,7 @@ def outcome(
         activations=tuple(activations),
         lease_waits=sum(v.retries for v in visits if v.name == LEASE_STATE),
         other_retries=sum(v.retries for v in visits if v.name != LEASE_STATE),
-        etag_conflicts=sum(1 for v in visits if v.name == "RefreshDataflow"),
+        etag_conflicts=sum(1 for v in visits if v.name == "CountEtagConflict"),
         most_activations_at_once=most_at_once(
             [i for a in activations for i in a.critical], key="activation"
         ),

@@ -34,8 +34,6 @@ REQUEST = "amazon-s3"
 READ_TIMEOUT = 1.5
 CONNECT_TIMEOUT = 1.0
 SLOW_ANSWER = READ_TIMEOUT + 1.5
-# The emulator runs on 127.0.0.1: only this stack parameter lets the functions call it.
-TESTING_PARAMETERS = {"AllowNonAdobeEndpointsForTesting": "true"}
 STACK_ENVIRONMENT = {
     "HTTP_READ_TIMEOUT": str(READ_TIMEOUT),
     "HTTP_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
@@ -67,7 +65,8 @@ class Call:
     contains: str | None = None
     # The token is fetched by the first step to talk to Adobe after a cold start.
     cold: bool = False
-    # The flow read is ReadExistingDataflow's: the run names a dataflow made beforehand.
+    # The flow read is ActivateAudiences' first: the run names a dataflow made beforehand (on a
+    # flow the run creates, the create's answer stands in for that read).
     existing_flow: bool = False
 
     @property
@@ -108,7 +107,7 @@ def _calls() -> list[Call]:
         Call("create target", "POST", "/targetConnections", "EnsureTargetConnection", target),
         Call("find flow", "GET", "/flows", "ResolveSpecs", dataflow),
         Call("create flow", "POST", "/flows", "EnsureDataflow", dataflow),
-        Call("flow read", "GET", "/flows/*", "ReadExistingDataflow", existing_flow=True),
+        Call("flow read", "GET", "/flows/*", "ActivateAudiences", existing_flow=True),
         Call("PATCH flow", "PATCH", "/flows/*", "ActivateAudiences"),
         Call("validation read", "GET", "/flows/*", "ValidateDataflow"),
     ]

@@ -45,7 +45,7 @@ VALIDATE = ("PrepareExecution", "ValidateRequest")
 START = (*VALIDATE, "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
-EXISTING_DATAFLOW = (*APPLY, "ReadExistingDataflow")
+EXISTING_DATAFLOW = (*APPLY, "StartFromExistingDataflow")
 PLAN = (
     *START,
     "ChooseOperation",
@@ -59,7 +59,6 @@ ETAG_CONFLICT = (
     "TooManyEtagConflicts",
     "DrawEtagBackoff",
     "BackOffAfterEtagConflict",
-    "RefreshDataflow",
 )
 FINISH = (
     "ActivateAudiences",

@@ -89,7 +89,7 @@ def test_25_executions_adding_audiences_to_one_dataflow_land_each_exactly_once(
     ids = [a["id"] for a in flow_audiences(machine.only_flow())]
     expected = {a["id"] for a in base["audiences"]} | {audience(i)["id"] for i in range(CONCURRENT)}
     assert sorted(ids) == sorted(expected)  # each exactly once, none lost
-    conflicts = sum(len(r.visits_of("RefreshDataflow")) for r in results)
+    conflicts = sum(len(r.visits_of("CountEtagConflict")) for r in results)
     patches = [c for c in machine.calls("PATCH", "/flows/*") if c.status in (200, 202)]
     assert len(patches) == 1 + CONCURRENT  # one successful PATCH per execution
     print(f"{CONCURRENT} concurrent executions: {conflicts} etag conflicts resolved by re-reading")

@@ -35,7 +35,7 @@ def test_50_executions_adding_audiences_to_one_dataflow_all_land(machine: Machin
     ids = [a["id"] for a in flow_audiences(machine.only_flow())]
     expected = {a["id"] for a in base["audiences"]} | {audience(i)["id"] for i in range(CONCURRENT)}
     assert sorted(ids) == sorted(expected)  # each exactly once, none lost
-    conflicts = [len(r.visits_of("RefreshDataflow")) for r in results]
+    conflicts = [len(r.visits_of("CountEtagConflict")) for r in results]
     waits = [s for s in machine.stack.sleeps if s.kind == "wait" and s.execution_arn in arns]
     assert len(waits) == sum(conflicts)  # a jittered wait before every re-read
     assert all(0 <= w.seconds <= CEILING_CAP for w in waits)

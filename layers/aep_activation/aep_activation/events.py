@@ -52,12 +52,24 @@ class DataflowStepEvent(DestinationStepEvent):
     connections: dict[str, Any]
 
 
-class ReadDataflowEvent(StepEvent):
-    dataflow_id: str = Field(alias="dataflowId", min_length=1)
-
-
 class SnapshotStepEvent(StepEvent):
     dataflow: dict[str, Any]
+
+
+class ActivateStepEvent(SnapshotStepEvent):
+    """``dataflow``: EnsureDataflow's answer (``created`` when it made the flow), or just the
+    ``id`` of the flow the request names."""
+
+    etag_conflicts: int = Field(default=0, alias="etagConflicts", ge=0)
+
+    @property
+    def created_etag(self) -> str | None:
+        """The etag EnsureDataflow's create answered with, when that create is all that
+        happened to the flow as far as this execution knows: a first attempt, no 412 yet."""
+        if self.retry_count or self.etag_conflicts or self.dataflow.get("created") is not True:
+            return None
+        etag = self.dataflow.get("etag")
+        return etag if isinstance(etag, str) else None
 
 
 class ResultEvent(BaseModel):

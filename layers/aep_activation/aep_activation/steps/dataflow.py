@@ -74,12 +74,23 @@ def ensure_dataflow(
         looked_up=looked_up,
     )
     if ensured.created and ensured.document is None:  # the create's own answer
-        created = {**body, "id": ensured.id, "etag": ensured.etag, "state": "enabled"}
+        created = created_flow(request, ensured.id, ensured.etag)
         return DataflowSnapshot.of_flow(created), True
     found = ensured.document
     if not found or not found.get("etag"):  # a list item without its etag: read the flow
         found = client.get_flow(ensured.id)
     return DataflowSnapshot.of_flow(found), ensured.created
+
+
+def created_flow(request: ActivationRequest, flow_id: str, etag: str | None) -> dict[str, Any]:
+    """What a flow this activation has just created holds: its create's answer (id, etag) and
+    the empty transformations it was created with. Flow Service adds nothing to them."""
+    return {
+        "id": flow_id,
+        "etag": etag,
+        "state": "enabled",
+        "transformations": empty_transformations(mapping_set=uses_mapping_set(request)),
+    }
 
 
 def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapshot:
@@ -98,11 +109,14 @@ class ActivationOutcome:
     patched: bool
     state_action: str | None
     mapping_set: dict[str, Any] | None = None
+    target_connection_spec_id: str | None = None
+    """Of the flow as read: tells a retired card's flow named by ``dataflowId``."""
 
     def to_state(self) -> dict[str, Any]:
         return {
             "mappingSet": self.mapping_set,
             "dataflowId": self.dataflow_id,
+            "targetConnectionSpecId": self.target_connection_spec_id,
             "etag": self.etag,
             "addedAudiences": self.plan.added_audiences,
             "updatedAudiences": self.plan.updated_audiences,
@@ -148,8 +162,10 @@ def attribute_strategy(
 def activate(
     request: ActivationRequest,
     client: FlowServiceClient,
-    snapshot: DataflowSnapshot,
+    dataflow_id: str,
     conversion: ConversionClient | None = None,
+    *,
+    created_etag: str | None = None,
 ) -> ActivationOutcome:
     """Converge the flow: read it afresh, PATCH the difference (one patch, none when there is
     none) with ``If-Match`` on that read's etag, then ENABLE/DISABLE it if its state differs.
@@ -157,20 +173,27 @@ def activate(
     The fresh read is what makes index-addressed ``replace``/``remove`` safe: the indexes and
     the etag come from the same document. A 412 (:class:`EtagMismatch`) propagates: the state
     machine counts it, re-reads, and calls this again, which re-plans from what is there now.
+    A flow this execution has just created is not read (``created_etag``, its create's
+    answer): that etag and the empty transformations it was made with are the document, and
+    the etag guards the PATCH as after a read (a flow changed since gets the 412).
 
     New cards: the attributes and identity go into a mapping set, found or created first
     (after the guardrails), and attached with ``profileMapping`` in the same PATCH as the
     audiences.
     """
     conversion = conversion or ConversionClient(client)
-    flow = client.get_flow(snapshot.id)
+    flow = (
+        created_flow(request, dataflow_id, created_etag)
+        if created_etag is not None
+        else client.get_flow(dataflow_id)
+    )
     ensured: EnsuredMapping | None = None
     if attached_mapping(flow) is not None:
         # Guardrails before any write: audiences from the plan, attributes from the request.
         audiences_only = plan_activation(request, flow, attributes=MappingSetAttributes())
         check_dataflow_totals(
             request,
-            str(flow.get("id", snapshot.id)),
+            str(flow.get("id", dataflow_id)),
             audiences=_audiences_after(DataflowSnapshot.of_flow(flow), audiences_only),
             attributes=len(request.profile_attributes),
         )
@@ -202,7 +225,7 @@ def activate(
                 raise
             # An answer came but cannot be read: not known to have landed. Read what the flow
             # holds now and plan again (an empty plan means it did land).
-            flow = client.get_flow(snapshot.id)
+            flow = client.get_flow(dataflow_id)
             strategy = attribute_strategy(flow, conversion, ensured)
             current = DataflowSnapshot.of_flow(flow, strategy)
             attempt = plan_activation(request, flow, attributes=strategy)
@@ -211,10 +234,10 @@ def activate(
             etag = current.etag
         else:
             raise FlowServiceUnavailable(
-                f"the PATCH of dataflow {snapshot.id} got {MAX_UNREADABLE_PATCH_ANSWERS + 1} "
+                f"the PATCH of dataflow {dataflow_id} got {MAX_UNREADABLE_PATCH_ANSWERS + 1} "
                 "answers that could not be read; the step is retried",
                 method="PATCH",
-                path=f"/flows/{snapshot.id}",
+                path=f"/flows/{dataflow_id}",
             )
     action = None
     if current.state != request.dataflow_state:
@@ -228,6 +251,7 @@ def activate(
         plan=plan,
         patched=not plan.empty,
         state_action=action,
+        target_connection_spec_id=current.target_connection_spec_id,
         mapping_set=(
             {
                 "mappingId": ensured.reference.mapping_id,

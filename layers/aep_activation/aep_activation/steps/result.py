@@ -55,7 +55,12 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             or _text(request.get("dataflowId")),
         },
     }
-    warnings = retirement_warnings(destination, specs, dataflow)
+    # The flow's own card: from EnsureDataflow's snapshot, or ActivateAudiences' read of the
+    # flow the request names (dataflowId).
+    flow_card = _text(dataflow.get("targetConnectionSpecId")) or _text(
+        activation.get("targetConnectionSpecId")
+    )
+    warnings = retirement_warnings(destination, specs, flow_card)
     if warnings:
         summary["warnings"] = warnings
     if status == "SUCCEEDED" and "plan" in state:
@@ -103,13 +108,13 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
 
 
 def retirement_warnings(
-    destination: dict[str, Any], specs: dict[str, Any], dataflow: dict[str, Any]
+    destination: dict[str, Any], specs: dict[str, Any], flow_card: str | None
 ) -> list[str]:
     """Warn when the request or the dataflow it names uses a card Adobe retired (the legacy
     S3, Azure Blob and SFTP cards): such runs still validate, but their days are counted."""
     spec_ids: list[str | None] = [
         _text(specs.get("connectionSpecId")) or _text(destination.get("connectionSpecId")),
-        _text(dataflow.get("targetConnectionSpecId")),
+        flow_card,
     ]
     entry = (
         catalog.find_destination(destination["type"]) if _text(destination.get("type")) else None
