@@ -59,7 +59,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/aep_activation/aep_activation functions local
+	$(VENV)/bin/mypy layers/aep_activation/aep_activation functions local bench
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest

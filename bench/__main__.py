@@ -117,11 +117,10 @@ def activation_rows(latency: float, requests: int) -> tuple[list[Row], list[str]
         warm = activations.median_run(warm_runs)
         tutorial = activations.median_run(tutorial_runs)
         flow = None if requests <= 0 else activations.throughput(bench, requests)
-    if warm.observed_chain > warm.chain:
+    if not warm.branches_overlapped:
         notes.append(
-            "The local runtime ran some calls one after the other that AWS would overlap: "
-            "times include the Parallel branches in sequence; chain figures count Parallel "
-            "branches side by side from the ASL and the per-state call log."
+            "The Parallel branches did not overlap in time: the local runtime ran them one "
+            "after the other, which AWS would not."
         )
     for run, what in ((cold, "fresh activation"), (existing, "existing flow"), (warm, "warm")):
         if run.status != "SUCCEEDED":

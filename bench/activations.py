@@ -37,8 +37,7 @@ class Run:
     seconds: float
     calls: int
     tokens: int
-    chain: int  # dependent calls on AWS: Parallel branches side by side (from the ASL)
-    observed_chain: int  # calls one after another in this run's request log
+    chain: int  # calls one after another in the request log (handlers run concurrently)
     status: str
     branches_overlapped: bool = False
 
@@ -62,71 +61,43 @@ def _when(event: dict[str, Any]) -> float:
     return stamp.timestamp() if isinstance(stamp, datetime) else float(stamp)
 
 
-def calls_by_state(
-    history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]
-) -> dict[str, list[RecordedRequest]]:
-    """Each call attributed to the Task state it happened in, from the history's timestamps."""
-    spans: list[tuple[str, float, float]] = []
+def execution_seconds(history: Sequence[dict[str, Any]]) -> float:
+    """From ExecutionStarted to the execution's end, as Step Functions reports its duration
+    (the local StartExecution and the polling for the result are not the execution's)."""
+    return _when(history[-1]) - _when(history[0])
+
+
+def task_windows(history: Sequence[dict[str, Any]]) -> dict[str, list[tuple[float, float]]]:
+    """When each Task state ran (entered to exited), by state name."""
+    windows: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
     opened: dict[str, float] = {}
     for event in history:
-        kind = event["type"]
         details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
-        if not details or not kind.startswith("Task"):
+        if not details:
             continue
-        if kind == "TaskStateEntered":
+        if event["type"] == "TaskStateEntered":
             opened[details["name"]] = _when(event)
-        elif kind == "TaskStateExited" and details["name"] in opened:
-            spans.append((details["name"], opened.pop(details["name"]), _when(event)))
-    per_state: defaultdict[str, list[RecordedRequest]] = defaultdict(list)
-    for call in calls:
-        at = call.received_at or call.timestamp
-        inside = [(end, name) for name, start, end in spans if start - 0.002 <= at <= end + 0.002]
-        # Handlers holding the local runtime's lock run one at a time, and a Task exits as soon
-        # as its handler returns: of the states open at that moment, the call is the one's
-        # that exits first.
-        per_state[min(inside)[1] if inside else "?"].append(call)
-    return dict(per_state)
+        elif event["type"] == "TaskStateExited" and details["name"] in opened:
+            windows[details["name"]].append((opened.pop(details["name"]), _when(event)))
+    return dict(windows)
 
 
-def parallel_branches_overlapped(
-    history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]
-) -> bool:
-    """Whether a call of one Parallel branch overlapped one of the other (concurrent handlers)."""
+def parallel_branches_overlapped(history: Sequence[dict[str, Any]]) -> bool:
+    """Whether a Task of one Parallel branch ran while a Task of another branch did, as
+    concurrent Lambdas do on AWS (state names are unique in the ASL)."""
     definition = json.loads(ASL.read_text(encoding="utf-8"))
-    per_state = calls_by_state(history, calls)
+    windows = task_windows(history)
     for state in definition["States"].values():
         if state["Type"] != "Parallel":
             continue
         branches = [
-            [c for n in branch["States"] for c in per_state.get(n, [])]
+            [w for name in branch["States"] for w in windows.get(name, [])]
             for branch in state["Branches"]
         ]
-        for one, other in itertools.pairwise(branches):
-            for x in one:
-                for y in other:
-                    if (x.received_at or 0) < y.timestamp and (y.received_at or 0) < x.timestamp:
-                        return True
+        for one, other in itertools.combinations(branches, 2):
+            if any(a0 < b1 and b0 < a1 for a0, a1 in one for b0, b1 in other):
+                return True
     return False
-
-
-def structural_chain(history: Sequence[dict[str, Any]], calls: Sequence[RecordedRequest]) -> int:
-    """Dependent calls as AWS would run this execution: each call is attributed to the Task
-    state it happened in (from the history's timestamps), the calls of states in sequence add
-    up, and a Parallel state counts its longest branch. Once handlers run concurrently,
-    :func:`observed_chain` measures the same thing directly."""
-    definition = json.loads(ASL.read_text(encoding="utf-8"))
-    per_state = calls_by_state(history, calls)
-    # Within one state, calls a handler makes side by side (threads) overlap in the log.
-    chain = {name: observed_chain(state_calls) for name, state_calls in per_state.items()}
-    total = 0
-    for name, state in definition["States"].items():
-        if state["Type"] == "Parallel":
-            total += max(
-                sum(chain.get(n, 0) for n in branch["States"]) for branch in state["Branches"]
-            )
-        else:
-            total += chain.get(name, 0)
-    return total + len(per_state.get("?", []))
 
 
 class Bench:
@@ -142,12 +113,7 @@ class Bench:
     def running(self) -> Iterator[Bench]:
         with (
             self.emulator,
-            LocalStack(
-                TEMPLATE,
-                platform_url=self.emulator.platform_url,
-                ims_url=self.emulator.ims_url,
-                skip_sleeps=True,
-            ) as stack,
+            LocalStack.against(self.emulator, TEMPLATE, skip_sleeps=True) as stack,
         ):
             self.stack = stack
             for function in stack.template.functions:
@@ -175,19 +141,16 @@ class Bench:
             self.stack.cold_start()
             self.forget_shared_token()
         mark = len(self.emulator.requests)
-        started = time.perf_counter()
         result = self.stack.run(request, timeout=300)
-        seconds = time.perf_counter() - started
         calls = self.emulator.requests[mark:]
         history = self.stack.history(result.arn)
         return Run(
-            seconds=seconds,
+            seconds=execution_seconds(history),
             calls=len(calls),
             tokens=sum(1 for c in calls if c.path == IMS_TOKEN_PATH),
-            chain=structural_chain(history, calls),
-            observed_chain=observed_chain(calls),
+            chain=observed_chain(calls),
             status=result.status,
-            branches_overlapped=parallel_branches_overlapped(history, calls),
+            branches_overlapped=parallel_branches_overlapped(history),
         )
 
     def forget_shared_token(self) -> None:
@@ -214,14 +177,13 @@ class Bench:
         )
         seconds = time.perf_counter() - started
         calls = self.emulator.requests[mark:]
-        chain = observed_chain(calls)
         tokens = sum(1 for c in calls if c.path == IMS_TOKEN_PATH)
-        return Run(seconds, len(calls), tokens, chain, chain, "SUCCEEDED")
+        return Run(seconds, len(calls), tokens, observed_chain(calls), "SUCCEEDED")
 
 
 def new_audience(number: int) -> dict[str, Any]:
     """An audience the example does not hold (ids must be UUIDs)."""
-    audience = copy.deepcopy(_example()["audiences"][0])
+    audience: dict[str, Any] = copy.deepcopy(_example()["audiences"][0])
     audience["id"] = f"00000000-0000-4000-8000-{number:012d}"
     audience["name"] = f"Bench audience {number}"
     return audience
@@ -300,7 +262,6 @@ def median_run(runs: Sequence[Run]) -> Run:
         middle.calls,
         middle.tokens,
         middle.chain,
-        middle.observed_chain,
         middle.status,
         middle.branches_overlapped,
     )
