@@ -12,7 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.steps.find_or_create import LookedUp
-from aep_activation.steps.teardown import TeardownStep
+
+TeardownStep = Literal[
+    "find", "dataflow", "connections", "destinationBaseConnection", "profileBaseConnection"
+]
+"""The teardown's steps (see :mod:`aep_activation.steps.teardown` for their order)."""
 
 
 class StepEvent(BaseModel):

@@ -16,16 +16,14 @@ The state carries one record, ``$.teardown``, that each step returns grown by it
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound
+from aep_activation.events import TeardownStep
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 
-TeardownStep = Literal[
-    "find", "dataflow", "connections", "destinationBaseConnection", "profileBaseConnection"
-]
 STEPS: Final[tuple[TeardownStep, ...]] = (
     "find",
     "dataflow",
