@@ -9,12 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from aep_activation.model import (
-    ActivationRequest,
-    activation_request_json_schema,
-    parse_activation_request,
-    render_json_schema,
-)
+from aep_activation.model import ActivationRequest, parse_activation_request
+from aep_activation.request_schema import activation_request_json_schema, render_json_schema
 from tests.model.invalid_requests import TODAY, valid_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +108,7 @@ def test_the_committed_schema_is_the_generated_one() -> None:
     committed = SCHEMA_FILE.read_text(encoding="utf-8")
     assert committed == render_json_schema(), (
         "schema drifted: run PYTHONPATH=layers/aep_activation .venv/bin/python -m "
-        "aep_activation.model --write-schema schema/activation-request.schema.json"
+        "aep_activation.request_schema --write-schema schema/activation-request.schema.json"
     )
 
 
@@ -160,7 +156,7 @@ def test_the_schema_rejects_what_the_model_rejects_structurally(
 
 
 def test_the_module_writes_the_schema_file(tmp_path: Path) -> None:
-    from aep_activation.model import main
+    from aep_activation.request_schema import main
 
     target = tmp_path / "nested" / "schema.json"
     assert main(["--write-schema", str(target)]) == 0

@@ -16,16 +16,13 @@ Messages name the field and the rule in plain words; they never repeat a submitt
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -44,7 +41,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from aep_activation import catalog
@@ -56,6 +52,9 @@ from aep_activation.errors import (
 )
 from aep_activation.filename_template import DEFAULT_FILENAME_TEMPLATE, filename_template_problems
 from aep_activation.naming import resource_names
+
+if TYPE_CHECKING:  # pydantic's schema generator is not loaded in the Lambdas
+    from pydantic.json_schema import JsonSchemaValue
 
 MAX_AUDIENCES = 250
 """Adobe's guardrail: audiences per dataflow."""
@@ -1149,41 +1148,3 @@ def _check_depth_of_data(data: Any) -> None:
                 raise _too_deep()
             children = value.values() if isinstance(value, Mapping) else value
             pending.extend((child, depth + 1) for child in children)
-
-
-# --- JSON Schema -------------------------------------------------------------------------
-
-
-class _UntitledFields(GenerateJsonSchema):
-    """Leaves out pydantic's per-field titles ("Exportmode"): the property name says it."""
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
-
-
-def activation_request_json_schema() -> dict[str, Any]:
-    """The request's JSON Schema (draft 2020-12), generated from the models."""
-    return ActivationRequest.model_json_schema(
-        by_alias=True, mode="validation", schema_generator=_UntitledFields
-    )
-
-
-def render_json_schema() -> str:
-    """The schema as committed in ``schema/activation-request.schema.json``."""
-    return json.dumps(activation_request_json_schema(), indent=2, sort_keys=True) + "\n"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Export the activation request JSON Schema.")
-    parser.add_argument("--write-schema", type=Path, help="write the schema to this file")
-    args = parser.parse_args(argv)
-    if args.write_schema is None:
-        sys.stdout.write(render_json_schema())
-    else:
-        args.write_schema.parent.mkdir(parents=True, exist_ok=True)
-        args.write_schema.write_text(render_json_schema(), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
