@@ -20,7 +20,8 @@ TeardownStep = Literal[
 
 
 class StepEvent(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    # defer_build: each handler parses one of these models; the others are never built.
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
 
     request: dict[str, Any]
     execution: str | None = None
@@ -77,7 +78,7 @@ class ActivateStepEvent(SnapshotStepEvent):
 
 
 class ResultEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     status: str = Field(pattern="^(SUCCEEDED|FAILED)$")
     execution: str

@@ -340,6 +340,8 @@ class _Model(BaseModel):
         extra="forbid",
         frozen=True,
         hide_input_in_errors=True,  # a ValidationError printed anywhere must not echo secrets
+        # Only the request's validator is ever used: the nested models' own are not built.
+        defer_build=True,
     )
 
 
