@@ -11,6 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from local.runtime.template import load_template
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"
 BENCH = ROOT / ".bench"
@@ -70,8 +72,20 @@ def function_dirs() -> dict[str, Path]:
     }
 
 
-def _probe(python: Path, module: str, pythonpath: list[Path] | None) -> Probe:
-    environment = dict(LAMBDA_ENVIRONMENT)
+def template_environment(function: str) -> dict[str, str]:
+    """The function's environment as template.yaml sets it, literal values only (the others
+    name stack resources or parameters, which no import reads)."""
+    spec = load_template(ROOT / "template.yaml").functions[function]
+    return {k: v for k, v in spec.environment.items() if isinstance(v, str)}
+
+
+def _probe(
+    python: Path,
+    module: str,
+    pythonpath: list[Path] | None,
+    environment_overrides: dict[str, str] | None = None,
+) -> Probe:
+    environment = {**LAMBDA_ENVIRONMENT, **(environment_overrides or {})}
     if pythonpath is not None:
         environment["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
     result = subprocess.run(  # noqa: S603 - our own interpreters and a fixed probe
@@ -88,10 +102,18 @@ def _probe(python: Path, module: str, pythonpath: list[Path] | None) -> Probe:
     return Probe(data["seconds"], data["rss_kib"] / 1024, data["modules"])
 
 
+# What every handler that calls Adobe needs whatever the project's own code: the HTTP client,
+# the models' library and Powertools' Logger and Metrics (the handlers' own share is the rest).
+THIRD_PARTY_FLOOR = (
+    "requests, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
+)
+
+
 @dataclass(frozen=True)
 class ImportFigures:
     handlers: dict[str, Probe]  # per handler: median seconds, median RSS
     aepp: Probe
+    floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
 
     @property
     def median_handler(self) -> float:
@@ -124,11 +146,14 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         raise RuntimeError("no SAM build to measure: run `make sam-build` first")
     runs: dict[str, list[Probe]] = {name: [] for name in functions}
     aepp: list[Probe] = []
+    floor: list[Probe] = []
     for _ in range(rounds):
         aepp.append(_probe(AEPP_PYTHON, "aepp.flowservice", None))
+        floor.append(_probe(BARE_PYTHON, THIRD_PARTY_FLOOR, [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
-            runs[name].append(_probe(BARE_PYTHON, "app", [directory, layer, RUNTIME_BOTO3]))
-    return ImportFigures({n: _median(p) for n, p in runs.items()}, _median(aepp))
+            path = [directory, layer, RUNTIME_BOTO3]
+            runs[name].append(_probe(BARE_PYTHON, "app", path, template_environment(name)))
+    return ImportFigures({n: _median(p) for n, p in runs.items()}, _median(aepp), _median(floor))
 
 
 def tree_bytes(path: Path) -> int:
