@@ -12,11 +12,12 @@ added twice, within the ASL's bound on etag conflicts.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
 from local.emulator import Fault
-from local.runtime import Invocation
+from local.runtime import ExecutionResult, Invocation
 from tests.statemachine.harness import Machine, example, flow_audiences, with_dataflow
 
 CONCURRENT = 25
@@ -68,27 +69,38 @@ def test_parallel_branches_and_separate_executions_overlap_in_time(machine: Mach
     assert across > 0.2, "the two executions' handlers never ran at the same time"
 
 
+def add_one_audience_each(
+    machine: Machine, base: dict[str, Any], count: int, prefix: str
+) -> tuple[list[str], list[ExecutionResult]]:
+    """Make the base request's dataflow, then start ``count`` executions at once, each adding
+    one more audience to it under its own activation name; their ARNs and results."""
+    assert machine.run(base).status == "SUCCEEDED"
+    flow_id = machine.only_flow()["id"]
+    arns = []
+    for index in range(count):
+        request = with_dataflow(base, flow_id)
+        request["name"] = f"{prefix}-{index}"
+        request["audiences"] = [audience(index)]
+        arns.append(machine.start(request, name=f"{prefix}-{index}"))
+    return arns, [machine.wait(arn) for arn in arns]
+
+
+def assert_each_audience_once(machine: Machine, base: dict[str, Any], count: int) -> None:
+    ids = [a["id"] for a in flow_audiences(machine.only_flow())]
+    expected = {a["id"] for a in base["audiences"]} | {audience(i)["id"] for i in range(count)}
+    assert sorted(ids) == sorted(expected)  # each exactly once, none lost
+
+
 @pytest.mark.slow
 def test_25_executions_adding_audiences_to_one_dataflow_land_each_exactly_once(
     machine: Machine,
 ) -> None:
     base = example("amazon-s3")
-    created = machine.run(base)
-    assert created.status == "SUCCEEDED"
-    flow_id = machine.only_flow()["id"]
 
-    arns = []
-    for index in range(CONCURRENT):
-        request = with_dataflow(base, flow_id)
-        request["name"] = f"concurrent-{index}"
-        request["audiences"] = [audience(index)]
-        arns.append(machine.start(request, name=f"concurrent-{index}"))
-    results = [machine.wait(arn) for arn in arns]
+    _, results = add_one_audience_each(machine, base, CONCURRENT, "concurrent")
 
     assert [r.status for r in results] == ["SUCCEEDED"] * CONCURRENT, [r.error for r in results]
-    ids = [a["id"] for a in flow_audiences(machine.only_flow())]
-    expected = {a["id"] for a in base["audiences"]} | {audience(i)["id"] for i in range(CONCURRENT)}
-    assert sorted(ids) == sorted(expected)  # each exactly once, none lost
+    assert_each_audience_once(machine, base, CONCURRENT)
     conflicts = sum(len(r.visits_of("CountEtagConflict")) for r in results)
     patches = [c for c in machine.calls("PATCH", "/flows/*") if c.status in (200, 202)]
     assert len(patches) == 1 + CONCURRENT  # one successful PATCH per execution

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.statemachine import asl
-from tests.statemachine.harness import Machine, example, flow_audiences, with_dataflow
-from tests.statemachine.test_concurrency import audience
+from tests.statemachine.harness import Machine, example
+from tests.statemachine.test_concurrency import add_one_audience_each, assert_each_audience_once
 
 CONCURRENT = 50
 CEILING_CAP = 32
@@ -20,21 +20,11 @@ CEILING_CAP = 32
 @pytest.mark.slow
 def test_50_executions_adding_audiences_to_one_dataflow_all_land(machine: Machine) -> None:
     base = example("amazon-s3")
-    assert machine.run(base).status == "SUCCEEDED"
-    flow_id = machine.only_flow()["id"]
 
-    arns = []
-    for index in range(CONCURRENT):
-        request = with_dataflow(base, flow_id)
-        request["name"] = f"fifty-{index}"
-        request["audiences"] = [audience(index)]
-        arns.append(machine.start(request, name=f"fifty-{index}"))
-    results = [machine.wait(arn) for arn in arns]
+    arns, results = add_one_audience_each(machine, base, CONCURRENT, "fifty")
 
     assert [r.status for r in results] == ["SUCCEEDED"] * CONCURRENT, [r.error for r in results]
-    ids = [a["id"] for a in flow_audiences(machine.only_flow())]
-    expected = {a["id"] for a in base["audiences"]} | {audience(i)["id"] for i in range(CONCURRENT)}
-    assert sorted(ids) == sorted(expected)  # each exactly once, none lost
+    assert_each_audience_once(machine, base, CONCURRENT)
     conflicts = [len(r.visits_of("CountEtagConflict")) for r in results]
     waits = [s for s in machine.stack.sleeps if s.kind == "wait" and s.execution_arn in arns]
     assert len(waits) == sum(conflicts)  # a jittered wait before every re-read
