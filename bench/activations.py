@@ -101,7 +101,7 @@ def parallel_branches_overlapped(history: Sequence[dict[str, Any]]) -> bool:
 
 
 class Bench:
-    """One emulator and one local stack for every activation figure."""
+    """One emulator, and one local stack for the activation figures (sleeps skipped)."""
 
     def __init__(self, latency: float) -> None:
         self.latency = latency
@@ -189,10 +189,16 @@ def new_audience(number: int) -> dict[str, Any]:
     return audience
 
 
-def adding_audience(request: dict[str, Any], dataflow_id: str, number: int) -> dict[str, Any]:
+def adding_audience(
+    request: dict[str, Any], dataflow_id: str, number: int, name: str | None = None
+) -> dict[str, Any]:
+    """``request`` adding one new audience to ``dataflow_id``; ``name``: the activation that
+    made that flow (requests for one activation take turns on its lease)."""
     changed = copy.deepcopy(request)
     changed["dataflowId"] = dataflow_id
     changed["audiences"] = [new_audience(number)]
+    if name is not None:
+        changed["name"] = name
     return changed
 
 
@@ -214,9 +220,15 @@ class Throughput:
 
 def throughput(bench: Bench, requests: int = 200, dataflows: int = 10) -> Throughput:
     """``requests`` SQS messages, each adding one audience to one of ``dataflows`` existing
-    flows (made first, not counted), drained through the StartActivation trigger."""
+    flows (made first, not counted), drained through the StartActivation trigger. Each flow
+    is its own activation: its requests take turns on that activation's lease, waiting with
+    the state machine's real (jittered) back-off: the stack sleeps as AWS would."""
     assert bench.stack is not None
-    stack = bench.stack
+    with bench.stack.sleeping():
+        return _throughput(bench, bench.stack, requests, dataflows)
+
+
+def _throughput(bench: Bench, stack: LocalStack, requests: int, dataflows: int) -> Throughput:
     bench.fresh_adobe(latency=0.0)
     flows: list[str] = []
     for index in range(dataflows):
@@ -236,7 +248,10 @@ def throughput(bench: Bench, requests: int = 200, dataflows: int = 10) -> Throug
     mark = len(bench.emulator.requests)
     started = time.perf_counter()
     for number in range(requests):
-        stack.send_sqs(adding_audience(bench.request, flows[number % dataflows], number))
+        index = number % dataflows
+        stack.send_sqs(
+            adding_audience(bench.request, flows[index], number, f"bench-throughput-{index}")
+        )
     drained = stack.drain_queue(max_batches=10_000)
     results = [stack.wait(arn, timeout=600, poll=0.05) for arn in drained.executions]
     seconds = time.perf_counter() - started

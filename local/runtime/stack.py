@@ -30,6 +30,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -265,6 +266,18 @@ class LocalStack:
             return client.create_secret(Name=name, SecretString=secret_string)["ARN"]
         except client.exceptions.ResourceExistsException:
             return client.put_secret_value(SecretId=name, SecretString=secret_string)["ARN"]
+
+    @contextmanager
+    def sleeping(self, scale: float = 1.0) -> Iterator[None]:
+        """Inside the block, Retry back-offs and Wait states sleep ``scale`` times their
+        seconds, as on AWS (a stack made with ``skip_sleeps`` skips them otherwise); they
+        are recorded either way."""
+        saved = self._sleeps.scale
+        self._sleeps.scale = scale
+        try:
+            yield
+        finally:
+            self._sleeps.scale = saved
 
     # ------------------------------------------------------------------ console trigger
 
