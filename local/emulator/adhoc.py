@@ -11,9 +11,10 @@ Refusals (400, Flow Service error shape), as Adobe documents them or the issue s
 - "Segments <ids> are not part of this dataflow or out of schedule range!";
 - the first scheduled activation of an audience less than an hour ago (or still to come).
 
-Each accepted audience gets a run (``GET /runs``) that stays ``inProgress`` until a test
-finishes it (``Emulator.finish_adhoc_runs``). The emulator's clock for these checks can be
-moved forward (``Emulator.advance_clock``).
+Each accepted audience gets a run (``GET /runs``) that starts ``inProgress`` and ends on the
+emulator's clock, with the outcome the run simulation gives it (:mod:`local.emulator.runs`),
+or when a test finishes it (``Emulator.finish_adhoc_runs``). That clock, which these checks
+also use, can be moved forward (``Emulator.advance_clock``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def adhoc_run(call: Call, ctx: ServiceContext) -> Reply:
         )
     now = ctx.runs.now()  # the emulator's clock, which tests and skipped Waits advance
     tenant = call.require_tenant
+    runs.settle_adhoc_runs(ctx.store, tenant, ctx.runs)  # a run that has ended is not "going on"
     orders: list[dict[str, Any]] = []
     for flow_id, segment_ids in info.items():
         flow = ctx.store.live_get("flows", tenant, flow_id)

@@ -38,6 +38,7 @@ def get_flow_spec(call: Call, ctx: ServiceContext) -> Reply:
 
 def list_runs(call: Call, ctx: ServiceContext) -> Reply:
     runs.run_due_runs(ctx.store, call.require_tenant, ctx.runs)  # runs whose time has come
+    runs.settle_adhoc_runs(ctx.store, call.require_tenant, ctx.runs)  # and ad-hoc runs' end
     items = listing.select(call, ctx.store.live_items("runs", call.require_tenant))
     return Reply(
         200, listing.page(call, items, page_size=ctx.settings.page_size, list_path="/runs")

@@ -16,7 +16,17 @@ from local.emulator.recording import RecordedRequest, Recorder
 from local.emulator.server import EmulatorHTTPServer, EmulatorState
 from local.emulator.store import Document, Kind, ResourceStore
 
-_RUN_SETTINGS = frozenset({"first_run_after", "run_outcome", "export_dir", "row_limit", "profiles"})
+_RUN_SETTINGS = frozenset(
+    {
+        "first_run_after",
+        "run_outcome",
+        "export_dir",
+        "row_limit",
+        "profiles",
+        "adhoc_run_takes",
+        "adhoc_outcomes",
+    }
+)
 
 
 class Emulator:
@@ -156,7 +166,10 @@ class Emulator:
     def simulate_runs(self, **settings: Any) -> dict[str, Any]:
         """Change how runs are simulated; answer the settings. ``first_run_after`` (seconds
         after a flow's creation; negative: never), ``run_outcome`` (success|failed),
-        ``export_dir`` (None: write no files), ``row_limit``, ``profiles`` (rows per audience)."""
+        ``export_dir`` (None: write no files), ``row_limit``, ``profiles`` (rows per audience),
+        ``adhoc_run_takes`` (seconds an ad-hoc run stays in progress; negative: until
+        :meth:`finish_adhoc_runs`), ``adhoc_outcomes`` ({audience id: success|failed|inProgress},
+        the others end with ``run_outcome``)."""
         unknown = set(settings) - _RUN_SETTINGS
         if unknown:
             raise ValueError(
@@ -173,12 +186,20 @@ class Emulator:
         if "export_dir" in settings:
             folder = settings["export_dir"]
             simulation.export_dir = Path(folder) if folder else None
+        if "adhoc_run_takes" in settings:
+            simulation.adhoc_run_takes = float(settings["adhoc_run_takes"])
+        if "adhoc_outcomes" in settings:
+            outcomes = {str(k): str(v) for k, v in dict(settings["adhoc_outcomes"]).items()}
+            runs.validate_adhoc_outcomes(outcomes)
+            simulation.adhoc_outcomes = outcomes
         return {
             "firstRunAfter": simulation.first_run_after,
             "runOutcome": simulation.outcome,
             "exportDir": str(simulation.export_dir) if simulation.export_dir else None,
             "rowLimit": simulation.row_limit,
             "profiles": simulation.profiles,
+            "adhocRunTakes": simulation.adhoc_run_takes,
+            "adhocOutcomes": dict(simulation.adhoc_outcomes),
         }
 
     # --- IMS ------------------------------------------------------------------------------
@@ -262,14 +283,16 @@ class Emulator:
             self._state.service.republished[old_id] = new_id
 
     def finish_adhoc_runs(self, status: str = "success") -> int:
-        """End every ad-hoc run still in progress; the number ended."""
+        """End every ad-hoc run still in progress with ``status`` (a failure carries Adobe's
+        error, a success writes its files); the number ended."""
         ended = 0
         with self.store.lock:
             for sandbox_runs in self.store.all_live("runs"):
                 for run in sandbox_runs:
                     summary = run["metrics"]["statusSummary"]
-                    if run.get("adhoc") and summary["status"] == "inProgress":
-                        summary["status"] = status
+                    located = self.store.locate("runs", run["id"])
+                    if run.get("adhoc") and summary["status"] == "inProgress" and located:
+                        runs.end_adhoc_run(self.store, located[0], run, self._runs, status)
                         ended += 1
         return ended
 

@@ -9,7 +9,12 @@ Adobe runs an activation dataflow on its audiences' schedules and lists each run
   real time plus what :meth:`RunSimulation.advance` added: the local runtime advances it by
   each Wait state it skips, so time is compressed in tests and the demo. Runs are made
   when someone looks (``GET /runs``), as if they had happened at their time;
-- on demand: ``Emulator.add_run`` / ``POST /__admin/runs``.
+- on demand: ``Emulator.add_run`` / ``POST /__admin/runs``;
+- ad hoc (``exportNow``, :mod:`local.emulator.adhoc`): a run per audience starts
+  ``inProgress`` and ends ``adhoc_run_takes`` seconds later on the emulator's clock (negative:
+  never on its own), with ``run_outcome``, or the audience's entry in ``adhoc_outcomes``
+  (``success``, ``failed``, or ``inProgress``: it never ends). ``Emulator.finish_adhoc_runs``
+  ends them at once.
 
 A successful run writes, when ``export_dir`` is set, one CSV per audience of the flow under
 ``export_dir/<flow id>/``, named by the audience's filename template (tokens replaced), the
@@ -19,6 +24,7 @@ profile attributes as columns in order, rows from a small synthetic profile set,
 
 from __future__ import annotations
 
+import copy as copy_module
 import csv
 import re
 import time
@@ -35,6 +41,7 @@ from local.emulator.store import Document, ResourceStore
 
 ADOBE_ROW_LIMIT: Final = 5_000_000
 RUN_STATUSES: Final = ("success", "failed")
+ADHOC_OUTCOMES: Final = (*RUN_STATUSES, "inProgress")
 FAILURE: Final = {"code": "ACTIVATION_BATCH-0000-FAILED", "message": "Job aborted."}
 _FIRST_NAMES: Final = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken")
 _LAST_NAMES: Final = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen")
@@ -50,11 +57,14 @@ class RunSimulation:
     export_dir: Path | None = None
     row_limit: int = ADOBE_ROW_LIMIT
     profiles: int = 8
+    adhoc_run_takes: float = 90.0  # seconds an ad-hoc run stays in progress; negative: forever
+    adhoc_outcomes: dict[str, str] = field(default_factory=dict)  # audience id -> outcome
     clock_offset: float = 0.0
     written: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         validate(self.outcome, self.row_limit, self.profiles)
+        validate_adhoc_outcomes(self.adhoc_outcomes)
 
     def now(self) -> float:
         """The emulator's clock, in epoch seconds."""
@@ -71,6 +81,65 @@ def validate(outcome: str, row_limit: int, profiles: int) -> None:
         raise ValueError("row_limit must be at least 1")
     if profiles < 0:
         raise ValueError("profiles must be at least 0")
+
+
+def validate_adhoc_outcomes(outcomes: dict[str, str]) -> None:
+    wrong = {audience: o for audience, o in outcomes.items() if o not in ADHOC_OUTCOMES}
+    if wrong:
+        raise ValueError(f"adhoc_outcomes must be among {ADHOC_OUTCOMES}; got {wrong}")
+
+
+def settle_adhoc_runs(store: ResourceStore, tenant: Tenant, simulation: RunSimulation) -> None:
+    """End every ad-hoc run whose time has come, with its outcome (hold the store lock)."""
+    if simulation.adhoc_run_takes < 0:
+        return
+    now = simulation.now()
+    for run in store.live_items("runs", tenant):
+        segment = (run.get("adhoc") or {}).get("segmentId")
+        if segment is None or run["metrics"]["statusSummary"]["status"] != "inProgress":
+            continue
+        outcome = simulation.adhoc_outcomes.get(segment, simulation.outcome)
+        started = run["metrics"]["durationSummary"]["startedAtUTC"] / 1000
+        if outcome != "inProgress" and started + simulation.adhoc_run_takes <= now:
+            end_adhoc_run(store, tenant, run, simulation, outcome)
+
+
+def end_adhoc_run(
+    store: ResourceStore, tenant: Tenant, run: Document, simulation: RunSimulation, status: str
+) -> None:
+    """The in-progress ad-hoc ``run`` ends with ``status``: its metrics become those of a
+    finished run of its one audience (a success writes that audience's files)."""
+    if status not in RUN_STATUSES:
+        raise ValueError(f"status must be one of {RUN_STATUSES}")
+    flow = store.live_get("flows", tenant, run["flowId"])
+    if flow is None:  # the dataflow was deleted meanwhile: the run just stops
+        run["metrics"]["statusSummary"]["status"] = status
+        return
+    flow = _with_only_audience(flow, run["adhoc"]["segmentId"])
+    started = run["metrics"]["durationSummary"]["startedAtUTC"] / 1000
+    rows, files = 0, list[Path]()
+    if status == "success":
+        rows, files = _export(store, tenant, flow, simulation, started)
+    ended = new_run(
+        tenant, flow, status, records=rows, files=len(files), started_ms=int(started * 1000)
+    )
+    run["metrics"], run["activities"] = ended["metrics"], ended["activities"]
+
+
+def _with_only_audience(flow: Document, segment_id: str) -> Document:
+    """A copy of ``flow`` whose selectors hold only the audience ``segment_id``."""
+    copy = copy_module.deepcopy(flow)
+    for transformation in copy.get("transformations") or []:
+        selectors = ((transformation.get("params") or {}).get("segmentSelectors") or {}).get(
+            "selectors"
+        )
+        if isinstance(selectors, list):
+            selectors[:] = [
+                s
+                for s in selectors
+                if isinstance(s, dict) and (s.get("value") or {}).get("id") == segment_id
+            ]
+    return copy
 
 
 def run_due_runs(store: ResourceStore, tenant: Tenant, simulation: RunSimulation) -> None:

@@ -69,16 +69,27 @@ FINISH = (
     "PublishSuccess",
     "ActivationSucceeded",
 )
-EXPORT_NOW_FINISH = (
-    "ActivateAudiences",
-    "ValidateDataflow",
-    "ExportNowRequested",
-    "ExportNow",
-    "WantsFirstRun",
-    "ReleaseActivationLease",
-    "PublishSuccess",
-    "ActivationSucceeded",
-)
+# The run watch: a first look, then one more a minute until the runs end or time is up.
+CHECK_RUNS = ("CheckRuns", "RunsFinished")
+POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
+RELEASE_AND_PUBLISH = ("ReleaseActivationLease", "PublishSuccess", "ActivationSucceeded")
+
+
+def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
+    """From ActivateAudiences: export now, then the run watch following its ad-hoc runs."""
+    return (
+        "ActivateAudiences",
+        "ValidateDataflow",
+        "ExportNowRequested",
+        "ExportNow",
+        "StartWatchingExportRuns",
+        *CHECK_RUNS,
+        *POLL_RUNS_AGAIN * polls_after_the_first,
+        *(("RunWatchTimedOut",) if timed_out else ()),
+        *RELEASE_AND_PUBLISH,
+    )
+
+
 FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)

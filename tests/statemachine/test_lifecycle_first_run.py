@@ -16,11 +16,16 @@ import pytest
 
 from local.runtime.sleeps import add_wait_listener, remove_wait_listener
 from tests.statemachine.harness import Machine, example
-from tests.statemachine.paths import FINISH, NEW_DATAFLOW, assert_route
+from tests.statemachine.paths import (
+    CHECK_RUNS,
+    FINISH,
+    NEW_DATAFLOW,
+    POLL_RUNS_AGAIN,
+    assert_route,
+)
 
 REQUEST = "amazon-s3"
-WATCH = ("StartWatchingFirstRun", "CheckFirstRun", "FirstRunFinished")
-POLL_AGAIN = ("WaitForFirstRun", "CheckFirstRun", "FirstRunFinished")
+WATCH = ("StartWatchingFirstRun", *CHECK_RUNS)
 
 
 @pytest.fixture
@@ -37,7 +42,7 @@ def watching(timeout_minutes: int) -> dict[str, Any]:
 
 def route(polls_after_the_first: int, end: tuple[str, ...]) -> tuple[str, ...]:
     head = (*NEW_DATAFLOW, *FINISH[:4])  # ... ValidateDataflow, ExportNowRequested, WantsFirstRun
-    return (*head, *WATCH, *POLL_AGAIN * polls_after_the_first, *end)
+    return (*head, *WATCH, *POLL_RUNS_AGAIN * polls_after_the_first, *end)
 
 
 def test_a_successful_first_run_is_reported_with_the_files_it_wrote(
@@ -114,7 +119,7 @@ def test_running_out_of_time_is_reported_as_a_timeout_not_a_failure(clocked: Mac
         result.states,
         route(
             2,
-            ("FirstRunTimedOut", "ReleaseActivationLease", "PublishSuccess", "ActivationSucceeded"),
+            ("RunWatchTimedOut", "ReleaseActivationLease", "PublishSuccess", "ActivationSucceeded"),
         ),
     )
     assert result.output["firstRun"] == {

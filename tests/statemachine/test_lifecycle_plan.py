@@ -156,3 +156,67 @@ def test_a_plan_names_the_state_action_it_would_take(machine: Machine) -> None:
     assert plan["patch"] == []
     assert plan["changes"] == ["disable the dataflow (it is enabled)"]
     assert machine.only_flow()["state"] == "enabled"
+
+
+# --- new cards: the mapping set in plain words -----------------------------------------------
+
+NEW_CARD = "amazon-s3-new-card"
+
+
+def plan_changes(machine: Machine, request: dict[str, Any]) -> list[str]:
+    result = machine.run(as_plan(request))
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    changes: list[str] = result.output["plan"]["changes"]
+    return changes
+
+
+def test_a_plan_attaching_a_mapping_set_for_the_first_time_says_so_plainly(
+    machine: Machine,
+) -> None:
+    request = example(NEW_CARD)  # 3 attributes, identity Email, dedup key Email
+
+    changes = plan_changes(machine, request)
+
+    assert "attach mapping set (new): 3 attributes, identity Email" in changes
+    assert "map identity Email" in changes
+    assert "set mandatoryFields: (none) -> personalEmail.address" in changes
+    assert "set primaryFields: (none) -> identity Email" in changes
+    for words in changes:  # nothing reads like a null
+        assert "None" not in words, words
+        assert "[" not in words, words
+        assert "(none) version" not in words, words
+
+
+def test_a_plan_of_changed_attributes_names_the_set_it_would_replace_and_the_difference(
+    machine: Machine,
+) -> None:
+    request = example(NEW_CARD)
+    applied(machine, request)
+    (mapping,) = machine.emulator.list_resources("mappingSets")
+    changed = copy.deepcopy(request)
+    changed["profileAttributes"] = [
+        "person.name.firstName",
+        "personalEmail.address",
+        "homeAddress.city",
+    ]
+
+    changes = plan_changes(machine, changed)
+
+    assert (
+        f"replace mapping set {mapping['id']} v0 -> new version: "
+        "+homeAddress.city, -person.name.lastName"
+    ) in changes
+    assert "add attribute homeAddress.city" in changes
+    assert "remove attribute person.name.lastName" in changes
+    assert not [words for words in changes if "identity" in words]  # it did not change
+
+
+def test_a_plan_of_an_unchanged_new_card_flow_has_no_words_at_all(machine: Machine) -> None:
+    request = example(NEW_CARD)
+    applied(machine, request)
+
+    result = machine.run(as_plan(request))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    plan = result.output["plan"]
+    assert (plan["converged"], plan["changes"], plan["patch"]) == (True, [], [])

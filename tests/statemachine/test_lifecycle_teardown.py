@@ -178,3 +178,52 @@ def test_a_teardown_by_dataflow_id_keeps_a_profile_base_connection_another_flow_
         "targetConnections": 1,
         "flows": 1,
     }  # the other activation is whole
+
+
+def test_a_new_card_teardown_lists_the_mapping_set_and_schemas_it_leaves_behind(
+    machine: Machine,
+) -> None:
+    request = example("amazon-s3-new-card")
+    applied(machine, request)
+    changed = {**request, "profileAttributes": [*request["profileAttributes"], "homeAddress.city"]}
+    applied(machine, changed)  # a second mapping version, with schemas of its own
+    (mapping,) = machine.emulator.list_resources("mappingSets")
+    schemas = machine.emulator.list_resources("schemas")
+    assert (mapping["version"], len(schemas)) == (1, 4)
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_teardown(changed))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, TEARDOWN)
+    assert machine.census() == {}  # every Flow Service resource is gone
+    assert [c.method for c in machine.emulator.requests if "/conversion/" in c.path] == [
+        "GET"
+    ] * 2  # both versions read, nothing else: there is no delete to send
+    reason = "Adobe's Data Prep API offers no delete for mapping sets or schemas"
+    expected = [
+        {"kind": "mappingSets", "id": mapping["id"], "version": 1, "reason": reason},
+        *({"kind": "schemas", "id": s["id"], "reason": reason} for s in schemas),
+    ]
+    left = result.output["teardown"]["leftBehind"]
+    assert left[0] == expected[0]
+    assert sorted(left[1:], key=str) == sorted(expected[1:], key=str)
+    assert machine.emulator.list_resources("mappingSets") == [mapping]  # still there
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["teardown"]["leftBehind"] == left
+
+    again = machine.run(as_teardown(changed))  # the flow is gone: the set is found by name
+
+    assert again.status == "SUCCEEDED", (again.error, again.cause)
+    assert again.output["teardown"]["deleted"] == []
+    assert again.output["teardown"]["leftBehind"] == left
+
+
+def test_a_legacy_card_teardown_leaves_nothing_behind(machine: Machine) -> None:
+    request = example(REQUEST)
+    applied(machine, request)
+
+    result = machine.run(as_teardown(request))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output["teardown"]["leftBehind"] == []

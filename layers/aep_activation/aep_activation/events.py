@@ -90,9 +90,11 @@ class TeardownStepEvent(StepEvent):
     teardown: dict[str, Any] | None = None
 
 
-class FirstRunStepEvent(StepEvent):
+class RunWatchStepEvent(StepEvent):
     dataflow_id: str = Field(alias="dataflowId", min_length=1)
     polls: int = Field(ge=0)
+    timeout_minutes: int = Field(alias="timeoutMinutes", ge=1)
+    run_ids: list[str] | None = Field(default=None, alias="runIds")  # None: the first run
 
 
 EventModel = TypeVar("EventModel", bound=BaseModel)

@@ -864,7 +864,8 @@ class ActivationRequest(_Model):
     export_now: bool = Field(
         default=False,
         description="After applying, start Adobe's ad-hoc activation of the request's audiences "
-        "(at most 80 per job; the run ids are in the result).",
+        "(at most 80 per job), then follow the runs until they finish (for waitForFirstRun's "
+        "timeoutMinutes, 60 by default); the result says how each run ended.",
     )
     identity_namespace: Annotated[IdentityNamespace | None, BeforeValidator(_one_identity_only)] = (
         Field(
@@ -903,7 +904,8 @@ class ActivationRequest(_Model):
     wait_for_first_run: WaitForFirstRun | None = Field(
         default=None,
         description="After applying, wait (bounded) for the dataflow's first run and report "
-        "its status, record and file counts, and Adobe's error codes if it failed.",
+        "its status, record and file counts, and Adobe's error codes if it failed. With "
+        "exportNow, it bounds the watch of the ad-hoc runs instead.",
     )
 
     @field_validator("audiences")

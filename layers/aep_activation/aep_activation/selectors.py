@@ -344,7 +344,12 @@ class MappingSetAttributes:
             # "add" on an object member replaces it (RFC 6902 4.1), whether or not it exists yet.
             part.operations.append({"op": "add", "path": f"{base}/{name}", "value": wanted})
             part.changes.append(
-                Change("replace", "field", name, f"set {name}: {current} -> {wanted}")
+                Change(
+                    "replace",
+                    "field",
+                    name,
+                    f"set {name}: {_field_words(current)} -> {_field_words(wanted)}",
+                )
             )
         return part
 
@@ -375,21 +380,17 @@ class MappingSetAttributes:
                     "replace",
                     "field",
                     "identityNamespace",
-                    f"set identity: {identity or '(none)'} -> "
-                    f"{desired.identity_namespace or '(none)'}",
+                    f"map identity {desired.identity_namespace}"
+                    if identity is None
+                    else f"set identity: {identity} -> {desired.identity_namespace or '(none)'}",
                 )
             )
-        named = (
-            f"mapping set {self._target.mapping_id} version {self._target.mapping_version}"
-            if self._target is not None
-            else "a mapping set of the request's attributes"
-        )
         part.changes.append(
             Change(
                 "replace",
                 "field",
                 "profileMapping",
-                f"attach {named} (now {current[0] or '(none)'} version {current[1]})",
+                self._mapping_words(current, desired, held, identity),
             )
         )
         if self._target is not None:
@@ -403,6 +404,60 @@ class MappingSetAttributes:
                     },
                 }
             )
+
+    def _mapping_words(
+        self,
+        current: tuple[Any, Any],
+        desired: DesiredMapping,
+        held: list[str],
+        identity: str | None,
+    ) -> str:
+        """ "attach mapping set (new): 3 attributes, identity Email" for a first attach;
+        "replace mapping set <id> v1 -> new version: +a, -b" for a change."""
+        target = self._target
+        current_id, current_version = current
+        if not current_id:
+            where = f"{target.mapping_id} v{target.mapping_version}" if target else "(new)"
+            count = len(desired.attributes)
+            identity_words = (
+                f"identity {desired.identity_namespace}"
+                if desired.identity_namespace
+                else "no identity"
+            )
+            return (
+                f"attach mapping set {where}: {count} attribute{'' if count == 1 else 's'}, "
+                f"{identity_words}"
+            )
+        if target is None:
+            after = "new version"
+        elif target.mapping_id == current_id:
+            after = f"v{target.mapping_version}"
+        else:
+            after = f"mapping set {target.mapping_id} v{target.mapping_version}"
+        differences = [f"+{path}" for path in desired.attributes if path not in held]
+        differences += [f"-{path}" for path in held if path not in desired.attributes]
+        if identity != desired.identity_namespace:
+            differences.append(
+                f"identity {identity or '(none)'} -> {desired.identity_namespace or '(none)'}"
+            )
+        before = f"v{current_version}" if isinstance(current_version, int) else "(no version)"
+        return (
+            f"replace mapping set {current_id} {before} -> {after}: "
+            f"{', '.join(differences) or 'same mappings'}"
+        )
+
+
+def _field_words(values: list[Any]) -> str:
+    """A list field in plain words: paths as they are, a primary field by its path or
+    identity namespace; "(none)" when empty."""
+    words = []
+    for value in values:
+        if isinstance(value, dict):
+            identity = value.get("identityNamespace")
+            words.append(f"identity {identity}" if identity else str(value.get("attributePath")))
+        else:
+            words.append(str(value))
+    return ", ".join(words) or "(none)"
 
 
 def _plain_list(value: Any) -> list[Any]:

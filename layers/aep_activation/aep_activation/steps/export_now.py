@@ -3,7 +3,8 @@
 ``POST /data/core/activation/disflowprovider/adhocrun`` with the v2 ``Accept`` header and
 ``{"activationInfo": {"<dataflowId>": [audience ids]}}``, at most 80 audiences per job.
 Adobe answers one ``order`` per audience whose ``statusURL`` is the Flow Service run
-(``/flowservice/runs/{id}``); the run ids are returned for a run watch to follow.
+(``/flowservice/runs/{id}``); the run ids are returned, and the run watch
+(:mod:`aep_activation.steps.run_watch`) follows them for ``watchMinutes``.
 Refusals become named errors (:class:`AdhocRunAlreadyRunning`, :class:`AudienceNotExportable`,
 :class:`FirstScheduledRunTooRecent`); anything else stays :class:`FlowServiceRejected`.
 """
@@ -27,6 +28,9 @@ ADHOC_SERVICE_PATH = "/data/core/activation/disflowprovider"
 ADHOC_ACCEPT = "application/vnd.adobe.adhoc.activation+json; version=2"
 MAX_AUDIENCES_PER_JOB = 80
 """Adobe: "each ad-hoc activation job can activate up to 80 segments"."""
+EXPORT_NOW_WATCH_MINUTES = 60
+"""How long the run watch follows the ad-hoc runs when the request's ``waitForFirstRun``
+does not say (its ``timeoutMinutes``, at most 1440, bounds it then)."""
 
 _REFUSALS: tuple[tuple[str, type[FlowServiceError]], ...] = (
     ("run already going on", AdhocRunAlreadyRunning),
@@ -46,7 +50,8 @@ def jobs(audience_ids: list[str]) -> list[list[str]]:
 def export_now(
     request: ActivationRequest, client: FlowServiceClient, dataflow_id: str
 ) -> dict[str, Any]:
-    """Start the ad-hoc runs; ``{"jobs": n, "runs": [{audienceId, runId, statusURL}]}``."""
+    """Start the ad-hoc runs: ``{dataflowId, jobs, runs: [{audienceId, runId, statusURL}],
+    runIds, watchMinutes}``, the last two for the run watch that follows."""
     adhoc = client.for_service(ADHOC_SERVICE_PATH)
     batches = jobs([audience.id for audience in request.audiences])
     runs: list[dict[str, str]] = []
@@ -72,7 +77,19 @@ def export_now(
                     "statusURL": status_url,
                 }
             )
-    return {"dataflowId": dataflow_id, "jobs": len(batches), "runs": runs}
+    return {
+        "dataflowId": dataflow_id,
+        "jobs": len(batches),
+        "runs": runs,
+        "runIds": [run["runId"] for run in runs],
+        "watchMinutes": watch_minutes(request),
+    }
+
+
+def watch_minutes(request: ActivationRequest) -> int:
+    """The run watch's bound: the request's ``waitForFirstRun`` minutes, or the default."""
+    wait = request.wait_for_first_run
+    return wait.timeout_minutes if wait is not None else EXPORT_NOW_WATCH_MINUTES
 
 
 def _named(exc: FlowServiceRejected) -> FlowServiceError:

@@ -76,16 +76,12 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "attributes": validation.get("attributes", []),
             "state": validation.get("state"),
         }
+        watch = _object(state.get("runWatch"))
         export = state.get("exportNow")
         if isinstance(export, dict):
-            summary["exportNow"] = {
-                "jobs": export.get("jobs"),
-                "runs": [
-                    {"audienceId": r.get("audienceId"), "runId": r.get("runId")}
-                    for r in export.get("runs") or []
-                    if isinstance(r, dict)
-                ],
-            }
+            summary["exportNow"] = export_now_summary(export, watch)
+        elif watch:
+            summary["firstRun"] = {k: v for k, v in watch.items() if k not in ("runIds", "runs")}
         summary["changes"] = {
             key: activation.get(key, [])
             for key in (
@@ -100,11 +96,43 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         }
         summary["changes"]["patched"] = bool(activation.get("patched"))
         summary["changes"]["stateAction"] = activation.get("stateAction")
-        if state.get("firstRun"):
-            summary["firstRun"] = state["firstRun"]
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary
+
+
+def export_now_summary(export: dict[str, Any], watch: dict[str, Any]) -> dict[str, Any]:
+    """Each ad-hoc run with how the run watch saw it end: ``success``, ``failed`` with
+    Adobe's errors, or still running (``finished`` false) when the watch ran out of time."""
+    seen = {
+        r.get("runId"): r for r in watch.get("runs") or [] if isinstance(r, dict) and r.get("runId")
+    }
+    runs = []
+    for started in export.get("runs") or []:
+        if not isinstance(started, dict):
+            continue
+        run = {"audienceId": started.get("audienceId"), "runId": started.get("runId")}
+        report = seen.get(started.get("runId"), {})
+        run.update(
+            status=report.get("status"),
+            finished=bool(report.get("finished")),
+            records=report.get("records"),
+            files=report.get("files"),
+            errors=report.get("errors") or [],
+        )
+        if watch.get("timedOut") and not run["finished"]:
+            run["stillRunning"] = True  # the watch's time ran out before this run ended
+        runs.append(run)
+    return {
+        "jobs": export.get("jobs"),
+        "runs": runs,
+        "watch": {
+            "finished": bool(watch.get("finished")),
+            "timedOut": bool(watch.get("timedOut")),
+            "polls": watch.get("polls"),
+            "timeoutMinutes": watch.get("timeoutMinutes"),
+        },
+    }
 
 
 def retirement_warnings(

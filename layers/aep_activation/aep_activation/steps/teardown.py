@@ -10,7 +10,12 @@ their deterministic names, a DELETE answered 404 counts as already gone.
 
 The state carries one record, ``$.teardown``, that each step returns grown by its part:
 ``{"resources": {...ids, null when absent}, "deleted": [...], "alreadyGone": [...],
-"kept": [...]}``.
+"kept": [...], "leftBehind": [...]}``.
+
+On the new file-based cards the dataflow's mapping set and its input and output schemas
+stay: Adobe's Data Prep API (``data-prep.yaml``) publishes no DELETE for either, only list,
+create, read and update. The find step lists them in ``leftBehind`` (mapping set id and
+version, schema ids, and why), so nobody believes them gone.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from aep_activation.conversion import ConversionClient
 from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound
 from aep_activation.events import TeardownStep
 from aep_activation.flow_service import FlowServiceClient, JsonObject
+from aep_activation.mapping_set import attached_mapping
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.steps.mapping import mapping_set_name
 
 STEPS: Final[tuple[TeardownStep, ...]] = (
     "find",
@@ -40,11 +48,13 @@ def run_step(
     record: dict[str, Any] | None,
 ) -> dict[str, Any]:
     if step == "find":
+        flow = find_flow(request, client)
         return {
-            "resources": find_resources(request, client),
+            "resources": find_resources(request, client, flow),
             "deleted": [],
             "alreadyGone": [],
             "kept": [],
+            "leftBehind": left_behind(request, ConversionClient(client), flow),
         }
     if record is None:
         raise ValueError(f"teardown step {step} needs the record of the find step")
@@ -76,14 +86,18 @@ def run_step(
     return record
 
 
-def find_resources(request: ActivationRequest, client: FlowServiceClient) -> dict[str, Any]:
-    """The ids of what the activation made, found by ``dataflowId`` or by name (None: gone)."""
-    names = resource_names(request)
-    flow: JsonObject | None = None
+def find_flow(request: ActivationRequest, client: FlowServiceClient) -> JsonObject | None:
+    """The activation's dataflow, by ``dataflowId`` or by name; None when it is gone."""
     if request.dataflow_id is not None:
-        flow = _get_or_none(client.get_flow, request.dataflow_id)
-    else:
-        flow = client.find_flow_by_name(names.dataflow.name)
+        return _get_or_none(client.get_flow, request.dataflow_id)
+    return client.find_flow_by_name(resource_names(request).dataflow.name)
+
+
+def find_resources(
+    request: ActivationRequest, client: FlowServiceClient, flow: JsonObject | None
+) -> dict[str, Any]:
+    """The ids of what the activation made, found from its flow or by name (None: gone)."""
+    names = resource_names(request)
     if flow is not None:
         source_ids = _ids(flow.get("sourceConnectionIds"))
         target_ids = _ids(flow.get("targetConnectionIds"))
@@ -105,6 +119,46 @@ def find_resources(request: ActivationRequest, client: FlowServiceClient) -> dic
         "destinationBaseConnectionId": destination_id,
         "profileBaseConnectionId": profile_id,
     }
+
+
+NO_DATA_PREP_DELETE: Final = "Adobe's Data Prep API offers no delete"
+
+
+def left_behind(
+    request: ActivationRequest, conversion: ConversionClient, flow: JsonObject | None
+) -> list[dict[str, Any]]:
+    """The mapping set (id, version) and schemas a new-card teardown cannot delete.
+
+    Found from the flow's ``profileMapping``; when the flow is gone (a teardown run again),
+    by the set's deterministic name. Every version's input and output schemas are listed: a
+    changed attribute list made new ones. A legacy flow (no ``profileMapping``) has none."""
+    if flow is not None:
+        attached = attached_mapping(flow)
+        if attached is None or attached.mapping_id is None:
+            return []
+        mapping_id, version = attached.mapping_id, attached.mapping_version
+    else:
+        found = conversion.find_mapping_set_by_name(mapping_set_name(request))
+        if found is None:
+            return []
+        mapping_id, version = str(found["id"]), found.get("version")
+    latest = version if isinstance(version, int) and not isinstance(version, bool) else 0
+    schema_ids: list[str] = []
+    for each in range(latest + 1):
+        try:
+            held = conversion.get_mapping_set(mapping_id, each)
+        except ResourceNotFound:
+            continue
+        for side in ("inputSchema", "outputSchema"):
+            reference = held.get(side)
+            schema_id = reference.get("id") if isinstance(reference, dict) else None
+            if isinstance(schema_id, str) and schema_id not in schema_ids:
+                schema_ids.append(schema_id)
+    reason = f"{NO_DATA_PREP_DELETE} for mapping sets or schemas"
+    return [
+        {"kind": "mappingSets", "id": mapping_id, "version": version, "reason": reason},
+        *({"kind": "schemas", "id": schema_id, "reason": reason} for schema_id in schema_ids),
+    ]
 
 
 class _Teardown:

@@ -1,0 +1,84 @@
+"""The run watch: follow a dataflow's runs until they finish, and report how each ended.
+
+It follows either the runs an ``exportNow`` started (their ids, taken from the ad-hoc
+activation's ``statusURL``s) or, without ids, the dataflow's first scheduled run
+(``waitForFirstRun``). The state machine polls (``CheckRuns``, a 60 s Wait between polls,
+bounded by the watch's ``timeoutMinutes``); each poll is one paged
+``GET /runs?property=flowId==<id>``, however many runs are followed, and reports per run its
+status, record and file counts, and Adobe's error codes when it failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aep_activation.flow_service import FlowServiceClient, JsonObject
+
+FINISHED: Final = frozenset({"success", "failed", "partialsuccess", "cancelled"})
+NOT_LISTED: Final = "notListed"
+"""The status of a followed run that ``GET /runs`` does not list (yet)."""
+
+
+def check_runs(
+    client: FlowServiceClient,
+    flow_id: str,
+    *,
+    polls: int,
+    timeout_minutes: int,
+    run_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    """One poll. ``finished`` once every followed run has; the watch's own fields
+    (``runIds``, ``timeoutMinutes``) are handed back for the next poll."""
+    listed = client.list_runs(flow_id)
+    watch: dict[str, Any] = {
+        "polls": polls + 1,
+        "timeoutMinutes": timeout_minutes,
+        "runIds": run_ids,
+    }
+    if run_ids is None:  # the first scheduled run: the earliest one listed
+        runs = [run_report(min(listed, key=_started))] if listed else []
+        first = runs[0] if runs else {"status": None, "finished": False}
+        return {**watch, **first, "runs": runs}
+    by_id = {str(run.get("id")): run for run in listed}
+    runs = [
+        run_report(by_id[run_id])
+        if run_id in by_id
+        else {"runId": run_id, "status": NOT_LISTED, "finished": False}
+        for run_id in run_ids
+    ]
+    return {**watch, "finished": all(run["finished"] for run in runs), "runs": runs}
+
+
+def run_report(run: JsonObject) -> dict[str, Any]:
+    """How one run stands: status, finished, counts, Adobe's errors."""
+    metrics = _object(run.get("metrics"))
+    status_summary = _object(metrics.get("statusSummary"))
+    records = _object(metrics.get("recordSummary"))
+    files = _object(metrics.get("fileSummary"))
+    status = str(status_summary.get("status") or "unknown")
+    return {
+        "runId": run.get("id"),
+        "status": status,
+        "finished": status.lower() in FINISHED,
+        "records": _count(records.get("outputRecordCount")),
+        "files": _count(files.get("outputFileCount")),
+        "errors": [
+            {"code": str(e.get("code")), "message": str(e.get("message", ""))[:500]}
+            for e in status_summary.get("errors") or []
+            if isinstance(e, dict)
+        ],
+    }
+
+
+def _started(run: JsonObject) -> float:
+    duration = _object(_object(run.get("metrics")).get("durationSummary"))
+    value = duration.get("startedAtUTC", run.get("createdAt"))
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
