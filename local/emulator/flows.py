@@ -78,11 +78,7 @@ def create_flow(call: Call, ctx: ServiceContext) -> Reply:
 
 
 def patch_flow(call: Call, ctx: ServiceContext) -> Reply:
-    flow_id = call.route_params["id"]
-    tenant = call.require_tenant
-    current = ctx.store.live_get("flows", tenant, flow_id)
-    if current is None:
-        raise errors.not_found("flows", flow_id, call.request_id)
+    current = _live_flow(call, ctx)
     supplied = call.header("if-match")
     if supplied is None or not supplied.strip():
         raise errors.bad_request(
@@ -101,21 +97,26 @@ def patch_flow(call: Call, ctx: ServiceContext) -> Reply:
         ) from None
     _validate(call, ctx, patched, previous=current)
     touch(patched, call.client_id)
-    ctx.store.replace("flows", tenant, patched)
+    ctx.store.replace("flows", call.require_tenant, patched)
     if ctx.settings.patch_status == 202:
         return Reply(202)
     return Reply(200, created(patched))
+
+
+def _live_flow(call: Call, ctx: ServiceContext) -> Document:
+    """The flow the path names, or Flow Service's 404."""
+    flow_id = call.route_params["id"]
+    current = ctx.store.live_get("flows", call.require_tenant, flow_id)
+    if current is None:
+        raise errors.not_found("flows", flow_id, call.request_id)
+    return current
 
 
 def flow_action(call: Call, ctx: ServiceContext) -> Reply:
     """``POST /flows/{id}/action?op=ENABLE|DISABLE``: a state transition (flow-service spec,
     ``postStateTransition``); ``If-Match`` optional, checked when sent. Answers the flow's
     ``{id, etag}``. The other ops (FINALIZE, PUBLISH...) concern other flow kinds: 400."""
-    flow_id = call.route_params["id"]
-    tenant = call.require_tenant
-    current = ctx.store.live_get("flows", tenant, flow_id)
-    if current is None:
-        raise errors.not_found("flows", flow_id, call.request_id)
+    current = _live_flow(call, ctx)
     supplied = call.header("if-match")
     if supplied is not None and supplied.strip() and supplied.strip() != current["etag"]:
         raise errors.version_mismatch(supplied.strip(), current["etag"])
