@@ -16,7 +16,7 @@ from aep_activation.steps.find_or_create import LookedUp
 TeardownStep = Literal[
     "find", "dataflow", "connections", "destinationBaseConnection", "profileBaseConnection"
 ]
-"""The teardown's steps (see :mod:`aep_activation.steps.teardown` for their order)."""
+"""The teardown's steps, in the order they run (:mod:`aep_activation.steps.teardown`)."""
 
 
 class StepEvent(BaseModel):

@@ -21,7 +21,7 @@ version, schema ids, and why), so nobody believes them gone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from aep_activation.conversion import ConversionClient
 from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound
@@ -32,13 +32,7 @@ from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 from aep_activation.steps.mapping import mapping_set_name
 
-STEPS: Final[tuple[TeardownStep, ...]] = (
-    "find",
-    "dataflow",
-    "connections",
-    "destinationBaseConnection",
-    "profileBaseConnection",
-)
+STEPS: Final[tuple[TeardownStep, ...]] = get_args(TeardownStep)  # in the order they run
 
 
 def run_step(
