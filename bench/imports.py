@@ -72,11 +72,14 @@ def function_dirs() -> dict[str, Path]:
     }
 
 
-def template_environment(function: str) -> dict[str, str]:
-    """The function's environment as template.yaml sets it, literal values only (the others
+def template_environments() -> dict[str, dict[str, str]]:
+    """Each function's environment as template.yaml sets it, literal values only (the others
     name stack resources or parameters, which no import reads)."""
-    spec = load_template(ROOT / "template.yaml").functions[function]
-    return {k: v for k, v in spec.environment.items() if isinstance(v, str)}
+    functions = load_template(ROOT / "template.yaml").functions
+    return {
+        name: {k: v for k, v in spec.environment.items() if isinstance(v, str)}
+        for name, spec in functions.items()
+    }
 
 
 def _probe(
@@ -144,6 +147,7 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
     functions = function_dirs()
     if not functions or not layer.is_dir():
         raise RuntimeError("no SAM build to measure: run `make sam-build` first")
+    environments = template_environments()
     runs: dict[str, list[Probe]] = {name: [] for name in functions}
     aepp: list[Probe] = []
     floor: list[Probe] = []
@@ -152,7 +156,7 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         floor.append(_probe(BARE_PYTHON, THIRD_PARTY_FLOOR, [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
-            runs[name].append(_probe(BARE_PYTHON, "app", path, template_environment(name)))
+            runs[name].append(_probe(BARE_PYTHON, "app", path, environments[name]))
     return ImportFigures({n: _median(p) for n, p in runs.items()}, _median(aepp), _median(floor))
 
 
