@@ -33,7 +33,7 @@ from tests.statemachine.conftest import (
     adobe_credentials_secret_name,
     seed_destination_secrets,
 )
-from tests.statemachine.harness import example, flow_audiences
+from tests.statemachine.harness import daily_audience, example, flow_audiences
 
 # Real back-off sleeps, as long as on AWS: a waiting execution asks for the lease again at
 # most every 30 s. Shorter sleeps would make a few hundred waiters drown the runs they wait for
@@ -71,17 +71,10 @@ def _racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
 
 
 def audience(activation: str, index: int) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{activation}/{index}")),
-        "name": f"{activation} audience {index}",
-        "filenameTemplate": "%DESTINATION_NAME%_%SEGMENT_ID%",
-        "exportMode": "DAILY_FULL_EXPORT",
-        "schedule": {
-            "frequency": "DAILY",
-            "triggerType": "AFTER_SEGMENT_EVAL",
-            "startDate": "2030-06-01",
-        },
-    }
+    return daily_audience(
+        str(uuid.uuid5(uuid.NAMESPACE_URL, f"{activation}/{index}")),
+        f"{activation} audience {index}",
+    )
 
 
 def requests_for(activations: Sequence[str], per_activation: int) -> list[dict[str, Any]]:

@@ -275,6 +275,21 @@ def assert_mapping_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) ->
     assert params["primaryFields"] == primary, params["primaryFields"]
 
 
+def daily_audience(audience_id: str, name: str) -> dict[str, Any]:
+    """A request audience exported in full daily after segment evaluation."""
+    return {
+        "id": audience_id,
+        "name": name,
+        "filenameTemplate": "%DESTINATION_NAME%_%SEGMENT_ID%",
+        "exportMode": "DAILY_FULL_EXPORT",
+        "schedule": {
+            "frequency": "DAILY",
+            "triggerType": "AFTER_SEGMENT_EVAL",
+            "startDate": "2030-06-01",
+        },
+    }
+
+
 def with_dataflow(request: Mapping[str, Any], dataflow_id: str) -> dict[str, Any]:
     changed = copy.deepcopy(dict(request))
     changed["dataflowId"] = dataflow_id

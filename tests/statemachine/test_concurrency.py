@@ -18,23 +18,19 @@ import pytest
 
 from local.emulator import Fault
 from local.runtime import ExecutionResult, Invocation
-from tests.statemachine.harness import Machine, example, flow_audiences, with_dataflow
+from tests.statemachine.harness import (
+    Machine,
+    daily_audience,
+    example,
+    flow_audiences,
+    with_dataflow,
+)
 
 CONCURRENT = 25
 
 
-def audience(index: int) -> dict[str, object]:
-    return {
-        "id": str(uuid.UUID(int=index + 1)),
-        "name": f"Concurrent audience {index}",
-        "filenameTemplate": "%DESTINATION_NAME%_%SEGMENT_ID%",
-        "exportMode": "DAILY_FULL_EXPORT",
-        "schedule": {
-            "frequency": "DAILY",
-            "triggerType": "AFTER_SEGMENT_EVAL",
-            "startDate": "2030-06-01",
-        },
-    }
+def audience(index: int) -> dict[str, Any]:
+    return daily_audience(str(uuid.UUID(int=index + 1)), f"Concurrent audience {index}")
 
 
 def overlap(first: Invocation, second: Invocation) -> float:
