@@ -32,7 +32,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_wo
 )
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
-from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 # Every module that imported ``extract_json`` by name (moto 5.2.5).
@@ -217,3 +217,55 @@ class ParseOnceFix:
         if self._original is not None:
             AmazonStateLanguageParser.parse = self._original  # type: ignore[method-assign]
             self._original = None
+
+
+# Every module that imported ``boto_client_for`` by name for a Task this project's ASL can
+# hold (moto 5.2.5): Lambda, and the optimised and SDK service integrations.
+_CLIENT_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+)
+
+
+class ClientReuseFix:
+    """**A local cost, not a departure from AWS.** moto builds a new boto3 client for every
+    Task it runs (``boto_client_for``): 6 ms of CPU alone, more with the containers' threads
+    about, on every Lambda step, where Step Functions on AWS builds none. The client moto
+    builds depends only on the region, the service and where calls go (intercepted, or the
+    moto server); its credentials are fixed. So one client per such key is kept: botocore's
+    clients are safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._patched: list[tuple[ModuleType, Any]] = []
+
+    def install(self) -> None:
+        if self._patched:
+            return
+        original = boto_client.boto_client_for
+        clients: dict[tuple[str, str, str], Any] = {}
+        lock = threading.Lock()
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            intercepted = boto_client.botocore_stubber.enabled
+            key = (region, service, "" if intercepted else str(boto_client.moto_server_port()))
+            with lock:
+                client = clients.get(key)
+                if client is None:
+                    client = clients[key] = original(region, service, state_credentials)
+                return client
+
+        for name in _CLIENT_USERS:
+            module = importlib.import_module(name)
+            if getattr(module, "boto_client_for", None) is original:
+                self._patched.append((module, original))
+                module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+    def uninstall(self) -> None:
+        for module, original in self._patched:
+            module.boto_client_for = original  # type: ignore[attr-defined]
+        self._patched = []

@@ -45,6 +45,7 @@ from local.runtime.deploy import Deployer, Deployment
 from local.runtime.functions import FunctionHost, Invocation, LambdaHost
 from local.runtime.history import ExecutionResult, build_result
 from local.runtime.moto_fixes import (
+    ClientReuseFix,
     DynamoDBAtomicWritesFix,
     HistoryTimeoutFix,
     JsonPathFix,
@@ -121,6 +122,7 @@ class LocalStack:
         self._atomic_writes_fix = DynamoDBAtomicWritesFix()
         self._history_fix = HistoryTimeoutFix()
         self._parse_once_fix = ParseOnceFix()
+        self._client_reuse_fix = ClientReuseFix()
         self.lambdas = LambdaHost()
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
@@ -163,6 +165,7 @@ class LocalStack:
             self._atomic_writes_fix.install()
             self._history_fix.install()
             self._parse_once_fix.install()
+            self._client_reuse_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -193,6 +196,7 @@ class LocalStack:
         self._atomic_writes_fix.uninstall()
         self._history_fix.uninstall()
         self._parse_once_fix.uninstall()
+        self._client_reuse_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()

@@ -1,4 +1,5 @@
-"""The JSONPath correction: definite paths through an index yield the value, as on AWS."""
+"""The JSONPath correction (definite paths through an index yield the value, as on AWS), and
+the reuse of the clients moto's Tasks call AWS with."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from local.runtime.moto_fixes import JsonPathFix, aws_extract_json
+from local.runtime.moto_fixes import ClientReuseFix, JsonPathFix, aws_extract_json
 
 DATA = [{"id": "a", "items": [1], "tags": [{"k": "x"}, {"k": "y"}]}, {"id": "b"}]
 
@@ -41,3 +42,26 @@ def test_installing_swaps_every_user_and_uninstalling_restores_them() -> None:
     finally:
         fix.uninstall()
     assert states.extract_json is original  # type: ignore[attr-defined]
+
+
+def test_tasks_reuse_one_client_per_region_and_service_until_uninstalled() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_dynamodb as dynamodb_task,
+    )
+
+    fix = ClientReuseFix()
+    fix.install()
+    try:
+        lambda_client = lambda_eval_utils.boto_client_for("us-east-1", "lambda")
+        assert lambda_eval_utils.boto_client_for("us-east-1", "lambda") is lambda_client
+        assert lambda_client.meta.service_model.service_name == "lambda"
+        dynamodb = dynamodb_task.boto_client_for("us-east-1", "dynamodb")
+        assert dynamodb is not lambda_client
+        assert dynamodb.meta.service_model.service_name == "dynamodb"
+        elsewhere = lambda_eval_utils.boto_client_for("eu-west-1", "lambda")
+        assert elsewhere is not lambda_client
+        assert elsewhere.meta.region_name == "eu-west-1"
+    finally:
+        fix.uninstall()
+    assert lambda_eval_utils.boto_client_for("us-east-1", "lambda") is not lambda_client
