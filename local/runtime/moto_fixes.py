@@ -18,6 +18,7 @@ at a time.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import threading
@@ -25,8 +26,12 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
+import jsonpath_ng
+import jsonpath_ng.ext
+from moto.core.models import botocore_stubber
 from moto.dynamodb.models import DynamoDBBackend
+from moto.settings import moto_server_port
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import (
     BranchWorker,
 )
@@ -52,6 +57,12 @@ _INDEFINITE = re.compile(r"\?\(|\*|\.\.|\[[^\]]*[:,][^\]]*\]")
 
 def is_definite(path: str) -> bool:
     return _INDEFINITE.search(path) is None
+
+
+# A parsed JSONPath depends on its text alone, and evaluating one only reads it (see
+# PathParseOnceFix): parse each text once. The paths come from the definitions, so few.
+parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)  # type: ignore[attr-defined]
+_parse_plain = functools.lru_cache(maxsize=4096)(jsonpath_ng.parse)  # type: ignore[attr-defined]
 
 
 def aws_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
@@ -251,8 +262,7 @@ class ClientReuseFix:
         lock = threading.Lock()
 
         def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-            intercepted = boto_client.botocore_stubber.enabled
-            key = (region, service, "" if intercepted else str(boto_client.moto_server_port()))
+            key = (region, service, "" if botocore_stubber.enabled else str(moto_server_port()))
             with lock:
                 client = clients.get(key)
                 if client is None:
@@ -268,4 +278,27 @@ class ClientReuseFix:
     def uninstall(self) -> None:
         for module, original in self._patched:
             module.boto_client_for = original  # type: ignore[attr-defined]
+        self._patched = []
+
+
+class PathParseOnceFix:
+    """**A local cost, not a departure from AWS.** moto parses every JSONPath it evaluates
+    (InputPath, each ``.$`` field of Parameters and ResultSelector, ResultPath, each Choice
+    variable) with jsonpath_ng's PLY parser: about 1 ms each, some 56 for one activation, all
+    on the execution's own thread, between one Task and the next. Step Functions on AWS
+    spends no such time. Each path's text is parsed once (``parse`` above)."""
+
+    def __init__(self) -> None:
+        self._patched: list[tuple[ModuleType, Any]] = []
+
+    def install(self) -> None:
+        if self._patched:
+            return
+        for module, cached in ((json_path, parse), (result_path, _parse_plain)):
+            self._patched.append((module, module.parse))
+            module.parse = cached  # type: ignore[attr-defined]
+
+    def uninstall(self) -> None:
+        for module, original in self._patched:
+            module.parse = original  # type: ignore[attr-defined]
         self._patched = []

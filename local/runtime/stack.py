@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -39,6 +40,7 @@ import boto3
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from local.runtime.capture import CapturedLine, LogCapture
 from local.runtime.deploy import Deployer, Deployment
@@ -51,6 +53,7 @@ from local.runtime.moto_fixes import (
     JsonPathFix,
     ParallelStopFix,
     ParseOnceFix,
+    PathParseOnceFix,
 )
 from local.runtime.queues import DrainResult, QueuedMessage, drain, peek
 from local.runtime.sleeps import RecordedSleep, SleepRecorder
@@ -123,11 +126,14 @@ class LocalStack:
         self._history_fix = HistoryTimeoutFix()
         self._parse_once_fix = ParseOnceFix()
         self._client_reuse_fix = ClientReuseFix()
+        self._path_parse_fix = PathParseOnceFix()
         self.lambdas = LambdaHost()
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
         self._deployment = Deployment()
         self._published: list[dict[str, Any]] = []
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
         self._started = False
 
     @classmethod
@@ -166,6 +172,7 @@ class LocalStack:
             self._history_fix.install()
             self._parse_once_fix.install()
             self._client_reuse_fix.install()
+            self._path_parse_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -197,6 +204,7 @@ class LocalStack:
         self._history_fix.uninstall()
         self._parse_once_fix.uninstall()
         self._client_reuse_fix.uninstall()
+        self._path_parse_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()
@@ -206,7 +214,14 @@ class LocalStack:
     # ------------------------------------------------------------------ clients
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        """One client per service, shared (botocore's clients are thread-safe): building one
+        costs some 6 ms of CPU, taken from the executions running in this same process."""
+        with self._clients_lock:
+            client = self._clients.get(service)
+            if client is None:
+                client = boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+                self._clients[service] = client
+            return client
 
     @property
     def stepfunctions(self) -> SFNClient:
@@ -313,21 +328,28 @@ class LocalStack:
     ) -> ExecutionResult:
         """Block until the execution ends; TimeoutError (naming where it is) otherwise."""
         deadline = time.monotonic() + timeout
-        while True:
-            description = self.stepfunctions.describe_execution(executionArn=execution_arn)
-            if description["status"] != "RUNNING":
-                return build_result(description, self.history(execution_arn), self.sleeps)
-            if time.monotonic() > deadline:
-                states = build_result(description, self.history(execution_arn), []).states
-                raise TimeoutError(
-                    f"{execution_arn} still running after {timeout}s; states so far: {states}"
-                )
+        while self._running(execution_arn) and time.monotonic() <= deadline:
             time.sleep(poll)
+        description = self.stepfunctions.describe_execution(executionArn=execution_arn)
+        if description["status"] != "RUNNING":
+            return build_result(description, self.history(execution_arn), self.sleeps)
+        states = build_result(description, self.history(execution_arn), []).states
+        raise TimeoutError(
+            f"{execution_arn} still running after {timeout}s; states so far: {states}"
+        )
 
     def run(
         self, input_doc: Any, name: str | None = None, timeout: float = 60.0
     ) -> ExecutionResult:
         return self.wait(self.start_execution(input_doc, name), timeout)
+
+    def _running(self, execution_arn: str) -> bool:
+        """Whether the execution still runs, read from moto's backend: a DescribeExecution
+        every few milliseconds (request, serialisation) would take CPU from the very
+        executions being waited for. The outcome itself is then read through the API."""
+        account, region = execution_arn.split(":")[4], execution_arn.split(":")[3]
+        execution = stepfunctions_backend(account, region).describe_execution(execution_arn)
+        return bool(execution.status == "RUNNING")
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         paginator = self.stepfunctions.get_paginator("get_execution_history")
