@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from local.runtime import LocalStack
 from tests.runtime.conftest import BACKOFF_RATE, INTERVAL_SECONDS, MAX_ATTEMPTS, MAX_DELAY_SECONDS
 
@@ -163,3 +165,15 @@ def test_the_caller_can_read_the_environment_while_handlers_run(stack: LocalStac
 
     assert stack.wait(execution).succeeded
     assert seen_roles == {None}
+
+
+def test_waiting_gives_up_at_its_timeout_naming_where_the_execution_is(
+    stack: LocalStack,
+) -> None:
+    with stack.sleeping(scale=1.0):
+        execution = stack.start_execution({"failTimes": 0})
+        with pytest.raises(TimeoutError, match=r"still running after 0\.5s; states so far") as e:
+            stack.wait(execution, timeout=0.5)
+        stack.stepfunctions.stop_execution(executionArn=execution)
+
+    assert "states so far: ('Branches'" in str(e.value)  # from its history, before the 30 s Wait

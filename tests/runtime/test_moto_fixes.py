@@ -1,5 +1,5 @@
 """The JSONPath correction (definite paths through an index yield the value, as on AWS), and
-the reuse of the clients moto's Tasks call AWS with."""
+the local costs taken out: clients reused by moto's Tasks, each path's text parsed once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from local.runtime.moto_fixes import ClientReuseFix, JsonPathFix, aws_extract_json
+from local.runtime.moto_fixes import ClientReuseFix, JsonPathFix, PathParseOnceFix, aws_extract_json
 
 DATA = [{"id": "a", "items": [1], "tags": [{"k": "x"}, {"k": "y"}]}, {"id": "b"}]
 
@@ -65,3 +65,21 @@ def test_tasks_reuse_one_client_per_region_and_service_until_uninstalled() -> No
     finally:
         fix.uninstall()
     assert lambda_eval_utils.boto_client_for("us-east-1", "lambda") is not lambda_client
+
+
+def test_each_path_text_is_parsed_once_until_uninstalled() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+
+    original = json_path.parse  # type: ignore[attr-defined]
+    fix = PathParseOnceFix()
+    fix.install()
+    try:
+        parsed = json_path.parse("$.request.name")  # type: ignore[attr-defined]
+        assert json_path.parse("$.request.name") is parsed  # type: ignore[attr-defined]
+        assert json_path.extract_json("$.request.name", {"request": {"name": "n"}}) == "n"
+        written = result_path.parse("$.lease")  # type: ignore[attr-defined]
+        assert result_path.parse("$.lease") is written  # type: ignore[attr-defined]
+        assert written.update_or_create({"a": 1}, {"b": 2}) == {"a": 1, "lease": {"b": 2}}
+    finally:
+        fix.uninstall()
+    assert json_path.parse is original  # type: ignore[attr-defined]
