@@ -209,6 +209,8 @@ class LocalStack:
         self._capture.uninstall()
         self._moto_server.stop()
         self._mock.stop()
+        with self._clients_lock:  # made under this mock: not for another one
+            self._clients.clear()
         self._started = False
 
     # ------------------------------------------------------------------ clients
