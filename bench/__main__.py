@@ -63,6 +63,14 @@ def import_rows(rounds: int) -> list[Row]:
             "import aepp.flowservice",
         ),
         _ratio_row(
+            "cold import, requests alone (the HTTP client; aepp imports it too)",
+            figures.http_client.seconds,
+            aepp.seconds,
+            "s",
+            None,
+            "aepp",
+        ),
+        _ratio_row(
             "cold import, third-party floor (requests, pydantic, Powertools Logger+Metrics)",
             figures.floor.seconds,
             aepp.seconds,

@@ -117,6 +117,7 @@ class ImportFigures:
     handlers: dict[str, Probe]  # per handler: median seconds, median RSS
     aepp: Probe
     floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
+    http_client: Probe  # requests alone (aepp imports it too), in the same layout
 
     @property
     def median_handler(self) -> float:
@@ -151,13 +152,20 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
     runs: dict[str, list[Probe]] = {name: [] for name in functions}
     aepp: list[Probe] = []
     floor: list[Probe] = []
+    http_client: list[Probe] = []
     for _ in range(rounds):
         aepp.append(_probe(AEPP_PYTHON, "aepp.flowservice", None))
         floor.append(_probe(BARE_PYTHON, THIRD_PARTY_FLOOR, [layer, RUNTIME_BOTO3]))
+        http_client.append(_probe(BARE_PYTHON, "requests", [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
             runs[name].append(_probe(BARE_PYTHON, "app", path, environments[name]))
-    return ImportFigures({n: _median(p) for n, p in runs.items()}, _median(aepp), _median(floor))
+    return ImportFigures(
+        {n: _median(p) for n, p in runs.items()},
+        _median(aepp),
+        _median(floor),
+        _median(http_client),
+    )
 
 
 def tree_bytes(path: Path) -> int:
