@@ -14,6 +14,11 @@ writes, with no lock: two PutItems racing from the server's threads can both pas
 ``attribute_not_exists`` (observed: two executions holding one activation lease). On AWS a
 conditional write is atomic. :class:`DynamoDBAtomicWritesFix` runs the backend's writes one
 at a time.
+
+**Local costs, not departures.** moto spends time AWS does not, on the thread that runs the
+execution: it parses the definition on every StartExecution (:class:`ParseOnceFix`), builds
+a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPath anew
+(:class:`PathParseOnceFix`). Each fix keeps the result instead of making it again.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ Everything is read from template.yaml (see :mod:`local.runtime.template`) and ma
   (starting an execution does not fail locally).
 
 Retry back-off sleeps and Wait states are recorded and skipped (or shortened): see
-:mod:`local.runtime.sleeps`. Known departures of moto's interpreter from AWS are corrected
-while the stack is open: see :mod:`local.runtime.moto_fixes`.
+:mod:`local.runtime.sleeps`. Known departures of moto's interpreter from AWS are corrected,
+and the local costs AWS does not have are taken out, while the stack is open: see
+:mod:`local.runtime.moto_fixes`.
 """
 
 from __future__ import annotations
