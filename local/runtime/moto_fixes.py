@@ -81,25 +81,37 @@ def aws_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any]
     return extract_json
 
 
-class JsonPathFix:
-    def __init__(self) -> None:
-        self._patched: list[tuple[ModuleType, Any]] = []
+class _GlobalSwaps:
+    """Replace a module's global (where moto imported a function by name) and put every one
+    back on :meth:`uninstall`: the mechanism of the fixes that wrap one of moto's functions."""
 
-    def install(self) -> None:
-        if self._patched:
-            return
-        original = json_path.extract_json
-        fixed = aws_extract_json(original)
-        for name in _USERS:
-            module = importlib.import_module(name)
-            if getattr(module, "extract_json", None) is original:
-                self._patched.append((module, original))
-                module.extract_json = fixed  # type: ignore[attr-defined]
+    def __init__(self) -> None:
+        self._swapped: list[tuple[ModuleType, str, Any]] = []
+
+    def _swap(self, module: ModuleType, name: str, value: Any) -> None:
+        self._swapped.append((module, name, getattr(module, name)))
+        setattr(module, name, value)
+
+    def _swap_where_imported(
+        self, modules: tuple[str, ...], name: str, original: Any, value: Any
+    ) -> None:
+        for module_name in modules:
+            module = importlib.import_module(module_name)
+            if getattr(module, name, None) is original:
+                self._swap(module, name, value)
 
     def uninstall(self) -> None:
-        for module, original in self._patched:
-            module.extract_json = original  # type: ignore[attr-defined]
-        self._patched = []
+        for module, name, original in reversed(self._swapped):
+            setattr(module, name, original)
+        self._swapped = []
+
+
+class JsonPathFix(_GlobalSwaps):
+    def install(self) -> None:
+        if self._swapped:
+            return
+        original = json_path.extract_json
+        self._swap_where_imported(_USERS, "extract_json", original, aws_extract_json(original))
 
 
 class ParallelStopFix:
@@ -248,7 +260,7 @@ _CLIENT_USERS = (
 )
 
 
-class ClientReuseFix:
+class ClientReuseFix(_GlobalSwaps):
     """**A local cost, not a departure from AWS.** moto builds a new boto3 client for every
     Task it runs (``boto_client_for``): 6 ms of CPU alone, more with the containers' threads
     about, on every Lambda step, where Step Functions on AWS builds none. The client moto
@@ -256,11 +268,8 @@ class ClientReuseFix:
     moto server); its credentials are fixed. So one client per such key is kept: botocore's
     clients are safe to share between threads."""
 
-    def __init__(self) -> None:
-        self._patched: list[tuple[ModuleType, Any]] = []
-
     def install(self) -> None:
-        if self._patched:
+        if self._swapped:
             return
         original = boto_client.boto_client_for
         clients: dict[tuple[str, str, str], Any] = {}
@@ -274,36 +283,18 @@ class ClientReuseFix:
                     client = clients[key] = original(region, service, state_credentials)
                 return client
 
-        for name in _CLIENT_USERS:
-            module = importlib.import_module(name)
-            if getattr(module, "boto_client_for", None) is original:
-                self._patched.append((module, original))
-                module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
-
-    def uninstall(self) -> None:
-        for module, original in self._patched:
-            module.boto_client_for = original  # type: ignore[attr-defined]
-        self._patched = []
+        self._swap_where_imported(_CLIENT_USERS, "boto_client_for", original, boto_client_for)
 
 
-class PathParseOnceFix:
+class PathParseOnceFix(_GlobalSwaps):
     """**A local cost, not a departure from AWS.** moto parses every JSONPath it evaluates
     (InputPath, each ``.$`` field of Parameters and ResultSelector, ResultPath, each Choice
     variable) with jsonpath_ng's PLY parser: about 1 ms each, some 56 for one activation, all
     on the execution's own thread, between one Task and the next. Step Functions on AWS
     spends no such time. Each path's text is parsed once (``parse`` above)."""
 
-    def __init__(self) -> None:
-        self._patched: list[tuple[ModuleType, Any]] = []
-
     def install(self) -> None:
-        if self._patched:
+        if self._swapped:
             return
-        for module, cached in ((json_path, parse), (result_path, _parse_plain)):
-            self._patched.append((module, module.parse))
-            module.parse = cached  # type: ignore[attr-defined]
-
-    def uninstall(self) -> None:
-        for module, original in self._patched:
-            module.parse = original  # type: ignore[attr-defined]
-        self._patched = []
+        self._swap(json_path, "parse", parse)
+        self._swap(result_path, "parse", _parse_plain)

@@ -350,7 +350,7 @@ class LocalStack:
         """Whether the execution still runs, read from moto's backend: a DescribeExecution
         every few milliseconds (request, serialisation) would take CPU from the very
         executions being waited for. The outcome itself is then read through the API."""
-        account, region = execution_arn.split(":")[4], execution_arn.split(":")[3]
+        region, account = execution_arn.split(":")[3:5]
         execution = stepfunctions_backend(account, region).describe_execution(execution_arn)
         return bool(execution.status == "RUNNING")
 
