@@ -50,6 +50,7 @@ def test_scopes_may_be_a_list_or_left_out() -> None:
     ("change", "field"),
     [
         ({"orgId": "not-an-org"}, "orgId"),
+        ({"orgId": "ORG ID@AdobeOrg"}, "orgId"),
         ({"clientId": ""}, "clientId"),
         ({"scopes": " , "}, "scopes"),
         ({"clientSecret": 12345}, "clientSecret"),

@@ -80,7 +80,7 @@ class ActivateStepEvent(SnapshotStepEvent):
 class ResultEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
-    status: str = Field(pattern="^(SUCCEEDED|FAILED)$")
+    status: Literal["SUCCEEDED", "FAILED"]
     execution: str
     state: dict[str, Any]
 
