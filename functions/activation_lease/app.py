@@ -9,11 +9,11 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import LeaseStepEvent, parse_event
-from aep_activation.model import ActivationRequest
 from aep_activation.observability import step_handler
 from aep_activation.steps.lease import (
     ActivationLeases,
     acquire_activation_lease,
+    lease_key,
     leases_from_env,
     release_activation_lease,
     release_after_execution_ended,
@@ -34,9 +34,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if event.get("source") == "aws.states":
         return release_after_execution_ended(_leases(), event.get("detail") or {})
     parsed = parse_event(event, LeaseStepEvent)
-    # Not wiring.request_from_state: that module brings the Flow Service client, which this
-    # function never uses (the cold start of the one that runs first in every execution).
-    request = ActivationRequest.from_state(parsed.request)
+    key = lease_key(parsed.request.sandbox, parsed.request.name)
     if parsed.action == "acquire":
-        return acquire_activation_lease(_leases(), request, parsed.execution)
-    return release_activation_lease(_leases(), request, parsed.execution)
+        return acquire_activation_lease(_leases(), key, parsed.execution)
+    return release_activation_lease(_leases(), key, parsed.execution)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,7 +15,10 @@ from aep_activation.errors import (
     ActivationLeaseHeld,
     ActivationLeaseUnavailable,
     ConfigurationError,
+    InvalidActivationRequest,
 )
+from aep_activation.events import LeaseStepEvent, parse_event
+from aep_activation.model import parse_activation_request
 from aep_activation.steps.lease import (
     EXPIRES_AT,
     HOLDER,
@@ -31,6 +35,7 @@ FIRST = "arn:aws:states:us-east-1:123456789012:execution:activation:first"
 SECOND = "arn:aws:states:us-east-1:123456789012:execution:activation:second"
 KEY_A = lease_key("prod", "summer-sale")
 KEY_B = lease_key("prod", "winter-sale")
+EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "amazon-s3.json").read_text()
 
 
 class Clock:
@@ -193,3 +198,31 @@ def test_configuration_errors_name_the_variable(
 ) -> None:
     with pytest.raises(ConfigurationError, match=named):
         leases_from_env(dynamodb, environ)
+
+
+def test_the_step_and_the_status_change_name_the_same_lease(
+    leases: ActivationLeases, dynamodb: Any
+) -> None:
+    """The step reads the validated request in the state; the status-change release reads the
+    execution's raw input. Both must come to the same key, or a stopped run's lease stays."""
+    state = parse_activation_request(EXAMPLE).to_state()
+    event = parse_event({"action": "acquire", "request": state, "execution": FIRST}, LeaseStepEvent)
+    key = lease_key(event.request.sandbox, event.request.name)
+    leases.acquire(key, FIRST)
+
+    outcome = release_after_execution_ended(
+        leases, status_change("ABORTED", FIRST, json.loads(EXAMPLE))
+    )
+
+    assert outcome == {"key": key, "released": True}
+    assert stored(dynamodb, key) is None
+
+
+def test_a_lease_event_without_the_activations_name_is_refused_by_field() -> None:
+    with pytest.raises(InvalidActivationRequest) as caught:
+        parse_event(
+            {"action": "acquire", "request": {"sandbox": "prod"}, "execution": FIRST},
+            LeaseStepEvent,
+        )
+
+    assert "request.name" in str(caught.value)

@@ -36,8 +36,22 @@ class StepEvent(BaseModel):
         return LookedUp(id=self.existing[kind], retry=self.retry_count > 0)
 
 
-class LeaseStepEvent(StepEvent):
+class LeasedActivation(BaseModel):
+    """The part of the validated request a lease reads: which activation it guards."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    sandbox: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+class LeaseStepEvent(BaseModel):
+    # Not a StepEvent: the lease reads only the activation's sandbox and name, so its function
+    # (the first after ValidateRequest in every run) never loads the request model.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
     action: Literal["acquire", "release"]
+    request: LeasedActivation
     execution: str = Field(min_length=1)
 
 

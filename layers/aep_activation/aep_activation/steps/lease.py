@@ -36,7 +36,6 @@ from aep_activation.errors import (
     ActivationLeaseUnavailable,
     ConfigurationError,
 )
-from aep_activation.model import ActivationRequest
 from aep_activation.observability import logger
 
 if TYPE_CHECKING:
@@ -54,10 +53,6 @@ def lease_key(sandbox: str, name: str) -> str:
     """What the lease guards: one activation name within one sandbox (its resources' names
     derive from it)."""
     return f"{sandbox}/{name}"
-
-
-def request_lease_key(request: ActivationRequest) -> str:
-    return lease_key(request.sandbox, request.name)
 
 
 @dataclass(frozen=True)
@@ -158,18 +153,13 @@ def _held_message(key: str, item: object) -> str:
 # ------------------------------------------------------------------ the steps
 
 
-def acquire_activation_lease(
-    leases: ActivationLeases, request: ActivationRequest, execution: str
-) -> dict[str, Any]:
-    lease = leases.acquire(request_lease_key(request), execution)
+def acquire_activation_lease(leases: ActivationLeases, key: str, execution: str) -> dict[str, Any]:
+    lease = leases.acquire(key, execution)
     logger.info("activation lease taken", extra={"lease": lease.key})
     return lease.to_state()
 
 
-def release_activation_lease(
-    leases: ActivationLeases, request: ActivationRequest, execution: str
-) -> dict[str, Any]:
-    key = request_lease_key(request)
+def release_activation_lease(leases: ActivationLeases, key: str, execution: str) -> dict[str, Any]:
     released = leases.release(key, execution)
     logger.info("activation lease given back", extra={"lease": key, "released": released})
     return {"key": key, "released": released}
