@@ -4,6 +4,7 @@ import functools
 import os
 from typing import TYPE_CHECKING, Any
 
+import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,9 +18,8 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _events() -> "EventBridgeClient":
-    # Imported and made on first use, then kept warm: boto3 costs ~0.5 s to import.
-    import boto3
-
+    # Made on the first call and kept warm; every call publishes, so boto3 is imported with
+    # the module rather than on first use (that would only move its cost into that call).
     return boto3.client("events")
 
 
