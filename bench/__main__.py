@@ -80,6 +80,22 @@ def import_rows(rounds: int) -> list[Row]:
         ),
         _ratio_row(f"cold import, slowest ({slow_name})", slow, aepp.seconds, "s", 1.5, "aepp"),
         _ratio_row(f"peak RSS after import ({rss_name})", rss, aepp.rss_mib, "MiB", 1.25, "aepp"),
+        _ratio_row(
+            "cold import + boto3 (all a handler has imported after a cold first call), median",
+            figures.median_with_sdk,
+            aepp.seconds,
+            "s",
+            None,
+            "aepp",
+        ),
+        _ratio_row(
+            "peak RSS after import + boto3, highest handler",
+            figures.peak_rss_with_sdk,
+            aepp.rss_mib,
+            "MiB",
+            None,
+            "aepp",
+        ),
         Row(
             "modules loaded (median handler)",
             str(modules[len(modules) // 2]),

@@ -118,6 +118,10 @@ class ImportFigures:
     aepp: Probe
     floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
     http_client: Probe  # requests alone (aepp imports it too), in the same layout
+    # Per handler, the handler and boto3: what it has imported by the end of a cold first call.
+    # The Adobe-calling handlers import boto3 when they first read a secret (the shared token,
+    # credentials), a cache miss that every cold start has; the others import it with the module.
+    with_sdk: dict[str, Probe]
 
     @property
     def median_handler(self) -> float:
@@ -132,6 +136,14 @@ class ImportFigures:
     def peak_rss(self) -> tuple[str, float]:
         name = max(self.handlers, key=lambda n: self.handlers[n].rss_mib)
         return name, self.handlers[name].rss_mib
+
+    @property
+    def median_with_sdk(self) -> float:
+        return statistics.median(p.seconds for p in self.with_sdk.values())
+
+    @property
+    def peak_rss_with_sdk(self) -> float:
+        return max(p.rss_mib for p in self.with_sdk.values())
 
 
 def _median(probes: list[Probe]) -> Probe:
@@ -150,6 +162,7 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         raise RuntimeError("no SAM build to measure: run `make sam-build` first")
     environments = template_environments()
     runs: dict[str, list[Probe]] = {name: [] for name in functions}
+    with_sdk: dict[str, list[Probe]] = {name: [] for name in functions}
     aepp: list[Probe] = []
     floor: list[Probe] = []
     http_client: list[Probe] = []
@@ -160,11 +173,13 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
             runs[name].append(_probe(BARE_PYTHON, "app", path, environments[name]))
+            with_sdk[name].append(_probe(BARE_PYTHON, "app, boto3", path, environments[name]))
     return ImportFigures(
         {n: _median(p) for n, p in runs.items()},
         _median(aepp),
         _median(floor),
         _median(http_client),
+        {n: _median(p) for n, p in with_sdk.items()},
     )
 
 
