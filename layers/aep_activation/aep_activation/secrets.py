@@ -4,8 +4,10 @@ Every failure becomes :class:`SecretUnavailable` naming the secret and, where it
 missing keys; a secret's value never reaches a message, a log line or an exception chain
 (``json.JSONDecodeError`` keeps the whole document in ``.doc``, so nothing is chained).
 
-boto3 and Powertools Parameters (which imports boto3) are imported on first use: importing
-them costs about 0.5-1 s, and a handler that never reads a secret should not pay it.
+boto3 and Powertools Parameters (which imports boto3) are imported on first use: whether a
+call reads Secrets Manager depends on the call (a cache miss: a container's first call, then
+one every ``DEFAULT_MAX_AGE`` seconds; a request that names a secret), so most calls never
+need them. Functions that use boto3 on every call import it with their module instead.
 """
 
 from __future__ import annotations
