@@ -120,7 +120,8 @@ class ImportFigures:
     http_client: Probe  # requests alone (aepp imports it too), in the same layout
     # Per handler, the handler and boto3: what it has imported by the end of a cold first call.
     # The Adobe-calling handlers import boto3 when they first read a secret (the shared token,
-    # credentials), a cache miss that every cold start has; the others import it with the module.
+    # credentials), a cache miss that every cold start has; ValidateRequest when a request names
+    # a secret; the functions that call AWS on every invocation, with their module.
     with_sdk: dict[str, Probe]
 
     @property

@@ -29,7 +29,7 @@ class AdobeCredentials(BaseModel):
     """The client id is also the ``x-api-key``; the secret stays a SecretStr (masked repr)."""
 
     # Python's re for the one pattern: pydantic-core's Rust regex engine would be set up (about
-    # 0.5 MiB and a few ms of cold start) for a pattern checked once per container.
+    # 0.5 MiB and a few ms of every cold start) for a pattern checked only when the secret is read.
     model_config = ConfigDict(
         frozen=True, populate_by_name=True, extra="ignore", regex_engine="python-re"
     )
