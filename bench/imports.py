@@ -20,15 +20,16 @@ AEPP_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
 BARE_PYTHON = BENCH / "py312" / "bin" / "python"  # a venv with nothing installed
 RUNTIME_BOTO3 = BENCH / "runtime"  # stand-in for the boto3/botocore Lambda's runtime ships
 
-PROBE = (
-    "import json, sys, time\n"
-    "started = time.perf_counter()\n"
+# A probe imports one module list after another and records, after each, the time since it
+# began, the peak RSS and the modules loaded so far.
+PROBE_START = "import json, sys, time\nstarted = time.perf_counter()\npoints = []\n"
+PROBE_STEP = (
     "import {module}\n"
-    "elapsed = time.perf_counter() - started\n"
     "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
-    "print(json.dumps({{'seconds': elapsed, 'rss_kib': int(hwm.split()[1]), "
-    "'modules': len(sys.modules)}}))\n"
+    "points.append({{'seconds': time.perf_counter() - started, "
+    "'rss_kib': int(hwm.split()[1]), 'modules': len(sys.modules)}})\n"
 )
+PROBE_END = "print(json.dumps(points))\n"
 
 # Peak RSS is VmHWM, this process's own high-water mark: getrusage's ru_maxrss would carry over
 # the parent's peak through fork and exec.
@@ -88,11 +89,22 @@ def _probe(
     pythonpath: list[Path] | None,
     environment_overrides: dict[str, str] | None = None,
 ) -> Probe:
+    return _probes(python, (module,), pythonpath, environment_overrides)[0]
+
+
+def _probes(
+    python: Path,
+    modules: tuple[str, ...],
+    pythonpath: list[Path] | None,
+    environment_overrides: dict[str, str] | None = None,
+) -> list[Probe]:
+    """One fresh interpreter importing ``modules`` in turn: a Probe after each, cumulative."""
     environment = {**LAMBDA_ENVIRONMENT, **(environment_overrides or {})}
     if pythonpath is not None:
         environment["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
+    steps = "".join(PROBE_STEP.format(module=module) for module in modules)
     result = subprocess.run(  # noqa: S603 - our own interpreters and a fixed probe
-        [str(python), "-c", PROBE.format(module=module)],
+        [str(python), "-c", PROBE_START + steps + PROBE_END],
         env=environment,
         cwd="/tmp",  # noqa: S108 - nothing importable by accident from the working directory
         capture_output=True,
@@ -100,9 +112,9 @@ def _probe(
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"import {module} failed in {pythonpath}: {result.stderr[-2000:]}")
-    data = json.loads(result.stdout.strip().splitlines()[-1])
-    return Probe(data["seconds"], data["rss_kib"] / 1024, data["modules"])
+        raise RuntimeError(f"import {modules} failed in {pythonpath}: {result.stderr[-2000:]}")
+    points = json.loads(result.stdout.strip().splitlines()[-1])
+    return [Probe(p["seconds"], p["rss_kib"] / 1024, p["modules"]) for p in points]
 
 
 # What every handler that calls Adobe needs whatever the project's own code: the HTTP client,
@@ -118,7 +130,7 @@ class ImportFigures:
     aepp: Probe
     floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
     http_client: Probe  # requests alone (aepp imports it too), in the same layout
-    # Per handler, the handler and boto3: what it has imported by the end of a cold first call.
+    # Per handler, the same interpreter once boto3 is imported too: all a cold first call loads.
     # The Adobe-calling handlers import boto3 when they first read a secret (the shared token,
     # credentials), a cache miss that every cold start has; ValidateRequest when a request names
     # a secret; the functions that call AWS on every invocation, with their module.
@@ -173,8 +185,9 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         http_client.append(_probe(BARE_PYTHON, "requests", [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
-            runs[name].append(_probe(BARE_PYTHON, "app", path, environments[name]))
-            with_sdk[name].append(_probe(BARE_PYTHON, "app, boto3", path, environments[name]))
+            alone, then_sdk = _probes(BARE_PYTHON, ("app", "boto3"), path, environments[name])
+            runs[name].append(alone)
+            with_sdk[name].append(then_sdk)
     return ImportFigures(
         {n: _median(p) for n, p in runs.items()},
         _median(aepp),
