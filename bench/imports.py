@@ -122,6 +122,11 @@ def _probes(
 THIRD_PARTY_FLOOR = (
     "requests, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
 )
+# What every function that calls AWS on each invocation needs (the starter, the lease function,
+# PublishResult): the runtime's SDK in place of the HTTP client.
+AWS_CALLING_FLOOR = (
+    "boto3, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class ImportFigures:
     aepp: Probe
     floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
     http_client: Probe  # requests alone (aepp imports it too), in the same layout
+    aws_floor: Probe  # AWS_CALLING_FLOOR alone, in the same layout
     # Per handler, the same interpreter once boto3 is imported too: all a cold first call loads.
     # The Adobe-calling handlers import boto3 when they first read a secret (the shared token,
     # credentials), a cache miss that every cold start has; ValidateRequest when a request names
@@ -179,10 +185,12 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
     aepp: list[Probe] = []
     floor: list[Probe] = []
     http_client: list[Probe] = []
+    aws_floor: list[Probe] = []
     for _ in range(rounds):
         aepp.append(_probe(AEPP_PYTHON, "aepp.flowservice", None))
         floor.append(_probe(BARE_PYTHON, THIRD_PARTY_FLOOR, [layer, RUNTIME_BOTO3]))
         http_client.append(_probe(BARE_PYTHON, "requests", [layer, RUNTIME_BOTO3]))
+        aws_floor.append(_probe(BARE_PYTHON, AWS_CALLING_FLOOR, [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
             alone, then_sdk = _probes(BARE_PYTHON, ("app", "boto3"), path, environments[name])
@@ -193,6 +201,7 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         _median(aepp),
         _median(floor),
         _median(http_client),
+        _median(aws_floor),
         {n: _median(p) for n, p in with_sdk.items()},
     )
 
