@@ -53,6 +53,13 @@ def import_rows(rounds: int) -> list[Row]:
     modules = sorted(p.modules for p in figures.handlers.values())
     layer = imports.tree_bytes(imports.built_layer())
     sdk = imports.layer_has_sdk()
+
+    def import_time(figure: str, mine: float, limit: float | None = None) -> Row:
+        return _ratio_row(figure, mine, aepp.seconds, "s", limit, "aepp")
+
+    def peak_rss(figure: str, mine: float, limit: float | None = None) -> Row:
+        return _ratio_row(figure, mine, aepp.rss_mib, "MiB", limit, "aepp")
+
     return [
         _ratio_row(
             "cold import, median handler",
@@ -62,56 +69,26 @@ def import_rows(rounds: int) -> list[Row]:
             1.0,
             "import aepp.flowservice",
         ),
-        _ratio_row(
+        import_time(
             "cold import, requests alone (the HTTP client; aepp imports it too)",
             figures.http_client.seconds,
-            aepp.seconds,
-            "s",
-            None,
-            "aepp",
         ),
-        _ratio_row(
+        import_time(
             "cold import, third-party floor (requests, pydantic, Powertools Logger+Metrics)",
             figures.floor.seconds,
-            aepp.seconds,
-            "s",
-            None,
-            "aepp",
         ),
-        _ratio_row(
+        import_time(
             "cold import, AWS-calling floor (boto3, pydantic, Powertools Logger+Metrics)",
             figures.aws_floor.seconds,
-            aepp.seconds,
-            "s",
-            None,
-            "aepp",
         ),
-        _ratio_row(f"cold import, slowest ({slow_name})", slow, aepp.seconds, "s", 1.5, "aepp"),
-        _ratio_row(f"peak RSS after import ({rss_name})", rss, aepp.rss_mib, "MiB", 1.25, "aepp"),
-        _ratio_row(
-            "peak RSS after import, AWS-calling floor",
-            figures.aws_floor.rss_mib,
-            aepp.rss_mib,
-            "MiB",
-            None,
-            "aepp",
-        ),
-        _ratio_row(
+        import_time(f"cold import, slowest ({slow_name})", slow, 1.5),
+        peak_rss(f"peak RSS after import ({rss_name})", rss, 1.25),
+        peak_rss("peak RSS after import, AWS-calling floor", figures.aws_floor.rss_mib),
+        import_time(
             "cold import + boto3 (all a handler has imported after a cold first call), median",
             figures.median_with_sdk,
-            aepp.seconds,
-            "s",
-            None,
-            "aepp",
         ),
-        _ratio_row(
-            "peak RSS after import + boto3, highest handler",
-            figures.peak_rss_with_sdk,
-            aepp.rss_mib,
-            "MiB",
-            None,
-            "aepp",
-        ),
+        peak_rss("peak RSS after import + boto3, highest handler", figures.peak_rss_with_sdk),
         Row(
             "modules loaded (median handler)",
             str(modules[len(modules) // 2]),
