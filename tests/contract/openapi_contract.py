@@ -1,6 +1,7 @@
 """Validate Flow Service traffic against Adobe's published OpenAPI contracts.
 
-Two files in ``shared/adobe/`` describe the API: ``destinations.openapi.yaml`` (connections,
+Two files in ``tests/contract/adobe/`` (Adobe's published contracts, vendored as published
+under Adobe's Apache-2.0 licence, ``LICENSE`` beside them) describe the API: ``destinations.openapi.yaml`` (connections,
 source/target connections, flows, runs) and ``flow-service.openapi.yaml`` (the only one with
 ``/connectionSpecs`` and ``/flowSpecs``). Both are read, never edited; the checks here run
 openapi-core against an in-memory copy with the errata of ``errata.py`` applied.
@@ -43,7 +44,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from local.emulator import RecordedRequest
 from tests.contract.errata import ERRATA, SpecName
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+ADOBE_SPECS = Path(__file__).resolve().parent / "adobe"
 ADOBE_HOST = "https://platform.adobe.io"
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 # Paths only flow-service.openapi.yaml covers; everything else is the destinations side.
@@ -58,7 +59,7 @@ class ContractViolation(AssertionError):
 @functools.cache
 def raw_spec(name: SpecName) -> dict[str, Any]:
     """The published spec, parsed (do not mutate: it is shared)."""
-    with (SHARED / "adobe" / f"{name}.openapi.yaml").open(encoding="utf-8") as handle:
+    with (ADOBE_SPECS / f"{name}.openapi.yaml").open(encoding="utf-8") as handle:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is much faster
         loaded: dict[str, Any] = yaml.load(handle, Loader=loader)
     return loaded
