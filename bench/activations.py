@@ -7,7 +7,6 @@ import copy
 import itertools
 import json
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -24,8 +23,6 @@ from local.runtime import LocalStack
 from local.runtime.fake_secrets import fake_destination_secret
 
 ROOT = Path(__file__).resolve().parents[1]
-# The local runtime and the fake secrets use the layer's catalog, as the handlers do.
-sys.path.insert(0, str(ROOT / "layers" / "aep_activation"))
 TEMPLATE = ROOT / "template.yaml"
 ASL = ROOT / "statemachine" / "activation.asl.json"
 EXAMPLE = ROOT / "examples" / "amazon-s3.json"
