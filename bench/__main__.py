@@ -1,16 +1,18 @@
 """`make bench`: one table of figures, each with its reference measured in the same run, the
 ratio and the target; exits 1 if a target is missed.
 
-    .venv/bin/python -m bench [--rounds 5] [--latency 0.2] [--requests 200] [--skip-throughput]
+    .venv/bin/python -m bench [--rounds 5] [--latency 0.2] [--requests 200] [--cold-rounds 11]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from dataclasses import dataclass
 
 from bench import activations, imports
+from local.runtime.functions import ColdStarts
 
 MB = 1_000_000
 
@@ -238,6 +240,63 @@ def activation_rows(latency: float, requests: int) -> tuple[list[Row], list[str]
     return rows, notes
 
 
+def cold_rows(latency: float, rounds: int) -> tuple[list[Row], list[str]]:
+    """The new S3 card requested through SQS with every function cold, as a daily activation
+    starts on AWS (init at full CPU, calls on MemorySize/1769 of a core), paired round by round
+    with the new-card tutorial by hand: a fresh activation, then adding an audience to it."""
+    cold_starts = ColdStarts.detect()
+    bench = activations.Bench(latency, activations.NEW_CARD_EXAMPLE, cold_starts=cold_starts)
+    fresh_runs: list[activations.ColdRun] = []
+    add_runs: list[activations.ColdRun] = []
+    tutorials: list[activations.Run] = []
+    with bench.running():
+        for number in range(1, rounds + 1):
+            bench.fresh_adobe()
+            fresh_runs.append(bench.cold_activation(bench.request))
+            adding = activations.adding_audience(bench.request, bench.only_flow_id(), number)
+            add_runs.append(bench.cold_activation(adding))
+            bench.fresh_adobe()
+            tutorials.append(bench.tutorial())
+    notes = [f"Cold runs: CPU quota by {cold_starts.note}."]
+    for runs, what in ((fresh_runs, "cold fresh activation"), (add_runs, "cold add")):
+        failed = [r.status for r in runs if r.status != "SUCCEEDED"]
+        if failed:
+            notes.append(f"{what}: {len(failed)} execution(s) ended {', '.join(failed)}")
+    throttled = "" if cold_starts.quota else " (UNTHROTTLED)"
+    tutorial = statistics.median(t.seconds for t in tutorials)
+
+    def paired(runs: list[activations.ColdRun], figure: str, limit: float) -> Row:
+        ratio = statistics.median(
+            r.seconds / t.seconds for r, t in zip(runs, tutorials, strict=True)
+        )
+        middle = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+        return Row(
+            f"{figure}{throttled}, median of {rounds} paired runs",
+            f"{statistics.median(r.seconds for r in runs):.2f} s ({middle.calls} calls, "
+            f"{len(middle.cold_starts)} cold starts)",
+            f"tutorial by hand {tutorial:.2f} s ({tutorials[0].calls} calls)",
+            ratio,
+            f"<= {limit}x",
+            ratio <= limit,
+        )
+
+    first_calls = sorted(cpu for run in fresh_runs for name, cpu in run.first_call_cpu.items())
+    inits = [run.init_seconds / max(1, len(run.cold_starts)) for run in fresh_runs]
+    rows = [
+        paired(fresh_runs, "cold fresh activation, new S3 card, SQS request to end", 1.5),
+        paired(add_runs, "cold add-an-audience activation, new S3 card", 1.0),
+        Row(
+            "CPU of a cold first call after import (median / highest function, fresh run)",
+            f"{statistics.median(first_calls):.3f} s / {first_calls[-1]:.3f} s",
+            f"init (imports) {statistics.median(inits):.3f} s per function, full CPU",
+            None,
+            "-",
+            None,
+        ),
+    ]
+    return rows, notes
+
+
 def print_table(rows: list[Row]) -> None:
     header = ["figure", "project", "reference (same run)", "ratio", "target"]
     table = [header] + [row.cells() for row in rows]
@@ -253,14 +312,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="fresh interpreters per import")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per Adobe answer")
     parser.add_argument("--requests", type=int, default=200, help="SQS requests (0: skip)")
+    parser.add_argument(
+        "--cold-rounds", type=int, default=11, help="paired cold activations (0: skip)"
+    )
     parser.add_argument("--skip-activations", action="store_true")
     parser.add_argument("--skip-imports", action="store_true")
     args = parser.parse_args(argv)
-    rows = [] if args.skip_imports else import_rows(args.rounds)
+    rows: list[Row] = []
     notes: list[str] = []
+    if args.cold_rounds > 0:
+        rows, notes = cold_rows(args.latency, args.cold_rounds)
+    if not args.skip_imports:
+        rows += import_rows(args.rounds)
     if not args.skip_activations:
-        more, notes = activation_rows(args.latency, args.requests)
+        more, more_notes = activation_rows(args.latency, args.requests)
         rows += more
+        notes += more_notes
     print_table(rows)
     for note in notes:
         print(f"\nNote: {note}")
