@@ -16,14 +16,22 @@ by using the Flow Service API":
   ``{data, _page: {count, limit}, _links}`` (``MapperSetPage``), ``name`` filters;
 - ``GET /mappingSets/{id}?version=N`` answers that version (the latest without ``version``).
 
-Every ``ATTRIBUTE`` source must exist in the input schema: a map (``identityMap``) takes any
-key, but the key ends at the next dot, so an identity namespace holding a dot must be escaped
-as ``//`` (``identityMap.Phone_E//164``) or the path leads nowhere and the set is refused.
+Adobe's documented mapping rules held here (each names its source; the excerpts are vendored
+in ``tests/contract/adobe/docs/`` and ``tests/contract/test_adobe_docs.py`` checks these rules
+against them):
+
+- a ``destination`` holds no dot (tutorial, "Create mapping sets": "the ``destination``
+  parameter does not accept dots");
+- every ``ATTRIBUTE`` source exists in the input schema; an identity is read as
+  ``identityMap.<namespace>``, and a dot inside the namespace is escaped as ``//.``
+  (``identityMap.Phone_E//.164``): the path splits at the other dots only, so an unescaped
+  or wrongly escaped namespace leads nowhere and the set is refused.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from typing import Any, Final
 
@@ -35,7 +43,13 @@ from local.emulator.store import Document, Kind
 SOURCE_TYPES: Final = frozenset({"ATTRIBUTE", "EXPRESSION", "STATIC"})
 INVALID_MAPPING_SET: Final = "CONVERSION-1001-400"
 IDENTITY_MAP: Final = "identityMap"
-NAMESPACE_DOT_ESCAPE: Final = "//"
+NAMESPACE_DOT_ESCAPE: Final = "//."
+_PATH_SEPARATOR: Final = re.compile(r"(?<!//)\.")
+"""Sources split at dots, except an escaped one (``//.``)."""
+NO_DOTS_RULE: Final = (
+    "a mapping destination may not contain dots (tutorial "
+    "help/destinations/api/activate-segments-file-based-destinations.md, Create mapping sets)"
+)
 _HIDDEN: Final = "_versions"
 
 
@@ -216,6 +230,8 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
             or not destination
         ):
             raise _bad(call, f"{at}: source and destination are required")
+        if "." in destination:
+            raise _bad(call, f"{at}.destination: {destination}: {NO_DOTS_RULE}")
         if destination in destinations:
             raise _bad(call, f"{at}.destination: {destination} is mapped more than once")
         destinations.add(destination)
@@ -224,6 +240,14 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
         ):
             raise _bad(call, f"{at}.source: {source} is not a field of the input schema")
         identity = source.startswith(IDENTITY_MAP + ".")
+        namespace = identity_namespace(source)
+        if namespace is not None and "/" in namespace:
+            # Adobe escapes a dot in a namespace as "//." (file-based tutorial); any other
+            # slash is a wrong escape ("Phone_E//164") and names no namespace.
+            raise _bad(
+                call,
+                f"{at}.source: {source}: a dot in an identity namespace is escaped as '//.'",
+            )
         stored.append(
             {
                 "id": _new_id(),
@@ -251,7 +275,7 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
 
 def _path_exists(schema: dict[str, Any], path: str) -> bool:
     node: Any = schema
-    for segment in path.split("."):
+    for segment in _PATH_SEPARATOR.split(path):
         if not isinstance(node, dict):
             return False
         if node.get("type") == "array":

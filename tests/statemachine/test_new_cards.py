@@ -84,6 +84,11 @@ def test_a_new_card_activates_with_its_mapping_set(machine: Machine, name: str) 
     ]
     mapping = result.output["dataflow"]
     assert mapping["attributes"] == request["profileAttributes"]
+    # The summary names each attribute with the column it is exported as (no dots).
+    identity = [request["identityNamespace"]] if "identityNamespace" in request else []
+    assert mapping["columns"] == [
+        f"{name} -> {name.replace('.', '_')}" for name in [*request["profileAttributes"], *identity]
+    ]
 
 
 def test_the_dataflow_is_created_with_the_general_transform_skeleton(machine: Machine) -> None:
@@ -159,7 +164,9 @@ def test_a_dot_in_the_identity_namespace_is_escaped(machine: Machine) -> None:
     flow = machine.only_flow()
     assert_flow_holds(flow, request)
     sources = [m["source"] for m in flow["__mappingSet"]["mappings"]]
-    assert sources[-1] == "identityMap.Phone_E//164"
+    assert sources[-1] == "identityMap.Phone_E//.164"
+    destinations = [m["destination"] for m in flow["__mappingSet"]["mappings"]]
+    assert destinations[-1] == "Phone_E_164"
     assert result.output["dataflow"]["attributes"] == request["profileAttributes"]
 
 

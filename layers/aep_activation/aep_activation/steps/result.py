@@ -76,6 +76,8 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "attributes": validation.get("attributes", []),
             "state": validation.get("state"),
         }
+        if validation.get("columns"):  # new cards: each attribute -> its exported column
+            summary["dataflow"]["columns"] = validation["columns"]
         watch = _object(state.get("runWatch"))
         export = state.get("exportNow")
         if isinstance(export, dict):
