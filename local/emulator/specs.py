@@ -340,7 +340,15 @@ NEW_CARD_SPECS: Final = (
     ConnectionSpec(
         GCS,
         "Google Cloud Storage",
-        (auth_spec("Google Cloud Storage HMAC Key", "KeyBased", "accessKeyId", "secretAccessKey"),),
+        (
+            # Name and type as Adobe's connection spec (file-based tutorial, auth spec tabs).
+            auth_spec(
+                "Google Cloud Storage authentication credentials",
+                "GoogleCloudStorageAuth",
+                "accessKeyId",
+                "secretAccessKey",
+            ),
+        ),
         _new_card_target_spec("Google Cloud Storage", "bucketName", "path"),
     ),
     ConnectionSpec(
@@ -353,9 +361,10 @@ NEW_CARD_SPECS: Final = (
         ADLS_GEN2,
         "Azure Data Lake Gen2",
         (
+            # Name and type as Adobe's connection spec (file-based tutorial, auth spec tabs).
             auth_spec(
-                "Azure Service Principal",
-                "KeyBased",
+                "Azure Service Principal Auth",
+                "AzureServicePrincipal",
                 "url",
                 "servicePrincipalId",
                 "servicePrincipalKey",

@@ -390,7 +390,7 @@ _NEW: tuple[Destination, ...] = (
         card="new",
         auth_specs=(
             AuthSpec(
-                "Google Cloud Storage HMAC Key",
+                "Google Cloud Storage authentication credentials",
                 ("accessKeyId", "secretAccessKey"),
                 frozenset({"accessKeyId", "secretAccessKey"}),
             ),
@@ -420,7 +420,7 @@ _NEW: tuple[Destination, ...] = (
         card="new",
         auth_specs=(
             AuthSpec(
-                "Azure Service Principal",
+                "Azure Service Principal Auth",
                 ("url", "servicePrincipalId", "servicePrincipalKey", "tenant"),
                 frozenset({"servicePrincipalKey"}),
             ),
