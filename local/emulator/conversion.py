@@ -37,6 +37,7 @@ from typing import Any, Final
 
 from local.emulator import errors, identifiers
 from local.emulator.context import ServiceContext
+from local.emulator.documented import IDENTITY_SOURCE, NO_DOTS_IN_DESTINATION
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
@@ -46,10 +47,7 @@ IDENTITY_MAP: Final = "identityMap"
 NAMESPACE_DOT_ESCAPE: Final = "//."
 _PATH_SEPARATOR: Final = re.compile(r"(?<!//)\.")
 """Sources split at dots, except an escaped one (``//.``)."""
-NO_DOTS_RULE: Final = (
-    "a mapping destination may not contain dots (tutorial "
-    "help/destinations/api/activate-segments-file-based-destinations.md, Create mapping sets)"
-)
+
 _HIDDEN: Final = "_versions"
 
 
@@ -230,8 +228,8 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
             or not destination
         ):
             raise _bad(call, f"{at}: source and destination are required")
-        if "." in destination:
-            raise _bad(call, f"{at}.destination: {destination}: {NO_DOTS_RULE}")
+        if "." in destination:  # documented: NO_DOTS_IN_DESTINATION
+            raise _bad(call, NO_DOTS_IN_DESTINATION.refusal(f"{at}.destination: {destination}"))
         if destination in destinations:
             raise _bad(call, f"{at}.destination: {destination} is mapped more than once")
         destinations.add(destination)
@@ -242,12 +240,9 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
         identity = source.startswith(IDENTITY_MAP + ".")
         namespace = identity_namespace(source)
         if namespace is not None and "/" in namespace:
-            # Adobe escapes a dot in a namespace as "//." (file-based tutorial); any other
-            # slash is a wrong escape ("Phone_E//164") and names no namespace.
-            raise _bad(
-                call,
-                f"{at}.source: {source}: a dot in an identity namespace is escaped as '//.'",
-            )
+            # documented: IDENTITY_SOURCE. A dot in a namespace is escaped as "//."; any
+            # other slash is a wrong escape ("Phone_E//164") and names no namespace.
+            raise _bad(call, IDENTITY_SOURCE.refusal(f"{at}.source: {source}"))
         stored.append(
             {
                 "id": _new_id(),

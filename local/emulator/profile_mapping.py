@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from local.emulator import conversion
+from local.emulator.documented import ONE_IDENTITY, PROFILE_MAPPING_VERSION
 from local.emulator.exchange import Tenant
 from local.emulator.store import Document, ResourceStore
 
@@ -96,9 +97,11 @@ def _mapped(
         return (
             set(),
             set(),
-            [
-                f"{at}.profileMapping: no mapping set {mapping_id} version {version} in sandbox "
-                f"{tenant.sandbox}"
+            [  # documented: PROFILE_MAPPING_VERSION
+                PROFILE_MAPPING_VERSION.refusal(
+                    f"{at}.profileMapping: no mapping set {mapping_id} version {version} in "
+                    f"sandbox {tenant.sandbox}"
+                )
             ],
         )
     columns: set[str] = set()
@@ -112,9 +115,11 @@ def _mapped(
         return (
             columns,
             namespaces,
-            [
-                f"{at}.profileMapping: mapping set {mapping_id} exports identities "
-                f"{', '.join(sorted(namespaces))}; a dataflow exports one identity only"
+            [  # documented: ONE_IDENTITY
+                ONE_IDENTITY.refusal(
+                    f"{at}.profileMapping: mapping set {mapping_id} exports identities "
+                    f"{', '.join(sorted(namespaces))}"
+                )
             ],
         )
     return columns, namespaces, []

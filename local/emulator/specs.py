@@ -261,7 +261,7 @@ LEGACY_SPECS: Final = (
     ConnectionSpec(
         AZURE_BLOB,
         "Azure Blob",
-        (auth_spec("ConnectionString", "KeyBased", "connectionString"),),
+        (auth_spec("ConnectionString", "ConnectionString", "connectionString"),),
         _legacy_target_spec("Azure Blob", "AZURE_BLOB"),
     ),
     ConnectionSpec(
@@ -324,17 +324,16 @@ NEW_CARD_SPECS: Final = (
         NEW_SFTP,
         "SFTP (new)",
         (
-            auth_spec(
-                "SFTP with Password", "BasicAuthentication", "domain", "username", "password"
-            ),
-            auth_spec("SFTP with SSH Key", "KeyBased", "domain", "username", "sshKey"),
+            # Types as Adobe's connection spec shows them (file-based tutorial): both "SFTP".
+            auth_spec("SFTP with Password", "SFTP", "domain", "username", "password"),
+            auth_spec("SFTP with SSH Key", "SFTP", "domain", "username", "sshKey"),
         ),
         _new_card_target_spec("SFTP", "remotePath"),
     ),
     ConnectionSpec(
         NEW_AZURE_BLOB,
         "Azure Blob (new)",
-        (auth_spec("ConnectionString", "KeyBased", "connectionString"),),
+        (auth_spec("ConnectionString", "ConnectionString", "connectionString"),),
         _new_card_target_spec("Azure Blob Storage", "container", "path"),
     ),
     ConnectionSpec(
@@ -354,7 +353,7 @@ NEW_CARD_SPECS: Final = (
     ConnectionSpec(
         DLZ,
         "Data Landing Zone",
-        (auth_spec("Data Landing Zone", "NoAuth"),),
+        (),  # Adobe: "The Data Landing Zone destination does not require an auth spec."
         _new_card_target_spec("Data Landing Zone", "path"),
     ),
     ConnectionSpec(

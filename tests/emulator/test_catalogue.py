@@ -92,7 +92,7 @@ NEW_CARDS: dict[str, tuple[dict[str, list[str]], list[str], str, str]] = {
         "585c15c4-6cbf-4126-8f87-e26bff78b657",
     ),
     "10440537-2a7b-4583-ac39-ed38d4b848e8": (
-        {"Data Landing Zone": []},
+        {},  # Adobe: "The Data Landing Zone destination does not require an auth spec."
         ["path"],
         "7e635b9f-e59b-4546-8ba8-fce6496693c8",
         "cd2fc47e-e838-4f38-a581-8fff2f99b63a",

@@ -301,3 +301,18 @@ def test_a_changed_audience_is_replaced_whole_with_its_adobe_times(machine: Mach
         assert replace["value"]["value"][key] == held[0]["value"][key]
     assert result.output["changes"]["updatedAudiences"] == [request["audiences"][0]["id"]]
     assert_flow_holds(machine.only_flow(), request)
+
+
+def test_the_data_landing_zone_base_connection_carries_no_auth(machine: Machine) -> None:
+    # Adobe: "The Data Landing Zone destination does not require an auth spec"; its example
+    # base connection sends a name and nothing else. The emulator refuses an auth there.
+    result = machine.run(example("data-landing-zone"))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    destination_bases = [
+        call.body
+        for call in machine.calls("POST", "/connections")
+        if call.body["connectionSpec"]["id"] == "10440537-2a7b-4583-ac39-ed38d4b848e8"
+    ]
+    assert len(destination_bases) == 1
+    assert "auth" not in destination_bases[0]

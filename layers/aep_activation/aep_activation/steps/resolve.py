@@ -25,7 +25,8 @@ class ResolvedSpecs:
     destination_name: str
     flow_spec_id: str
     flow_spec_name: str
-    auth_spec_name: str
+    auth_spec_name: str | None
+    """None: the live connection spec has no auth spec (Data Landing Zone), so none is sent."""
     target_mode: str | None
     auth_params: tuple[str, ...] = ()
 
@@ -141,7 +142,7 @@ def _check_against_specs(
         destination_name=str(spec.get("name") or (entry.name if entry else connection_spec_id)),
         flow_spec_id=str(flow_spec["id"]),
         flow_spec_name=str(flow_spec.get("name", "")),
-        auth_spec_name=auth_name,
+        auth_spec_name=auth_name if auth_specs else None,
         target_mode=str(mode) if mode is not None else None,
         auth_params=tuple(sorted(auth_params)),
     )
