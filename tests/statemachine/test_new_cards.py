@@ -200,6 +200,10 @@ def test_a_stale_catalog_flow_spec_loses_to_the_live_one(machine: Machine) -> No
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert machine.only_flow()["flowSpec"]["id"] == live
     assert result.output["destination"]["flowSpecId"] == live
+    (warning,) = result.output["warnings"]
+    assert f"serves audience flow spec {live}" in warning
+    assert f"not the catalog's default {stale.flow_spec_id}" in warning
+    assert "FlowSpec_V2" in warning  # where the catalog's id came from
 
 
 def test_an_assumed_role_s3_activation_needs_no_destination_secret(machine: Machine) -> None:

@@ -61,6 +61,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         activation.get("targetConnectionSpecId")
     )
     warnings = retirement_warnings(destination, specs, flow_card)
+    warnings += [str(w) for w in specs.get("warnings") or [] if str(w) not in warnings]
     if warnings:
         summary["warnings"] = warnings
     if status == "SUCCEEDED" and "plan" in state:
