@@ -13,6 +13,7 @@ from typing import Any
 
 from local.emulator import errors, listing, masking, schema_check, specs
 from local.emulator.context import ServiceContext, created, metadata, new_version
+from local.emulator.documented import AUTH_SPEC, NO_AUTH_SPEC
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
@@ -80,7 +81,13 @@ def create_connection(call: Call, ctx: ServiceContext) -> Reply:
 
 
 def _checked_auth(call: Call, spec: specs.ConnectionSpec, auth: Any) -> dict[str, Any] | None:
-    if not spec.auth_specs:  # Profile Store / Data Lake: nothing to authorize
+    if not spec.auth_specs:  # Profile Store / Data Lake / Data Landing Zone: nothing to authorize
+        if auth is not None and not spec.is_source:  # documented: NO_AUTH_SPEC
+            raise errors.bad_request(
+                errors.INVALID_AUTH_SPEC,
+                NO_AUTH_SPEC.refusal(f"auth sent for connection spec {spec.id}"),
+                call.request_id,
+            )
         return None
     names = ", ".join(spec.auth_spec_names)
     if auth is None:
@@ -94,19 +101,21 @@ def _checked_auth(call: Call, spec: specs.ConnectionSpec, auth: Any) -> dict[str
     spec_name = auth.get("specName") if isinstance(auth, dict) else None
     auth_spec = spec.auth_spec_named(spec_name) if isinstance(spec_name, str) else None
     if auth_spec is None:
-        raise errors.bad_request(
+        raise errors.bad_request(  # documented: AUTH_SPEC
             errors.INVALID_AUTH_SPEC,
-            f"auth.specName '{spec_name}' is not an auth spec of connection spec {spec.id}; "
-            f"use one of: {names}",
+            AUTH_SPEC.refusal(
+                f"auth.specName '{spec_name}' is not an auth spec of connection spec {spec.id}; "
+                f"use one of: {names}"
+            ),
             call.request_id,
         )
     assert isinstance(auth, dict)
     params = auth.get("params", {})
     problems = schema_check.problems(params, auth_spec["spec"], "auth.params")
     if problems:
-        raise errors.bad_request(
+        raise errors.bad_request(  # documented: AUTH_SPEC
             errors.INVALID_AUTH_PARAMS,
-            f"Invalid auth params for '{spec_name}': " + "; ".join(problems),
+            AUTH_SPEC.refusal(f"Invalid auth params for '{spec_name}': " + "; ".join(problems)),
             call.request_id,
         )
     return {"specName": spec_name, "params": dict(params)}

@@ -20,26 +20,38 @@ by using the Flow Service API":
   ``data_prep_list_names`` gives them their ``name`` (the other shape a client must survive);
 - ``GET /mappingSets/{id}?version=N`` answers that version (the latest without ``version``).
 
-Every ``ATTRIBUTE`` source must exist in the input schema: a map (``identityMap``) takes any
-key, but the key ends at the next dot, so an identity namespace holding a dot must be escaped
-as ``//`` (``identityMap.Phone_E//164``) or the path leads nowhere and the set is refused.
+Adobe's documented mapping rules held here (each names its source; the excerpts are vendored
+in ``tests/contract/adobe/docs/`` and ``tests/contract/test_adobe_docs.py`` checks these rules
+against them):
+
+- a ``destination`` holds no dot (tutorial, "Create mapping sets": "the ``destination``
+  parameter does not accept dots");
+- every ``ATTRIBUTE`` source exists in the input schema; an identity is read as
+  ``identityMap.<namespace>``, and a dot inside the namespace is escaped as ``//.``
+  (``identityMap.Phone_E//.164``): the path splits at the other dots only, so an unescaped
+  or wrongly escaped namespace leads nowhere and the set is refused.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from typing import Any, Final
 
 from local.emulator import errors, identifiers
 from local.emulator.context import ServiceContext
+from local.emulator.documented import IDENTITY_SOURCE, NO_DOTS_IN_DESTINATION
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
 SOURCE_TYPES: Final = frozenset({"ATTRIBUTE", "EXPRESSION", "STATIC"})
 INVALID_MAPPING_SET: Final = "CONVERSION-1001-400"
 IDENTITY_MAP: Final = "identityMap"
-NAMESPACE_DOT_ESCAPE: Final = "//"
+NAMESPACE_DOT_ESCAPE: Final = "//."
+_PATH_SEPARATOR: Final = re.compile(r"(?<!//)\.")
+"""Sources split at dots, except an escaped one (``//.``)."""
+
 _HIDDEN: Final = "_versions"
 
 
@@ -222,6 +234,8 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
             or not destination
         ):
             raise _bad(call, f"{at}: source and destination are required")
+        if "." in destination:  # documented: NO_DOTS_IN_DESTINATION
+            raise _bad(call, NO_DOTS_IN_DESTINATION.refusal(f"{at}.destination: {destination}"))
         if destination in destinations:
             raise _bad(call, f"{at}.destination: {destination} is mapped more than once")
         destinations.add(destination)
@@ -230,6 +244,11 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
         ):
             raise _bad(call, f"{at}.source: {source} is not a field of the input schema")
         identity = source.startswith(IDENTITY_MAP + ".")
+        namespace = identity_namespace(source)
+        if namespace is not None and "/" in namespace:
+            # documented: IDENTITY_SOURCE. A dot in a namespace is escaped as "//."; any
+            # other slash is a wrong escape ("Phone_E//164") and names no namespace.
+            raise _bad(call, IDENTITY_SOURCE.refusal(f"{at}.source: {source}"))
         stored.append(
             {
                 "id": _new_id(),
@@ -257,7 +276,7 @@ def _mapping_content(call: Call, ctx: ServiceContext, body: dict[str, Any]) -> d
 
 def _path_exists(schema: dict[str, Any], path: str) -> bool:
     node: Any = schema
-    for segment in path.split("."):
+    for segment in _PATH_SEPARATOR.split(path):
         if not isinstance(node, dict):
             return False
         if node.get("type") == "array":

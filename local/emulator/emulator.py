@@ -249,6 +249,19 @@ class Emulator:
             flows.edit_flow(located[1], operations)
             return flows.bump_etag(located[1])
 
+    def rename_mapping_destinations(self, mapping_id: str, destinations: list[str]) -> None:
+        """Give a stored mapping set's latest version these destinations, in order, past
+        Data Prep's rules: a set made before those rules were held (dotted destinations)."""
+        with self.store.lock:
+            located = self.store.locate("mappingSets", mapping_id)
+            if located is None:
+                raise KeyError(f"no mapping set {mapping_id}")
+            doc = located[1]
+            # The document and its copy among the stored versions (GET ?version=N reads it).
+            for held in (doc, *(v for v in doc["_versions"] if v["version"] == doc["version"])):
+                for mapping, destination in zip(held["mappings"], destinations, strict=True):
+                    mapping["destination"] = mapping["destinationXdmPath"] = destination
+
     # --- recordings and resources ---------------------------------------------------------
 
     @property

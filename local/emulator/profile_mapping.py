@@ -9,9 +9,12 @@ attributes and the identity come from a Data Prep mapping set attached with
 - ``profileSelectors`` sent to such a flow are silently dropped, as Adobe ignores them: a
   client that only sends selectors ends up exporting no attributes, and reads none back.
 - ``profileMapping`` must name a mapping set (and version) of the same sandbox.
-- ``mandatoryFields`` name mapped attribute sources or the mapped identity namespace;
-  ``primaryFields`` are ``{fieldType: ATTRIBUTE, attributePath}`` of a mapped source or
-  ``{fieldType: IDENTITY, identityNamespace}`` of the mapped namespace.
+- ``mandatoryFields`` name mapped destinations (the exported columns, which carry no dots)
+  or the mapped identity namespace; ``primaryFields`` are ``{fieldType: ATTRIBUTE,
+  attributePath}`` of a mapped destination or ``{fieldType: IDENTITY, identityNamespace}`` of
+  the mapped namespace. Source: the file-based tutorial's "Add a mandatory key" / "Add a
+  deduplication key" (identity by namespace, ``GAID``) and, for attributes, the migration
+  guide's mapped names (``person_name_lastName``); see tests/contract/adobe/docs/README.md.
 - One identity per dataflow: a mapping set exporting two identity namespaces is refused.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from local.emulator import conversion
+from local.emulator.documented import ONE_IDENTITY, PROFILE_MAPPING_VERSION
 from local.emulator.exchange import Tenant
 from local.emulator.store import Document, ResourceStore
 
@@ -50,16 +54,16 @@ def problems(flow: Document, tenant: Tenant, store: ResourceStore) -> list[str]:
         if not isinstance(params, dict):
             continue
         at = f"transformations[{t_index}].params"
-        sources, namespaces, mapping_problems = _mapped(params, tenant, store, at)
+        columns, namespaces, mapping_problems = _mapped(params, tenant, store, at)
         found.extend(mapping_problems)
         mandatory = params.get("mandatoryFields", [])
         if not isinstance(mandatory, list):
             found.append(f"{at}.mandatoryFields: must be an array")
             mandatory = []
         for name in mandatory:
-            if name not in sources and name not in namespaces:
+            if name not in columns and name not in namespaces:
                 found.append(
-                    f"{at}.mandatoryFields: {name} is neither a mapped attribute nor the "
+                    f"{at}.mandatoryFields: {name} is neither a mapped destination nor the "
                     "mapped identity namespace"
                 )
         primary = params.get("primaryFields", [])
@@ -67,14 +71,14 @@ def problems(flow: Document, tenant: Tenant, store: ResourceStore) -> list[str]:
             found.append(f"{at}.primaryFields: must be an array")
             primary = []
         for key in primary:
-            found.extend(_primary_problems(key, sources, namespaces, f"{at}.primaryFields"))
+            found.extend(_primary_problems(key, columns, namespaces, f"{at}.primaryFields"))
     return found
 
 
 def _mapped(
     params: dict[str, Any], tenant: Tenant, store: ResourceStore, at: str
 ) -> tuple[set[str], set[str], list[str]]:
-    """(attribute sources, identity namespaces, problems) of the attached mapping set."""
+    """(mapped destinations, identity namespaces, problems) of the attached mapping set."""
     reference = params.get("profileMapping", {})
     if reference in ({}, None):
         return set(), set(), []
@@ -93,32 +97,35 @@ def _mapped(
         return (
             set(),
             set(),
-            [
-                f"{at}.profileMapping: no mapping set {mapping_id} version {version} in sandbox "
-                f"{tenant.sandbox}"
+            [  # documented: PROFILE_MAPPING_VERSION
+                PROFILE_MAPPING_VERSION.refusal(
+                    f"{at}.profileMapping: no mapping set {mapping_id} version {version} in "
+                    f"sandbox {tenant.sandbox}"
+                )
             ],
         )
-    sources: set[str] = set()
+    columns: set[str] = set()
     namespaces: set[str] = set()
     for mapping in stored.get("mappings", []):
+        columns.add(str(mapping.get("destination")))
         namespace = conversion.identity_namespace(str(mapping.get("source", "")))
-        if namespace is None:
-            sources.add(str(mapping.get("source")))
-        else:
+        if namespace is not None:
             namespaces.add(namespace)
     if len(namespaces) > 1:
         return (
-            sources,
+            columns,
             namespaces,
-            [
-                f"{at}.profileMapping: mapping set {mapping_id} exports identities "
-                f"{', '.join(sorted(namespaces))}; a dataflow exports one identity only"
+            [  # documented: ONE_IDENTITY
+                ONE_IDENTITY.refusal(
+                    f"{at}.profileMapping: mapping set {mapping_id} exports identities "
+                    f"{', '.join(sorted(namespaces))}"
+                )
             ],
         )
-    return sources, namespaces, []
+    return columns, namespaces, []
 
 
-def _primary_problems(key: Any, sources: set[str], namespaces: set[str], at: str) -> list[str]:
+def _primary_problems(key: Any, columns: set[str], namespaces: set[str], at: str) -> list[str]:
     if not isinstance(key, dict):
         return [f"{at}: each key must be an object"]
     if key.get("fieldType") == "IDENTITY":
@@ -126,7 +133,7 @@ def _primary_problems(key: Any, sources: set[str], namespaces: set[str], at: str
             return [f"{at}: identity {key.get('identityNamespace')} is not the mapped identity"]
         return []
     if key.get("fieldType") == "ATTRIBUTE":
-        if key.get("attributePath") not in sources:
-            return [f"{at}: {key.get('attributePath')} is not a mapped attribute"]
+        if key.get("attributePath") not in columns:
+            return [f"{at}: {key.get('attributePath')} is not a mapped destination"]
         return []
     return [f"{at}.fieldType: must be IDENTITY or ATTRIBUTE"]

@@ -274,7 +274,7 @@ def _export(
             path = folder / (f"{base}.csv" if number == 1 else f"{base}_{number}.csv")
             with path.open("w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out)
-                writer.writerow(columns)
+                writer.writerow([column for column, _ in columns])
                 writer.writerows(chunk)
             files.append(path)
     simulation.written.extend(files)
@@ -296,7 +296,8 @@ def file_name(audience: dict[str, Any], destination: str, at: float) -> str:
     return _UNSAFE.sub("_", name).strip("_") or "export"
 
 
-def _profile(index: int, columns: list[str]) -> list[str]:
+def _profile(index: int, columns: list[tuple[str, str]]) -> list[str]:
+    """One synthetic row: each (column, source) filled from the profile's source field."""
     first = _FIRST_NAMES[index % len(_FIRST_NAMES)]
     last = _LAST_NAMES[index % len(_LAST_NAMES)]
     values = {
@@ -304,7 +305,9 @@ def _profile(index: int, columns: list[str]) -> list[str]:
         "person.name.lastName": last,
         "personalEmail.address": f"{first}.{last}{index}@example.com".lower(),
     }
-    return [values.get(column, f"{column.rsplit('.', 1)[-1]}-{index}") for column in columns]
+    return [
+        values.get(source, f"{column.rsplit('.', 1)[-1]}-{index}") for column, source in columns
+    ]
 
 
 def _params(flow: Document) -> dict[str, Any]:
@@ -321,16 +324,20 @@ def _audiences(flow: Document) -> list[dict[str, Any]]:
     ]
 
 
-def _attributes(flow: Document, store: ResourceStore, tenant: Tenant) -> list[str]:
+def _attributes(flow: Document, store: ResourceStore, tenant: Tenant) -> list[tuple[str, str]]:
+    """(column header, source field) of each exported attribute, in order."""
     reference = _params(flow).get("profileMapping")
-    if isinstance(reference, dict):  # a new card: the columns are its mapping set's
+    if isinstance(reference, dict):  # a new card: the columns are its mapping set's destinations
         doc = store.live_get("mappingSets", tenant, str(reference.get("mappingId")))
         version = reference.get("mappingVersion")
         held = mapping_set_version(doc, version) if doc and isinstance(version, int) else None
-        return [str(m.get("destination")) for m in (held or {}).get("mappings") or []]
+        return [
+            (str(m.get("destination")), str(m.get("source")))
+            for m in (held or {}).get("mappings") or []
+        ]
     selectors = (_params(flow).get("profileSelectors") or {}).get("selectors") or []
     return [
-        str(s["value"]["path"])
+        (str(s["value"]["path"]), str(s["value"]["path"]))
         for s in selectors
         if isinstance(s, dict) and isinstance(s.get("value"), dict) and "path" in s["value"]
     ]

@@ -261,7 +261,7 @@ LEGACY_SPECS: Final = (
     ConnectionSpec(
         AZURE_BLOB,
         "Azure Blob",
-        (auth_spec("ConnectionString", "KeyBased", "connectionString"),),
+        (auth_spec("ConnectionString", "ConnectionString", "connectionString"),),
         _legacy_target_spec("Azure Blob", "AZURE_BLOB"),
     ),
     ConnectionSpec(
@@ -324,38 +324,46 @@ NEW_CARD_SPECS: Final = (
         NEW_SFTP,
         "SFTP (new)",
         (
-            auth_spec(
-                "SFTP with Password", "BasicAuthentication", "domain", "username", "password"
-            ),
-            auth_spec("SFTP with SSH Key", "KeyBased", "domain", "username", "sshKey"),
+            # Types as Adobe's connection spec shows them (file-based tutorial): both "SFTP".
+            auth_spec("SFTP with Password", "SFTP", "domain", "username", "password"),
+            auth_spec("SFTP with SSH Key", "SFTP", "domain", "username", "sshKey"),
         ),
         _new_card_target_spec("SFTP", "remotePath"),
     ),
     ConnectionSpec(
         NEW_AZURE_BLOB,
         "Azure Blob (new)",
-        (auth_spec("ConnectionString", "KeyBased", "connectionString"),),
+        (auth_spec("ConnectionString", "ConnectionString", "connectionString"),),
         _new_card_target_spec("Azure Blob Storage", "container", "path"),
     ),
     ConnectionSpec(
         GCS,
         "Google Cloud Storage",
-        (auth_spec("Google Cloud Storage HMAC Key", "KeyBased", "accessKeyId", "secretAccessKey"),),
+        (
+            # Name and type as Adobe's connection spec (file-based tutorial, auth spec tabs).
+            auth_spec(
+                "Google Cloud Storage authentication credentials",
+                "GoogleCloudStorageAuth",
+                "accessKeyId",
+                "secretAccessKey",
+            ),
+        ),
         _new_card_target_spec("Google Cloud Storage", "bucketName", "path"),
     ),
     ConnectionSpec(
         DLZ,
         "Data Landing Zone",
-        (auth_spec("Data Landing Zone", "NoAuth"),),
+        (),  # Adobe: "The Data Landing Zone destination does not require an auth spec."
         _new_card_target_spec("Data Landing Zone", "path"),
     ),
     ConnectionSpec(
         ADLS_GEN2,
         "Azure Data Lake Gen2",
         (
+            # Name and type as Adobe's connection spec (file-based tutorial, auth spec tabs).
             auth_spec(
-                "Azure Service Principal",
-                "KeyBased",
+                "Azure Service Principal Auth",
+                "AzureServicePrincipal",
                 "url",
                 "servicePrincipalId",
                 "servicePrincipalKey",

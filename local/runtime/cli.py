@@ -150,6 +150,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"\nFiles the simulated first run wrote ({len(exported)}):", file=out)
                 for path in exported:
                     print(f"  {path}", file=out)
+                    print(f"    columns: {_header(path)}", file=out)
             if args.logs:
                 print("\nHandler log lines:", file=out)
                 for line in stack.captured_logs:
@@ -405,3 +406,9 @@ def _read_dataflow(
         "attributes": attributes,
         "state": snapshot.state,
     }
+
+
+def _header(path: str | Path) -> str:
+    """The first line of an exported CSV file: its column names, as the destination got them."""
+    with Path(path).open(encoding="utf-8") as exported:
+        return exported.readline().strip() or "(empty file)"

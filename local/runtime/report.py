@@ -155,6 +155,13 @@ class RunReport:
             print(
                 f"  {'Profile attributes':<30} {len(attributes)}: {', '.join(attributes)}", file=out
             )
+            columns = list(
+                self.dataflow.get("columns")
+                or (self.summary.get("dataflow") or {}).get("columns")
+                or []
+            )
+            if columns:  # new cards: what each attribute and the identity are exported as
+                print(f"  {'Exported columns':<30} {', '.join(columns)}", file=out)
         for line in _lifecycle_lines(self.summary):
             print(f"  {line}", file=out)
         retries = _retries(result) if result else {}

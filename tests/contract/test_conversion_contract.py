@@ -109,14 +109,33 @@ def test_a_dot_in_an_identity_namespace_must_be_escaped(emulator: Emulator) -> N
     input_id = created_conversion(api, "/schemas", input_schema_body())["id"]
     output_id = created_conversion(api, "/schemas", output_schema_body())["id"]
     unescaped = mapping_set_body(input_id, output_id, "identityMap.Phone_E.164")
-    escaped = mapping_set_body(input_id, output_id, "identityMap.Phone_E//164")
+    wrongly_escaped = mapping_set_body(input_id, output_id, "identityMap.Phone_E//164")
+    escaped = mapping_set_body(input_id, output_id, "identityMap.Phone_E//.164")  # Adobe's
 
     refused = conversion(api, "POST", "/mappingSets", unescaped)
+    refused_too = conversion(api, "POST", "/mappingSets", wrongly_escaped)
     accepted = conversion(api, "POST", "/mappingSets", escaped)
 
     assert refused.status_code == 400
     assert "identityMap.Phone_E.164 is not a field of the input schema" in refused.text
+    assert refused_too.status_code == 400
+    assert "escaped as '//.'" in refused_too.text
     assert accepted.status_code == 200, accepted.text
+
+
+def test_a_mapping_destination_with_a_dot_is_refused_naming_the_rule(emulator: Emulator) -> None:
+    api = Api(emulator)
+    input_id = created_conversion(api, "/schemas", input_schema_body())["id"]
+    output_id = created_conversion(api, "/schemas", output_schema_body())["id"]
+    body = mapping_set_body(input_id, output_id)
+    body["mappings"][0]["destination"] = "person.name.firstName"
+
+    refused = conversion(api, "POST", "/mappingSets", body)
+
+    assert refused.status_code == 400
+    assert "mappings[0].destination" in refused.text
+    assert "may not contain dots" in refused.text
+    assert "activate-segments-file-based-destinations.md" in refused.text
 
 
 def test_mapping_sets_are_per_sandbox(emulator: Emulator) -> None:

@@ -86,19 +86,26 @@ NEW_CARDS: dict[str, tuple[dict[str, list[str]], list[str], str, str]] = {
         "95bd8965-fc8a-4119-b9c3-944c2c2df6d2",
     ),
     "c5d93acb-ea8b-4b14-8f53-02138444ae99": (
-        {"Google Cloud Storage HMAC Key": ["accessKeyId", "secretAccessKey"]},
+        {"Google Cloud Storage authentication credentials": ["accessKeyId", "secretAccessKey"]},
         ["bucketName", "path"],
         "976d663b-80b4-4193-be6b-2d0487516623",
         "585c15c4-6cbf-4126-8f87-e26bff78b657",
     ),
     "10440537-2a7b-4583-ac39-ed38d4b848e8": (
-        {"Data Landing Zone": []},
+        {},  # Adobe: "The Data Landing Zone destination does not require an auth spec."
         ["path"],
         "7e635b9f-e59b-4546-8ba8-fce6496693c8",
         "cd2fc47e-e838-4f38-a581-8fff2f99b63a",
     ),
     "be2c3209-53bc-47e7-ab25-145db8b873e1": (
-        {"Azure Service Principal": ["url", "servicePrincipalId", "servicePrincipalKey", "tenant"]},
+        {
+            "Azure Service Principal Auth": [
+                "url",
+                "servicePrincipalId",
+                "servicePrincipalKey",
+                "tenant",
+            ]
+        },
         ["path"],
         "db060570-a155-418a-a6d3-b4d97698e5dc",
         "17be2013-2549-41ce-96e7-a70363bec293",

@@ -205,3 +205,12 @@ def test_catalog_entries_are_immutable() -> None:
         s3.name = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         s3.target_modes[0].allowed_values["format"] = ("JSON",)  # type: ignore[index]
+
+
+def test_each_new_card_says_where_its_audience_flow_spec_id_comes_from() -> None:
+    from aep_activation.catalog import all_destinations
+
+    for entry in all_destinations():
+        if entry.card == "new":
+            assert "FlowSpec_V2" in entry.flow_spec_source, entry.name
+            assert entry.flow_spec_id != entry.dataset_flow_spec_id, entry.name

@@ -64,5 +64,19 @@ def test_a_deduplication_key_must_be_an_attribute_or_the_identity() -> None:
 
 
 def test_dots_in_a_namespace_are_escaped_in_the_mapping_source() -> None:
-    assert identity_source("Phone_E.164") == "identityMap.Phone_E//164"
+    # Adobe's escape for a dot inside a map key of a mapping source is "//." (not "//").
+    assert identity_source("Phone_E.164") == "identityMap.Phone_E//.164"
     assert identity_source("Email_LC_SHA256") == "identityMap.Email_LC_SHA256"
+
+
+def test_a_dotted_namespace_is_exported_under_a_column_without_dots() -> None:
+    body = new_card()
+    body["identityNamespace"] = "Phone_E.164"
+    body["deduplicationKeys"] = []
+    desired = desired_mapping(parse_activation_request(body, today=TODAY))
+    assert desired.mappings[-1] == {
+        "sourceType": "ATTRIBUTE",
+        "source": "identityMap.Phone_E//.164",
+        "destination": "Phone_E_164",
+    }
+    assert desired.columns[-1] == ("Phone_E.164", "Phone_E_164")

@@ -175,3 +175,27 @@ def test_every_operation_runs_against_a_platform_url(
         ]
         assert emulator.list_resources("flows") == []
         assert emulator.list_resources("connections") == []
+
+
+def test_the_demo_lists_each_exported_file_with_adobe_s_column_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What make demo runs: the new S3 card's request, waiting for its simulated first run.
+    demo = ROOT / "examples" / "lifecycle" / "wait-for-first-run.json"
+    exports = tmp_path / "exports"
+
+    status = main(["run", str(demo), "--exports", str(exports)])
+
+    out = capsys.readouterr().out
+    assert status == 0, out
+    columns = "person_name_firstName,person_name_lastName,personalEmail_address,Email"
+    files = sorted(exports.rglob("*.csv"))
+    assert files
+    for path in files:
+        assert path.read_text(encoding="utf-8").splitlines()[0] == columns
+        assert f"  {path}\n    columns: {columns}\n" in out
+    assert (
+        "Exported columns               person.name.firstName -> person_name_firstName, "
+        "person.name.lastName -> person_name_lastName, "
+        "personalEmail.address -> personalEmail_address, Email -> Email"
+    ) in out

@@ -254,22 +254,26 @@ def assert_flow_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> No
 
 def assert_mapping_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> None:
     """A new-card flow: no profile selectors; its mapping set maps exactly the request's
-    attributes and identity, and its mandatory/primary fields are exactly the request's."""
+    attributes and identity to columns without dots (Adobe: a mapping destination "does not
+    accept dots"; each dot becomes '_'), an identity read from ``identityMap`` with a dot in
+    its namespace escaped as ``//.``; its mandatory/primary fields name those columns."""
     params = _general_params(flow)
     assert "profileSelectors" not in params, params
     mapping = flow.get(RESOLVED_MAPPING_SET)
     assert mapping is not None, "no mapping set attached (or flow not read by Machine.only_flow)"
     identity = request.get("identityNamespace")
-    sources = [m["source"] for m in mapping["mappings"]]
-    expected = list(request["profileAttributes"])
+    pairs = [(m["source"], m["destination"]) for m in mapping["mappings"]]
+    expected = [(path, path.replace(".", "_")) for path in request["profileAttributes"]]
     if identity is not None:
-        expected.append("identityMap." + identity.replace(".", "//"))
-    assert sources == expected, (sources, expected)
-    assert params["mandatoryFields"] == list(request.get("mandatoryFields") or [])
+        expected.append(("identityMap." + identity.replace(".", "//."), identity.replace(".", "_")))
+    assert pairs == expected, (pairs, expected)
+    assert params["mandatoryFields"] == [
+        name.replace(".", "_") for name in request.get("mandatoryFields") or []
+    ]
     primary = [
         {"identityNamespace": key, "fieldType": "IDENTITY"}
         if key == identity
-        else {"fieldType": "ATTRIBUTE", "attributePath": key}
+        else {"fieldType": "ATTRIBUTE", "attributePath": key.replace(".", "_")}
         for key in request.get("deduplicationKeys") or []
     ]
     assert params["primaryFields"] == primary, params["primaryFields"]

@@ -177,9 +177,14 @@ def test_a_plan_attaching_a_mapping_set_for_the_first_time_says_so_plainly(
 
     changes = plan_changes(machine, request)
 
-    assert "attach mapping set (new): 3 attributes, identity Email" in changes
+    assert (
+        "attach mapping set (new): 3 attributes, identity Email (columns: "
+        "person.name.firstName -> person_name_firstName, "
+        "person.name.lastName -> person_name_lastName, "
+        "personalEmail.address -> personalEmail_address, Email -> Email)"
+    ) in changes
     assert "map identity Email" in changes
-    assert "set mandatoryFields: (none) -> personalEmail.address" in changes
+    assert "set mandatoryFields: (none) -> personalEmail_address" in changes
     assert "set primaryFields: (none) -> identity Email" in changes
     for words in changes:  # nothing reads like a null
         assert "None" not in words, words
@@ -204,9 +209,9 @@ def test_a_plan_of_changed_attributes_names_the_set_it_would_replace_and_the_dif
 
     assert (
         f"replace mapping set {mapping['id']} v0 -> new version: "
-        "+homeAddress.city, -person.name.lastName"
+        "+homeAddress.city -> homeAddress_city, -person.name.lastName"
     ) in changes
-    assert "add attribute homeAddress.city" in changes
+    assert "add attribute homeAddress.city -> homeAddress_city" in changes
     assert "remove attribute person.name.lastName" in changes
     assert not [words for words in changes if "identity" in words]  # it did not change
 
@@ -220,3 +225,48 @@ def test_a_plan_of_an_unchanged_new_card_flow_has_no_words_at_all(machine: Machi
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     plan = result.output["plan"]
     assert (plan["converged"], plan["changes"], plan["patch"]) == (True, [], [])
+
+
+def test_a_flow_whose_mapping_set_has_dotted_destinations_gets_a_corrected_version(
+    machine: Machine,
+) -> None:
+    # A set made with the attribute paths as destinations (dots included), as Adobe's rules
+    # refuse: the plan says in plain words that the columns are renamed, and apply makes a new
+    # version with names without dots and points the flow at it.
+    request = example(NEW_CARD)
+    applied(machine, request)
+    (mapping,) = machine.emulator.list_resources("mappingSets")
+    dotted = [*request["profileAttributes"], "Email"]
+    machine.emulator.rename_mapping_destinations(mapping["id"], dotted)
+    flow_id = machine.only_flow()["id"]
+    machine.emulator.edit_flow(
+        flow_id,
+        [
+            {
+                "op": "add",
+                "path": "/transformations/0/params/mandatoryFields",
+                "value": ["personalEmail.address"],
+            }
+        ],
+    )
+
+    changes = plan_changes(machine, request)
+
+    assert (
+        f"replace mapping set {mapping['id']} v0 -> new version: rename the exported columns "
+        "to names without dots, as Adobe's mapping destinations require: "
+        "person.name.firstName -> person_name_firstName, "
+        "person.name.lastName -> person_name_lastName, "
+        "personalEmail.address -> personalEmail_address"
+    ) in changes
+    assert "set mandatoryFields: personalEmail.address -> personalEmail_address" in changes
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (again,) = machine.emulator.list_resources("mappingSets")
+    assert (again["id"], again["version"]) == (mapping["id"], 1)
+    flow = machine.only_flow()
+    params = flow["transformations"][0]["params"]
+    assert params["profileMapping"] == {"mappingId": mapping["id"], "mappingVersion": 1}
+    assert_flow_holds(flow, request)

@@ -84,6 +84,11 @@ def test_a_new_card_activates_with_its_mapping_set(machine: Machine, name: str) 
     ]
     mapping = result.output["dataflow"]
     assert mapping["attributes"] == request["profileAttributes"]
+    # The summary names each attribute with the column it is exported as (no dots).
+    identity = [request["identityNamespace"]] if "identityNamespace" in request else []
+    assert mapping["columns"] == [
+        f"{name} -> {name.replace('.', '_')}" for name in [*request["profileAttributes"], *identity]
+    ]
 
 
 def test_the_dataflow_is_created_with_the_general_transform_skeleton(machine: Machine) -> None:
@@ -159,7 +164,9 @@ def test_a_dot_in_the_identity_namespace_is_escaped(machine: Machine) -> None:
     flow = machine.only_flow()
     assert_flow_holds(flow, request)
     sources = [m["source"] for m in flow["__mappingSet"]["mappings"]]
-    assert sources[-1] == "identityMap.Phone_E//164"
+    assert sources[-1] == "identityMap.Phone_E//.164"
+    destinations = [m["destination"] for m in flow["__mappingSet"]["mappings"]]
+    assert destinations[-1] == "Phone_E_164"
     assert result.output["dataflow"]["attributes"] == request["profileAttributes"]
 
 
@@ -193,6 +200,10 @@ def test_a_stale_catalog_flow_spec_loses_to_the_live_one(machine: Machine) -> No
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert machine.only_flow()["flowSpec"]["id"] == live
     assert result.output["destination"]["flowSpecId"] == live
+    (warning,) = result.output["warnings"]
+    assert f"serves audience flow spec {live}" in warning
+    assert f"not the catalog's default {stale.flow_spec_id}" in warning
+    assert "FlowSpec_V2" in warning  # where the catalog's id came from
 
 
 def test_an_assumed_role_s3_activation_needs_no_destination_secret(machine: Machine) -> None:
@@ -294,3 +305,18 @@ def test_a_changed_audience_is_replaced_whole_with_its_adobe_times(machine: Mach
         assert replace["value"]["value"][key] == held[0]["value"][key]
     assert result.output["changes"]["updatedAudiences"] == [request["audiences"][0]["id"]]
     assert_flow_holds(machine.only_flow(), request)
+
+
+def test_the_data_landing_zone_base_connection_carries_no_auth(machine: Machine) -> None:
+    # Adobe: "The Data Landing Zone destination does not require an auth spec"; its example
+    # base connection sends a name and nothing else. The emulator refuses an auth there.
+    result = machine.run(example("data-landing-zone"))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    destination_bases = [
+        call.body
+        for call in machine.calls("POST", "/connections")
+        if call.body["connectionSpec"]["id"] == "10440537-2a7b-4583-ac39-ed38d4b848e8"
+    ]
+    assert len(destination_bases) == 1
+    assert "auth" not in destination_bases[0]

@@ -115,6 +115,9 @@ class Destination:
     """When not empty, each auth spec allows exactly one target mode (Adobe Campaign)."""
     successor: str | None = None
     """Set on the cards Adobe retired: the new card that replaces it."""
+    flow_spec_source: str = ""
+    """Where ``flow_spec_id`` comes from. Only a default: ResolveSpecs takes the flow spec
+    Flow Service serves for the card (Profile Store source), and warns when it differs."""
 
     @property
     def retired(self) -> bool:
@@ -317,6 +320,12 @@ _LEGACY: tuple[Destination, ...] = (
     ),
 )
 
+_OPENAPI_SEGMENT_NOT_TUTORIAL = (
+    "the destinations OpenAPI's FlowSpec_V2 '<card> - Segment' (Profile Store source); the "
+    "file-based tutorial's table lists the card's '- Dataset' flow spec (Data Lake source), "
+    "which does not take audiences"
+)
+
 _NEW_SFTP_NO_HOST: Mapping[str, str] = MappingProxyType(
     {"host": "is the legacy SFTP card's param; the new SFTP card takes domain instead"}
 )
@@ -332,6 +341,7 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_name="Amazon S3 - Segment",
         dataset_flow_spec_id="269ba276-16fc-47db-92b0-c1049a3c131f",
         dataset_flow_spec_name="Amazon S3 - Dataset",
+        flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(_S3_ACCESS_KEY, _S3_ASSUMED_ROLE),
         target_modes=(_new_card_mode("bucketName", "path", patterns=_S3_LOCATION_PATTERNS),),
@@ -344,6 +354,7 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_name="SFTP - Segment",
         dataset_flow_spec_id="354d6aad-4754-46e4-a576-1b384561c440",
         dataset_flow_spec_name="SFTP - Dataset",
+        flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(
             AuthSpec(
@@ -375,6 +386,7 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_name="Azure Blob Storage - Segment",
         dataset_flow_spec_id="95bd8965-fc8a-4119-b9c3-944c2c2df6d2",
         dataset_flow_spec_name="Azure Blob Storage - Dataset",
+        flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(_AZURE_CONNECTION_STRING,),
         target_modes=(_new_card_mode("container", "path"),),
@@ -387,10 +399,11 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_name="Google Cloud Storage - Segment",
         dataset_flow_spec_id="585c15c4-6cbf-4126-8f87-e26bff78b657",
         dataset_flow_spec_name="Google Cloud Storage - Dataset",
+        flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(
             AuthSpec(
-                "Google Cloud Storage HMAC Key",
+                "Google Cloud Storage authentication credentials",
                 ("accessKeyId", "secretAccessKey"),
                 frozenset({"accessKeyId", "secretAccessKey"}),
             ),
@@ -405,6 +418,7 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_name="Data Landing Zone - Segment",
         dataset_flow_spec_id="cd2fc47e-e838-4f38-a581-8fff2f99b63a",
         dataset_flow_spec_name="Data Landing Zone - Dataset",
+        flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(AuthSpec("Data Landing Zone", ()),),
         target_modes=(_new_card_mode("path"),),
@@ -417,10 +431,11 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_name="Azure Data Lake Gen2 - Segment",
         dataset_flow_spec_id="17be2013-2549-41ce-96e7-a70363bec293",
         dataset_flow_spec_name="Azure Data Lake Gen2 - Dataset",
+        flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(
             AuthSpec(
-                "Azure Service Principal",
+                "Azure Service Principal Auth",
                 ("url", "servicePrincipalId", "servicePrincipalKey", "tenant"),
                 frozenset({"servicePrincipalKey"}),
             ),

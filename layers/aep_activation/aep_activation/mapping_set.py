@@ -20,12 +20,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from aep_activation.columns import (
+    IDENTITY_MAP,
+    column_name,
+    escape_namespace,
+    identity_of_source,
+    identity_source,
+)
 from aep_activation.model import ActivationRequest
 
+__all__ = ["column_name", "escape_namespace", "identity_source"]
+
 GENERAL_TRANSFORM = "GeneralTransform"
-IDENTITY_MAP = "identityMap"
-NAMESPACE_DOT_ESCAPE = "//"
-"""Mapping sources are dot-separated paths: a dot inside a namespace is written ``//``."""
 XDM_VERSION = "1.0"
 
 
@@ -33,15 +39,6 @@ def uses_mapping_set(request: ActivationRequest) -> bool:
     """Whether the request's card takes its attributes from a mapping set (the new cards)."""
     entry = request.destination.catalog_entry()
     return entry is not None and entry.card == "new"
-
-
-def escape_namespace(namespace: str) -> str:
-    return namespace.replace(".", NAMESPACE_DOT_ESCAPE)
-
-
-def identity_source(namespace: str) -> str:
-    """``identityMap.Email``; ``Phone_E.164`` becomes ``identityMap.Phone_E//164``."""
-    return f"{IDENTITY_MAP}.{escape_namespace(namespace)}"
 
 
 def general_transform_skeleton() -> dict[str, Any]:
@@ -59,7 +56,10 @@ def general_transform_skeleton() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class DesiredMapping:
-    """What a request wants the flow to export: attributes, one identity, and the fields."""
+    """What a request wants the flow to export: attributes, one identity, and the fields.
+
+    ``mandatory_fields`` and the ATTRIBUTE ``primary_fields`` name exported columns (the
+    mapped names, :func:`~aep_activation.columns.column_name`), as the flow takes them."""
 
     attributes: tuple[str, ...]
     identity_namespace: str | None
@@ -67,11 +67,21 @@ class DesiredMapping:
     primary_fields: tuple[dict[str, str], ...]
 
     @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(what the request names, the column it is exported as): each attribute, then the
+        identity namespace."""
+        named = [*self.attributes]
+        if self.identity_namespace is not None:
+            named.append(self.identity_namespace)
+        return [(name, column_name(name)) for name in named]
+
+    @property
     def mappings(self) -> list[dict[str, str]]:
-        """The mapping set's ``mappings``: each attribute to a column of the same path, then
-        the identity to a column named after its namespace."""
+        """The mapping set's ``mappings``: each attribute to its column (dots become
+        underscores: Adobe's destinations take no dots), then the identity, read from
+        ``identityMap`` with Adobe's escape, to the column named after its namespace."""
         found = [
-            {"sourceType": "ATTRIBUTE", "source": path, "destination": path}
+            {"sourceType": "ATTRIBUTE", "source": path, "destination": column_name(path)}
             for path in self.attributes
         ]
         if self.identity_namespace is not None:
@@ -79,7 +89,7 @@ class DesiredMapping:
                 {
                     "sourceType": "ATTRIBUTE",
                     "source": identity_source(self.identity_namespace),
-                    "destination": escape_namespace(self.identity_namespace),
+                    "destination": column_name(self.identity_namespace),
                 }
             )
         return found
@@ -124,12 +134,12 @@ def desired_mapping(request: ActivationRequest) -> DesiredMapping:
     def primary(name: str) -> dict[str, str]:
         if name == identity:
             return {"identityNamespace": name, "fieldType": "IDENTITY"}
-        return {"fieldType": "ATTRIBUTE", "attributePath": name}
+        return {"fieldType": "ATTRIBUTE", "attributePath": column_name(name)}
 
     return DesiredMapping(
         attributes=tuple(request.profile_attributes),
         identity_namespace=identity,
-        mandatory_fields=tuple(request.mandatory_fields),
+        mandatory_fields=tuple(column_name(name) for name in request.mandatory_fields),
         primary_fields=tuple(primary(name) for name in request.deduplication_keys),
     )
 
@@ -167,14 +177,28 @@ def mapped_attributes(mapping_set: dict[str, Any]) -> tuple[list[str], str | Non
     """(attribute sources, identity namespace) of a stored mapping set."""
     attributes: list[str] = []
     identity: str | None = None
-    prefix = IDENTITY_MAP + "."
     for mapping in mapping_set.get("mappings") or []:
         source = str(mapping.get("source", "")) if isinstance(mapping, dict) else ""
-        if source.startswith(prefix):
-            identity = source[len(prefix) :].replace(NAMESPACE_DOT_ESCAPE, ".")
+        namespace = identity_of_source(source)
+        if namespace is not None:
+            identity = namespace
         elif source:
             attributes.append(source)
     return attributes, identity
+
+
+def renamed_columns(mapping_set: dict[str, Any], desired: DesiredMapping) -> list[str]:
+    """``source: held -> wanted`` for each source a stored set maps to another column than
+    ``desired`` does (a set made before destinations lost their dots, say)."""
+    wanted = {m["source"]: m["destination"] for m in desired.mappings}
+    renamed = []
+    for mapping in mapping_set.get("mappings") or []:
+        if not isinstance(mapping, dict):
+            continue
+        source, held = str(mapping.get("source", "")), str(mapping.get("destination", ""))
+        if source in wanted and wanted[source] != held:
+            renamed.append(f"{held} -> {wanted[source]}")
+    return renamed
 
 
 @dataclass(frozen=True)

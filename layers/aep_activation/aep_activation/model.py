@@ -44,6 +44,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from aep_activation import catalog
+from aep_activation.columns import column_name
 from aep_activation.errors import (
     InvalidActivationRequest,
     RequestNestedTooDeeply,
@@ -1008,6 +1009,35 @@ class ActivationRequest(_Model):
                     )
                 ]
             )
+        return self
+
+    @model_validator(mode="after")
+    def _columns_are_distinct(self) -> Self:
+        # New cards export each attribute (and the identity) under a name without dots
+        # (columns.column_name): two that differ only in '.' against '_' would share a column.
+        entry = self.destination.catalog_entry()
+        if entry is None or entry.is_legacy:
+            return self
+        named: list[tuple[Loc, str]] = [
+            (("profileAttributes", index), path)
+            for index, path in enumerate(self.profile_attributes)
+        ]
+        if self.identity_namespace is not None:
+            named.append((("identityNamespace",), self.identity_namespace))
+        first_of: dict[str, tuple[Loc, str]] = {}
+        problems = _Violations()
+        for loc, name in named:
+            column = column_name(name)
+            if column in first_of:
+                other_loc, other = first_of[column]
+                problems.add(
+                    loc,
+                    f"{name} and {other} ({_format_path(other_loc)}) would both be exported as "
+                    f"column {column}: mapping destinations take no dots, each dot becomes '_'",
+                )
+            else:
+                first_of[column] = (loc, name)
+        problems.raise_if_any()
         return self
 
     @model_validator(mode="after")

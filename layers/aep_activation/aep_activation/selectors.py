@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from aep_activation.columns import column_name
 from aep_activation.errors import FlowServiceUnavailable
 from aep_activation.mapping_set import (
     DesiredMapping,
@@ -32,6 +33,7 @@ from aep_activation.mapping_set import (
     general_transform_skeleton,
     holds,
     mapped_attributes,
+    renamed_columns,
 )
 from aep_activation.model import ActivationRequest, Audience
 
@@ -373,7 +375,9 @@ class MappingSetAttributes:
                 part.changes.append(Change("remove", "attribute", path, f"remove attribute {path}"))
         for path in desired.attributes:
             if path not in held:
-                part.changes.append(Change("add", "attribute", path, f"add attribute {path}"))
+                part.changes.append(
+                    Change("add", "attribute", path, f"add attribute {path} -> {column_name(path)}")
+                )
         if identity != desired.identity_namespace:
             part.changes.append(
                 Change(
@@ -424,9 +428,10 @@ class MappingSetAttributes:
                 if desired.identity_namespace
                 else "no identity"
             )
+            columns = ", ".join(f"{name} -> {column}" for name, column in desired.columns)
             return (
                 f"attach mapping set {where}: {count} attribute{'' if count == 1 else 's'}, "
-                f"{identity_words}"
+                f"{identity_words} (columns: {columns})"
             )
         if target is None:
             after = "new version"
@@ -434,11 +439,19 @@ class MappingSetAttributes:
             after = f"v{target.mapping_version}"
         else:
             after = f"mapping set {target.mapping_id} v{target.mapping_version}"
-        differences = [f"+{path}" for path in desired.attributes if path not in held]
+        differences = [
+            f"+{path} -> {column_name(path)}" for path in desired.attributes if path not in held
+        ]
         differences += [f"-{path}" for path in held if path not in desired.attributes]
         if identity != desired.identity_namespace:
             differences.append(
                 f"identity {identity or '(none)'} -> {desired.identity_namespace or '(none)'}"
+            )
+        renamed = renamed_columns(dict(self._held), desired) if self._held is not None else []
+        if renamed:
+            differences.append(
+                "rename the exported columns to names without dots, as Adobe's mapping "
+                f"destinations require: {', '.join(renamed)}"
             )
         before = f"v{current_version}" if isinstance(current_version, int) else "(no version)"
         return (

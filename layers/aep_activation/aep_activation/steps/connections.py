@@ -86,12 +86,15 @@ def ensure_destination_base_connection(
     allowed = set(specs.get("authParams") or ())
     params = {key: value for key, value in secret.items() if key in allowed}
     params = {**params, **request.destination.auth.request_params}  # e.g. s3Role: not secret
-    body = {
+    body: dict[str, Any] = {
         "name": names.name,
         "description": names.description,
         "connectionSpec": {"id": connection_spec_id, "version": SPEC_VERSION},
-        "auth": {"specName": request.destination.auth.spec_name, "params": params},
     }
+    # A connection spec without auth spec (Data Landing Zone: Adobe's example sends no auth)
+    # gets none; ResolveSpecs read that from the live spec.
+    if not ("authSpecName" in specs and specs["authSpecName"] is None):
+        body["auth"] = {"specName": request.destination.auth.spec_name, "params": params}
     return find_or_create(
         "base connection",
         body,

@@ -299,6 +299,9 @@ def check_dataflow(
     }
     if snapshot.mapping is not None:
         checked["identityNamespace"] = request.identity_namespace  # the set was found to hold it
+        checked["columns"] = [
+            f"{name} -> {column}" for name, column in desired_mapping(request).columns
+        ]
         checked["mappingSet"] = {
             "mappingId": snapshot.mapping.get("mappingId"),
             "mappingVersion": snapshot.mapping.get("mappingVersion"),

@@ -25,12 +25,15 @@ class ResolvedSpecs:
     destination_name: str
     flow_spec_id: str
     flow_spec_name: str
-    auth_spec_name: str
+    auth_spec_name: str | None
+    """None: the live connection spec has no auth spec (Data Landing Zone), so none is sent."""
     target_mode: str | None
     auth_params: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_state(self) -> dict[str, Any]:
         return {
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
             "connectionSpecId": self.connection_spec_id,
             "destinationName": self.destination_name,
             "flowSpecId": self.flow_spec_id,
@@ -136,12 +139,25 @@ def _check_against_specs(
         override=destination.flow_spec_id,
         known_default=entry.flow_spec_id if entry else None,
     )
+    warnings: tuple[str, ...] = ()
+    default = entry.flow_spec_id if entry else None
+    if destination.flow_spec_id is None and default and flow_spec.get("id") != default:
+        # The live catalogue wins over the catalog's default; say so (Adobe has changed
+        # audience flow specs before, and its documents disagree on them).
+        warnings = (
+            f"Flow Service serves audience flow spec {flow_spec.get('id')} "
+            f"({flow_spec.get('name', '')}) for {entry.name if entry else connection_spec_id}, "
+            f"not the catalog's default {default}"
+            + (f" (from {entry.flow_spec_source})" if entry and entry.flow_spec_source else "")
+            + ": using the live one",
+        )
     return ResolvedSpecs(
+        warnings=warnings,
         connection_spec_id=connection_spec_id,
         destination_name=str(spec.get("name") or (entry.name if entry else connection_spec_id)),
         flow_spec_id=str(flow_spec["id"]),
         flow_spec_name=str(flow_spec.get("name", "")),
-        auth_spec_name=auth_name,
+        auth_spec_name=auth_name if auth_specs else None,
         target_mode=str(mode) if mode is not None else None,
         auth_params=tuple(sorted(auth_params)),
     )

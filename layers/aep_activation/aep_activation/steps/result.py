@@ -61,6 +61,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         activation.get("targetConnectionSpecId")
     )
     warnings = retirement_warnings(destination, specs, flow_card)
+    warnings += [str(w) for w in specs.get("warnings") or [] if str(w) not in warnings]
     if warnings:
         summary["warnings"] = warnings
     if status == "SUCCEEDED" and "plan" in state:
@@ -76,6 +77,8 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             "attributes": validation.get("attributes", []),
             "state": validation.get("state"),
         }
+        if validation.get("columns"):  # new cards: each attribute -> its exported column
+            summary["dataflow"]["columns"] = validation["columns"]
         watch = _object(state.get("runWatch"))
         export = state.get("exportNow")
         if isinstance(export, dict):
