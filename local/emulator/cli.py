@@ -33,7 +33,10 @@ def run(args: argparse.Namespace) -> int:
     def _stop(*_: Any) -> None:
         stopped.set()
 
+    # Both, explicitly: a shell starts a background job with SIGINT ignored, and Ctrl-C or
+    # `kill -INT` must stop the emulator all the same.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     with emulator:
         print(f"Flow Service emulator listening on {emulator.url}")
         print(f"  PLATFORM_URL={emulator.platform_url}")
