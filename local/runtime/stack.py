@@ -49,6 +49,7 @@ from local.runtime.functions import FunctionHost, Invocation, LambdaHost
 from local.runtime.history import ExecutionResult, build_result
 from local.runtime.moto_fixes import (
     ClientReuseFix,
+    DataLimitFix,
     DynamoDBAtomicWritesFix,
     HistoryTimeoutFix,
     JsonPathFix,
@@ -128,6 +129,7 @@ class LocalStack:
         self._parse_once_fix = ParseOnceFix()
         self._client_reuse_fix = ClientReuseFix()
         self._path_parse_fix = PathParseOnceFix()
+        self._data_limit_fix = DataLimitFix()
         self.lambdas = LambdaHost()
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
@@ -174,6 +176,7 @@ class LocalStack:
             self._parse_once_fix.install()
             self._client_reuse_fix.install()
             self._path_parse_fix.install()
+            self._data_limit_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -206,6 +209,7 @@ class LocalStack:
         self._parse_once_fix.uninstall()
         self._client_reuse_fix.uninstall()
         self._path_parse_fix.uninstall()
+        self._data_limit_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()
