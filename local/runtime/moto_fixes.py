@@ -31,6 +31,7 @@ a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPat
 from __future__ import annotations
 
 import functools
+import json
 import importlib
 import re
 import threading
@@ -70,7 +71,6 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
-from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 # Every module that imported ``extract_json`` by name (moto 5.2.5).
@@ -159,7 +159,11 @@ _TERMINAL = (
 
 
 def state_bytes(value: Any) -> int:
-    text = value if isinstance(value, str) else to_json_str(value, separators=(",", ":"))
+    """Bytes of ``value`` as Step Functions counts them: compact JSON in UTF-8, characters
+    as they are (moto's own encoding escapes non-ASCII, six bytes for an "é")."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
     return len(text.encode("utf-8"))
 
 

@@ -89,11 +89,14 @@ def test_one_byte_more_fails_the_execution_and_states_all_does_not_catch_it(sfn:
     assert described["error"] == "States.DataLimitExceeded"
 
 
-def test_multibyte_characters_count_in_utf8_bytes(sfn: Any) -> None:
-    # 2 bytes each in UTF-8: under the limit in characters, over it in bytes.
-    definition = _caught({"Type": "Pass", "Result": {"v": "é" * (MAX_STATE_BYTES // 2)}})
+def test_multibyte_characters_count_as_their_utf8_bytes(sfn: Any) -> None:
+    # "é" is 2 bytes in UTF-8 (6 as a JSON escape): exactly at the limit passes, one more fails.
+    at_limit = (MAX_STATE_BYTES - WRAPPER) // 2
+    exact = _caught({"Type": "Pass", "Result": {"v": "é" * at_limit}})
+    over = _caught({"Type": "Pass", "Result": {"v": "é" * (at_limit + 1)}})
 
-    assert _run(sfn, definition)["error"] == "States.DataLimitExceeded"
+    assert _run(sfn, exact)["status"] == "SUCCEEDED"
+    assert _run(sfn, over)["error"] == "States.DataLimitExceeded"
 
 
 def test_parameters_making_an_input_over_the_limit_fail_the_execution(sfn: Any) -> None:
