@@ -31,8 +31,8 @@ a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPat
 from __future__ import annotations
 
 import functools
-import json
 import importlib
+import json
 import re
 import threading
 from collections.abc import Callable
