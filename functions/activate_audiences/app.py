@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import ActivateStepEvent, parse_event
 from aep_activation.observability import metrics, step_handler
+from aep_activation.slim import fit
 from aep_activation.steps.dataflow import activate
 from aep_activation.wiring import flow_service_for, request_from_state
 
@@ -25,4 +26,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(
         name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)
     )
-    return outcome.to_state()
+    return fit(outcome.to_state(), "ActivateAudiences", execution=parsed.execution)

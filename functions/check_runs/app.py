@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import RunWatchStepEvent, parse_event
 from aep_activation.observability import step_handler
-from aep_activation.steps.run_watch import check_runs
+from aep_activation.steps.run_watch import check_runs, fit_watch
 from aep_activation.wiring import flow_service_for, request_from_state
 
 
@@ -14,10 +14,11 @@ from aep_activation.wiring import flow_service_for, request_from_state
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse_event(event, RunWatchStepEvent)
     request = request_from_state(parsed.request)
-    return check_runs(
+    watch = check_runs(
         flow_service_for(request.sandbox),
         parsed.dataflow_id,
         polls=parsed.polls,
         timeout_minutes=parsed.timeout_minutes,
         run_ids=parsed.run_ids,
     )
+    return fit_watch(watch, parsed.execution)

@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import SnapshotStepEvent, parse_event
 from aep_activation.observability import step_handler
+from aep_activation.slim import fit
 from aep_activation.steps.export_now import export_now
 from aep_activation.wiring import flow_service_for, request_from_state
 
@@ -14,4 +15,6 @@ from aep_activation.wiring import flow_service_for, request_from_state
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse_event(event, SnapshotStepEvent)
     request = request_from_state(parsed.request)
-    return export_now(request, flow_service_for(request.sandbox), str(parsed.dataflow["id"]))
+    started = export_now(request, flow_service_for(request.sandbox), str(parsed.dataflow["id"]))
+    # The run watch follows every run id; the runs' details may be cut (and logged whole).
+    return fit(started, "ExportNow", execution=parsed.execution, keep=("runIds",))

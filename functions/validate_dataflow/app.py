@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import SnapshotStepEvent, parse_event
 from aep_activation.observability import step_handler
+from aep_activation.slim import fit
 from aep_activation.steps.dataflow import check_dataflow
 from aep_activation.wiring import flow_service_for, request_from_state
 
@@ -14,4 +15,5 @@ from aep_activation.wiring import flow_service_for, request_from_state
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse_event(event, SnapshotStepEvent)
     request = request_from_state(parsed.request)
-    return check_dataflow(request, flow_service_for(request.sandbox), str(parsed.dataflow["id"]))
+    checked = check_dataflow(request, flow_service_for(request.sandbox), str(parsed.dataflow["id"]))
+    return fit(checked, "ValidateDataflow", execution=parsed.execution)

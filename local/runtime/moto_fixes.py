@@ -15,6 +15,13 @@ writes, with no lock: two PutItems racing from the server's threads can both pas
 conditional write is atomic. :class:`DynamoDBAtomicWritesFix` runs the backend's writes one
 at a time.
 
+**The 256 KiB state limit is looser than AWS's.** moto fails a state whose output or a
+Lambda's result reaches 256 KiB, but lets ``States.ALL`` catch and retry that
+``States.DataLimitExceeded`` (and ``States.Runtime``), refuses exactly 262,144 bytes, and never
+checks what ``Parameters`` hands a state. On AWS neither error is matched by ``States.ALL``
+(the execution fails), 262,144 bytes are allowed, and a state's input after ``Parameters`` is
+held to the limit as well. :class:`DataLimitFix` makes the local runtime as strict as AWS.
+
 **Local costs, not departures.** moto spends time AWS does not, on the thread that runs the
 execution: it parses the definition on every StartExecution (:class:`ParseOnceFix`), builds
 a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPath anew
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -36,10 +44,30 @@ import jsonpath_ng.ext
 from moto.core.models import botocore_stubber
 from moto.dynamodb.models import DynamoDBBackend
 from moto.settings import moto_server_port
+from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+    CustomErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
+    ErrorEqualsDecl,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
+from moto.stepfunctions.parser.asl.component.common.parargs import Parargs
 from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import (
     BranchWorker,
 )
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
@@ -112,6 +140,122 @@ class JsonPathFix(_GlobalSwaps):
             return
         original = json_path.extract_json
         self._swap_where_imported(_USERS, "extract_json", original, aws_extract_json(original))
+
+
+MAX_STATE_BYTES = 256 * 1024
+"""Step Functions' quota on a state's input, output and a task's result, as UTF-8 JSON."""
+
+# Every module that imported moto's size check by name (moto 5.2.5).
+_QUOTA_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.state",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+)
+# What States.ALL does not match on AWS: the execution fails.
+_TERMINAL = (
+    StatesErrorNameType.StatesStatesDataLimitExceeded,
+    StatesErrorNameType.StatesRuntime,
+)
+
+
+def state_bytes(value: Any) -> int:
+    """Bytes of ``value`` as Step Functions counts them: compact JSON in UTF-8, characters
+    as they are (moto's own encoding escapes non-ASCII, six bytes for an "é")."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return len(text.encode("utf-8"))
+
+
+def within_state_quota(value: Any) -> bool:
+    return state_bytes(value) <= MAX_STATE_BYTES
+
+
+class DataLimitFix(_GlobalSwaps):
+    """Hold every state to 256 KiB as AWS does (see the module doc): 262,144 bytes pass, the
+    input ``Parameters`` make is checked too, and ``States.ALL`` neither retries nor catches
+    ``States.DataLimitExceeded`` or ``States.Runtime``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: list[tuple[type, str, Any]] = []
+
+    def install(self) -> None:
+        if self._swapped:
+            return
+        from moto.stepfunctions.parser import quotas
+
+        self._swap_where_imported(
+            _QUOTA_USERS, "is_within_size_quota", quotas.is_within_size_quota, within_state_quota
+        )
+        # A Parallel re-raises a branch's error under a custom name, which moto refuses for a
+        # "States." one (the execution then fails with States.Runtime): keep the States. name.
+        self._swap(branches_decl, "CustomErrorName", error_name_of)
+        self._patch(Parargs, "_eval_body", self._checked_parameters(Parargs._eval_body))
+        self._patch(
+            ErrorEqualsDecl, "_eval_body", self._all_but_terminal(ErrorEqualsDecl._eval_body)
+        )
+
+    def _patch(self, cls: type, name: str, value: Any) -> None:
+        self._classes.append((cls, name, cls.__dict__[name]))
+        setattr(cls, name, value)
+
+    @staticmethod
+    def _checked_parameters(original: Callable[..., None]) -> Callable[..., None]:
+        def _eval_body(component: Any, env: Any) -> None:
+            original(component, env)
+            if env.stack and not within_state_quota(env.stack[-1]):
+                raise data_limit_exceeded(env, "the input its Parameters made")
+
+        return _eval_body
+
+    @staticmethod
+    def _all_but_terminal(original: Callable[..., None]) -> Callable[..., None]:
+        all_errors = StatesErrorName(typ=StatesErrorNameType.StatesALL)
+
+        def _eval_body(component: Any, env: Any) -> None:
+            error = env.stack[-1]
+            terminal = isinstance(error, StatesErrorName) and error.typ in _TERMINAL
+            if terminal and all_errors in component.error_names:
+                env.stack.pop()
+                env.stack.append(False)
+                return
+            original(component, env)
+
+        return _eval_body
+
+    def uninstall(self) -> None:
+        for cls, name, value in reversed(self._classes):
+            setattr(cls, name, value)
+        self._classes = []
+        super().uninstall()
+
+
+def error_name_of(error_name: str | None) -> Any:
+    if error_name is not None and error_name.startswith("States."):
+        return StatesErrorName.from_name(error_name)
+    return CustomErrorName(error_name=error_name)
+
+
+def data_limit_exceeded(env: Any, what: str) -> FailureEventException:
+    error = StatesErrorNameType.StatesStatesDataLimitExceeded
+    name = env.states.context_object.context_object_data.get("State", {}).get("Name", "")
+    cause = (
+        f"The state/task '{name}' returned a result with a size exceeding the maximum number "
+        f"of bytes service limit ({what})."
+    )
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(  # type: ignore[typeddict-item]
+                executionFailedEventDetails=ExecutionFailedEventDetails(
+                    error=error.to_name(), cause=cause
+                )
+            ),
+        )
+    )
 
 
 class ParallelStopFix:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 from moto import mock_aws
+from moto.events.models import EventPattern
 from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
@@ -49,6 +50,7 @@ from local.runtime.functions import ColdStarts, FunctionHost, Invocation, Lambda
 from local.runtime.history import ExecutionResult, build_result
 from local.runtime.moto_fixes import (
     ClientReuseFix,
+    DataLimitFix,
     DynamoDBAtomicWritesFix,
     HistoryTimeoutFix,
     JsonPathFix,
@@ -93,6 +95,10 @@ class Endpoints(Protocol):
     def ims_url(self) -> str: ...
 
 
+_STATUS_EVENT_DATA_BYTES = 248 * 1024
+"""An event carries at most 256 KiB: past this, input and output are left out of it."""
+
+
 class LocalStack:
     """Use as a context manager; every moto patch lives exactly as long as the block."""
 
@@ -129,6 +135,7 @@ class LocalStack:
         self._parse_once_fix = ParseOnceFix()
         self._client_reuse_fix = ClientReuseFix()
         self._path_parse_fix = PathParseOnceFix()
+        self._data_limit_fix = DataLimitFix()
         # None: containers fork from a preloaded factory (fast); else as Lambda starts them cold.
         self.lambdas = LambdaHost(cold_starts)
         self._resolver = Resolver(self.template, region, stack_name)
@@ -176,6 +183,7 @@ class LocalStack:
             self._parse_once_fix.install()
             self._client_reuse_fix.install()
             self._path_parse_fix.install()
+            self._data_limit_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -208,6 +216,7 @@ class LocalStack:
         self._parse_once_fix.uninstall()
         self._client_reuse_fix.uninstall()
         self._path_parse_fix.uninstall()
+        self._data_limit_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()
@@ -423,6 +432,80 @@ class LocalStack:
         for queue_url in self._deployment.observers:
             self._published.extend(json.loads(m["Body"]) for m in self._receive_all(queue_url))
         return list(self._published)
+
+    # ------------------------------------------------------------------ execution status change
+
+    def execution_status_change(self, execution_arn: str) -> dict[str, Any]:
+        """Step Functions' "Execution Status Change" event for an execution, in AWS's shape.
+        Input and output are left out (``included`` false) when the event would be too large
+        for EventBridge, as on AWS."""
+        described = self.stepfunctions.describe_execution(executionArn=execution_arn)
+        detail: dict[str, Any] = {
+            "executionArn": execution_arn,
+            "stateMachineArn": described["stateMachineArn"],
+            "name": described["name"],
+            "status": described["status"],
+            "startDate": int(described["startDate"].timestamp() * 1000),
+            "stopDate": (
+                int(described["stopDate"].timestamp() * 1000) if described.get("stopDate") else None
+            ),
+            "input": described.get("input"),
+            "output": described.get("output"),
+            "inputDetails": {"included": True},
+            "outputDetails": {"included": True},
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+        }
+        if len(json.dumps(detail).encode("utf-8")) > _STATUS_EVENT_DATA_BYTES:
+            detail.update(input=None, output=None)
+            detail["inputDetails"] = detail["outputDetails"] = {"included": False}
+        region, account = execution_arn.split(":")[3:5]
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "account": account,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": region,
+            "resources": [execution_arn],
+            "detail": detail,
+        }
+
+    def deliver_status_change(self, execution_arn: str) -> list[Invocation]:
+        """Deliver the execution's status change event to the template's function rules that
+        match it, as EventBridge and Lambda's asynchronous invocation do: each function is
+        tried ``1 + retries`` times; if every try failed, its ``OnFailure`` queue gets a
+        record of the event (``requestPayload``) and the error (``responsePayload``)."""
+        event = self.execution_status_change(execution_arn)
+        invocations: list[Invocation] = []
+        for rule in self.template.function_rules:
+            pattern = self._resolver.resolve(dict(rule.pattern))
+            # moto's TestEventPattern answers without its Result: its matcher, directly.
+            if not EventPattern.load(json.dumps(pattern)).matches_event(event):  # type: ignore[arg-type]
+                continue
+            for _ in range(1 + rule.retries):
+                invocation = self.lambdas.invoke(rule.function, event)
+                invocations.append(invocation)
+                if not invocation.failed:
+                    break
+            else:
+                if rule.on_failure is not None:
+                    self.sqs.send_message(
+                        QueueUrl=self.physical(rule.on_failure),
+                        MessageBody=json.dumps(
+                            {
+                                "requestContext": {
+                                    "functionArn": self.physical(rule.function, "Arn"),
+                                    "condition": "RetriesExhausted",
+                                    "approximateInvokeCount": 1 + rule.retries,
+                                },
+                                "requestPayload": event,
+                                "responsePayload": invocation.payload(),
+                            }
+                        ),
+                    )
+        return invocations
 
     # ------------------------------------------------------------------ SQS trigger
 

@@ -65,6 +65,20 @@ class EventRuleSpec:
 
 
 @dataclass(frozen=True)
+class FunctionRuleSpec:
+    """An EventBridge rule whose target is a function (its SAM ``EventBridgeRule`` event),
+    invoked asynchronously: ``retries`` more tries, then ``on_failure`` (a queue's logical id,
+    from ``EventInvokeConfig``) gets the failed event."""
+
+    name: str
+    function: str
+    bus: Any
+    pattern: Mapping[str, Any]
+    retries: int
+    on_failure: str | None
+
+
+@dataclass(frozen=True)
 class StateMachineSpec:
     logical_id: str
     name: Any
@@ -130,6 +144,7 @@ class Template:
     resource_types: Mapping[str, str] = field(default_factory=dict)
     tables: Mapping[str, TableSpec] = field(default_factory=dict)
     secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
+    function_rules: tuple[FunctionRuleSpec, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -168,6 +183,7 @@ def load_template(path: Path, parameter_overrides: Mapping[str, str] | None = No
         functions=functions,
         state_machines=state_machines,
         event_rules=tuple(_event_rules(resources)),
+        function_rules=tuple(_function_rules(resources)),
         queues={
             logical_id: QueueSpec(
                 logical_id,
@@ -343,6 +359,27 @@ def _event_rules(resources: Mapping[str, Any]) -> Iterable[EventRuleSpec]:
                         pattern=properties.get("EventPattern") or {},
                         input_path=target.get("InputPath"),
                     )
+
+
+def _function_rules(resources: Mapping[str, Any]) -> Iterable[FunctionRuleSpec]:
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != _FUNCTION:
+            continue
+        properties = resource.get("Properties") or {}
+        invoke_config = properties.get("EventInvokeConfig") or {}
+        on_failure = ((invoke_config.get("DestinationConfig") or {}).get("OnFailure")) or {}
+        for event_id, event in (properties.get("Events") or {}).items():
+            if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
+                continue
+            event_properties = event.get("Properties") or {}
+            yield FunctionRuleSpec(
+                name=f"{logical_id}{event_id}",
+                function=logical_id,
+                bus=event_properties.get("EventBusName"),
+                pattern=event_properties.get("Pattern") or {},
+                retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
+                on_failure=_referenced_id(on_failure.get("Destination")),
+            )
 
 
 def _queue_triggers(resources: Mapping[str, Any]) -> Iterable[QueueTriggerSpec]:

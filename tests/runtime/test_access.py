@@ -220,7 +220,7 @@ def test_an_alarm_fires_on_a_failed_execution() -> None:
 
 def test_an_alarm_fires_on_every_dead_letter_queue_holding_a_message() -> None:
     queues = dead_letter_queues()
-    assert queues == {"AudienceRequestDLQ", "RequestEventsDLQ"}
+    assert queues == {"AudienceRequestDLQ", "RequestEventsDLQ", "ExecutionEndedCleanupDLQ"}
     for queue in queues:
         watching = [
             a

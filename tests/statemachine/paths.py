@@ -39,18 +39,18 @@ CONNECT = Parallel(
 )
 CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
-# A request that passed validation takes its activation's lease before anything else, and
-# gives it back before publishing the result, on success and failure alike.
+# A request that passed validation to apply or tear down takes its activation's lease before
+# anything else, and gives it back before publishing the result (or before a run watch), on
+# success and failure alike. A plan only reads: it takes no lease.
 VALIDATE = ("PrepareExecution", "ValidateRequest")
-START = (*VALIDATE, "AcquireActivationLease")
+START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
 EXISTING_DATAFLOW = (*APPLY, "StartFromExistingDataflow")
 PLAN = (
-    *START,
-    "ChooseOperation",
+    *VALIDATE,
+    "TakesActivationLease",
     "PlanActivation",
-    "ReleaseActivationLease",
     "PublishSuccess",
     "ActivationSucceeded",
 )
@@ -69,10 +69,12 @@ FINISH = (
     "PublishSuccess",
     "ActivationSucceeded",
 )
-# The run watch: a first look, then one more a minute until the runs end or time is up.
+# The run watch: the lease given back, a first look, then one more a minute until the runs
+# end or time is up.
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
-RELEASE_AND_PUBLISH = ("ReleaseActivationLease", "PublishSuccess", "ActivationSucceeded")
+RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
+PUBLISH = ("PublishSuccess", "ActivationSucceeded")
 
 
 def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
@@ -83,14 +85,17 @@ def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tu
         "ExportNowRequested",
         "ExportNow",
         "StartWatchingExportRuns",
+        RELEASE_BEFORE_WATCH,
         *CHECK_RUNS,
         *POLL_RUNS_AGAIN * polls_after_the_first,
         *(("RunWatchTimedOut",) if timed_out else ()),
-        *RELEASE_AND_PUBLISH,
+        *PUBLISH,
     )
 
 
 FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
+# Failures with no lease to give back: a plan never takes one, the run watch gave it back.
+NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
 HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
@@ -102,6 +107,8 @@ def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
     (after giving the lease back, unless the request never got as far as taking it)."""
     if state == "ValidateRequest":
         return (*before, "FailedAtValidateRequest", *FAIL[1:])
+    if state in NO_LEASE_HELD:
+        return (*before, f"FailedAt{state}", *FAIL[1:])
     return (*before, f"FailedAt{state}", *FAIL)
 
 

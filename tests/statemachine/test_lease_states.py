@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS
+from aep_activation.model import MAX_FIRST_RUN_WAIT_MINUTES
 from local.emulator import Fault
 from local.runtime import LocalStack
 from local.runtime.template import parse_template_text
@@ -18,7 +20,11 @@ from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example
 from tests.statemachine.paths import NEW_DATAFLOW, START, assert_route, failed_at
 
 ACQUIRE = "AcquireActivationLease"
-RELEASES = {"ReleaseActivationLease", "ReleaseActivationLeaseAfterFailure"}
+RELEASES = {
+    "ReleaseActivationLease",
+    "ReleaseActivationLeaseAfterFailure",
+    "ReleaseActivationLeaseBeforeRunWatch",
+}
 PUBLISHERS = {"PublishSuccess", "PublishFailure"}
 OTHER = "arn:aws:states:us-east-1:123456789012:execution:local-activation:someone-else"
 
@@ -48,13 +54,75 @@ def test_every_way_from_taking_the_lease_to_a_result_gives_it_back() -> None:
     assert unreleased == []
 
 
-def test_only_a_request_refused_by_validation_skips_the_release() -> None:
+def test_only_runs_holding_no_lease_skip_the_release() -> None:
     top = definition()["States"]
     straight_to_publish = sorted(
         name for name, state in top.items() if "PublishFailure" in _next_states(state)
     )
-    assert straight_to_publish == ["FailedAtValidateRequest", "ReleaseActivationLeaseAfterFailure"]
-    assert top["ValidateRequest"]["Next"] == ACQUIRE
+    # Refused by validation, a plan (it takes no lease), the run watch (it gave it back).
+    assert straight_to_publish == [
+        "FailedAtCheckRuns",
+        "FailedAtPlanActivation",
+        "FailedAtValidateRequest",
+        "ReleaseActivationLeaseAfterFailure",
+    ]
+
+
+def _reachable(start: str, stop: set[str]) -> set[str]:
+    top = definition()["States"]
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        name = stack.pop()
+        if name in seen or name in stop:
+            continue
+        seen.add(name)
+        stack.extend(_next_states(top[name]))
+    return seen
+
+
+def test_a_plan_takes_no_lease() -> None:
+    top = definition()["States"]
+    (plan,) = top["TakesActivationLease"]["Choices"]
+    assert plan == {
+        "Variable": "$.request.operation",
+        "StringEquals": "plan",
+        "Next": "PlanActivation",
+    }
+    assert top["ValidateRequest"]["Next"] == "TakesActivationLease"
+    assert ACQUIRE not in _reachable("PlanActivation", set())
+
+
+def test_the_run_watch_is_reached_only_after_the_lease_was_given_back() -> None:
+    assert "CheckRuns" not in _reachable(ACQUIRE, RELEASES)
+    assert "CheckRuns" in _reachable(ACQUIRE, set())
+
+
+def _leased_tasks() -> set[str]:
+    """Every Task an execution may run while it holds the lease (Parallel branches too)."""
+    top = definition()["States"]
+    tasks = set()
+    for name in _reachable(ACQUIRE, RELEASES) - {ACQUIRE}:
+        state = top[name]
+        if state["Type"] == "Task":
+            tasks.add(name)
+        for branch in state.get("Branches", []):
+            tasks |= {n for n, s in branch["States"].items() if s["Type"] == "Task"}
+    return tasks
+
+
+def test_every_leased_step_is_handed_the_lease_expiry_and_stops_before_it() -> None:
+    every = states()
+    leased = _leased_tasks()
+    assert {"ResolveSpecs", "EnsureSourceConnection", "ActivateAudiences", "ExportNow"} <= leased
+    assert "DeleteProfileBaseConnection" in leased
+    assert "CheckRuns" not in leased
+    for name in leased:
+        assert "leaseExpiresAt.$" in every[name]["Parameters"], name
+        # A step started just before the margin ends before the lease does.
+        assert every[name]["TimeoutSeconds"] < LEASE_STEP_MARGIN_SECONDS, name
+    parallel = every["ConnectProfileAndDestination"]["Parameters"]
+    assert parallel["leaseExpiresAt.$"] == "$.lease.expiresAt"
 
 
 def _lease_seconds() -> int:
@@ -63,13 +131,18 @@ def _lease_seconds() -> int:
     return int(function["Environment"]["Variables"]["ACTIVATION_LEASE_SECONDS"])
 
 
-def test_a_lease_outlives_any_execution_and_the_wait_for_it_fits_in_one() -> None:
+def test_a_lease_lasts_an_hour_and_the_execution_covers_the_wait_the_lease_and_a_day_watch() -> (
+    None
+):
     timeout = int(definition()["TimeoutSeconds"])
     held = retrier_for(ACQUIRE, "ActivationLeaseHeld")
     longest_wait = sum(held.ceiling(i) for i in range(held.max_attempts))
+    # A 60 s Wait and a CheckRuns call (one GET, allowed 10 s) per minute of the longest watch.
+    longest_watch = (MAX_FIRST_RUN_WAIT_MINUTES + 1) * (60 + 10)
 
-    assert _lease_seconds() > timeout  # a running execution never loses it: no renewal
-    assert longest_wait < timeout - 600  # a waiter that gets it still has time to run
+    assert _lease_seconds() <= 3600  # a lease left behind frees itself within the hour
+    assert _lease_seconds() > 10 * LEASE_STEP_MARGIN_SECONDS  # room for a slow, retried apply
+    assert longest_wait + _lease_seconds() + longest_watch < timeout
     assert held.jitter == "FULL"  # waiters spread out instead of asking in lockstep
     assert states()[ACQUIRE]["Parameters"]["execution.$"] == "$$.Execution.Id"
 

@@ -23,7 +23,7 @@ import time
 from contextvars import ContextVar, Token
 from typing import Any
 
-from aep_activation.errors import FlowServiceUnavailable
+from aep_activation.errors import ActivationLeaseExpired, FlowServiceUnavailable
 
 Timeout = tuple[float, float]
 
@@ -38,6 +38,27 @@ MARGIN_SECONDS = 5.0
 """Kept back from the invocation's remaining time: to report an error before Lambda kills us."""
 MIN_CALL_SECONDS = 1.0
 """A call is not started with less than this left."""
+LEASE_STEP_MARGIN_SECONDS = 240
+"""A step that holds the activation's lease does not start within this many seconds of its
+expiry: longer than a Task's TimeoutSeconds (210), plus clock skew, so no step started under
+the lease still runs once another execution may take it."""
+
+
+def check_lease(expires_at: Any, now: float | None = None) -> None:
+    """Refuse to start a leased step too close to (or past) the lease's expiry, ``expiresAt``
+    in epoch seconds as the state machine passes it (absent: the step holds no lease)."""
+    if expires_at is None or isinstance(expires_at, bool):
+        return
+    if not isinstance(expires_at, int | float):
+        raise ActivationLeaseExpired(f"the lease's expiry is not a number: {expires_at!r}")
+    left = expires_at - (time.time() if now is None else now)
+    if left < LEASE_STEP_MARGIN_SECONDS:
+        raise ActivationLeaseExpired(
+            f"the activation's lease expires in {int(left)} s, less than a step may take "
+            f"({LEASE_STEP_MARGIN_SECONDS} s): stopping before writing; run the request again"
+        )
+
+
 MAX_PAGES = 100
 """A list is followed for at most this many pages (Adobe's pages hold up to 100 items)."""
 

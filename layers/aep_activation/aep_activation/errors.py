@@ -204,6 +204,12 @@ class ActivationLeaseHeld(ActivationError):
     again (bounded); once its attempts are spent the execution fails with this name."""
 
 
+class ActivationLeaseExpired(ActivationError):
+    """The activation's lease has run out (or is about to): a step holding it may not start
+    writing any more, since another execution of the activation may now take it. Not retried:
+    the execution fails with this name; a new request picks the work up where it stopped."""
+
+
 class ActivationLeaseUnavailable(TransientError):
     """The lease table did not answer (throttled, unreachable): worth asking again."""
 

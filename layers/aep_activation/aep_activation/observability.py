@@ -60,6 +60,8 @@ def step_handler(handler: Handler) -> Handler:
     def wrapper(event: dict[str, Any], context: LambdaContext) -> Any:
         deadline = budget.begin(context)
         try:
+            # Leased steps get the lease's expiry (leaseExpiresAt): none starts too late.
+            budget.check_lease(event.get("leaseExpiresAt") if isinstance(event, dict) else None)
             return handler(event, context)
         except EtagMismatch:
             metrics.add_metric(name="EtagConflicts", unit=MetricUnit.Count, value=1)

@@ -50,8 +50,9 @@ def jobs(audience_ids: list[str]) -> list[list[str]]:
 def export_now(
     request: ActivationRequest, client: FlowServiceClient, dataflow_id: str
 ) -> dict[str, Any]:
-    """Start the ad-hoc runs: ``{dataflowId, jobs, runs: [{audienceId, runId, statusURL}],
-    runIds, watchMinutes}``, the last two for the run watch that follows."""
+    """Start the ad-hoc runs: ``{dataflowId, jobs, runs: [{audienceId, runId}], runIds,
+    watchMinutes}``, the last two for the run watch that follows. The ``statusURL`` Adobe
+    answers is Flow Service's ``/runs/{runId}``: only the id is kept (state is scarce)."""
     adhoc = client.for_service(ADHOC_SERVICE_PATH)
     batches = jobs([audience.id for audience in request.audiences])
     runs: list[dict[str, str]] = []
@@ -74,7 +75,6 @@ def export_now(
                 {
                     "audienceId": str(order.get("segment")) if isinstance(order, dict) else "",
                     "runId": status_url.rstrip("/").rsplit("/", 1)[-1],
-                    "statusURL": status_url,
                 }
             )
     return {

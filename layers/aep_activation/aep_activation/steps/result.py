@@ -79,6 +79,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         }
         if validation.get("columns"):  # new cards: each attribute -> its exported column
             summary["dataflow"]["columns"] = validation["columns"]
+        _note_truncated(summary["dataflow"], validation)
         watch = _object(state.get("runWatch"))
         export = state.get("exportNow")
         if isinstance(export, dict):
@@ -105,6 +106,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
                 key: mapping.get(key) for key in ("mappingId", "mappingVersion", "created")
             }
             summary["leftBehind"] = list(mapping.get("leftBehind") or [])
+        _note_truncated(summary["changes"], activation)
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary
@@ -132,7 +134,7 @@ def export_now_summary(export: dict[str, Any], watch: dict[str, Any]) -> dict[st
         if watch.get("timedOut") and not run["finished"]:
             run["stillRunning"] = True  # the watch's time ran out before this run ended
         runs.append(run)
-    return {
+    summary: dict[str, Any] = {
         "jobs": export.get("jobs"),
         "runs": runs,
         "watch": {
@@ -142,6 +144,19 @@ def export_now_summary(export: dict[str, Any], watch: dict[str, Any]) -> dict[st
             "timeoutMinutes": watch.get("timeoutMinutes"),
         },
     }
+    _note_truncated(summary, export)
+    if isinstance(watch.get("truncated"), dict):
+        summary["watch"]["truncated"] = watch["truncated"]
+        summary["watch"]["statusCounts"] = watch.get("statusCounts")
+    return summary
+
+
+def _note_truncated(summary: dict[str, Any], step_result: dict[str, Any]) -> None:
+    """A step result cut to fit the state says so (how many of each list, where the whole
+    lists are): the summary carries that on, so nobody takes a short list for all of it."""
+    truncated = step_result.get("truncated")
+    if isinstance(truncated, dict):
+        summary["truncated"] = truncated
 
 
 def retirement_warnings(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from aep_activation.flow_service import FlowServiceClient, JsonObject
+from aep_activation.slim import fit
 
 FINISHED: Final = frozenset({"success", "failed", "partialsuccess", "cancelled"})
 NOT_LISTED: Final = "notListed"
@@ -47,6 +48,18 @@ def check_runs(
         for run_id in run_ids
     ]
     return {**watch, "finished": all(run["finished"] for run in runs), "runs": runs}
+
+
+def fit_watch(watch: dict[str, Any], execution: str | None) -> dict[str, Any]:
+    """The poll's answer within its state budget. The next poll needs every run id; when the
+    per-run reports are cut (and logged whole), ``statusCounts`` still counts every run."""
+    slim = fit(watch, "CheckRuns", execution=execution, keep=("runIds",))
+    if "truncated" in slim:
+        counts: dict[str, int] = {}
+        for run in watch.get("runs") or []:
+            counts[str(run.get("status"))] = counts.get(str(run.get("status")), 0) + 1
+        slim["statusCounts"] = counts
+    return slim
 
 
 def run_report(run: JsonObject) -> dict[str, Any]:

@@ -1,0 +1,24 @@
+"""Every Lambda Task retries the transient Lambda service errors AWS recommends handling
+(the Step Functions developer guide's "Handle transient Lambda service exceptions")."""
+
+from __future__ import annotations
+
+from tests.statemachine.asl import states
+
+AWS_RECOMMENDED = {
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+}
+
+
+def test_every_lambda_task_retries_aws_recommended_lambda_errors() -> None:
+    tasks = {name: s for name, s in states().items() if s["Type"] == "Task"}
+    assert len(tasks) >= 12
+    for name, task in tasks.items():
+        retried = {error for retrier in task.get("Retry", []) for error in retrier["ErrorEquals"]}
+        assert retried >= AWS_RECOMMENDED or "States.ALL" in retried, (
+            name,
+            AWS_RECOMMENDED - retried,
+        )
