@@ -177,9 +177,9 @@ def test_the_real_template_deploys_locally_with_everything_resolved() -> None:
 
     assert "${" not in definition
     assert starter["STATE_MACHINE_ARN"] == stack.state_machine_arn()
-    assert starter["DEAD_LETTER_QUEUE_URL"].endswith("/AudienceRequestDLQ")
+    assert starter["REJECTED_REQUESTS_QUEUE_URL"].endswith("/RejectedRequestQueue")
     assert starter["PLATFORM_URL"] == "http://127.0.0.1:1/pf"
-    assert publisher["RESULT_EVENT_BUS"] == "local-audience-requests"
+    assert publisher["RESULT_EVENT_BUS"] == "local-audience-results"
     assert publisher["ADOBE_CREDENTIALS_SECRET"] == "aep-activation/adobe-credentials"
 
 

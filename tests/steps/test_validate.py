@@ -65,7 +65,7 @@ def test_a_secrets_prefix_not_ending_in_a_slash_is_a_deployment_error(prefix: st
     request["destination"]["auth"]["secretId"] = "aep-activation/adobe-credentials"
     checked: list[str] = []
 
-    with pytest.raises(ConfigurationError, match="DestinationSecretsPrefix.*must end in '/'"):
+    with pytest.raises(ConfigurationError, match=r"DestinationSecretsPrefix.*must end in '/'"):
         validate_request(
             request, secret_is_there=lambda s: not checked.append(s), secrets_prefix=prefix
         )

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from aep_activation import catalog
-from aep_activation.errors import ConfigurationError
+from aep_activation.errors import ConfigurationError, failure_kind
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -176,6 +176,8 @@ def failure_of(failure: dict[str, Any]) -> dict[str, Any]:
         "state": state,
         "parentState": failure.get("state") if state != failure.get("state") else None,
         "error": failure.get("error"),
+        # input: the requester's to fix (the request or its timing); system: the operators'.
+        "kind": failure_kind(failure.get("error")),
         "message": message[:2000],
         "adobeRequestId": request_id.group(1) if request_id else None,
     }
