@@ -405,3 +405,31 @@ def test_results_have_their_own_bus_that_only_publish_result_may_put_on() -> Non
         if s["Sid"] == "PublishResultEvents"
     ]
     assert put["Resource"] == {"Fn::GetAtt": [result_bus, "Arn"]}
+
+
+def test_function_roles_may_log_only_into_the_stacks_log_groups() -> None:
+    # SAM attaches AWSLambdaBasicExecutionRole (logs:CreateLogGroup/CreateLogStream/
+    # PutLogEvents on "*") to every function role; a permissions boundary caps it.
+    boundary_ref = TEMPLATE["Globals"]["Function"]["PermissionsBoundary"]
+    boundary = RESOURCES[boundary_ref["Ref"]]
+    assert boundary["Type"] == "AWS::IAM::ManagedPolicy"
+    for name, function in FUNCTIONS.items():  # none opts out
+        assert "PermissionsBoundary" not in function["Properties"], name
+    logs_prefix = "/aws/lambda/${AWS::StackName}/"
+    granted = []
+    for statement in as_list(boundary["Properties"]["PolicyDocument"]["Statement"]):
+        assert statement["Effect"] == "Allow"
+        if "NotAction" in statement:
+            assert as_list(statement["NotAction"]) == ["logs:*"]
+            continue
+        actions = set(as_list(statement["Action"]))
+        assert all(action.startswith("logs:") for action in actions), actions
+        assert actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+        (text,) = resource_text(statement)
+        assert text.endswith(f":log-group:{logs_prefix}*"), text
+        granted.append(text)
+    assert len(granted) == 1
+    # ...and every function logs into a group of the stack under that prefix
+    for name, function in FUNCTIONS.items():
+        group = RESOURCES[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert group["Properties"]["LogGroupName"]["Fn::Sub"].startswith(logs_prefix), name

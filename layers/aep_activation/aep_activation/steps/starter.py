@@ -121,7 +121,7 @@ def _request_id_of(body: str) -> str | None:
     """The requestId a refused body carries, if it carries a well-formed one."""
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         return None
     value = document.get("requestId") if isinstance(document, dict) else None
     return value if isinstance(value, str) and _CLIENT_REQUEST_ID.match(value) else None
