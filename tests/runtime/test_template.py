@@ -205,3 +205,18 @@ def test_the_template_reader_agrees_with_cfn_lints_decoder(project: Path) -> Non
     for path in (REAL_TEMPLATE, project):
         expected = json.loads(json.dumps(cfn_yaml.load(str(path))))
         assert parse_template_text(path.read_text(encoding="utf-8")) == expected, path
+
+
+def test_an_alias_or_version_reference_needs_auto_publish_alias(project: Path) -> None:
+    template = load_template(project)
+    assert template.functions["EchoFunction"].auto_publish_alias is None
+    resolver = Resolver(template, region="eu-west-1", stack_name="s")
+    resolver.physical["EchoFunction"] = {"Ref": "EchoFunction", "Arn": "arn:echo"}
+
+    for published in ("Alias", "Version"):
+        with pytest.raises(
+            TemplateError, match=f"EchoFunction has no AutoPublishAlias, so no {published}"
+        ):
+            resolver.resolve({"Ref": f"EchoFunction.{published}"})
+    resolver.physical["EchoFunction.Alias"] = {"Ref": "arn:echo:live"}
+    assert resolver.resolve({"Ref": "EchoFunction.Alias"}) == "arn:echo:live"
