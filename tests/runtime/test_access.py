@@ -433,3 +433,11 @@ def test_function_roles_may_log_only_into_the_stacks_log_groups() -> None:
     for name, function in FUNCTIONS.items():
         group = RESOURCES[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
         assert group["Properties"]["LogGroupName"]["Fn::Sub"].startswith(logs_prefix), name
+
+
+def test_every_function_publishes_a_new_version_on_any_change() -> None:
+    # A published version keeps the layer version it was published with: without
+    # AutoPublishAliasAllProperties a new layer alone would never reach the live versions.
+    assert TEMPLATE["Globals"]["Function"]["AutoPublishAlias"] == "live"
+    for name, function in FUNCTIONS.items():
+        assert function["Properties"].get("AutoPublishAliasAllProperties") is True, name
