@@ -441,3 +441,36 @@ def test_every_function_publishes_a_new_version_on_any_change() -> None:
     assert TEMPLATE["Globals"]["Function"]["AutoPublishAlias"] == "live"
     for name, function in FUNCTIONS.items():
         assert function["Properties"].get("AutoPublishAliasAllProperties") is True, name
+
+
+def test_an_alarm_fires_on_a_failed_execution_that_reported_nothing() -> None:
+    # ExecutionsFailed alone would page on a requester's typo; minus what PublishResult
+    # counted (both kinds), it is the failures that ended without a result event.
+    (state_machine,) = of_type("AWS::Serverless::StateMachine")
+    math = [a for a in alarms() if any(q.get("Expression") for q in a.get("Metrics", []))]
+    (alarm,) = [
+        a
+        for a in math
+        if any(
+            (q.get("MetricStat") or {}).get("Metric", {}).get("MetricName") == "ExecutionsFailed"
+            for q in a["Metrics"]
+        )
+    ]
+    queries = {q["Id"]: q for q in alarm["Metrics"]}
+    metric = {key: q["MetricStat"]["Metric"] for key, q in queries.items() if "MetricStat" in q}
+    assert metric["failed"]["Dimensions"] == [
+        {"Name": "StateMachineArn", "Value": {"Ref": state_machine}}
+    ]
+    for kind in ("input", "system"):
+        assert (metric[kind]["Namespace"], metric[kind]["MetricName"]) == (
+            "AepActivation",
+            "ActivationsFailed",
+        )
+        assert metric[kind]["Dimensions"] == [
+            {"Name": "service", "Value": "aep-activation"},
+            {"Name": "kind", "Value": kind},
+        ]
+    (returned,) = [q for q in alarm["Metrics"] if q.get("ReturnData")]
+    assert returned["Expression"] == "FILL(failed, 0) - FILL(input, 0) - FILL(system, 0)"
+    periods = {q["MetricStat"]["Period"] for q in alarm["Metrics"] if "MetricStat" in q}
+    assert periods == {300}
