@@ -7,7 +7,6 @@ import copy
 import itertools
 import json
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -17,18 +16,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.tutorial import run_tutorial
+from aep_activation.catalog import find_destination
+from bench.tutorial import run_new_card_tutorial, run_tutorial
 from local.emulator import DEFAULT_CLIENT, Emulator, RecordedRequest
 from local.emulator.faults import Fault
 from local.runtime import LocalStack
 from local.runtime.fake_secrets import fake_destination_secret
+from local.runtime.functions import ColdStarts, Invocation
 
 ROOT = Path(__file__).resolve().parents[1]
-# The local runtime and the fake secrets use the layer's catalog, as the handlers do.
-sys.path.insert(0, str(ROOT / "layers" / "aep_activation"))
 TEMPLATE = ROOT / "template.yaml"
 ASL = ROOT / "statemachine" / "activation.asl.json"
 EXAMPLE = ROOT / "examples" / "amazon-s3.json"
+NEW_CARD_EXAMPLE = ROOT / "examples" / "amazon-s3-new-card.json"
 IMS_TOKEN_PATH = "/ims/token/v3"
 
 
@@ -42,8 +42,29 @@ class Run:
     branches_overlapped: bool = False
 
 
-def _example() -> dict[str, Any]:
-    return dict(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+@dataclass(frozen=True)
+class ColdRun:
+    """An activation requested through SQS with every function cold, as on AWS when a daily
+    activation starts: from SendMessage to the execution's end (the starter included)."""
+
+    seconds: float
+    calls: int
+    chain: int
+    status: str
+    cold_starts: tuple[Invocation, ...]  # each function's first call, in a new container
+
+    @property
+    def init_seconds(self) -> float:
+        return sum(i.init_seconds or 0.0 for i in self.cold_starts)
+
+    @property
+    def first_call_cpu(self) -> dict[str, float]:
+        """CPU seconds of each function's cold first call, after its imports."""
+        return {i.function: i.cpu_seconds for i in self.cold_starts}
+
+
+def _example(path: Path = EXAMPLE) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def observed_chain(calls: Sequence[RecordedRequest]) -> int:
@@ -103,17 +124,22 @@ def parallel_branches_overlapped(history: Sequence[dict[str, Any]]) -> bool:
 class Bench:
     """One emulator, and one local stack for the activation figures (sleeps skipped)."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(
+        self, latency: float, example: Path = EXAMPLE, cold_starts: ColdStarts | None = None
+    ) -> None:
         self.latency = latency
         self.emulator = Emulator()
         self.stack: LocalStack | None = None
-        self.request = _example()
+        self.request = _example(example)
+        self.cold_starts = cold_starts
 
     @contextmanager
     def running(self) -> Iterator[Bench]:
         with (
             self.emulator,
-            LocalStack.against(self.emulator, TEMPLATE, skip_sleeps=True) as stack,
+            LocalStack.against(
+                self.emulator, TEMPLATE, skip_sleeps=True, cold_starts=self.cold_starts
+            ) as stack,
         ):
             self.stack = stack
             for function in stack.template.functions:
@@ -153,6 +179,27 @@ class Bench:
             branches_overlapped=parallel_branches_overlapped(history),
         )
 
+    def cold_activation(self, request: dict[str, Any]) -> ColdRun:
+        """``request`` sent to the SQS queue with every function cold and no shared token."""
+        assert self.stack is not None
+        self.stack.cold_start()
+        self.forget_shared_token()
+        calls_mark, invocations_mark = len(self.emulator.requests), len(self.stack.invocations)
+        sent = time.time()
+        self.stack.send_sqs(request)
+        (arn,) = self.stack.drain_queue().executions
+        result = self.stack.wait(arn, timeout=600)
+        ended = _when(self.stack.history(arn)[-1])
+        calls = self.emulator.requests[calls_mark:]
+        invocations = self.stack.invocations[invocations_mark:]
+        return ColdRun(
+            seconds=ended - sent,
+            calls=len(calls),
+            chain=observed_chain(calls),
+            status=result.status,
+            cold_starts=tuple(i for i in invocations if i.init_seconds is not None),
+        )
+
     def forget_shared_token(self) -> None:
         assert self.stack is not None
         for function in self.stack.template.functions:
@@ -166,9 +213,12 @@ class Bench:
         return str(flow["id"])
 
     def tutorial(self) -> Run:
+        """The tutorial by hand for the request's card: the seed's, or Adobe's new-card guide."""
+        card = find_destination(self.request["destination"]["type"])
+        by_hand = run_new_card_tutorial if card is not None and card.card == "new" else run_tutorial
         mark = len(self.emulator.requests)
         started = time.perf_counter()
-        run_tutorial(
+        by_hand(
             self.emulator.platform_url,
             self.emulator.ims_url,
             DEFAULT_CLIENT.credentials(),

@@ -47,6 +47,11 @@ LAMBDA_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "aep-activation",
     "POWERTOOLS_METRICS_NAMESPACE": "AepActivation",
     "PYTHONDONTWRITEBYTECODE": "1",
+    # Lambda hands the function its role's session credentials in the environment; without
+    # them the SDK clients a handler makes at init would search for some (and ask IMDS).
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_SESSION_TOKEN": "bench",
 }
 
 
@@ -71,6 +76,11 @@ def function_dirs() -> dict[str, Path]:
         for path in sorted(BUILD.glob("*/app.py"))
         if path.parent.name != "SharedLayer"
     }
+
+
+def memory_sizes() -> dict[str, int]:
+    """Each function's MemorySize, as template.yaml sets it."""
+    return {n: s.memory_size for n, s in load_template(ROOT / "template.yaml").functions.items()}
 
 
 def template_environments() -> dict[str, dict[str, str]]:
@@ -127,6 +137,17 @@ THIRD_PARTY_FLOOR = (
 AWS_CALLING_FLOOR = (
     "boto3, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
 )
+# What an Adobe-calling handler's init imports whatever the project's own code: the HTTP client,
+# and the SDK with Powertools Parameters, whose Secrets Manager client it makes at init.
+ADOBE_CALLING_FLOOR = (
+    "requests, boto3, pydantic.main, aws_lambda_powertools.logging, "
+    "aws_lambda_powertools.metrics, aws_lambda_powertools.utilities.parameters"
+)
+
+
+def adobe_calling(function_dir: Path) -> bool:
+    """Whether a function calls Adobe (it wires a Flow Service client)."""
+    return "aep_activation.wiring" in (function_dir / "app.py").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -136,10 +157,10 @@ class ImportFigures:
     floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
     http_client: Probe  # requests alone (aepp imports it too), in the same layout
     aws_floor: Probe  # AWS_CALLING_FLOOR alone, in the same layout
-    # Per handler, the same interpreter once boto3 is imported too: all a cold first call loads.
-    # The Adobe-calling handlers import boto3 when they first read a secret (the shared token,
-    # credentials), a cache miss that every cold start has; ValidateRequest when a request names
-    # a secret; the functions that call AWS on every invocation, with their module.
+    adobe_floor: Probe  # ADOBE_CALLING_FLOOR alone, in the same layout
+    adobe_calling: frozenset[str]  # the handlers that call Adobe
+    # Per handler, the same interpreter once boto3 is imported too: all a cold first call has
+    # loaded (the functions that use the SDK make their clients at init, so it adds little).
     with_sdk: dict[str, Probe]
 
     @property
@@ -155,6 +176,10 @@ class ImportFigures:
     def peak_rss(self) -> tuple[str, float]:
         name = max(self.handlers, key=lambda n: self.handlers[n].rss_mib)
         return name, self.handlers[name].rss_mib
+
+    @property
+    def median_adobe_calling(self) -> float:
+        return statistics.median(self.handlers[n].seconds for n in self.adobe_calling)
 
     @property
     def median_with_sdk(self) -> float:
@@ -186,11 +211,13 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
     floor: list[Probe] = []
     http_client: list[Probe] = []
     aws_floor: list[Probe] = []
+    adobe_floor: list[Probe] = []
     for _ in range(rounds):
         aepp.append(_probe(AEPP_PYTHON, "aepp.flowservice", None))
         floor.append(_probe(BARE_PYTHON, THIRD_PARTY_FLOOR, [layer, RUNTIME_BOTO3]))
         http_client.append(_probe(BARE_PYTHON, "requests", [layer, RUNTIME_BOTO3]))
         aws_floor.append(_probe(BARE_PYTHON, AWS_CALLING_FLOOR, [layer, RUNTIME_BOTO3]))
+        adobe_floor.append(_probe(BARE_PYTHON, ADOBE_CALLING_FLOOR, [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
             alone, then_sdk = _probes(BARE_PYTHON, ("app", "boto3"), path, environments[name])
@@ -202,6 +229,8 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         _median(floor),
         _median(http_client),
         _median(aws_floor),
+        _median(adobe_floor),
+        frozenset(n for n, d in functions.items() if adobe_calling(d)),
         {n: _median(p) for n, p in with_sdk.items()},
     )
 

@@ -9,6 +9,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import LeaseStepEvent, parse_event
+from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
 from aep_activation.steps.lease import (
     ActivationLeases,
@@ -24,9 +25,16 @@ if TYPE_CHECKING:
 
 
 @cache
+def _dynamodb() -> "DynamoDBClient":
+    return boto3.client("dynamodb")
+
+
+prepare(_dynamodb)  # in the init phase, on a full CPU: every call takes or gives a lease
+
+
+@cache
 def _leases() -> ActivationLeases:
-    client: DynamoDBClient = boto3.client("dynamodb")
-    return leases_from_env(client)
+    return leases_from_env(_dynamodb())
 
 
 @step_handler

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import ResultEvent, parse_event
+from aep_activation.lambda_init import prepare
 from aep_activation.observability import metrics, step_handler
 from aep_activation.steps.result import publish, summarize
 
@@ -18,9 +19,10 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _events() -> "EventBridgeClient":
-    # Made on the first call and kept warm; every call publishes, so boto3 is imported with
-    # the module rather than on first use (that would only move its cost into that call).
     return boto3.client("events")
+
+
+prepare(_events)  # in the init phase, on a full CPU: every call publishes
 
 
 @step_handler

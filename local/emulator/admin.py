@@ -6,7 +6,8 @@
 ``GET  /__admin/requests``                  recorded requests (secrets redacted)
 ``DELETE /__admin/requests``                forget recordings
 ``GET|POST|DELETE /__admin/faults``         list / add (one object or a list) / clear faults
-``GET|POST /__admin/config``                ``{"patchStatus", "pageSize", "tokenExpiresIn"}``
+``GET|POST /__admin/config``                ``{"patchStatus", "pageSize", "tokenExpiresIn",
+                                            "dataPrepListNames"}``
 ``POST /__admin/expire-tokens``             every token handed out so far stops working
 ``POST /__admin/clients``                   register ``{"clientId", "clientSecret", "orgId"}``
 ``POST /__admin/flows/{id}/bump-etag``      a concurrent edit: the flow gets a new etag

@@ -19,6 +19,9 @@ class Settings:
 
     page_size: int = 3
     patch_status: int = 200
+    data_prep_list_names: bool = False
+    """Data Prep list items carry ``name`` (the other shape); by default they do not, as in
+    Adobe's pages (see :mod:`local.emulator.conversion`)."""
 
     def __post_init__(self) -> None:
         validate_settings(self.page_size, self.patch_status)

@@ -13,7 +13,11 @@ by using the Flow Service API":
   -> 200 ``SimpleRepresentation`` ``{id, version: 0, createdDate, modifiedDate, createdBy,
   modifiedBy}``; ``PUT /mappingSets/{id}`` stores the next version and answers the mapping set;
 - ``GET /schemas`` and ``GET /mappingSets`` need ``start`` and ``limit`` and answer
-  ``{data, _page: {count, limit}, _links}`` (``MapperSetPage``), ``name`` filters;
+  ``{data, _page: {count, limit}, _links}`` (``MapperSetPage``), ``name`` filters. Their items
+  carry no ``name``: Adobe's pages show none (``help/data-prep/api/schemas.md``, "Get all
+  schemas": ``id``, ``version``, ``jsonSchema``, ``schemaRef``; ``mapping-set.md``, "List
+  mapping sets": ids, dates, schemas, mappings, status). The setting
+  ``data_prep_list_names`` gives them their ``name`` (the other shape a client must survive);
 - ``GET /mappingSets/{id}?version=N`` answers that version (the latest without ``version``).
 
 Every ``ATTRIBUTE`` source must exist in the input schema: a map (``identityMap``) takes any
@@ -61,12 +65,14 @@ def _bad(call: Call, message: str) -> errors.ApiError:
     return errors.bad_request(INVALID_MAPPING_SET, message, call.request_id)
 
 
-def _page(call: Call, items: list[Document]) -> Reply:
+def _page(call: Call, ctx: ServiceContext, items: list[Document]) -> Reply:
     start, limit = _paging(call)
     name = call.query_one("name")
-    if name is not None:
+    if name is not None:  # the documented filter: "Filters the schemas based on name"
         items = [item for item in items if item.get("name") == name]
     window = items[start : start + limit]
+    if not ctx.settings.data_prep_list_names:
+        window = [{k: v for k, v in item.items() if k != "name"} for item in window]
     links: dict[str, Any] = {}
     if start + limit < len(items):
         links["next"] = {"href": f"{call.path}?start={start + limit}&limit={limit}"}
@@ -119,7 +125,7 @@ def create_schema(call: Call, ctx: ServiceContext) -> Reply:
 
 def list_schemas(call: Call, ctx: ServiceContext) -> Reply:
     items = [_public(d) for d in ctx.store.live_items("schemas", call.require_tenant)]
-    return _page(call, items)
+    return _page(call, ctx, items)
 
 
 def get_schema(call: Call, ctx: ServiceContext) -> Reply:
@@ -163,7 +169,7 @@ def update_mapping_set(call: Call, ctx: ServiceContext) -> Reply:
 
 def list_mapping_sets(call: Call, ctx: ServiceContext) -> Reply:
     items = [_public(d) for d in ctx.store.live_items("mappingSets", call.require_tenant)]
-    return _page(call, items)
+    return _page(call, ctx, items)
 
 
 def get_mapping_set(call: Call, ctx: ServiceContext) -> Reply:

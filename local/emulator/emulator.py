@@ -146,8 +146,9 @@ class Emulator:
         self._state.service.settings.patch_status = value
 
     def configure(self, **settings: Any) -> dict[str, Any]:
-        """Change ``patch_status``, ``page_size`` or ``token_expires_in``; answer all three."""
-        known = {"patch_status", "page_size", "token_expires_in"}
+        """Change ``patch_status``, ``page_size``, ``token_expires_in`` or
+        ``data_prep_list_names`` (Data Prep list items carry ``name``); answer all four."""
+        known = {"patch_status", "page_size", "token_expires_in", "data_prep_list_names"}
         unknown = set(settings) - known
         if unknown:
             raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
@@ -157,10 +158,14 @@ class Emulator:
             self.page_size = int(settings["page_size"])
         if "token_expires_in" in settings:
             self._state.tokens.expires_in = int(settings["token_expires_in"])
+        service = self._state.service.settings
+        if "data_prep_list_names" in settings:
+            service.data_prep_list_names = bool(settings["data_prep_list_names"])
         return {
             "patchStatus": self.patch_status,
             "pageSize": self.page_size,
             "tokenExpiresIn": self._state.tokens.expires_in,
+            "dataPrepListNames": service.data_prep_list_names,
         }
 
     def simulate_runs(self, **settings: Any) -> dict[str, Any]:
@@ -330,4 +335,5 @@ class Emulator:
         self._state.tokens.expires_in = expires_in
         self._state.service.settings.page_size = page_size
         self._state.service.settings.patch_status = patch_status
+        self._state.service.settings.data_prep_list_names = False
         self._state.service.runs = runs.RunSimulation()

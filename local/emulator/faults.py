@@ -165,8 +165,17 @@ class Fault:
         method: str = "*",
         path: str = "*",
         times: int | None = 1,
+        contains: str | None = None,
     ) -> Fault:
-        return cls(FaultKind.APPLY_LATE, method, path, times, delay=seconds, hold=hold)
+        return cls(
+            FaultKind.APPLY_LATE,
+            method,
+            path,
+            times,
+            delay=seconds,
+            hold=hold,
+            contains=contains,
+        )
 
     @classmethod
     def bump_etag(

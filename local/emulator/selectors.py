@@ -2,6 +2,10 @@
 
 - ``exportMode`` DAILY_FULL_EXPORT takes frequency ONCE or DAILY; FIRST_FULL_THEN_INCREMENTAL
   takes DAILY, EVERY_3_HOURS, EVERY_6_HOURS, EVERY_8_HOURS or EVERY_12_HOURS.
+- WEEKLY and MONTHLY (Adobe's newer documents: the Destination SDK batch configuration's
+  ``allowedScheduleFrequency``; "Activate audiences to batch profile export destinations",
+  Export full files) export full files only, on ``startDate``'s weekday or day of the month
+  at ``startTime``: DAILY_FULL_EXPORT, triggerType SCHEDULED, no day field of their own.
 - ``triggerType`` SCHEDULED (the default) needs ``startTime`` (UTC ``HH:MM``);
   AFTER_SEGMENT_EVAL takes none.
 - ``endDate`` is not applicable to DAILY_FULL_EXPORT + ONCE and may not precede ``startDate``.
@@ -16,11 +20,12 @@ import re
 from typing import Any, Final
 
 EXPORT_MODE_FREQUENCIES: Final[dict[str, frozenset[str]]] = {
-    "DAILY_FULL_EXPORT": frozenset({"ONCE", "DAILY"}),
+    "DAILY_FULL_EXPORT": frozenset({"ONCE", "DAILY", "WEEKLY", "MONTHLY"}),
     "FIRST_FULL_THEN_INCREMENTAL": frozenset(
         {"DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"}
     ),
 }
+CALENDAR_FREQUENCIES: Final = frozenset({"WEEKLY", "MONTHLY"})
 TRIGGER_TYPES: Final = frozenset({"SCHEDULED", "AFTER_SEGMENT_EVAL"})
 REQUIRED_TOKENS: Final = ("DESTINATION_NAME", "SEGMENT_ID")
 TIME_TOKENS: Final = frozenset({"DATETIME(YYYYMMdd_HHmmss)", "TIMESTAMP"})
@@ -69,6 +74,12 @@ def _schedule_problems(schedule: dict[str, Any], mode: Any, at: str) -> list[str
     if trigger not in TRIGGER_TYPES:
         problems.append(f"{at}.triggerType: must be one of {sorted(TRIGGER_TYPES)}")
     start_time = schedule.get("startTime")
+    if frequency in CALENDAR_FREQUENCIES:
+        if trigger != "SCHEDULED":
+            problems.append(f"{at}.triggerType: {frequency} exports run SCHEDULED at startTime")
+        for day in ("dayOfWeek", "dayOfMonth"):
+            if day in schedule:
+                problems.append(f"{at}.{day}: not a field: {frequency} follows startDate")
     if trigger == "AFTER_SEGMENT_EVAL" and start_time is not None:
         problems.append(f"{at}.startTime: not applicable with triggerType AFTER_SEGMENT_EVAL")
     if trigger == "SCHEDULED":

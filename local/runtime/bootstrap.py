@@ -8,8 +8,11 @@ one call to the next (a warm container).
 ``python bootstrap.py --zygote`` is the container factory (:class:`local.runtime.functions.Zygote`
 talks to it): it imports the heavy third-party packages once, then forks one container per
 request. A container thus starts in milliseconds instead of paying for those imports on a
-2-core machine running dozens of them; the cold-import cost of a real Lambda is measured by
-the benchmark, not here.
+2-core machine running dozens of them.
+
+``python bootstrap.py --fresh`` is one container as a cold Lambda starts it, for the stacks that
+measure cold starts (:class:`local.runtime.functions.ColdStarts`): an interpreter that has
+imported nothing imports its handler first (the init phase) and reports how long that took.
 
 Protocol (one call at a time, as in a Lambda container):
 
@@ -94,30 +97,56 @@ def _call(handler: Any, command: dict[str, Any]) -> dict[str, Any]:
     return {"result": result}
 
 
-def serve(reply_fd: int, search_path: list[str]) -> None:
-    """Answer calls, one at a time, until stdin closes."""
+def serve(reply_fd: int, search_path: list[str], *, eager: bool = False) -> None:
+    """Answer calls, one at a time, until stdin closes.
+
+    ``eager``: import the handler before the first call and report ``{"init": {...}}`` (its
+    wall and CPU seconds), as Lambda's init phase does for a cold start; otherwise the first
+    call imports it. Each outcome carries the CPU seconds the call used (``cpu``).
+    """
     reply = os.fdopen(reply_fd, "w", encoding="utf-8")
     sys.path[:0] = search_path
     logging.getLogger().addHandler(_ReplyHandler(reply))
     handler_path = os.environ["_HANDLER"]
     handler = None
+    import_error: dict[str, Any] | None = None
+
+    def load() -> None:
+        nonlocal handler, import_error
+        try:
+            handler = _load(handler_path)
+            import_error = None
+        except Exception as exc:
+            module = handler_path.rpartition(".")[0]
+            import_error = {
+                "errorType": "Runtime.ImportModuleError",
+                "errorMessage": f"Unable to import module '{module}': {exc}",
+            }
+
+    if eager:
+        wall, cpu = time.perf_counter(), time.process_time()
+        load()
+        _send(
+            reply,
+            {"init": {"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu}},
+        )
     for line in sys.stdin:
         command = json.loads(line)
+        cpu = time.process_time()
         if handler is None:
-            try:
-                handler = _load(handler_path)
-            except Exception as exc:
-                module = handler_path.rpartition(".")[0]
-                outcome = {
-                    "errorType": "Runtime.ImportModuleError",
-                    "errorMessage": f"Unable to import module '{module}': {exc}",
-                }
-                _end_output()
-                _send(reply, outcome)
-                continue
-        outcome = _call(handler, command)
+            load()
+        outcome = _call(handler, command) if import_error is None else import_error
+        outcome = {**outcome, "cpu": time.process_time() - cpu}
         _end_output()
         _send(reply, outcome)
+
+
+def fresh() -> None:
+    """One container in an interpreter of its own that has imported nothing in advance, as a
+    cold Lambda's is: the host starts it with its environment, ``cwd`` and file descriptors."""
+    sys.path.pop(0)  # this script's folder, which holds the local runtime's modules
+    search_path = json.loads(os.environ.pop("_LOCAL_SEARCH_PATH"))
+    serve(int(os.environ.pop("_LOCAL_REPLY_FD")), search_path, eager=True)
 
 
 def zygote() -> None:
@@ -160,4 +189,4 @@ def zygote() -> None:
 
 
 if __name__ == "__main__":
-    zygote()
+    fresh() if "--fresh" in sys.argv[1:] else zygote()

@@ -30,6 +30,7 @@ is captured per function (:mod:`local.runtime.capture`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -50,6 +51,7 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from local.runtime import bootstrap
 from local.runtime.capture import LogCapture, Source
+from local.runtime.cpu_quota import CpuQuota, detect, lambda_cpu_share
 from local.runtime.template import FunctionSpec
 
 BOOTSTRAP = Path(bootstrap.__file__).resolve()
@@ -70,6 +72,55 @@ PRELOAD = (
 )
 # How long a call's last output lines, or a killed container's exit, may take to arrive.
 _GRACE_SECONDS = 5.0
+# Lambda's limit on a function's init phase (a cold start's imports), for on-demand functions.
+INIT_TIMEOUT_SECONDS = 10.0
+
+# A started container: its pid, our end of its stdin, and of its stdout, stderr, replies.
+Spawned = tuple[int, IO[str], tuple[IO[str], IO[str], IO[str]]]
+
+
+@dataclass(frozen=True)
+class ColdStarts:
+    """Containers started as Lambda starts them cold, instead of forked from the preloaded
+    factory: an interpreter of their own imports the handler first (Lambda's init phase, at
+    full CPU), then, where ``quota`` is set, every invocation runs on the function's CPU share
+    (``MemorySize``/1769 of one core, as on Lambda). ``note`` says how the quota is applied, or
+    why it is not (then the calls run unthrottled)."""
+
+    quota: CpuQuota | None
+    note: str
+
+    @classmethod
+    def detect(cls, *, throttle: bool = True) -> ColdStarts:
+        if not throttle:
+            return cls(None, "unthrottled: the CPU quota was not asked for")
+        quota, note = detect()
+        return cls(quota, note if quota else f"unthrottled: {note}")
+
+
+def spawn_fresh(environment: Mapping[str, str], search_path: list[str], cwd: Path) -> Spawned:
+    """A container in a new interpreter that has imported nothing (``bootstrap.py --fresh``)."""
+    reply_read, reply_write = os.pipe()
+    process = subprocess.Popen(  # noqa: S603 - our own bootstrap, no shell
+        [sys.executable, "-u", str(BOOTSTRAP), "--fresh"],
+        env={
+            **environment,
+            "_LOCAL_REPLY_FD": str(reply_write),
+            "_LOCAL_SEARCH_PATH": json.dumps(search_path),
+        },
+        cwd=cwd,
+        pass_fds=(reply_write,),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+        errors="replace",
+    )
+    os.close(reply_write)
+    if process.stdin is None or process.stdout is None or process.stderr is None:
+        raise RuntimeError("a container started without its pipes")
+    replies = os.fdopen(reply_read, encoding="utf-8")
+    return process.pid, process.stdin, (process.stdout, process.stderr, replies)
 
 
 @dataclass(frozen=True)
@@ -84,6 +135,8 @@ class Invocation:
     error_message: str | None = None
     started: float = 0.0
     ended: float = 0.0
+    cpu_seconds: float = 0.0  # CPU the handler's call used in its container
+    init_seconds: float | None = None  # the init phase that preceded it, on a cold start
 
     @property
     def failed(self) -> bool:
@@ -114,10 +167,8 @@ class Zygote:
         )
         theirs.close()
 
-    def spawn(
-        self, environment: Mapping[str, str], search_path: list[str], cwd: Path
-    ) -> tuple[int, IO[str], tuple[IO[str], IO[str], IO[str]]]:
-        """A new container: its pid, our end of its stdin, and of its stdout, stderr, replies."""
+    def spawn(self, environment: Mapping[str, str], search_path: list[str], cwd: Path) -> Spawned:
+        """A new container, forked with the preloaded packages."""
         pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, replies
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
         ours = [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]]
@@ -151,22 +202,13 @@ class Zygote:
 
 
 class Container:
-    """One warm Lambda container: a process forked by the :class:`Zygote`."""
+    """One warm Lambda container: a process forked by the :class:`Zygote`, or started fresh."""
 
-    def __init__(
-        self,
-        function: str,
-        zygote: Zygote,
-        environment: Mapping[str, str],
-        search_path: list[str],
-        cwd: Path,
-        capture: LogCapture,
-    ) -> None:
+    def __init__(self, function: str, spawned: Spawned, capture: LogCapture) -> None:
         self.function = function
         self._capture = capture
-        self._pid, self._stdin, (stdout, stderr, replies) = zygote.spawn(
-            environment, search_path, cwd
-        )
+        self._pid, self._stdin, (stdout, stderr, replies) = spawned
+        self.init_seconds: float | None = None  # set by wait_for_init, taken by the first call
         self._exited = threading.Event()
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._ends: dict[Source, threading.Semaphore] = {
@@ -183,6 +225,21 @@ class Container:
     @property
     def alive(self) -> bool:
         return not self._exited.is_set()
+
+    @property
+    def pid(self) -> int:
+        return self._pid
+
+    def wait_for_init(self, timeout: float) -> bool:
+        """Wait for a fresh container's init phase to end; False if it did not in time."""
+        try:
+            reply = self._next_reply(timeout)
+        except queue.Empty:
+            return False
+        if reply is None or "init" not in reply:
+            return False
+        self.init_seconds = float(reply["init"]["seconds"])
+        return True
 
     def call(self, event: Any, context: Mapping[str, Any], timeout: float) -> dict[str, Any]:
         """Run one invocation; the outcome as the bootstrap reports it (or as Lambda would
@@ -256,12 +313,13 @@ class FunctionHost:
         environment: Mapping[str, str],
         capture: LogCapture,
         region: str,
-        zygote: Zygote,
+        host: LambdaHost,
         aws_environment: Mapping[str, str] | None = None,
         max_containers: int = DEFAULT_MAX_CONTAINERS,
     ) -> None:
         self.spec = spec
-        self._zygote = zygote
+        self._cold_starts = host.cold_starts
+        self._spawn = host.spawn
         self.arn = arn
         self.environment = dict(environment)
         self._capture = capture
@@ -285,7 +343,7 @@ class FunctionHost:
             self._generation += 1
             idle, self._idle = self._idle, []
         for container in idle:
-            container.stop()
+            self._retire(container)
 
     def close(self) -> None:
         self.cold_start()
@@ -293,24 +351,28 @@ class FunctionHost:
     def invoke(self, event: Any) -> Invocation:
         request_id = str(uuid.uuid4())
         container, generation = self._acquire()
+        init_seconds, container.init_seconds = container.init_seconds, None
         started = time.monotonic()
         try:
             outcome = container.call(event, self._context(request_id), float(self.spec.timeout))
         finally:
             self._release(container, generation)
         ended = time.monotonic()
-        if "result" in outcome:
-            return Invocation(
-                self.name, request_id, event, result=outcome["result"], started=started, ended=ended
-            )
-        return Invocation(
+        ran = Invocation(
             self.name,
             request_id,
             event,
-            error_type=str(outcome.get("errorType")),
-            error_message=str(outcome.get("errorMessage")),
             started=started,
             ended=ended,
+            cpu_seconds=float(outcome.get("cpu", 0.0)),
+            init_seconds=init_seconds,
+        )
+        if "result" in outcome:
+            return dataclasses.replace(ran, result=outcome["result"])
+        return dataclasses.replace(
+            ran,
+            error_type=str(outcome.get("errorType")),
+            error_message=str(outcome.get("errorMessage")),
         )
 
     def _acquire(self) -> tuple[Container, int]:
@@ -337,7 +399,12 @@ class FunctionHost:
                 self._idle.append(container)
             self._lock.notify()
         if not keep:
-            container.stop()
+            self._retire(container)
+
+    def _retire(self, container: Container) -> None:
+        container.stop()
+        if self._cold_starts is not None and self._cold_starts.quota is not None:
+            self._cold_starts.quota.release(container.pid)
 
     def _start_container(self) -> Container:
         environment = {
@@ -348,14 +415,15 @@ class FunctionHost:
         }
         environment.pop("AWS_PROFILE", None)
         environment.pop("PYTHONPATH", None)
-        return Container(
-            self.name,
-            self._zygote,
-            environment,
-            self._search_path,
-            Path(self._search_path[0]),
-            self._capture,
-        )
+        spawned = self._spawn(environment, self._search_path, Path(self._search_path[0]))
+        container = Container(self.name, spawned, self._capture)
+        if self._cold_starts is None:
+            return container
+        # Init runs at full CPU, as on Lambda; only then does the container get its share.
+        container.wait_for_init(INIT_TIMEOUT_SECONDS)
+        if self._cold_starts.quota is not None and container.alive:
+            self._cold_starts.quota.limit(container.pid, lambda_cpu_share(self.spec.memory_size))
+        return container
 
     def _context(self, request_id: str) -> dict[str, Any]:
         return {
@@ -387,7 +455,8 @@ class FunctionHost:
 class LambdaHost:
     """The dispatcher behind moto's Lambda: install, register functions, uninstall."""
 
-    def __init__(self) -> None:
+    def __init__(self, cold_starts: ColdStarts | None = None) -> None:
+        self.cold_starts = cold_starts
         self._functions: dict[str, FunctionHost] = {}
         self._invocations: list[Invocation] = []
         self._lock = threading.Lock()
@@ -401,6 +470,12 @@ class LambdaHost:
             if self._zygote is None:
                 self._zygote = Zygote()
             return self._zygote
+
+    def spawn(self, environment: Mapping[str, str], search_path: list[str], cwd: Path) -> Spawned:
+        """A new container: started fresh for cold starts, else forked by the factory."""
+        if self.cold_starts is not None:
+            return spawn_fresh(environment, search_path, cwd)
+        return self.zygote.spawn(environment, search_path, cwd)
 
     @property
     def invocations(self) -> list[Invocation]:
@@ -460,3 +535,5 @@ class LambdaHost:
         if self._zygote is not None:
             self._zygote.stop()
             self._zygote = None
+        if self.cold_starts is not None and self.cold_starts.quota is not None:
+            self.cold_starts.quota.release_all()

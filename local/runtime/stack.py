@@ -45,7 +45,7 @@ from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from local.runtime.capture import CapturedLine, LogCapture
 from local.runtime.deploy import Deployer, Deployment
-from local.runtime.functions import FunctionHost, Invocation, LambdaHost
+from local.runtime.functions import ColdStarts, FunctionHost, Invocation, LambdaHost
 from local.runtime.history import ExecutionResult, build_result
 from local.runtime.moto_fixes import (
     ClientReuseFix,
@@ -108,6 +108,7 @@ class LocalStack:
         sleep_scale: float = 1.0,
         region: str = "us-east-1",
         stack_name: str = "local",
+        cold_starts: ColdStarts | None = None,
     ) -> None:
         self.template: Template = load_template(Path(template), parameter_overrides)
         self.region = region
@@ -128,7 +129,8 @@ class LocalStack:
         self._parse_once_fix = ParseOnceFix()
         self._client_reuse_fix = ClientReuseFix()
         self._path_parse_fix = PathParseOnceFix()
-        self.lambdas = LambdaHost()
+        # None: containers fork from a preloaded factory (fast); else as Lambda starts them cold.
+        self.lambdas = LambdaHost(cold_starts)
         self._resolver = Resolver(self.template, region, stack_name)
         self._deployer = Deployer(self.template, self._resolver, self.client)
         self._deployment = Deployment()
@@ -539,7 +541,7 @@ class LocalStack:
                     environment=environment,
                     capture=self._capture,
                     region=self.region,
-                    zygote=self.lambdas.zygote,
+                    host=self.lambdas,
                     aws_environment=self._aws_environment(),
                 )
             )

@@ -60,7 +60,12 @@ def test_config_changes_the_patch_status_per_call(emulator: Emulator) -> None:
 
     config = admin(emulator, "POST", "/config", json={"patchStatus": 202, "pageSize": 5})
 
-    assert config.json() == {"patchStatus": 202, "pageSize": 5, "tokenExpiresIn": 86399}
+    assert config.json() == {
+        "patchStatus": 202,
+        "pageSize": 5,
+        "tokenExpiresIn": 86399,
+        "dataPrepListNames": False,
+    }
     answer = api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
     assert answer.status_code == 202
     assert admin(emulator, "GET", "/config").json()["patchStatus"] == 202

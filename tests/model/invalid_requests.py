@@ -420,7 +420,9 @@ INVALID_REQUESTS: tuple[InvalidCase, ...] = (
     case(
         "full-export-every-3-hours",
         Set(f"{S0}.frequency", "EVERY_3_HOURS"),
-        expect=[(f"{S0}.frequency", "ONCE, DAILY with exportMode DAILY_FULL_EXPORT")],
+        expect=[
+            (f"{S0}.frequency", "ONCE, DAILY, WEEKLY, MONTHLY with exportMode DAILY_FULL_EXPORT")
+        ],
     ),
     case(
         "incremental-once",

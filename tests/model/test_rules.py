@@ -400,7 +400,7 @@ def test_rules_of_one_audience_are_reported_together(body: dict[str, Any]) -> No
         ),
         (
             "audiences.0.schedule.frequency",
-            "must be one of ONCE, DAILY with exportMode DAILY_FULL_EXPORT",
+            "must be one of ONCE, DAILY, WEEKLY, MONTHLY with exportMode DAILY_FULL_EXPORT",
         ),
         (
             "audiences.0.schedule.triggerType",

@@ -27,16 +27,26 @@ class ConversionClient:
 
     # --- schemas -------------------------------------------------------------------------
 
-    def find_schema_by_name(self, name: str) -> dict[str, Any] | None:
-        return self._find_by_name("/schemas", name)
+    def find_schemas(self, name: str) -> list[dict[str, Any]]:
+        """The schemas answered under the documented ``name`` filter, oldest first. The name
+        is the ``name`` of the create body (schemas.md, "Create a schema": "The name of the
+        schema you want to create"); list items carry none (see :meth:`_named`)."""
+        return self._named("/schemas", name)
 
     def create_schema(self, name: str, json_schema: dict[str, Any]) -> dict[str, Any]:
         return self._created("/schemas", {"name": name, "jsonSchema": json_schema})
 
     # --- mapping sets ----------------------------------------------------------------------
 
+    def find_mapping_sets(self, name: str) -> list[dict[str, Any]]:
+        """The mapping sets answered under the documented ``name`` filter, oldest first. The
+        name is the mapping set's ``name`` (mapping-set.md: the ``name`` of "Update a mapping
+        set" and of the set "Get a mapping set" answers); list items carry none."""
+        return self._named("/mappingSets", name)
+
     def find_mapping_set_by_name(self, name: str) -> dict[str, Any] | None:
-        return self._find_by_name("/mappingSets", name)
+        found = self.find_mapping_sets(name)
+        return found[0] if found else None
 
     def create_mapping_set(self, body: dict[str, Any]) -> dict[str, Any]:
         """Answer: ``{id, version, createdDate, ...}`` (Data Prep's ``SimpleRepresentation``)."""
@@ -46,6 +56,11 @@ class ConversionClient:
         answer = self._http.call_json(
             "GET", f"/mappingSets/{_segment(mapping_id)}", params=[("version", str(version))]
         )
+        return _object(answer, "GET /mappingSets/{id}")
+
+    def get_latest_mapping_set(self, mapping_id: str) -> dict[str, Any]:
+        """The newest version (``GET /mappingSets/{id}`` without ``version``)."""
+        answer = self._http.call_json("GET", f"/mappingSets/{_segment(mapping_id)}")
         return _object(answer, "GET /mappingSets/{id}")
 
     def update_mapping_set(self, mapping_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +76,14 @@ class ConversionClient:
             raise FlowServiceUnavailable(f"POST {collection}: the answer lacks the new id")
         return answer
 
-    def _find_by_name(self, collection: str, name: str) -> dict[str, Any] | None:
-        """The oldest resource of that name (names are deterministic, not unique in Adobe)."""
+    def _named(self, collection: str, name: str) -> list[dict[str, Any]]:
+        """Every item ``GET collection?name=`` answers, oldest first.
+
+        Data Prep documents ``name`` as a filter of both lists ("Filters the schemas based on
+        name", "Filters mapping sets by name") but shows list items without a ``name``
+        (schemas: ``id, version, jsonSchema, schemaRef``). So the filter vouches for an item
+        that carries no name; one that carries another name is not ours (a filter that was
+        not applied). Callers still confirm an item by its content before using it."""
         matches: list[dict[str, Any]] = []
         for page in range(_MAX_PAGES):
             params = [("start", str(page * PAGE_SIZE)), ("limit", str(PAGE_SIZE)), ("name", name)]
@@ -70,11 +91,17 @@ class ConversionClient:
             data = answer.get("data")
             if not isinstance(data, list):
                 raise FlowServiceUnavailable(f"GET {collection}: the answer lacks its data list")
-            matches += [d for d in data if isinstance(d, dict) and d.get("name") == name]
+            matches += [
+                d
+                for d in data
+                if isinstance(d, dict)
+                and isinstance(d.get("id"), str)
+                and d.get("name", name) == name
+            ]
             if len(data) < PAGE_SIZE:
                 break
         matches.sort(key=lambda item: _number(item.get("createdDate")))
-        return matches[0] if matches else None
+        return matches
 
 
 def _object(answer: Any, what: str) -> dict[str, Any]:

@@ -71,7 +71,14 @@ SCHEMA_ID = "urn:aep-batch-activation:schema:activation-request"
 
 ExportMode = Literal["DAILY_FULL_EXPORT", "FIRST_FULL_THEN_INCREMENTAL"]
 Frequency = Literal[
-    "ONCE", "DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"
+    "ONCE",
+    "DAILY",
+    "EVERY_3_HOURS",
+    "EVERY_6_HOURS",
+    "EVERY_8_HOURS",
+    "EVERY_12_HOURS",
+    "WEEKLY",
+    "MONTHLY",
 ]
 TriggerType = Literal["SCHEDULED", "AFTER_SEGMENT_EVAL"]
 Operation = Literal["apply", "plan", "teardown"]
@@ -80,7 +87,7 @@ MAX_FIRST_RUN_WAIT_MINUTES = 1440
 """Waiting for the first export is bounded by a day (a daily schedule's first run)."""
 
 FREQUENCIES_BY_EXPORT_MODE: Mapping[str, tuple[str, ...]] = {
-    "DAILY_FULL_EXPORT": ("ONCE", "DAILY"),
+    "DAILY_FULL_EXPORT": ("ONCE", "DAILY", "WEEKLY", "MONTHLY"),
     "FIRST_FULL_THEN_INCREMENTAL": (
         "DAILY",
         "EVERY_3_HOURS",
@@ -88,6 +95,18 @@ FREQUENCIES_BY_EXPORT_MODE: Mapping[str, tuple[str, ...]] = {
         "EVERY_8_HOURS",
         "EVERY_12_HOURS",
     ),
+}
+
+CALENDAR_FREQUENCIES: tuple[str, ...] = ("WEEKLY", "MONTHLY")
+"""Full-file exports once a week or once a month (Adobe's Destination SDK batch configuration
+lists them in ``allowedScheduleFrequency``; "Activate audiences to batch profile export
+destinations", Export full files: "select the start date and subsequent exports will occur on
+that day of the week / date of the month until the selected end date"). So they take no day
+field of their own: ``startDate`` names the weekday or the day of the month. They run at
+``startTime`` (AFTER_SEGMENT_EVAL follows the daily segmentation job, a daily event)."""
+CALENDAR_DAY_FIELDS: Mapping[str, str] = {
+    "dayOfWeek": "WEEKLY exports run on startDate's weekday",
+    "dayOfMonth": "MONTHLY exports run on startDate's day of the month",
 }
 
 Loc = tuple[str | int, ...]
@@ -356,7 +375,10 @@ class _Model(BaseModel):
 class Schedule(_Model):
     """When the audience is exported. Times are UTC; dates are YYYY-MM-DD."""
 
-    frequency: Frequency
+    frequency: Frequency = Field(
+        description="WEEKLY and MONTHLY export full files (DAILY_FULL_EXPORT), SCHEDULED at "
+        "startTime, on startDate's weekday or day of the month, until endDate."
+    )
     trigger_type: TriggerType | None = Field(
         default=None,
         description="Required with DAILY_FULL_EXPORT. SCHEDULED needs startTime; "
@@ -369,6 +391,19 @@ class Schedule(_Model):
         default=None,
         description="Last export day; not with DAILY_FULL_EXPORT + ONCE; not before startDate.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_day_fields(cls, data: Any) -> Any:
+        # Adobe derives the weekday / day of the month from startDate: a separate day field
+        # would be ignored at best, so it is refused with the rule instead of "unknown field".
+        if isinstance(data, dict):
+            problems = _Violations()
+            for name, rule in CALENDAR_DAY_FIELDS.items():
+                if name in data:
+                    problems.add(name, f"is not a schedule field: {rule}; set startDate")
+            problems.raise_if_any()
+        return data
 
     @field_validator("start_date", "end_date")
     @classmethod
@@ -419,10 +454,26 @@ class Audience(_Model):
             problems.add("filenameTemplate", problem)
         schedule = self.schedule
         allowed = FREQUENCIES_BY_EXPORT_MODE[self.export_mode]
-        if schedule.frequency not in allowed:
+        if schedule.frequency in CALENDAR_FREQUENCIES and schedule.frequency not in allowed:
+            problems.add(
+                ("schedule", "frequency"),
+                f"{schedule.frequency} exports full files only: use exportMode "
+                f"DAILY_FULL_EXPORT, or one of {', '.join(allowed)} with exportMode "
+                f"{self.export_mode}",
+            )
+        elif schedule.frequency not in allowed:
             problems.add(
                 ("schedule", "frequency"),
                 f"must be one of {', '.join(allowed)} with exportMode {self.export_mode}",
+            )
+        if (
+            schedule.frequency in CALENDAR_FREQUENCIES
+            and schedule.trigger_type == "AFTER_SEGMENT_EVAL"
+        ):
+            problems.add(
+                ("schedule", "triggerType"),
+                f"must be SCHEDULED with frequency {schedule.frequency}: AFTER_SEGMENT_EVAL "
+                "follows the daily segmentation job (ONCE or DAILY only)",
             )
         if self.export_mode == "DAILY_FULL_EXPORT":
             if schedule.trigger_type is None:

@@ -4,24 +4,24 @@ Every failure becomes :class:`SecretUnavailable` naming the secret and, where it
 missing keys; a secret's value never reaches a message, a log line or an exception chain
 (``json.JSONDecodeError`` keeps the whole document in ``.doc``, so nothing is chained).
 
-boto3 and Powertools Parameters (which imports boto3) are imported on first use: whether a
-call reads Secrets Manager depends on the call (a cache miss: a container's first call, then
-one every ``DEFAULT_MAX_AGE`` seconds; a request that names a secret), so most calls never
-need them. Functions that use boto3 on every call import it with their module instead.
+In a Lambda container the SDK, the Secrets Manager client and the Parameters provider are made
+when this module is imported, in the init phase (:mod:`aep_activation.lambda_init`): every cold
+first call of a function that imports this module reads a secret (the Adobe credentials).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from aep_activation.errors import SecretUnavailable
+from aep_activation.lambda_init import prepare
 from aep_activation.observability import quiet_sdk_loggers
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 DEFAULT_MAX_AGE = 300
@@ -45,16 +45,13 @@ def get_json_secret(
     Returns a copy, so a caller cannot change the cached value under the next caller.
     ``force_fetch`` reads Secrets Manager even when a cached value is still fresh.
     """
-    from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.exceptions import (
         GetParameterError,
         TransformParameterError,
     )
 
     try:
-        value = parameters.get_secret(
-            name, transform="json", max_age=max_age, force_fetch=force_fetch
-        )
+        value = _provider().get(name, transform="json", max_age=max_age, force_fetch=force_fetch)
     except TransformParameterError:
         raise SecretUnavailable(f"secret {name!r} is not valid JSON") from None
     except GetParameterError as exc:
@@ -111,9 +108,7 @@ def secret_exists(name: str) -> bool:
 
 def clear_cache() -> None:
     """Forget cached secret values and clients (tests, or after rotating a secret)."""
-    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
-    if parameters is not None:  # never imported: nothing cached, and nothing worth importing
-        parameters.clear_caches()
+    _provider.cache_clear()
     _secrets_manager.cache_clear()
 
 
@@ -122,6 +117,17 @@ def _secrets_manager() -> SecretsManagerClient:
     import boto3
 
     return boto3.client("secretsmanager")
+
+
+@functools.cache
+def _provider() -> SecretsProvider:
+    """Powertools' provider (its cache of values) around our client."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=_secrets_manager())
+
+
+prepare(_provider)
 
 
 def _is_blank(value: Any) -> bool:

@@ -188,7 +188,8 @@ def activate(
         else client.get_flow(dataflow_id)
     )
     ensured: EnsuredMapping | None = None
-    if attached_mapping(flow) is not None:
+    attached = attached_mapping(flow)
+    if attached is not None:
         # Guardrails before any write: audiences from the plan, attributes from the request.
         audiences_only = plan_activation(request, flow, attributes=MappingSetAttributes())
         check_dataflow_totals(
@@ -197,7 +198,7 @@ def activate(
             audiences=_audiences_after(DataflowSnapshot.of_flow(flow), audiences_only),
             attributes=len(request.profile_attributes),
         )
-        ensured = ensure_mapping_set(request, conversion, desired_mapping(request))
+        ensured = ensure_mapping_set(request, conversion, desired_mapping(request), attached)
     strategy = attribute_strategy(flow, conversion, ensured)
     current = DataflowSnapshot.of_flow(flow, strategy)
     plan = attempt = plan_activation(request, flow, attributes=strategy)
@@ -257,6 +258,7 @@ def activate(
                 "mappingId": ensured.reference.mapping_id,
                 "mappingVersion": ensured.reference.mapping_version,
                 "created": ensured.created,
+                "leftBehind": ensured.left_behind,
             }
             if ensured is not None
             else None

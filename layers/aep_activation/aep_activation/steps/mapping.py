@@ -1,22 +1,44 @@
 """The mapping set of a new-card dataflow: find or create its schemas and the set itself.
 
-Names derive from the dataflow's name, so a re-run finds what it made:
+The dataflow is the source of truth: its ``profileMapping {mappingId, mappingVersion}`` is
+the one link to its mapping set that Adobe keeps. Where it names a set, that version is read
+back; it is reused when it maps what the request wants, and gets a new version (``PUT``)
+when not. Nothing is looked up by name there.
 
-- the input and output schemas carry the mappings' fingerprint in their name (Data Prep
-  schemas have no update: new mappings need new schemas);
-- the mapping set has one name per dataflow; when the request's attributes change, the set
-  gets a new version (``PUT``), and the flow is re-pointed at that version.
+Names are looked up only for what no flow points at yet: a first run, a retry after a lost
+create, and the new schemas a new version needs (Data Prep schemas have no update; their
+name carries the mappings' fingerprint). Those look-ups use Data Prep's documented ``name``
+filter, whose list items carry no name, so an item is used only when its content confirms
+it: a schema holding the JSON schema we would create, a mapping set joining our schemas with
+our mappings. An item answered under our name that does not confirm is never attached: it is
+reported in ``leftBehind`` (Adobe's Data Prep API offers no delete).
 """
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Final
 
+from aep_activation import budget
 from aep_activation.conversion import ConversionClient
 from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.mapping_set import DesiredMapping, MappingRef, holds, mapping_set_body
+from aep_activation.mapping_set import (
+    AttachedMapping,
+    DesiredMapping,
+    MappingRef,
+    holds,
+    mapping_set_body,
+)
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+
+UNCONFIRMED: Final = (
+    "answered under this activation's name but not what it maps, and no flow points at it; "
+    "Adobe's Data Prep API offers no delete"
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +48,9 @@ class EnsuredMapping:
     """What this call made: "inputSchema", "outputSchema", "mappingSet", "mappingVersion"."""
     mappings: list[dict[str, str]] = field(default_factory=list)
     """What that version maps (the request's mappings)."""
+    left_behind: list[dict[str, Any]] = field(default_factory=list)
+    """Data Prep resources found under this activation's names and not used (teardown's
+    ``leftBehind`` shape: kind, id, version for a mapping set, reason)."""
 
 
 def mapping_set_name(request: ActivationRequest) -> str:
@@ -33,42 +58,221 @@ def mapping_set_name(request: ActivationRequest) -> str:
 
 
 def ensure_mapping_set(
-    request: ActivationRequest, conversion: ConversionClient, desired: DesiredMapping
+    request: ActivationRequest,
+    conversion: ConversionClient,
+    desired: DesiredMapping,
+    attached: AttachedMapping | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> EnsuredMapping:
-    base = resource_names(request).dataflow.name
-    created: list[str] = []
-    schema_ids = {}
-    for side, json_schema in (
-        ("input", desired.input_schema()),
-        ("output", desired.output_schema()),
-    ):
-        name = f"{base} - {side} schema {desired.fingerprint}"
-        found = conversion.find_schema_by_name(name)
-        if found is None:
-            found = conversion.create_schema(name, json_schema)
-            created.append(f"{side}Schema")
-        schema_ids[side] = str(found["id"])
+    """The mapping set version the flow must name. ``attached``: what the flow names now."""
+    ensure = _Ensure(request, conversion, desired, sleep)
+    if attached is not None and attached.mapping_id and attached.mapping_version is not None:
+        return ensure.from_flow(attached.mapping_id, attached.mapping_version)
+    return ensure.by_name()
 
-    name = mapping_set_name(request)
-    body = mapping_set_body(desired, name, schema_ids["input"], schema_ids["output"])
-    found = conversion.find_mapping_set_by_name(name)
-    if found is None:
-        answer = conversion.create_mapping_set(body)
-        created.append("mappingSet")
+
+class _Ensure:
+    def __init__(
+        self,
+        request: ActivationRequest,
+        conversion: ConversionClient,
+        desired: DesiredMapping,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.request = request
+        self.conversion = conversion
+        self.desired = desired
+        self.sleep = sleep
+        self.created: list[str] = []
+        self.left_behind: list[dict[str, Any]] = []
+        self.in_use: set[str] = set()
+        """The ids of the schemas the ensured version uses."""
+
+    def done(self, mapping_id: str, version: int) -> EnsuredMapping:
         return EnsuredMapping(
-            MappingRef(str(answer["id"]), _version(answer)), created, desired.mappings
+            MappingRef(mapping_id, version),
+            self.created,
+            self.desired.mappings,
+            self.left_behind,
         )
-    mapping_id = str(found["id"])
-    version = _version(found)
-    current = found if "mappings" in found else conversion.get_mapping_set(mapping_id, version)
-    if holds(current, desired):
-        return EnsuredMapping(MappingRef(mapping_id, version), created, desired.mappings)
-    answer = conversion.update_mapping_set(mapping_id, body)
-    created.append("mappingVersion")
-    return EnsuredMapping(MappingRef(mapping_id, _version(answer)), created, desired.mappings)
+
+    # --- the flow names a set ----------------------------------------------------------------
+
+    def from_flow(self, mapping_id: str, version: int) -> EnsuredMapping:
+        if holds(self.conversion.get_mapping_set(mapping_id, version), self.desired):
+            return self.done(mapping_id, version)
+        # An earlier attempt's PUT may have landed without its answer: its version is newer.
+        latest = self.conversion.get_latest_mapping_set(mapping_id)
+        if _version(latest) > version and holds(latest, self.desired):
+            return self.done(mapping_id, _version(latest))
+        schemas = self.schemas()
+        body = self.body(schemas)
+        try:
+            answer = self.conversion.update_mapping_set(mapping_id, body)
+        except FlowServiceUnavailable as exc:
+            if not exc.outcome_unknown:
+                raise
+            latest = self.conversion.get_latest_mapping_set(mapping_id)
+            if not holds(latest, self.desired) or _version(latest) <= version:
+                raise
+            answer = latest
+        self.created.append("mappingVersion")
+        return self.done(mapping_id, _version(answer))
+
+    # --- no flow names one yet ---------------------------------------------------------------
+
+    def by_name(self) -> EnsuredMapping:
+        schemas = self.schemas()
+        name = mapping_set_name(self.request)
+
+        def confirms(item: dict[str, Any]) -> bool:
+            return self.mapping_set_confirms(item, schemas)
+
+        found = self.confirmed(name, "mappingSets", self.conversion.find_mapping_sets, confirms)
+        if found is not None:
+            return self.done(str(found["id"]), _version(found))
+        body = self.body(schemas)
+        answer = self.create(
+            name,
+            lambda: self.conversion.create_mapping_set(body),
+            self.conversion.find_mapping_sets,
+            confirms,
+        )
+        self.created.append("mappingSet")
+        return self.done(str(answer["id"]), _version(answer))
+
+    def mapping_set_confirms(self, item: dict[str, Any], schemas: dict[str, str]) -> bool:
+        """Joins our schemas with our mappings (read whole when the list item is partial)."""
+        if "mappings" not in item:
+            item = self.conversion.get_mapping_set(str(item["id"]), _version(item))
+        return all(
+            _reference_id(item.get(f"{side}Schema")) == schemas[side]
+            for side in ("input", "output")
+        ) and holds(item, self.desired)
+
+    # --- schemas -----------------------------------------------------------------------------
+
+    def schemas(self) -> dict[str, str]:
+        """The input and output schemas of the desired mappings: no flow points at them
+        until the set that uses them is attached, so they are found by name."""
+        base = resource_names(self.request).dataflow.name
+        ids = {}
+        for side, json_schema in (
+            ("input", self.desired.input_schema()),
+            ("output", self.desired.output_schema()),
+        ):
+            name = f"{base} - {side} schema {self.desired.fingerprint}"
+
+            def confirms(item: dict[str, Any], wanted: dict[str, Any] = json_schema) -> bool:
+                return _contains(item.get("jsonSchema"), wanted)
+
+            def create(n: str = name, wanted: dict[str, Any] = json_schema) -> dict[str, Any]:
+                return self.conversion.create_schema(n, wanted)
+
+            found = self.confirmed(name, "schemas", self.conversion.find_schemas, confirms)
+            if found is None:
+                found = self.create(
+                    name,
+                    create,
+                    self.conversion.find_schemas,
+                    confirms,
+                )
+                self.created.append(f"{side}Schema")
+            ids[side] = str(found["id"])
+        self.in_use |= set(ids.values())
+        return ids
+
+    # --- shared ------------------------------------------------------------------------------
+
+    def body(self, schemas: dict[str, str]) -> dict[str, Any]:
+        return mapping_set_body(
+            self.desired, mapping_set_name(self.request), schemas["input"], schemas["output"]
+        )
+
+    def confirmed(
+        self,
+        name: str,
+        kind: str,
+        find: Callable[[str], list[dict[str, Any]]],
+        confirms: Callable[[dict[str, Any]], bool],
+    ) -> dict[str, Any] | None:
+        """The oldest item found under ``name`` that ``confirms``; every other one is
+        reported in ``leftBehind`` (it is never attached)."""
+        chosen: dict[str, Any] | None = None
+        for item in find(name):
+            if chosen is None and confirms(item):
+                chosen = item
+            else:
+                self.leave(kind, item)
+        return chosen
+
+    def create(
+        self,
+        name: str,
+        create: Callable[[], dict[str, Any]],
+        find: Callable[[str], list[dict[str, Any]]],
+        confirms: Callable[[dict[str, Any]], bool],
+    ) -> dict[str, Any]:
+        """Create once; when the answer is lost, look for the write by name (Adobe may apply
+        it seconds later) instead of creating again. Not seen: the step is retried, and the
+        retry finds it first."""
+        try:
+            return create()
+        except FlowServiceUnavailable as exc:
+            if not exc.outcome_unknown:
+                raise
+            started = time.monotonic()
+            while True:
+                found = [item for item in find(name) if confirms(item)]
+                if found:
+                    return found[0]
+                pause = budget.LATE_WRITE_POLL_SECONDS
+                waited = time.monotonic() - started
+                if waited + pause > budget.LATE_WRITE_WAIT_SECONDS or not budget.can_wait(
+                    pause, budget.MIN_CALL_SECONDS * 2
+                ):
+                    raise
+                self.sleep(pause)
+
+    def leave(self, kind: str, item: dict[str, Any]) -> None:
+        """Report ``item`` in ``leftBehind``; a mapping set with its schemas (as teardown
+        does), except the schemas the version in use shares with it."""
+        entry: dict[str, Any] = {"kind": kind, "id": str(item.get("id"))}
+        if kind == "mappingSets":
+            entry["version"] = item.get("version")
+        entry["reason"] = UNCONFIRMED
+        if entry not in self.left_behind:
+            self.left_behind.append(entry)
+        if kind == "mappingSets":
+            for side in ("inputSchema", "outputSchema"):
+                schema_id = _reference_id(item.get(side))
+                if schema_id is not None and schema_id not in self.in_use:
+                    self.leave("schemas", {"id": schema_id})
 
 
-def _version(answer: dict[str, object]) -> int:
+def _reference_id(reference: Any) -> str | None:
+    value = reference.get("id") if isinstance(reference, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _contains(held: Any, wanted: Any) -> bool:
+    """Whether ``held`` holds everything ``wanted`` does (Adobe may add ``$id``, titles or
+    ``meta:`` keys to a stored JSON schema; it does not take any away). Adobe's samples
+    show ``jsonSchema`` as an object and, for a schema made from an XDM one, as a string."""
+    if isinstance(held, str) and isinstance(wanted, dict):
+        try:
+            held = json.loads(held)
+        except ValueError:
+            return False
+    if isinstance(wanted, dict):
+        return isinstance(held, dict) and all(
+            key in held and _contains(held[key], value) for key, value in wanted.items()
+        )
+    return bool(held == wanted)
+
+
+def _version(answer: dict[str, Any]) -> int:
     version = answer.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise FlowServiceUnavailable("the mapping set answer lacks its integer version")

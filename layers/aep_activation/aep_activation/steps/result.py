@@ -101,6 +101,12 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         }
         summary["changes"]["patched"] = bool(activation.get("patched"))
         summary["changes"]["stateAction"] = activation.get("stateAction")
+        mapping = activation.get("mappingSet")
+        if isinstance(mapping, dict):  # a new card: the set the flow names, and any orphan
+            summary["mappingSet"] = {
+                key: mapping.get(key) for key in ("mappingId", "mappingVersion", "created")
+            }
+            summary["leftBehind"] = list(mapping.get("leftBehind") or [])
     else:
         summary["failure"] = failure_of(state.get("failure") or {})
     return summary

@@ -1,0 +1,79 @@
+"""The tutorials by hand that `make bench` compares activations with: each makes its guide's
+calls, in order, and leaves a dataflow activating the request's audiences."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.tutorial import run_new_card_tutorial, run_tutorial
+from local.emulator import DEFAULT_CLIENT, Emulator
+from local.runtime.fake_secrets import fake_destination_secret
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FLOWS = "/data/foundation/flowservice"
+CONVERSION = "/data/foundation/conversion"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as running:
+        yield running
+
+
+def _request(name: str) -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
+
+
+def test_the_seed_tutorial_makes_its_nine_calls(emulator: Emulator) -> None:
+    request = _request("amazon-s3.json")
+    flow_id = run_tutorial(
+        emulator.platform_url,
+        emulator.ims_url,
+        DEFAULT_CLIENT.credentials(),
+        request,
+        dict(fake_destination_secret(request) or {}),
+    )
+
+    methods = [c.method for c in emulator.requests]
+    assert len(emulator.requests) == 9
+    assert methods.count("POST") == 6  # token, 4 connections, the flow
+    assert [c.method for c in emulator.requests[-2:]] == ["PATCH", "GET"]
+    (flow,) = emulator.list_resources("flows", request["sandbox"])
+    assert flow["id"] == flow_id
+    selectors = flow["transformations"][0]["params"]["segmentSelectors"]["selectors"]
+    assert [s["value"]["id"] for s in selectors] == [a["id"] for a in request["audiences"]]
+
+
+def test_the_new_card_tutorial_makes_the_file_based_guides_calls(emulator: Emulator) -> None:
+    request = _request("amazon-s3-new-card.json")
+    flow_id = run_new_card_tutorial(
+        emulator.platform_url,
+        emulator.ims_url,
+        DEFAULT_CLIENT.credentials(),
+        request,
+        dict(fake_destination_secret(request) or {}),
+    )
+
+    paths = [(c.method, c.path) for c in emulator.requests]
+    assert len(paths) == 12
+    assert paths[7:10] == [
+        ("POST", f"{CONVERSION}/schemas"),
+        ("POST", f"{CONVERSION}/schemas"),
+        ("POST", f"{CONVERSION}/mappingSets"),
+    ]
+    assert paths[-2:] == [
+        ("PATCH", f"{FLOWS}/flows/{flow_id}"),
+        ("GET", f"{FLOWS}/flows/{flow_id}"),
+    ]
+    (flow,) = emulator.list_resources("flows", request["sandbox"])
+    params = flow["transformations"][0]["params"]
+    assert [s["value"]["id"] for s in params["segmentSelectors"]["selectors"]] == [
+        a["id"] for a in request["audiences"]
+    ]
+    (mapping_set,) = emulator.list_resources("mappingSets", request["sandbox"])
+    assert params["profileMapping"]["mappingId"] == mapping_set["id"]

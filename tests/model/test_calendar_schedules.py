@@ -1,0 +1,175 @@
+"""WEEKLY and MONTHLY schedules: full-file exports on startDate's weekday or day of the month.
+
+Adobe's newer documents list them beside the hourly and daily frequencies (the Destination SDK
+batch configuration's ``allowedScheduleFrequency``) and describe them under "Export full
+files" (activate audiences to batch profile export destinations): the start date fixes the
+day, exports run until the end date. Each rule below is refused before any call, naming the
+field and the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aep_activation.errors import InvalidActivationRequest
+from aep_activation.model import parse_activation_request
+from aep_activation.request_schema import activation_request_json_schema
+from aep_activation.selectors import audience_selector
+from tests.model.invalid_requests import TODAY
+
+S0 = "audiences.0.schedule"
+CALENDAR = ["WEEKLY", "MONTHLY"]
+
+
+def with_schedule(body: dict[str, Any], export_mode: str, **schedule: Any) -> dict[str, Any]:
+    audience = body["audiences"][0]
+    audience["exportMode"] = export_mode
+    audience["schedule"] = {"startDate": "2030-06-05", **schedule}
+    return body
+
+
+def errors_of(body: dict[str, Any]) -> list[dict[str, str]]:
+    with pytest.raises(InvalidActivationRequest) as caught:
+        parse_activation_request(body, today=TODAY)
+    return caught.value.errors
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_a_full_export_weekly_or_monthly_at_a_start_time_is_accepted(
+    body: dict[str, Any], frequency: str
+) -> None:
+    with_schedule(
+        body,
+        "DAILY_FULL_EXPORT",
+        frequency=frequency,
+        triggerType="SCHEDULED",
+        startTime="06:30",
+        endDate="2030-12-31",
+    )
+
+    request = parse_activation_request(body, today=TODAY)
+
+    schedule = request.audiences[0].schedule
+    assert schedule.frequency == frequency
+    # What Adobe receives: the frequency with the start date that fixes the day.
+    sent = audience_selector(request.audiences[0])["value"]["schedule"]
+    assert sent["frequency"] == frequency
+    assert sent["startDate"] == "2030-06-05"
+    assert sent["startTime"] == "06:30"
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_an_end_date_is_optional_as_for_daily(body: dict[str, Any], frequency: str) -> None:
+    with_schedule(
+        body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="SCHEDULED", startTime="00:00"
+    )
+    assert parse_activation_request(body, today=TODAY).audiences[0].schedule.end_date is None
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_weekly_and_monthly_export_full_files_only(body: dict[str, Any], frequency: str) -> None:
+    with_schedule(body, "FIRST_FULL_THEN_INCREMENTAL", frequency=frequency, startTime="06:00")
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.frequency"
+    assert f"{frequency} exports full files only" in error["message"]
+    assert "use exportMode DAILY_FULL_EXPORT" in error["message"]
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_weekly_and_monthly_do_not_follow_segment_evaluation(
+    body: dict[str, Any], frequency: str
+) -> None:
+    with_schedule(body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="AFTER_SEGMENT_EVAL")
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.triggerType"
+    assert f"must be SCHEDULED with frequency {frequency}" in error["message"]
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_weekly_and_monthly_need_a_start_time(body: dict[str, Any], frequency: str) -> None:
+    with_schedule(body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="SCHEDULED")
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.startTime"
+    assert "is required when triggerType is SCHEDULED" in error["message"]
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_weekly_and_monthly_need_a_trigger_type(body: dict[str, Any], frequency: str) -> None:
+    with_schedule(body, "DAILY_FULL_EXPORT", frequency=frequency, startTime="06:00")
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.triggerType"
+    assert "is required with exportMode DAILY_FULL_EXPORT" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("dayOfWeek", "MONDAY", "WEEKLY exports run on startDate's weekday"),
+        ("dayOfMonth", 15, "MONTHLY exports run on startDate's day of the month"),
+    ],
+)
+def test_the_day_comes_from_the_start_date_not_a_field_of_its_own(
+    body: dict[str, Any], field: str, value: Any, rule: str
+) -> None:
+    frequency = "WEEKLY" if field == "dayOfWeek" else "MONTHLY"
+    with_schedule(
+        body,
+        "DAILY_FULL_EXPORT",
+        frequency=frequency,
+        triggerType="SCHEDULED",
+        startTime="06:00",
+        **{field: value},
+    )
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.{field}"
+    assert rule in error["message"]
+    assert "set startDate" in error["message"]
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_the_end_date_may_not_precede_the_start_date(body: dict[str, Any], frequency: str) -> None:
+    with_schedule(
+        body,
+        "DAILY_FULL_EXPORT",
+        frequency=frequency,
+        triggerType="SCHEDULED",
+        startTime="06:00",
+        endDate="2030-06-04",
+    )
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.endDate"
+    assert "must not be before startDate" in error["message"]
+
+
+@pytest.mark.parametrize("frequency", CALENDAR)
+def test_the_start_date_may_not_be_in_the_past(body: dict[str, Any], frequency: str) -> None:
+    with_schedule(
+        body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="SCHEDULED", startTime="06:00"
+    )
+    body["audiences"][0]["schedule"]["startDate"] = "2026-01-14"  # the day before TODAY
+
+    (error,) = errors_of(body)
+
+    assert error["path"] == f"{S0}.startDate"
+    assert "must not be in the past" in error["message"]
+
+
+def test_the_json_schema_offers_weekly_and_monthly() -> None:
+    schema = activation_request_json_schema()
+    frequency = schema["$defs"]["Schedule"]["properties"]["frequency"]
+    assert {"WEEKLY", "MONTHLY"} <= set(frequency["enum"])
+    assert "startDate's weekday or day of the month" in frequency["description"]
