@@ -30,9 +30,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = parse_event(event, ResultEvent)
     summary = summarize(parsed.status, parsed.execution, parsed.state)
     publish(summary, _events(), os.environ.get("RESULT_EVENT_BUS", "default"))
-    metrics.add_metric(
-        name="ActivationsSucceeded" if parsed.status == "SUCCEEDED" else "ActivationsFailed",
-        unit=MetricUnit.Count,
-        value=1,
-    )
+    if parsed.status == "SUCCEEDED":
+        metrics.add_metric(name="ActivationsSucceeded", unit=MetricUnit.Count, value=1)
+    else:
+        # The alarm watches kind=system only: a requester's invalid request pages no one.
+        metrics.add_dimension(name="kind", value=summary["failure"]["kind"])
+        metrics.add_metric(name="ActivationsFailed", unit=MetricUnit.Count, value=1)
     return summary

@@ -33,7 +33,7 @@ def _starter() -> Starter:
         sfn=sfn,
         sqs=sqs,
         state_machine_arn=os.environ["STATE_MACHINE_ARN"],
-        dead_letter_queue_url=os.environ["DEAD_LETTER_QUEUE_URL"],
+        dead_letter_queue_url=os.environ["REJECTED_REQUESTS_QUEUE_URL"],
         secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX"),
     )
 

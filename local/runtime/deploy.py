@@ -184,6 +184,19 @@ class Deployer:
                 MemorySize=spec.memory_size,
             )["FunctionArn"]
             self.resolver.physical[spec.logical_id] = {"Ref": spec.logical_id, "Arn": arn}
+            if spec.auto_publish_alias is not None:
+                self._publish(spec.logical_id, spec.auto_publish_alias)
+
+    def _publish(self, function: str, alias: str) -> None:
+        """What SAM's AutoPublishAlias makes: a version and an alias on it, named by
+        ``!Ref Function.Version`` (the version's ARN) and ``!Ref Function.Alias`` (the alias's)."""
+        lambda_client = self._client("lambda")
+        version = lambda_client.publish_version(FunctionName=function)
+        alias_arn = lambda_client.create_alias(
+            FunctionName=function, Name=alias, FunctionVersion=version["Version"]
+        )["AliasArn"]
+        self.resolver.physical[f"{function}.Version"] = {"Ref": version["FunctionArn"]}
+        self.resolver.physical[f"{function}.Alias"] = {"Ref": alias_arn}
 
     def _create_state_machines(self, role_arn: str) -> None:
         stepfunctions = self._client("stepfunctions")

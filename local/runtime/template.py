@@ -51,6 +51,9 @@ class FunctionSpec:
     timeout: int
     memory_size: int
     runtime: str
+    # SAM's AutoPublishAlias: the alias a deploy publishes a version under, and so what
+    # ``!Ref Function.Alias`` and ``!Ref Function.Version`` name (None: neither exists).
+    auto_publish_alias: str | None = None
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,7 @@ def _function(
         timeout=int(setting("Timeout", 3)),
         memory_size=int(setting("MemorySize", 128)),
         runtime=str(setting("Runtime", "python3.12")),
+        auto_publish_alias=str(alias) if (alias := setting("AutoPublishAlias")) else None,
     )
 
 
@@ -408,11 +412,18 @@ def _queue_trigger(function_id: str, properties: Mapping[str, Any], key: str) ->
     )
 
 
+PUBLISHED_SUFFIXES = (".Alias", ".Version")
+"""SAM's references to a function's published alias or version: ``!Ref Function.Alias``."""
+
+
 def _referenced_id(value: Any) -> str | None:
-    """The logical id behind ``!Ref X`` or ``!GetAtt X.Attr``."""
+    """The logical id behind ``!Ref X``, ``!Ref X.Alias``/``X.Version`` or ``!GetAtt X.Attr``."""
     if isinstance(value, dict):
         if "Ref" in value:
-            return str(value["Ref"])
+            target = str(value["Ref"])
+            for suffix in PUBLISHED_SUFFIXES:
+                target = target.removesuffix(suffix)
+            return target
         if "Fn::GetAtt" in value:
             target = value["Fn::GetAtt"]
             return str(target[0] if isinstance(target, list) else str(target).split(".")[0])
@@ -508,6 +519,13 @@ class Resolver:
 
     def _attribute(self, logical_id: str, attribute: str) -> str:
         attributes = self.physical.get(logical_id)
+        if attributes is None and logical_id.endswith(PUBLISHED_SUFFIXES):
+            # !Ref Function.Alias / Function.Version: SAM's names for what AutoPublishAlias made.
+            function_id, _, published = logical_id.rpartition(".")
+            if function_id in self.physical:
+                raise TemplateError(
+                    f"{logical_id}: {function_id} has no AutoPublishAlias, so no {published}"
+                )
         if attributes is None:
             kind = self.template.resource_types.get(logical_id)
             if kind is None:

@@ -672,6 +672,40 @@ INVALID_REQUESTS: tuple[InvalidCase, ...] = (
         expect=[("operation", "must be one of: apply, plan or teardown")],
     ),
     case("prune-not-boolean", Set("prune", "yes"), expect=[("prune", "must be true or false")]),
+    # --- who may do what: a teardown names the dataflow it deletes; a requester's own id ---
+    case(
+        "teardown-without-confirm-dataflow-id",
+        Set("operation", "teardown"),
+        expect=[("confirmDataflowId", "is required for a teardown")],
+    ),
+    case(
+        "teardown-confirm-dataflow-id-not-uuid",
+        Set("operation", "teardown"),
+        Set("confirmDataflowId", "summer-sale-s3"),
+        expect=[("confirmDataflowId", "must be a UUID")],
+    ),
+    case(
+        "teardown-confirm-differs-from-dataflow-id",
+        Set("operation", "teardown"),
+        Set("dataflowId", "d8a2a5e1-4f8f-4d7e-9d55-7a4c2d0b9e31"),
+        Set("confirmDataflowId", "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"),
+        expect=[("confirmDataflowId", "must equal dataflowId")],
+    ),
+    case(
+        "confirm-dataflow-id-on-apply",
+        Set("confirmDataflowId", "d8a2a5e1-4f8f-4d7e-9d55-7a4c2d0b9e31"),
+        expect=[("confirmDataflowId", "applies only to operation teardown")],
+    ),
+    case(
+        "request-id-with-spaces",
+        Set("requestId", "order 42"),
+        expect=[("requestId", "must be 1-128 letters")],
+    ),
+    case(
+        "request-id-too-long",
+        Set("requestId", "r" * 129),
+        expect=[("requestId", "must be 1-128 letters")],
+    ),
     case(
         "dataflow-state-unknown",
         Set("dataflowState", "paused"),

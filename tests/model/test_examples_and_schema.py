@@ -151,6 +151,12 @@ def test_the_schema_describes_the_request_shape() -> None:
         (lambda body: body["audiences"][0].update(exportMode="WEEKLY"), "bad export mode"),
         (lambda body: body.update(profileAttributes=[]), "no attributes"),
         (lambda body: body["destination"]["target"].update(port=22), "non-string param"),
+        (lambda body: body.update(operation="teardown"), "teardown without confirmDataflowId"),
+        (
+            lambda body: body.update(confirmDataflowId="d8a2a5e1-4f8f-4d7e-9d55-7a4c2d0b9e31"),
+            "confirmDataflowId on an apply",
+        ),
+        (lambda body: body.update(requestId="has spaces"), "malformed requestId"),
     ],
 )
 def test_the_schema_rejects_what_the_model_rejects_structurally(

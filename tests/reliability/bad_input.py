@@ -286,7 +286,7 @@ def _valid_message_ran(machine: Machine, executions: Sequence[str], dead: bool) 
 
 def _empty_dead_letters(machine: Machine) -> None:
     sqs = machine.stack.sqs
-    url = machine.stack.physical("AudienceRequestDLQ")
+    url = machine.stack.physical("RejectedRequestQueue")
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
         for message in messages:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

@@ -159,7 +159,12 @@ def test_every_operation_runs_against_a_platform_url(
         reports = {}
         for operation in ("apply", "plan", "teardown"):
             path = tmp_path / f"{operation}.json"
-            path.write_text(json.dumps({**request, "operation": operation}))
+            confirm = (
+                {"confirmDataflowId": reports["apply"]["resources"]["dataflowId"]}
+                if operation == "teardown"
+                else {}
+            )
+            path.write_text(json.dumps({**request, "operation": operation, **confirm}))
             status = main([str(path), *where])
             reports[operation] = json.loads(capsys.readouterr().out)
             assert (status, reports[operation]["status"]) == (0, "SUCCEEDED"), reports[operation]

@@ -81,9 +81,74 @@ def test_the_real_substitutions_cover_every_asl_placeholder_and_all_are_used() -
 
     assert used == set(machine.substitutions)
     for key, value in machine.substitutions.items():
-        # Each names the ARN of a function of this template.
-        function, attribute = value["Fn::GetAtt"]
-        assert (function in template.functions, attribute) == (True, "Arn"), key
+        # Each names a published version of a function of this template (!Ref X.Version), so
+        # a deploy never changes the code under a running execution: never $LATEST.
+        assert set(value) == {"Ref"}, key
+        function, _, published = value["Ref"].partition(".")
+        assert (function in template.functions, published) == (True, "Version"), key
+        assert template.functions[function].auto_publish_alias == "live", key
+
+
+def lambda_resources(definition: dict[str, object]) -> list[str]:
+    """Every Lambda a definition calls (a Task's Resource or lambda:invoke's FunctionName),
+    in Parallel branches and Map iterators too."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            resource = node.get("Resource")
+            if node.get("Type") == "Task" and isinstance(resource, str):
+                if ":lambda:" in resource and ":function:" in resource:
+                    found.append(resource)
+                elif resource.startswith("arn:aws:states:::lambda:invoke"):
+                    parameters = node.get("Parameters") or {}
+                    found.append(str(parameters.get("FunctionName")))  # type: ignore[union-attr]
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(definition)
+    return found
+
+
+def test_every_lambda_the_deployed_state_machine_calls_is_a_published_version() -> None:
+    with LocalStack(REAL_TEMPLATE, platform_url="http://127.0.0.1:1/pf") as stack:
+        definition = json.loads(
+            stack.stepfunctions.describe_state_machine(stateMachineArn=stack.state_machine_arn())[
+                "definition"
+            ]
+        )
+        versions = {
+            name: stack.client("lambda").get_alias(FunctionName=name, Name="live")[
+                "FunctionVersion"
+            ]
+            for name in stack.template.functions
+        }
+
+    called = lambda_resources(definition)
+    assert len(called) >= len(stack.template.state_machines["ActivationStateMachine"].substitutions)
+    for arn in called:
+        # arn:aws:lambda:<region>:<account>:function:<name>:<version>
+        name, _, qualifier = arn.split(":function:", 1)[1].partition(":")
+        assert qualifier == versions[name], arn
+        assert qualifier.isdigit(), arn
+
+
+def test_the_sqs_mapping_calls_the_starters_alias() -> None:
+    raw = parse_template_text(REAL_TEMPLATE.read_text(encoding="utf-8"))
+    mappings = [
+        r["Properties"]
+        for r in raw["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    assert mappings
+    for mapping in mappings:
+        assert mapping["FunctionName"] == {"Ref": "StartActivationFunction.Alias"}
+    # and the local runtime still finds the trigger behind the alias
+    (trigger,) = load_template(REAL_TEMPLATE).queue_triggers
+    assert (trigger.function, trigger.queue) == ("StartActivationFunction", "AudienceRequestQueue")
 
 
 def test_every_real_function_has_its_handler() -> None:
@@ -112,9 +177,9 @@ def test_the_real_template_deploys_locally_with_everything_resolved() -> None:
 
     assert "${" not in definition
     assert starter["STATE_MACHINE_ARN"] == stack.state_machine_arn()
-    assert starter["DEAD_LETTER_QUEUE_URL"].endswith("/AudienceRequestDLQ")
+    assert starter["REJECTED_REQUESTS_QUEUE_URL"].endswith("/RejectedRequestQueue")
     assert starter["PLATFORM_URL"] == "http://127.0.0.1:1/pf"
-    assert publisher["RESULT_EVENT_BUS"] == "local-audience-requests"
+    assert publisher["RESULT_EVENT_BUS"] == "local-audience-results"
     assert publisher["ADOBE_CREDENTIALS_SECRET"] == "aep-activation/adobe-credentials"
 
 
@@ -140,3 +205,18 @@ def test_the_template_reader_agrees_with_cfn_lints_decoder(project: Path) -> Non
     for path in (REAL_TEMPLATE, project):
         expected = json.loads(json.dumps(cfn_yaml.load(str(path))))
         assert parse_template_text(path.read_text(encoding="utf-8")) == expected, path
+
+
+def test_an_alias_or_version_reference_needs_auto_publish_alias(project: Path) -> None:
+    template = load_template(project)
+    assert template.functions["EchoFunction"].auto_publish_alias is None
+    resolver = Resolver(template, region="eu-west-1", stack_name="s")
+    resolver.physical["EchoFunction"] = {"Ref": "EchoFunction", "Arn": "arn:echo"}
+
+    for published in ("Alias", "Version"):
+        with pytest.raises(
+            TemplateError, match=f"EchoFunction has no AutoPublishAlias, so no {published}"
+        ):
+            resolver.resolve({"Ref": f"EchoFunction.{published}"})
+    resolver.physical["EchoFunction.Alias"] = {"Ref": "arn:echo:live"}
+    assert resolver.resolve({"Ref": "EchoFunction.Alias"}) == "arn:echo:live"

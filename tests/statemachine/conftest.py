@@ -25,7 +25,7 @@ from local.runtime.fake_secrets import fake_destination_secret
 from tests.statemachine.harness import REPOSITORY, Machine, example, example_names
 
 TEMPLATE = REPOSITORY / "template.yaml"
-QUEUES = ("AudienceRequestQueue", "AudienceRequestDLQ")
+QUEUES = ("AudienceRequestQueue", "AudienceRequestDLQ", "RejectedRequestQueue")
 
 
 def adobe_credentials_secret_name(stack: LocalStack) -> str:

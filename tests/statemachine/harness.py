@@ -112,7 +112,7 @@ class Machine:
         return [line.text for line in self.stack.captured_logs[self._log_mark :]]
 
     def dead_letters(self) -> list[Any]:
-        return self.stack.queue_messages("AudienceRequestDLQ")
+        return self.stack.queue_messages("RejectedRequestQueue")
 
     # ---------------------------------------------------------------- Adobe side
 

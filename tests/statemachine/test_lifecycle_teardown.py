@@ -29,8 +29,9 @@ TEARDOWN = (
 )
 
 
-def as_teardown(request: dict[str, Any]) -> dict[str, Any]:
-    return {**copy.deepcopy(request), "operation": "teardown"}
+def as_teardown(request: dict[str, Any], dataflow_id: str) -> dict[str, Any]:
+    """The teardown of ``request``'s activation, confirming the id of its dataflow."""
+    return {**copy.deepcopy(request), "operation": "teardown", "confirmDataflowId": dataflow_id}
 
 
 def applied(machine: Machine, request: dict[str, Any]) -> dict[str, str]:
@@ -48,7 +49,7 @@ def test_a_teardown_deletes_in_order_and_confirms_each_deletion(machine: Machine
     ids = applied(machine, request)
     machine.emulator.clear_requests()
 
-    result = machine.run(as_teardown(request))
+    result = machine.run(as_teardown(request, ids["dataflowId"]))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert_route(result.states, TEARDOWN)
@@ -75,12 +76,12 @@ def test_a_teardown_deletes_in_order_and_confirms_each_deletion(machine: Machine
 
 def test_a_second_teardown_succeeds_and_deletes_nothing(machine: Machine) -> None:
     request = example(REQUEST)
-    applied(machine, request)
-    first = machine.run(as_teardown(request))
+    ids = applied(machine, request)
+    first = machine.run(as_teardown(request, ids["dataflowId"]))
     assert first.status == "SUCCEEDED", (first.error, first.cause)
     machine.emulator.clear_requests()
 
-    second = machine.run(as_teardown(request))
+    second = machine.run(as_teardown(request, ids["dataflowId"]))
 
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     assert_route(second.states, TEARDOWN)
@@ -109,7 +110,7 @@ def test_a_teardown_failing_at_the_target_connection_completes_when_started_agai
         Fault.status_code(503, method="DELETE", path="/targetConnections/*", times=attempts)
     )
 
-    failed = machine.run(as_teardown(request))
+    failed = machine.run(as_teardown(request, ids["dataflowId"]))
 
     assert failed.status == "FAILED"
     assert failed.error == "FlowServiceUnavailable"
@@ -132,7 +133,7 @@ def test_a_teardown_failing_at_the_target_connection_completes_when_started_agai
         k: v for k, v in ids.items() if k != "dataflowId"
     }
 
-    again = machine.run(as_teardown(request))
+    again = machine.run(as_teardown(request, ids["dataflowId"]))
 
     assert again.status == "SUCCEEDED", (again.error, again.cause)
     assert_route(again.states, TEARDOWN)
@@ -162,7 +163,7 @@ def test_a_teardown_by_dataflow_id_keeps_a_profile_base_connection_another_flow_
     profile_id = other_result.output["resources"]["profileBaseConnectionId"]  # the shared one
     machine.emulator.clear_requests()
 
-    result = machine.run(as_teardown(with_dataflow(first, flow_id)))
+    result = machine.run(as_teardown(with_dataflow(first, flow_id), flow_id))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     teardown = result.output["teardown"]
@@ -186,13 +187,13 @@ def test_a_new_card_teardown_lists_the_mapping_set_and_schemas_it_leaves_behind(
     request = example("amazon-s3-new-card")
     applied(machine, request)
     changed = {**request, "profileAttributes": [*request["profileAttributes"], "homeAddress.city"]}
-    applied(machine, changed)  # a second mapping version, with schemas of its own
+    ids = applied(machine, changed)  # a second mapping version, with schemas of its own
     (mapping,) = machine.emulator.list_resources("mappingSets")
     schemas = machine.emulator.list_resources("schemas")
     assert (mapping["version"], len(schemas)) == (1, 4)
     machine.emulator.clear_requests()
 
-    result = machine.run(as_teardown(changed))
+    result = machine.run(as_teardown(changed, ids["dataflowId"]))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert_route(result.states, TEARDOWN)
@@ -212,7 +213,9 @@ def test_a_new_card_teardown_lists_the_mapping_set_and_schemas_it_leaves_behind(
     (event,) = machine.result_events(result.arn)
     assert event["detail"]["teardown"]["leftBehind"] == left
 
-    again = machine.run(as_teardown(changed))  # the flow is gone: the set is found by name
+    again = machine.run(
+        as_teardown(changed, ids["dataflowId"])
+    )  # the flow is gone: the set is found by name
 
     assert again.status == "SUCCEEDED", (again.error, again.cause)
     assert again.output["teardown"]["deleted"] == []
@@ -221,9 +224,49 @@ def test_a_new_card_teardown_lists_the_mapping_set_and_schemas_it_leaves_behind(
 
 def test_a_legacy_card_teardown_leaves_nothing_behind(machine: Machine) -> None:
     request = example(REQUEST)
-    applied(machine, request)
+    ids = applied(machine, request)
 
-    result = machine.run(as_teardown(request))
+    result = machine.run(as_teardown(request, ids["dataflowId"]))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert result.output["teardown"]["leftBehind"] == []
+
+
+def test_a_teardown_whose_confirmation_names_another_dataflow_deletes_nothing(
+    machine: Machine,
+) -> None:
+    request = {**example(REQUEST), "requestId": "teardown-42"}
+    ids = applied(machine, request)
+    other_id = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
+    machine.emulator.clear_requests()
+
+    result = machine.run(as_teardown(request, other_id))
+
+    assert result.status == "FAILED"
+    assert result.error == "TeardownNotConfirmed"
+    assert other_id in result.cause
+    assert ids["dataflowId"] in result.cause
+    assert deletions(machine) == []  # refused before any DELETE
+    assert machine.census() == {"prod": ONE_OF_EACH}
+    (event,) = machine.result_events(result.arn)
+    failure = event["detail"]["failure"]
+    assert (failure["state"], failure["error"], failure["kind"]) == (
+        "FindActivationResources",
+        "TeardownNotConfirmed",
+        "input",
+    )
+    assert event["detail"]["requestId"] == "teardown-42"
+
+
+def test_a_teardown_without_confirmation_is_refused_before_any_call(machine: Machine) -> None:
+    request = example(REQUEST)
+    applied(machine, request)
+    machine.emulator.clear_requests()
+
+    result = machine.run({**request, "operation": "teardown"})
+
+    assert result.status == "FAILED"
+    assert result.error == "InvalidActivationRequest"
+    assert "confirmDataflowId: is required for a teardown" in result.cause
+    assert machine.emulator.requests == []  # not even a token
+    assert machine.census() == {"prod": ONE_OF_EACH}

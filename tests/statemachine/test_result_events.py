@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from local.emulator import Fault
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example
 from tests.statemachine.paths import NEW_DATAFLOW, assert_route, failed_at
@@ -54,3 +56,53 @@ def test_a_failure_publishes_one_activation_failed_event_with_what_was_made(
     assert detail["failure"]["adobeRequestId"] == denied.request_id
     made = machine.resource_ids_without_flow()
     assert detail["resources"] == {**made, "dataflowId": None}
+
+
+def failure_metrics(machine: Machine) -> list[dict[str, object]]:
+    """The ActivationsFailed metrics the handlers emitted (Powertools' EMF lines), each as
+    its dimensions and value."""
+    found = []
+    for line in machine.log_lines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or "ActivationsFailed" not in document:
+            continue
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "AepActivation"
+        (dimensions,) = directive["Dimensions"]
+        found.append(
+            {
+                **{name: document[name] for name in dimensions},
+                "value": document["ActivationsFailed"],
+            }
+        )
+    return found
+
+
+def test_a_system_failure_is_counted_as_kind_system(machine: Machine) -> None:
+    machine.emulator.inject(Fault.status_code(403, method="POST", path="/flows"))
+
+    result = machine.run(example(REQUEST))
+
+    assert result.error == "PermissionDenied"
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["failure"]["kind"] == "system"
+    assert failure_metrics(machine) == [
+        {"service": "aep-activation", "kind": "system", "value": [1.0]}
+    ]
+
+
+def test_an_invalid_request_is_counted_as_kind_input_and_pages_no_one(machine: Machine) -> None:
+    request = example(REQUEST)
+    request["audiences"] = []
+
+    result = machine.run(request)
+
+    assert result.error == "InvalidActivationRequest"
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["failure"]["kind"] == "input"
+    assert failure_metrics(machine) == [
+        {"service": "aep-activation", "kind": "input", "value": [1.0]}
+    ]

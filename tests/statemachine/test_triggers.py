@@ -156,3 +156,39 @@ def test_a_redelivered_message_does_not_start_a_second_execution(machine: Machin
     assert machine.wait(execution).status == "SUCCEEDED"
     assert machine.census() == {"prod": ONE_OF_EACH}
     assert machine.dead_letters() == []
+
+
+def test_a_queued_requests_result_carries_its_request_id_or_else_its_message_id(
+    machine: Machine,
+) -> None:
+    own = {**example(REQUEST), "requestId": "crm-order-42"}
+    stack = machine.stack
+    own_message = stack.send_sqs(own)
+    bare_message = stack.send_sqs(example("azure-blob"))
+    refused_message = stack.send_sqs({**example(REQUEST), "audiences": [], "requestId": "bad-1"})
+
+    drained = stack.drain_queue()
+
+    results = {}
+    for execution in drained.executions:
+        result = machine.wait(execution)
+        assert result.status == "SUCCEEDED", (result.error, result.cause)
+        (event,) = machine.result_events(result.arn)
+        results[event["detail"]["activation"]] = event["detail"]["requestId"]
+    assert results == {
+        own["name"]: "crm-order-42",
+        example("azure-blob")["name"]: bare_message,  # SendMessage's MessageId
+    }
+    assert own_message != bare_message
+    (refused,) = machine.dead_letters()
+    assert refused.attributes["sourceMessageId"] == refused_message
+    assert refused.attributes["requestId"] == "bad-1"
+
+
+def test_a_console_requests_result_echoes_its_request_id(machine: Machine) -> None:
+    result = machine.run({**example(REQUEST), "requestId": "console-7"})
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["requestId"] == "console-7"
+    assert result.output["requestId"] == "console-7"

@@ -26,6 +26,7 @@ def test_a_failure_in_a_parallel_branch_names_the_branch_state_and_keeps_adobes_
         "state": "EnsureDestinationBaseConnection",
         "parentState": "ConnectProfileAndDestination",
         "error": "PermissionDenied",
+        "kind": "system",
         "message": "POST /connections: denied (status=403, code=FLOW-2120-403, requestId=abc-123)",
         "adobeRequestId": "abc-123",
     }
@@ -108,3 +109,24 @@ def test_a_success_summary_names_every_resource() -> None:
         "state": None,  # the validation step in this state predates dataflowState
     }
     assert summary["changes"]["addedAudiences"] == ["a"]
+
+
+def test_only_a_requesters_error_counts_as_input() -> None:
+    import aep_activation.errors as errors
+
+    # Every name is a real error class: a typo would page on a requester's mistake.
+    for name in errors.REQUESTER_ERRORS:
+        assert issubclass(getattr(errors, name), errors.ActivationError), name
+    for error, kind in [
+        ("InvalidActivationRequest", "input"),
+        ("TeardownNotConfirmed", "input"),
+        ("FlowServiceRejected", "input"),
+        ("AuthenticationFailed", "system"),
+        ("FlowServiceUnavailable", "system"),
+        ("ActivationLeaseHeld", "system"),
+        ("SecretUnavailable", "system"),
+        ("States.Timeout", "system"),
+        ("Lambda.ServiceException", "system"),
+        (None, "system"),
+    ]:
+        assert failure_of({"state": "S", "error": error, "cause": ""})["kind"] == kind, error

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aep_activation.errors import InvalidActivationRequest, SecretUnavailable
+from aep_activation.errors import ConfigurationError, InvalidActivationRequest, SecretUnavailable
 from aep_activation.steps.validate import validate_request
 
 EXAMPLE = json.loads(
@@ -56,3 +56,33 @@ def test_an_arn_under_the_prefix_is_accepted() -> None:
     assert validate_request(
         request, secret_is_there=lambda s: True, secrets_prefix="aep/destinations/"
     )
+
+
+@pytest.mark.parametrize("prefix", ["aep", "aep/destinations", "aep/dest-"])
+def test_a_secrets_prefix_not_ending_in_a_slash_is_a_deployment_error(prefix: str) -> None:
+    # "aep" would also let a request name aep-activation/adobe-credentials.
+    request = json.loads(json.dumps(EXAMPLE))
+    request["destination"]["auth"]["secretId"] = "aep-activation/adobe-credentials"
+    checked: list[str] = []
+
+    with pytest.raises(ConfigurationError, match=r"DestinationSecretsPrefix.*must end in '/'"):
+        validate_request(
+            request, secret_is_there=lambda s: not checked.append(s), secrets_prefix=prefix
+        )
+    assert checked == []  # refused before any call
+
+
+def test_the_templates_prefix_pattern_demands_the_slash_too() -> None:
+    import re
+
+    from local.runtime.template import parse_template_text
+
+    template = parse_template_text(
+        (Path(__file__).resolve().parents[2] / "template.yaml").read_text(encoding="utf-8")
+    )
+    parameter = template["Parameters"]["DestinationSecretsPrefix"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch(parameter["Default"])
+    assert pattern.fullmatch("team-a/aep/")
+    for refused in ("aep", "aep/destinations", "/", ""):
+        assert not pattern.fullmatch(refused), refused

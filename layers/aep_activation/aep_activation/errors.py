@@ -217,3 +217,39 @@ class ActivationLeaseUnavailable(TransientError):
 def error_name(exc: BaseException) -> str:
     """The error name Step Functions matches on."""
     return type(exc).__name__
+
+
+# --- Whose failure it is -------------------------------------------------------------------
+
+
+class TeardownNotConfirmed(ActivationError):
+    """A teardown's ``confirmDataflowId`` is not the id of the dataflow it would delete."""
+
+
+REQUESTER_ERRORS = frozenset(
+    {
+        "InvalidActivationRequest",
+        "RequestTooLarge",
+        "RequestNestedTooDeeply",
+        "UnknownDestination",
+        "DestinationSpecMismatch",
+        "TeardownNotConfirmed",
+        "GuardrailExceeded",
+        "ResourceConflict",
+        "ResourceNotFound",
+        "FlowServiceRejected",
+        "AdhocRunAlreadyRunning",
+        "AudienceNotExportable",
+        "FirstScheduledRunTooRecent",
+    }
+)
+"""Failures the requester can fix by changing or re-timing the request (a rule broken, an id
+that does not exist, Adobe refusing the request as invalid). Anything else, from Adobe being
+unreachable or refusing our credentials to a missing secret, a lease or a bug, needs the
+people who run the stack."""
+
+
+def failure_kind(error: str | None) -> str:
+    """``"input"`` for a requester's error, ``"system"`` for any other (unknown names, AWS's
+    own ``States.*`` and ``Lambda.*`` errors included): the dimension of ActivationsFailed."""
+    return "input" if error in REQUESTER_ERRORS else "system"

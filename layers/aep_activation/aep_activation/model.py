@@ -41,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from aep_activation import catalog
@@ -52,7 +53,7 @@ from aep_activation.errors import (
     UnknownDestination,
 )
 from aep_activation.filename_template import DEFAULT_FILENAME_TEMPLATE, filename_template_problems
-from aep_activation.naming import resource_names
+from aep_activation.naming import CLIENT_REQUEST_ID_PATTERN, resource_names
 
 if TYPE_CHECKING:  # pydantic's schema generator is not loaded in the Lambdas
     from pydantic.json_schema import JsonSchemaValue
@@ -221,6 +222,13 @@ SandboxName = Annotated[
     _Matches(
         r"^[a-z0-9][a-z0-9-]{0,255}$",
         "must be a sandbox name: lowercase letters, digits and hyphens (1-256), e.g. prod",
+    ),
+]
+ClientRequestId = Annotated[
+    str,
+    _Matches(
+        CLIENT_REQUEST_ID_PATTERN,
+        "must be 1-128 letters, digits, '.', '_', ':', '/' or '-', starting with a letter or digit",
     ),
 ]
 XdmPath = Annotated[
@@ -844,6 +852,16 @@ class WaitForFirstRun(_Model):
     )
 
 
+_TEARDOWN_IS_CONFIRMED: JsonDict = {
+    "if": {"required": ["operation"], "properties": {"operation": {"const": "teardown"}}},
+    "then": {
+        "required": ["confirmDataflowId"],
+        "properties": {"confirmDataflowId": {"type": "string"}},
+    },
+    "else": {"properties": {"confirmDataflowId": {"type": "null"}}},
+}
+
+
 class ActivationRequest(_Model):
     """Connect a batch destination and activate audiences with profile attributes to it."""
 
@@ -868,6 +886,8 @@ class ActivationRequest(_Model):
                     ("mappedAttributesPerDataflow", "profileAttributes", MAX_PROFILE_ATTRIBUTES),
                 )
             ],
+            # A teardown names the dataflow it deletes; no other operation names one.
+            **_TEARDOWN_IS_CONFIRMED,
         },
     )
 
@@ -959,6 +979,17 @@ class ActivationRequest(_Model):
         "its status, record and file counts, and Adobe's error codes if it failed. With "
         "exportNow, it bounds the watch of the ad-hoc runs instead.",
     )
+    confirm_dataflow_id: Uuid | None = Field(
+        default=None,
+        description="Required by a teardown, and only there: the id of the dataflow it deletes "
+        "(resources.dataflowId in the activation's result). The teardown is refused if the "
+        "activation's live dataflow has another id.",
+    )
+    request_id: ClientRequestId | None = Field(
+        default=None,
+        description="The requester's own id for this request, echoed in its result event "
+        "(ActivationSucceeded / ActivationFailed). Through SQS, the message id when absent.",
+    )
 
     @field_validator("audiences")
     @classmethod
@@ -1039,6 +1070,24 @@ class ActivationRequest(_Model):
                 first_of[column] = (loc, name)
         problems.raise_if_any()
         return self
+
+    @model_validator(mode="after")
+    def _teardown_is_confirmed(self) -> Self:
+        # Deleting a production dataflow takes its id, not only a name anyone may write.
+        if self.operation != "teardown":
+            if self.confirm_dataflow_id is None:
+                return self
+            problem = "applies only to operation teardown"
+        elif self.confirm_dataflow_id is None:
+            problem = (
+                "is required for a teardown: the id of the dataflow it deletes "
+                "(resources.dataflowId in the activation's result)"
+            )
+        elif self.dataflow_id not in (None, self.confirm_dataflow_id):
+            problem = "must equal dataflowId: the teardown deletes the dataflow dataflowId names"
+        else:
+            return self
+        raise _rules_error([(("confirmDataflowId",), problem)])
 
     @model_validator(mode="after")
     def _resource_names_are_distinct(self) -> Self:

@@ -94,3 +94,8 @@ def resource_names(request: ActivationRequest) -> ResourceNames:
         target_connection=_override(defaults.target_connection, given.target_connection),
         dataflow=_override(defaults.dataflow, given.dataflow),
     )
+
+
+CLIENT_REQUEST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
+"""A requester's ``requestId``: checked by the request model, and again wherever a raw
+request's id is echoed (a refused SQS message, a failed run's result)."""

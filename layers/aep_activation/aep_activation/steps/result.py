@@ -11,7 +11,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from aep_activation import catalog
-from aep_activation.errors import ConfigurationError
+from aep_activation.errors import ConfigurationError, failure_kind
+from aep_activation.naming import CLIENT_REQUEST_ID_PATTERN
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 EVENT_SOURCE = "aep.activation"
 DETAIL_TYPES = {"SUCCEEDED": "ActivationSucceeded", "FAILED": "ActivationFailed"}
 _REQUEST_ID = re.compile(r"requestId=([A-Za-z0-9._:-]+)")
+_CLIENT_REQUEST_ID = re.compile(CLIENT_REQUEST_ID_PATTERN)
 _BRANCH_STATE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 
 
@@ -34,6 +36,9 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
     summary: dict[str, Any] = {
         "status": status,
         "execution": execution,
+        # The requester's own id, so it can match this result to its request; from the raw
+        # request too (an invalid one), but only in the shape the model allows.
+        "requestId": _client_request_id(request.get("requestId")),
         "operation": _text(request.get("operation")) or "apply",
         "activation": _text(request.get("name")),
         "sandbox": _text(request.get("sandbox")),
@@ -200,6 +205,8 @@ def failure_of(failure: dict[str, Any]) -> dict[str, Any]:
         "state": state,
         "parentState": failure.get("state") if state != failure.get("state") else None,
         "error": failure.get("error"),
+        # input: the requester's to fix (the request or its timing); system: the operators'.
+        "kind": failure_kind(failure.get("error")),
         "message": message[:2000],
         "adobeRequestId": request_id.group(1) if request_id else None,
     }
@@ -221,6 +228,10 @@ def publish(summary: dict[str, Any], events: EventBridgeClient, bus_name: str) -
         raise ConfigurationError(
             f"EventBridge refused the result event on bus {bus_name!r}: {entry.get('ErrorCode')}"
         )
+
+
+def _client_request_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and _CLIENT_REQUEST_ID.match(value) else None
 
 
 def _text(value: Any) -> str | None:

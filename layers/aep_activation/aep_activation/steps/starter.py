@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from aep_activation.errors import ActivationError, InvalidActivationRequest
 from aep_activation.model import parse_activation_request
+from aep_activation.naming import CLIENT_REQUEST_ID_PATTERN
 from aep_activation.observability import logger
 from aep_activation.steps.validate import check_secret_prefix
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 _NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
+_CLIENT_REQUEST_ID = re.compile(CLIENT_REQUEST_ID_PATTERN)
 
 
 def execution_name(message_id: str, body: str, activation_name: str = "") -> str:
@@ -75,11 +77,13 @@ class Starter:
             self._dead_letter(record, exc)
             return "dead-lettered"
         name = execution_name(record.message_id, record.body, request.name)
+        state = request.to_state()
+        # The sender knows its message id from SendMessage: it names the result when the
+        # request carries no requestId of its own.
+        state["requestId"] = request.request_id or record.message_id
         try:
             self.sfn.start_execution(
-                stateMachineArn=self.state_machine_arn,
-                name=name,
-                input=json.dumps(request.to_state()),
+                stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(state)
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
@@ -105,5 +109,19 @@ class Starter:
                 "errorName": {"DataType": "String", "StringValue": type(error).__name__},
                 "errorMessage": {"DataType": "String", "StringValue": error.message[:4000]},
                 "sourceMessageId": {"DataType": "String", "StringValue": record.message_id},
+                "requestId": {
+                    "DataType": "String",
+                    "StringValue": _request_id_of(record.body) or record.message_id,
+                },
             },
         )
+
+
+def _request_id_of(body: str) -> str | None:
+    """The requestId a refused body carries, if it carries a well-formed one."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
+        return None
+    value = document.get("requestId") if isinstance(document, dict) else None
+    return value if isinstance(value, str) and _CLIENT_REQUEST_ID.match(value) else None

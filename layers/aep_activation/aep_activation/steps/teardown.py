@@ -4,6 +4,9 @@
 4. the Profile Store base connection, unless another source connection (another flow) still
 uses it. Each deletion is confirmed by a 404 on read.
 
+The find step refuses (:class:`TeardownNotConfirmed`) unless the live dataflow's id is the
+request's ``confirmDataflowId``: a name alone never deletes a dataflow.
+
 Every step starts from what exists now, so a teardown that failed halfway finishes when run
 again, and a second teardown deletes nothing: resources are found by ``dataflowId`` or by
 their deterministic names, a DELETE answered 404 counts as already gone.
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from typing import Any, Final, get_args
 
 from aep_activation.conversion import ConversionClient
-from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound
+from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound, TeardownNotConfirmed
 from aep_activation.events import TeardownStep
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.mapping_set import attached_mapping
@@ -43,6 +46,7 @@ def run_step(
 ) -> dict[str, Any]:
     if step == "find":
         flow = find_flow(request, client)
+        confirm_flow(request, flow)
         return {
             "resources": find_resources(request, client, flow),
             "deleted": [],
@@ -85,6 +89,20 @@ def find_flow(request: ActivationRequest, client: FlowServiceClient) -> JsonObje
     if request.dataflow_id is not None:
         return _get_or_none(client.get_flow, request.dataflow_id)
     return client.find_flow_by_name(resource_names(request).dataflow.name)
+
+
+def confirm_flow(request: ActivationRequest, flow: JsonObject | None) -> None:
+    """TeardownNotConfirmed, before anything is deleted, unless the live dataflow is the one
+    the request confirms. A flow already gone (a teardown started again) has nothing to
+    confirm: what is left of the activation is found by its names."""
+    if flow is None:
+        return
+    live_id = str(flow.get("id"))
+    if live_id.lower() != (request.confirm_dataflow_id or "").lower():
+        raise TeardownNotConfirmed(
+            f"confirmDataflowId {request.confirm_dataflow_id} is not the id of the dataflow "
+            f"this teardown would delete ({live_id}, {flow.get('name')!r}); nothing was deleted"
+        )
 
 
 def find_resources(

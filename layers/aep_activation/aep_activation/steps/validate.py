@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aep_activation.errors import InvalidActivationRequest, SecretUnavailable
+from aep_activation.errors import ConfigurationError, InvalidActivationRequest, SecretUnavailable
 from aep_activation.model import ActivationRequest, parse_activation_request
 from aep_activation.secrets import secret_exists
 
@@ -35,7 +35,15 @@ def validate_request(
 
 
 def check_secret_prefix(request: ActivationRequest, secrets_prefix: str | None) -> None:
-    """InvalidActivationRequest if the destination secret lies outside ``secrets_prefix``."""
+    """InvalidActivationRequest if the destination secret lies outside ``secrets_prefix``.
+
+    ConfigurationError if the prefix does not end in "/": "aep" would also admit
+    "aep-activation/adobe-credentials", the stack's own Adobe credentials."""
+    if secrets_prefix and not secrets_prefix.endswith("/"):
+        raise ConfigurationError(
+            f"DESTINATION_SECRETS_PREFIX (parameter DestinationSecretsPrefix) {secrets_prefix!r} "
+            "must end in '/': a shorter prefix would match other secrets' names too"
+        )
     secret_id = request.destination.auth.secret_id
     if secret_id is not None and secrets_prefix and not _under(secret_id, secrets_prefix):
         raise InvalidActivationRequest(
