@@ -164,8 +164,13 @@ def test_prune_at_the_maxima_stays_within_the_budget(machine: Machine) -> None:
 def test_teardown_at_the_maxima_stays_within_the_budget(machine: Machine) -> None:
     request = largest_request("maxima-teardown")
     assert machine.run(request).status == "SUCCEEDED"
+    dataflow_id = machine.resource_ids(request["sandbox"])["dataflowId"]
 
-    assert_within_budget(machine, machine.run({**request, "operation": "teardown"}))
+    # The largest teardown the guard accepts: it carries the dataflow's id too.
+    teardown = largest_request(
+        "maxima-teardown", operation="teardown", confirmDataflowId=dataflow_id
+    )
+    assert_within_budget(machine, machine.run(teardown))
 
 
 def test_export_now_and_its_run_watch_at_the_maxima_stay_within_the_budget(
