@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# A path that climbs out of the repository to a sibling folder (``../shared``, ``parents[2] / ".."``).
+# A path that climbs out of the repository into a sibling folder (the reference folder the
+# developers keep beside the clone, or ``parents[2] / ".."``).
 OUTSIDE = re.compile(r"\.\./(shared|seed|adobe|design)\b|parents\[\d\]\s*/\s*\"\.\.\"")
 
 
