@@ -129,7 +129,7 @@ class RunReport:
             "resources": dict(self.summary.get("resources") or {}),
             "retries": _retries(result) if result else {},
             "operation": self.summary.get("operation"),
-            # What the lifecycle operations report (issue 6), as the result event has it.
+            # What the lifecycle operations report, as the result event has it.
             **{key: self.summary[key] for key in _LIFECYCLE_PARTS if key in self.summary},
         }
 

@@ -1,4 +1,4 @@
-"""Issue 9: a change that would take a dataflow past Adobe's soft limits stops before its PATCH."""
+"""A change that would take a dataflow past Adobe's soft limits stops before its PATCH."""
 
 from __future__ import annotations
 

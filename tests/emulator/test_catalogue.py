@@ -64,7 +64,7 @@ LEGACY: dict[str, tuple[str, dict[str, list[str]], list[str]]] = {
 # spec id -> (auth specs, location params, segment flow spec, dataset flow spec)
 NEW_CARDS: dict[str, tuple[dict[str, list[str]], list[str], str, str]] = {
     "4fce964d-3f37-408f-9778-e597338a21ee": (
-        # Issue 9: Assumed Role (s3Role) next to access keys.
+        # Assumed Role (s3Role) next to access keys.
         {"Access Key": ["s3AccessKey", "s3SecretKey"], "Assumed Role": ["s3Role"]},
         ["bucketName", "path"],
         "1a0514a6-33d4-4c7f-aff8-594799c47549",

@@ -513,7 +513,7 @@ def test_changing_a_selector_value_moves_its_update_time(
 
 
 def test_a_replaced_selector_must_carry_its_create_and_update_times(emulator: Emulator) -> None:
-    # Issue 9: Adobe requires a replaced selector to carry the whole audience.
+    # Adobe requires a replaced selector to carry the whole audience.
     api = Api(emulator)
     created = api.s3_flow()
     first = api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])

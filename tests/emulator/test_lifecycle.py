@@ -1,4 +1,4 @@
-"""Emulator surface for issue 6: flow state actions, concurrent UI edits, simulated runs."""
+"""Emulator surface for the lifecycle: flow state actions, concurrent UI edits, simulated runs."""
 
 from __future__ import annotations
 

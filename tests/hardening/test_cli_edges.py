@@ -1,4 +1,4 @@
-"""Issue 10, findings 8 and 10b at the CLI: a request too large for SQS or nested too deeply
+"""A request too large for SQS or nested too deeply
 ends with a clear message and exit status 2, not a traceback."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 10, finding 10e: the token and the client secret go to Adobe's hosts only.
+"""The token and the client secret go to Adobe's hosts only.
 
 PLATFORM_URL and IMS_URL are parsed and their host matched exactly (platform.adobe.io,
 *.adobelogin.com) over https; the one exception is the explicit testing switch, which admits

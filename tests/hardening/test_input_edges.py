@@ -1,4 +1,4 @@
-"""Issue 10, findings 8 and 10a-b: the edges of input are refused with named field errors.
+"""The edges of input are refused with named field errors.
 
 Control characters in names and params, nesting deeper than any request needs, and requests
 too large for Step Functions' state each get an error naming the field and the rule, before

@@ -1,4 +1,4 @@
-"""Issue 10, finding 1 (client level): a create that timed out but that Adobe applied late is
+"""A create that timed out but that Adobe applied late is
 found by name, within a bounded wait, instead of being made twice."""
 
 from __future__ import annotations

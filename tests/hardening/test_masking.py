@@ -1,4 +1,4 @@
-"""Issue 10, finding 2 (unit): every form of a secret is masked in Adobe's error text."""
+"""Every form of a secret is masked in Adobe's error text."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10, finding 7: the result bus failing after a successful activation does not turn it
+"""The result bus failing after a successful activation does not turn it
 into a failure. PublishSuccess retries on its own, then the execution still ends SUCCEEDED
 (the dataflow is active) and says that the result event was not published.
 

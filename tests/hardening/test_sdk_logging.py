@@ -1,4 +1,4 @@
-"""Issue 10, finding 3: at LogLevel DEBUG, no secret value reaches a log record.
+"""At LogLevel DEBUG, no secret value reaches a log record.
 
 The Lambda runtime sets the root logger to the stack's LogLevel; botocore, left to inherit
 it, logs every response body at DEBUG, GetSecretValue's included.

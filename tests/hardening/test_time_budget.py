@@ -1,4 +1,4 @@
-"""Issue 10, findings 4 and 6: every step's time fits, and Adobe's Retry-After is honoured.
+"""Every step's time fits, and Adobe's Retry-After is honoured.
 
 - The budget chain holds for every Task: one call at its worst (connect + read timeout, four
   attempts) plus the late-write wait < the function's Timeout < the Task's TimeoutSeconds.

@@ -665,7 +665,7 @@ INVALID_REQUESTS: tuple[InvalidCase, ...] = (
         ),
         expect=[("resources.destinationBaseConnection.name", "must differ")],
     ),
-    # --- lifecycle fields (issue 6) ---
+    # --- lifecycle fields ---
     case(
         "operation-unknown",
         Set("operation", "destroy"),

@@ -129,7 +129,7 @@ def test_the_schema_describes_the_request_shape() -> None:
         "audiences",
         "profileAttributes",
     }
-    # Issue 9: Adobe's soft limits apply unless overrideSoftLimits names them.
+    # Adobe's soft limits apply unless overrideSoftLimits names them.
     limits = {
         rule["if"]["not"]["properties"]["overrideSoftLimits"]["contains"]["const"]: rule["then"][
             "properties"

@@ -1,4 +1,4 @@
-"""Issue 9: the one identity a new-card dataflow exports, and where it may be named."""
+"""The one identity a new-card dataflow exports, and where it may be named."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 9: auth and file options of the new cards, checked before any call."""
+"""Auth and file options of the new cards, checked before any call."""
 
 from __future__ import annotations
 

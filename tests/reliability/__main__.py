@@ -2,7 +2,7 @@
 every trigger, on the real state machine, template and handlers against the emulator.
 
 Prints the matrix (call x fault -> status, stop state, error, attempts, resources) and the
-bad-input totals; exits 1 when any cell or bad-input run does not hold as issue 7 defines it
+bad-input totals; exits 1 when any cell or bad-input run does not hold as the README's reliability section defines it
 (a listed known gap that fails is expected; one that holds is not, so the list shrinks).
 """
 

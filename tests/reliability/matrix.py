@@ -1,7 +1,7 @@
 """The fault matrix: every Adobe call the workflow makes x every fault, on the real state machine.
 
 A cell runs one activation (``examples/amazon-s3.json``) with one fault injected into one
-call, then judges what happened as issue 7 defines it:
+call, then judges what happened as the README's reliability section defines it:
 
 - a transient fault holds when the execution SUCCEEDED with exactly one of each resource and
   the flow holds the request;
@@ -197,9 +197,9 @@ CREATES = (
     "create flow",
 )
 # (call, fault) -> why it fails today. Remove an entry once the fix it names is merged.
-# Issue 10 #1 (a POST applied after the client's read timeout left a duplicate) was the last
-# gap: creates now re-find by name within a bounded wait. Add a cell here, with its issue,
-# only while a fix is pending.
+# The last known gap (a POST applied after the client's read timeout left a duplicate) is
+# closed: creates now re-find by name within a bounded wait. Add a cell here, with why it
+# fails, only while a fix is pending.
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 

@@ -1,4 +1,4 @@
-"""Issue 7, section 3, in ``make test``: a slice of the invalid requests through the console
+"""In ``make test``, a slice of the invalid requests through the console
 and EventBridge, all of them through SQS, the odd events and bodies, and a secret inlined in
 the request; ``make reliability`` runs every file through every trigger and prints totals."""
 

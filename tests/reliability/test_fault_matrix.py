@@ -1,4 +1,4 @@
-"""Issue 7, section 2, the slice that runs in ``make test``: one fault per Adobe call, every
+"""The slice of the fault matrix in ``make test``: one fault per Adobe call, every
 fault of the list used at least once, on the real state machine. ``make reliability`` runs the
 full matrix (every call x every fault) and prints it."""
 
@@ -30,7 +30,7 @@ def test_the_slice_meets_every_call_and_every_fault() -> None:
 
 def test_the_calls_are_every_call_the_workflow_makes() -> None:
     # token, connection spec, flow specs, each find and each create, flow read, PATCH, and
-    # the validation read, as issue 7 lists them.
+    # the validation read.
     finds = [c for c in CALLS if c.name.startswith("find ")]
     creates = [c for c in CALLS if c.name.startswith("create ")]
     assert len(finds) == len(creates) == 5
@@ -67,7 +67,7 @@ def test_a_cell_holds(
 def test_a_create_applied_after_the_read_timeout_leaves_no_duplicate(
     adobe: Emulator, reliability_stack: LocalStack
 ) -> None:
-    """Once a known gap (issue 10 #1): the flow's POST times out, Adobe applies it anyway,
+    """Once a known gap: the flow's POST times out, Adobe applies it anyway,
     and the run must find it by name instead of making a second dataflow."""
     (call,) = [c for c in CALLS if c.name == "create flow"]
     (fault,) = [f for f in FAULTS if f.name == "read timeout"]

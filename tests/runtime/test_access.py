@@ -1,4 +1,4 @@
-"""Issue 7, section 4: who may do what in template.yaml, read from the real template.
+"""Who may do what in template.yaml, read from the real template.
 
 - every IAM statement names its resources (the one exception is Step Functions' log
   delivery, whose actions AWS defines on ``*`` only);

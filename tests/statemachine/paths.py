@@ -63,7 +63,7 @@ ETAG_CONFLICT = (
 FINISH = (
     "ActivateAudiences",
     "ValidateDataflow",
-    "ExportNowRequested",  # issue 9: a Choice; exportNow is off unless the request asks
+    "ExportNowRequested",  # a Choice; exportNow is off unless the request asks
     "WantsFirstRun",
     "ReleaseActivationLease",
     "PublishSuccess",

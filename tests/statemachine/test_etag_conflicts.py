@@ -1,4 +1,4 @@
-"""Issue 3, check 4: a 412 (someone else edited the flow) is handled by re-reading, boundedly."""
+"""A 412 (someone else edited the flow) is handled by re-reading, boundedly."""
 
 from __future__ import annotations
 

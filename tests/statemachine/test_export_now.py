@@ -1,5 +1,5 @@
-"""Issue 9: exportNow starts Adobe's ad-hoc activation after applying; refusals are named;
-the run watch (issue 6's, generalised) follows the runs it started and the result says how
+"""exportNow starts Adobe's ad-hoc activation after applying; refusals are named;
+the run watch (the first run's, generalised) follows the runs it started and the result says how
 each ended.
 
 The emulator ends an ad-hoc run ``adhoc_run_takes`` seconds (90 by default) after it starts,

@@ -1,4 +1,4 @@
-"""Issue 3, check 3: transient faults at every call the workflow makes are retried as the ASL
+"""Transient faults at every call the workflow makes are retried as the ASL
 declares, and an applied write whose answer was lost creates nothing twice."""
 
 from __future__ import annotations

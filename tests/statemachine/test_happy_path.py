@@ -1,4 +1,4 @@
-"""Issue 3, check 1: every example request activates end to end, creating one of each resource."""
+"""Every example request activates end to end, creating one of each resource."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10, finding 5: 50 executions adding audiences to one dataflow at once all land.
+"""50 executions adding audiences to one dataflow at once all land.
 
 Etag conflicts are met with a jittered wait (full jitter, the ceiling doubling per conflict)
 before re-reading. Locally the waits are recorded, not slept, so contention is at its worst

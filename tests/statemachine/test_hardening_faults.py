@@ -1,4 +1,4 @@
-"""Issue 10, findings 1, 6 and 9 through the real state machine (fault cells for the matrix).
+"""Late writes, Retry-After and an unreadable PATCH answer through the real state machine (fault cells for the matrix).
 
 1. A create whose answer was lost and which Adobe applied two seconds later leaves no
    duplicate, at each of the four POSTs, and the run still succeeds.

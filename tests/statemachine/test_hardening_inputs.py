@@ -1,4 +1,4 @@
-"""Issue 10, findings 10b-d through the deployed stack: the SQS starter refuses what
+"""The SQS starter refuses what
 ValidateRequest would, with error attributes; a destination secret's extra keys stay home."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 10, finding 2: a secret Adobe echoes back in another form still never leaves.
+"""A secret Adobe echoes back in another form still never leaves.
 
 The destination secret holds a double quote, a backslash and a newline; Adobe's error quotes
 the request body back (so the secret comes JSON-escaped), its first 16 characters, and the

@@ -1,4 +1,4 @@
-"""Issue 3, check 6: the same request run again finds what the first run made."""
+"""The same request run again finds what the first run made."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, apply: the request is the desired state; the live flow converges to it.
+"""Apply: the request is the desired state; the live flow converges to it.
 
 Replacements and removals address array indexes: they are resolved from a fresh read right
 before the PATCH and sent with that read's etag, so a concurrent editor meets a 412 and a

@@ -1,4 +1,4 @@
-"""Issue 6, waitForFirstRun: after applying, a Wait-state loop polls the dataflow's runs,
+"""waitForFirstRun: after applying, a Wait-state loop polls the dataflow's runs,
 bounded by timeoutMinutes, and reports the first run's status, counts and error codes.
 
 The emulator runs a flow ``first_run_after`` seconds after its creation, on its own clock;

@@ -1,4 +1,4 @@
-"""Issue 6, plan: the dry run resolves and diffs against the live resources and writes nothing."""
+"""Plan: the dry run resolves and diffs against the live resources and writes nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, teardown: delete in the order Flow Service allows, confirm each deletion by a 404,
+"""Teardown: delete in the order Flow Service allows, confirm each deletion by a 404,
 finish after a failure when started again, and delete nothing the second time."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9: the new file-based cards take attributes and one identity through a mapping set.
+"""The new file-based cards take attributes and one identity through a mapping set.
 
 Every new card activates end to end through the real ASL; the emulator then holds a mapping
 set whose attributes, identity and mandatory/primary fields are exactly the request's (see

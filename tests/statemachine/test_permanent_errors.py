@@ -1,4 +1,4 @@
-"""Issue 3, check 5: permanent errors fail at once, named, without retries or needless calls."""
+"""Permanent errors fail at once, named, without retries or needless calls."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3, check 8: every execution publishes exactly one result event, saying what happened."""
+"""Every execution publishes exactly one result event, saying what happened."""
 
 from __future__ import annotations
 

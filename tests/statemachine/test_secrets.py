@@ -1,4 +1,4 @@
-"""Issue 3, check 7: no secret value or access token in anything an execution leaves behind:
+"""No secret value or access token in anything an execution leaves behind:
 history (every event's input, output, error and cause), handler logs, execution output and
 the result events published on EventBridge."""
 

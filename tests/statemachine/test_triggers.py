@@ -1,4 +1,4 @@
-"""Issue 3, check 2: the three ways to start an activation (console, EventBridge, SQS)."""
+"""The three ways to start an activation (console, EventBridge, SQS)."""
 
 from __future__ import annotations
 
