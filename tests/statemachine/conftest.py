@@ -16,6 +16,7 @@ test needing a cold start asks for it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,19 @@ def machine(emulator: Emulator, local_stack: LocalStack) -> Machine:
     )
     local_stack.published_events()  # read what earlier tests left on the bus
     return Machine(emulator, local_stack)
+
+
+@pytest.fixture
+def leases(machine: Machine) -> Iterator[tuple[Any, str]]:
+    """The stack's lease table (client, name); emptied before and after, so tests cannot leak
+    a lease."""
+    client = machine.stack.client("dynamodb")
+    table = machine.stack.physical("ActivationLeaseTable")
+
+    def clear() -> None:
+        for item in client.scan(TableName=table)["Items"]:
+            client.delete_item(TableName=table, Key={"activation": item["activation"]})
+
+    clear()
+    yield client, table
+    clear()

@@ -8,6 +8,7 @@ executions, requests) is limited to what happened since then.
 from __future__ import annotations
 
 import copy
+import datetime
 import fnmatch
 import json
 from collections.abc import Mapping
@@ -298,3 +299,22 @@ def with_dataflow(request: Mapping[str, Any], dataflow_id: str) -> dict[str, Any
     changed = copy.deepcopy(dict(request))
     changed["dataflowId"] = dataflow_id
     return changed
+
+
+def lease_items(leases: tuple[Any, str]) -> list[dict[str, Any]]:
+    """Every item of the lease table (the ``leases`` fixture's client and table name)."""
+    client, table = leases
+    return list(client.scan(TableName=table)["Items"])
+
+
+def scheduled_daily_from(request: dict[str, Any], start: datetime.datetime) -> dict[str, Any]:
+    """``request`` with every audience a full export, daily from ``start`` (UTC)."""
+    for audience in request["audiences"]:
+        audience["exportMode"] = "DAILY_FULL_EXPORT"
+        audience["schedule"] = {
+            "frequency": "DAILY",
+            "triggerType": "SCHEDULED",
+            "startDate": start.date().isoformat(),
+            "startTime": start.strftime("%H:%M"),
+        }
+    return request

@@ -14,29 +14,9 @@ import pytest
 
 from local.emulator import Fault
 from local.runtime.template import parse_template_text
-from tests.statemachine.harness import REPOSITORY, Machine, example
+from tests.statemachine.harness import REPOSITORY, Machine, example, lease_items
 
 MAX_STATE_BYTES = 256 * 1024
-
-
-@pytest.fixture
-def leases(machine: Machine) -> Iterator[tuple[Any, str]]:
-    """The stack's lease table, emptied before and after."""
-    client = machine.stack.client("dynamodb")
-    table = machine.stack.physical("ActivationLeaseTable")
-
-    def clear() -> None:
-        for item in client.scan(TableName=table)["Items"]:
-            client.delete_item(TableName=table, Key={"activation": item["activation"]})
-
-    clear()
-    yield client, table
-    clear()
-
-
-def lease_items(leases: tuple[Any, str]) -> list[dict[str, Any]]:
-    client, table = leases
-    return list(client.scan(TableName=table)["Items"])
 
 
 def _until(condition: Any, timeout: float = 60.0) -> None:

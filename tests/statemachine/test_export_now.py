@@ -18,7 +18,7 @@ import pytest
 from aep_activation.steps.export_now import ADHOC_ACCEPT, EXPORT_NOW_WATCH_MINUTES, jobs
 from local.emulator import RecordedRequest
 from local.runtime.sleeps import add_wait_listener, remove_wait_listener
-from tests.statemachine.harness import Machine, assert_flow_holds, example
+from tests.statemachine.harness import Machine, assert_flow_holds, example, scheduled_daily_from
 from tests.statemachine.paths import NEW_DATAFLOW, assert_route, export_now_finish, failed_at
 
 ADHOC_PATH = "/data/core/activation/disflowprovider/adhocrun"
@@ -27,18 +27,9 @@ TWO_HOURS = 2 * 3600
 
 def export_now_request(start: datetime.datetime | None = None) -> dict[str, Any]:
     """The new S3 card's example, every audience scheduled daily from ``start`` (UTC)."""
-    start = start or datetime.datetime.now(datetime.UTC)
     request = example("amazon-s3-new-card")
     request["exportNow"] = True
-    for audience in request["audiences"]:
-        audience["exportMode"] = "DAILY_FULL_EXPORT"
-        audience["schedule"] = {
-            "frequency": "DAILY",
-            "triggerType": "SCHEDULED",
-            "startDate": start.date().isoformat(),
-            "startTime": start.strftime("%H:%M"),
-        }
-    return request
+    return scheduled_daily_from(request, start or datetime.datetime.now(datetime.UTC))
 
 
 def adhoc_calls(machine: Machine) -> list[RecordedRequest]:

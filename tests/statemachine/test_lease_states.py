@@ -5,10 +5,7 @@ tests/concurrency."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS
 from aep_activation.model import MAX_FIRST_RUN_WAIT_MINUTES
@@ -16,7 +13,7 @@ from local.emulator import Fault
 from local.runtime import LocalStack
 from local.runtime.template import parse_template_text
 from tests.statemachine.asl import definition, retrier_for, states
-from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example
+from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example, lease_items
 from tests.statemachine.paths import NEW_DATAFLOW, START, assert_route, failed_at
 
 ACQUIRE = "AcquireActivationLease"
@@ -148,26 +145,6 @@ def test_a_lease_lasts_an_hour_and_the_execution_covers_the_wait_the_lease_and_a
 
 
 # ------------------------------------------------------------------------------ running
-
-
-@pytest.fixture
-def leases(machine: Machine) -> Iterator[Any]:
-    """The stack's lease table; emptied before and after, so tests cannot leak a lease."""
-    client = machine.stack.client("dynamodb")
-    table = machine.stack.physical("ActivationLeaseTable")
-
-    def clear() -> None:
-        for item in client.scan(TableName=table)["Items"]:
-            client.delete_item(TableName=table, Key={"activation": item["activation"]})
-
-    clear()
-    yield client, table
-    clear()
-
-
-def lease_items(leases: Any) -> list[dict[str, Any]]:
-    client, table = leases
-    return list(client.scan(TableName=table)["Items"])
 
 
 def hold(leases: Any, key: str, holder: str, expires_at: float) -> None:

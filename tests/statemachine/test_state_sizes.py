@@ -21,7 +21,7 @@ from aep_activation.model import MAX_AUDIENCES
 from aep_activation.slim import FULL_RESULT_MESSAGE, STATE_BUDGET
 from local.runtime import ExecutionResult
 from local.runtime.sleeps import add_wait_listener, remove_wait_listener
-from tests.statemachine.harness import Machine
+from tests.statemachine.harness import Machine, scheduled_daily_from
 from tests.statemachine.maxima import largest_request
 
 # Where the history carries a payload, per event type's details.
@@ -105,19 +105,6 @@ def _other_audiences(request: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**a, "id": str(uuid.UUID(int=10_000 + i))} for i, a in enumerate(request["audiences"])]
 
 
-def _daily_from_now(request: dict[str, Any]) -> dict[str, Any]:
-    start = datetime.datetime.now(datetime.UTC)
-    for audience in request["audiences"]:
-        audience["exportMode"] = "DAILY_FULL_EXPORT"
-        audience["schedule"] = {
-            "frequency": "DAILY",
-            "triggerType": "SCHEDULED",
-            "startDate": start.date().isoformat(),
-            "startTime": start.strftime("%H:%M"),
-        }
-    return request
-
-
 def test_apply_at_the_maxima_stays_within_the_budget(machine: Machine) -> None:
     assert_within_budget(machine, machine.run(largest_request("maxima-apply")))
 
@@ -176,7 +163,9 @@ def test_teardown_at_the_maxima_stays_within_the_budget(machine: Machine) -> Non
 def test_export_now_and_its_run_watch_at_the_maxima_stay_within_the_budget(
     clocked: Machine,
 ) -> None:
-    request = _daily_from_now(largest_request("maxima-export-now", exportNow=True))
+    request = scheduled_daily_from(
+        largest_request("maxima-export-now", exportNow=True), datetime.datetime.now(datetime.UTC)
+    )
     clocked.emulator.advance_clock(2 * 3600)  # the first scheduled activation is behind us
 
     result = clocked.run(request)
