@@ -1,0 +1,151 @@
+"""The registry: one DynamoDB item per activation the stack manages (sandbox + name).
+
+The state machine writes it when an apply or a teardown ends; the command-line tool and the
+export watch read it. An item holds the request last applied (secrets by name only, as in
+every request), the resources it made, the last result, when, and by which execution::
+
+    registry = ActivationRegistry(table_name, client=boto3.client("dynamodb"))
+    for activation in registry.activations():
+        print(activation.name, activation.dataflow_id, activation.state)
+
+The state machine's writes set only the attributes it owns (an ``UpdateItem``), so anything
+another writer keeps on the item (the export watch's cursor) survives an apply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aep_activation.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REGISTRY_TABLE_VARIABLE = "ACTIVATION_REGISTRY_TABLE"
+
+# The item's attributes. The key is the lease's: ``<sandbox>/<name>``.
+KEY = "activation"
+SANDBOX = "sandbox"
+NAME = "name"
+STATE = "state"  # ACTIVE after an apply, TORN_DOWN after a teardown
+OPERATION = "operation"  # the last operation that ended: apply or teardown
+LAST_RESULT = "lastResult"  # SUCCEEDED or FAILED
+REQUEST = "request"  # JSON text of the request last applied
+SUMMARY = "summary"  # JSON text of the last result's summary (the result event's detail)
+DATAFLOW_ID = "dataflowId"
+UPDATED_AT = "updatedAt"  # ISO 8601, when the last operation ended
+EXECUTION = "execution"  # the ARN of the execution that wrote it
+EXPORT_CURSOR = "exportCursor"  # the export watch's own: the last run it reported
+
+ACTIVE = "ACTIVE"
+TORN_DOWN = "TORN_DOWN"
+
+
+def registry_key(sandbox: str, name: str) -> str:
+    return f"{sandbox}/{name}"
+
+
+@dataclass(frozen=True)
+class RegisteredActivation:
+    """One registry item, decoded. ``request`` and ``summary`` are the JSON documents."""
+
+    sandbox: str
+    name: str
+    state: str
+    operation: str = ""
+    last_result: str = ""
+    dataflow_id: str | None = None
+    updated_at: str = ""
+    execution: str = ""
+    request: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    export_cursor: str | None = None
+
+    @property
+    def key(self) -> str:
+        return registry_key(self.sandbox, self.name)
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> RegisteredActivation:
+        """From DynamoDB's typed item (``{"S": ...}`` values), as the client returns it."""
+
+        def text(attribute: str) -> str | None:
+            value = item.get(attribute)
+            return value.get("S") if isinstance(value, Mapping) else None
+
+        return cls(
+            sandbox=text(SANDBOX) or "",
+            name=text(NAME) or "",
+            state=text(STATE) or "",
+            operation=text(OPERATION) or "",
+            last_result=text(LAST_RESULT) or "",
+            dataflow_id=text(DATAFLOW_ID) or None,
+            updated_at=text(UPDATED_AT) or "",
+            execution=text(EXECUTION) or "",
+            request=_document(text(REQUEST)),
+            summary=_document(text(SUMMARY)),
+            export_cursor=text(EXPORT_CURSOR),
+        )
+
+
+def _document(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class ActivationRegistry:
+    """Read the registry table (and keep the export watch's cursor on its items)."""
+
+    def __init__(self, table_name: str, *, client: DynamoDBClient) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    def activations(self, *, sandbox: str | None = None) -> Iterator[RegisteredActivation]:
+        """Every registered activation (torn-down ones too; see ``state``), by key."""
+        items: list[RegisteredActivation] = []
+        paginator = self._client.get_paginator("scan")
+        for page in paginator.paginate(TableName=self.table_name, ConsistentRead=True):
+            items.extend(RegisteredActivation.from_item(item) for item in page.get("Items", []))
+        items.sort(key=lambda a: a.key)
+        for activation in items:
+            if sandbox is None or activation.sandbox == sandbox:
+                yield activation
+
+    def get(self, sandbox: str, name: str) -> RegisteredActivation | None:
+        answer = self._client.get_item(
+            TableName=self.table_name,
+            Key={KEY: {"S": registry_key(sandbox, name)}},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return RegisteredActivation.from_item(item) if item else None
+
+    def set_export_cursor(self, sandbox: str, name: str, cursor: str) -> None:
+        """Keep the export watch's cursor, only on an item that exists (a torn-down activation
+        whose item was removed meanwhile is not brought back)."""
+        self._client.update_item(
+            TableName=self.table_name,
+            Key={KEY: {"S": registry_key(sandbox, name)}},
+            UpdateExpression="SET #cursor = :cursor",
+            ConditionExpression="attribute_exists(#key)",
+            ExpressionAttributeNames={"#cursor": EXPORT_CURSOR, "#key": KEY},
+            ExpressionAttributeValues={":cursor": {"S": cursor}},
+        )
+
+
+def registry_from_env(
+    client: DynamoDBClient, environ: Mapping[str, str] = os.environ
+) -> ActivationRegistry:
+    table = environ.get(REGISTRY_TABLE_VARIABLE, "").strip()
+    if not table:
+        raise ConfigurationError(f"environment variable {REGISTRY_TABLE_VARIABLE} is required")
+    return ActivationRegistry(table, client=client)

@@ -1,0 +1,106 @@
+"""The activation registry read back from DynamoDB (moto): items decoded, listed by key,
+filtered by sandbox, and the export watch's cursor kept only on an existing item."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from aep_activation.errors import ConfigurationError
+from aep_activation.registry import (
+    ACTIVE,
+    KEY,
+    TORN_DOWN,
+    ActivationRegistry,
+    registry_from_env,
+    registry_key,
+)
+
+REGION = "us-east-1"
+TABLE = "registry"
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+def put(client: Any, sandbox: str, name: str, state: str, **extra: str) -> None:
+    item = {
+        KEY: {"S": registry_key(sandbox, name)},
+        "sandbox": {"S": sandbox},
+        "name": {"S": name},
+        "state": {"S": state},
+    }
+    item.update({attribute: {"S": value} for attribute, value in extra.items()})
+    client.put_item(TableName=TABLE, Item=item)
+
+
+def test_items_are_decoded_with_their_json_documents(dynamodb: Any) -> None:
+    request = {"name": "summer-sale", "sandbox": "prod", "destination": {"secretName": "s3"}}
+    put(
+        dynamodb,
+        "prod",
+        "summer-sale",
+        ACTIVE,
+        operation="apply",
+        lastResult="SUCCEEDED",
+        dataflowId="flow-1",
+        updatedAt="2026-12-07T00:00:00Z",
+        execution="arn:aws:states:us-east-1:123456789012:execution:activation:x",
+        request=json.dumps(request),
+        summary=json.dumps({"status": "SUCCEEDED"}),
+    )
+    found = ActivationRegistry(TABLE, client=dynamodb).get("prod", "summer-sale")
+    assert found is not None
+    assert (found.key, found.state, found.dataflow_id) == ("prod/summer-sale", ACTIVE, "flow-1")
+    assert found.request == request
+    assert found.summary == {"status": "SUCCEEDED"}
+    assert found.export_cursor is None
+    assert ActivationRegistry(TABLE, client=dynamodb).get("prod", "other") is None
+
+
+def test_activations_are_listed_by_key_and_filtered_by_sandbox(dynamodb: Any) -> None:
+    put(dynamodb, "prod", "winter", ACTIVE)
+    put(dynamodb, "dev", "summer", ACTIVE)
+    put(dynamodb, "prod", "autumn", TORN_DOWN, request="not json")
+    registry = ActivationRegistry(TABLE, client=dynamodb)
+    assert [a.key for a in registry.activations()] == ["dev/summer", "prod/autumn", "prod/winter"]
+    assert [a.name for a in registry.activations(sandbox="prod")] == ["autumn", "winter"]
+    assert next(registry.activations(sandbox="prod")).request == {}  # unreadable: empty
+
+
+def test_the_export_cursor_is_kept_only_on_an_existing_item(dynamodb: Any) -> None:
+    put(dynamodb, "prod", "winter", ACTIVE, dataflowId="flow-2")
+    registry = ActivationRegistry(TABLE, client=dynamodb)
+    registry.set_export_cursor("prod", "winter", "run-7")
+    found = registry.get("prod", "winter")
+    assert found is not None
+    assert (found.export_cursor, found.dataflow_id) == ("run-7", "flow-2")
+    with pytest.raises(ClientError) as refused:
+        registry.set_export_cursor("prod", "gone", "run-1")
+    assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert registry.get("prod", "gone") is None
+
+
+def test_the_table_name_comes_from_the_environment(dynamodb: Any) -> None:
+    assert registry_from_env(dynamodb, {"ACTIVATION_REGISTRY_TABLE": TABLE}).table_name == TABLE
+    with pytest.raises(ConfigurationError, match="ACTIVATION_REGISTRY_TABLE"):
+        registry_from_env(dynamodb, {})
