@@ -18,7 +18,7 @@ import pytest
 from aep_activation.export_watch import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
-from tests.emulator.helpers import Api, add_attribute, add_segment, segment_value
+from tests.emulator.helpers import Api, add_attribute, add_segment, flow_body, segment_value
 from tests.statemachine.harness import REPOSITORY
 from tests.watch.registry_seed import register
 
@@ -155,3 +155,55 @@ def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalStack) 
 def test_the_schedule_fires_every_rate_minutes_by_default(stack: LocalStack) -> None:
     assert stack.schedule_expression(SCHEDULE) == "rate(15 minutes)"
     assert stack.template.schedules[SCHEDULE].function == WATCH
+
+
+MANY = 300
+
+
+def test_three_hundred_dataflows_are_read_in_one_pass(
+    emulator: Emulator, stack: LocalStack
+) -> None:
+    emulator.simulate_runs(first_run_after=HOUR, run_every=86400, profiles=1)
+    emulator.page_size = 100  # Adobe's largest page: one GET per dataflow's runs
+    api = Api(emulator)
+    source, target = api.profile_source(), api.s3_target()
+    operations = [add_segment(segment_value(AUDIENCE))]
+    dynamodb, table = stack.client("dynamodb"), stack.physical("ActivationRegistryTable")
+    for number in range(MANY):
+        body = flow_body(source, target)
+        body["name"] = f"many-{number}"
+        created = api.created("/flows", body)
+        assert api.patch(f"/flows/{created['id']}", operations, created["etag"]).status_code == 200
+        register(
+            dynamodb,
+            table,
+            name=f"many-{number}",
+            dataflow_id=created["id"],
+            applied_at=emulator.clock() - 1,
+        )
+    emulator.advance_clock(2 * HOUR)  # every dataflow has run once
+    seen_before = len(stack.published_events())
+    emulator.clear_requests()
+
+    invocation = stack.fire_schedule(SCHEDULE, at=emulator.clock())
+
+    assert not invocation.failed, invocation.error_message
+    assert invocation.result["dataflowsRead"] >= MANY
+    assert invocation.result["leftForNextPass"] == 0
+    assert invocation.result["errors"] == []
+    mine = {f"many-{n}" for n in range(MANY)}
+    reported = [
+        e["detail"]["activation"]
+        for e in stack.published_events()[seen_before:]
+        if e["detail-type"] == "ExportSucceeded"
+    ]
+    assert sorted(reported) == sorted(mine)
+    # Calls to Adobe in the pass: one GET /runs per watched dataflow (and no more for ours).
+    runs_calls = [r for r in emulator.requests if r.path.endswith("/runs")]
+    watched = invocation.result["activations"]
+    assert len(runs_calls) == watched
+    assert all(r.path.endswith("/runs") or "/ims/" in r.path for r in emulator.requests)
+    print(
+        f"\nexport watch pass: {watched} dataflows, {len(emulator.requests)} calls to Adobe, "
+        f"{invocation.ended - invocation.started:.2f} s"
+    )
