@@ -384,3 +384,53 @@ def test_schedule_time_and_settings() -> None:
     assert delay_minutes_from_env({"EXPORT_DELAYED_AFTER_MINUTES": "90"}) == 90
     with pytest.raises(ConfigurationError, match="EXPORT_DELAYED_AFTER_MINUTES"):
         delay_minutes_from_env({"EXPORT_DELAYED_AFTER_MINUTES": "soon"})
+
+
+def test_a_run_listed_after_a_newer_one_is_still_reported_once(world: World) -> None:
+    flow_id = world.activation("straggler", SEGMENT)
+    world.emulator.pass_nights(1)
+    world.fire()
+    assert world.kinds() == [EXPORT_SUCCEEDED]
+    # Adobe lists a run now whose creation time is ten minutes before the one reported.
+    newest = world.published()[0]["detail"]["runId"]
+    with world.emulator.store.lock:
+        located = world.emulator.store.locate("runs", newest)
+        assert located is not None
+        reported_created = located[1]["createdAt"]
+    late = world.emulator.add_run(flow_id)
+    with world.emulator.store.lock:
+        located = world.emulator.store.locate("runs", late["id"])
+        assert located is not None
+        located[1]["createdAt"] = reported_created - 600_000
+
+    world.fire()
+    world.fire()
+
+    assert world.kinds() == [EXPORT_SUCCEEDED, EXPORT_SUCCEEDED]
+    assert world.published()[1]["detail"]["runId"] == late["id"]
+
+
+def test_a_dataflow_made_anew_under_the_activation_is_watched_from_its_start(
+    world: World,
+) -> None:
+    world.activation("remade", SEGMENT)
+    world.emulator.pass_nights(1)
+    world.fire()
+    replacement = world.flow(SEGMENT)
+    world.dynamodb.update_item(
+        TableName=TABLE,
+        Key={KEY: {"S": "prod/remade"}},
+        UpdateExpression="SET dataflowId = :id",
+        ExpressionAttributeValues={":id": {"S": replacement}},
+    )
+    world.emulator.pass_nights(1)
+
+    world.fire()
+
+    # (The emulator dates a flow by real time and its runs by its advanced clock: the new
+    # flow has run twice by then.)
+    later = [e["detail"]["dataflowId"] for e in world.published()][1:]
+    assert later == [replacement] * 2
+    cursor = world.cursor("remade")
+    assert cursor is not None
+    assert cursor.dataflow_id == replacement

@@ -11,12 +11,15 @@ Adobe's own "destination flow run delay" alert) gets one ``ExportDelayed``; when
 reported as any other.
 
 The cursor, kept on the activation's registry item (``exportCursor``), is a small JSON
-document: ``since`` (the creation time, epoch ms, from which runs are read: the oldest
-unfinished run's, else the newest run's), and the ids of the runs at or after ``since``
-already reported (``reported``) or reported late (``delayed``). It moves only after the
-pass's events for the dataflow were accepted, so a run is reported at least once and, while
-the events go through, exactly once. An activation without a cursor yet starts from when it
-was last applied (``updatedAt``), or a day back.
+document: the ``dataflowId`` it follows, ``since`` (a creation time, epoch ms: the oldest
+unfinished run's, else the newest run's), and the ids of the runs created from an hour
+before ``since`` on that were already reported (``reported``) or reported late
+(``delayed``). Runs are read from that hour before ``since`` (``LOOK_BACK_MS``): a run Adobe
+lists a little after a newer one is still seen, and the ids say what was reported. The cursor
+moves only after the pass's events for the dataflow were accepted, so a run is reported at
+least once and, while the events go through, exactly once. An activation without a cursor
+yet (or whose dataflow changed) starts from when it was last applied (``updatedAt``), or a
+day back.
 
 One dataflow's trouble (Adobe's errors, bad data, a cursor that cannot be read) is logged by
 name and counted (``ExportWatchErrors``); the pass goes on with the others. The pass stops
@@ -54,6 +57,7 @@ EXPORT_DELAYED: Final = "ExportDelayed"
 DEFAULT_DELAY_MINUTES: Final = 150
 DELAY_VARIABLE: Final = "EXPORT_DELAYED_AFTER_MINUTES"
 FIRST_LOOK_BACK_MS: Final = 24 * 3600 * 1000
+LOOK_BACK_MS: Final = 3600 * 1000
 STOP_WITH_SECONDS_LEFT: Final = 30.0
 """A pass reads no further dataflow with less than this left of its invocation."""
 PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
@@ -76,10 +80,16 @@ class Cursor:
     since: int
     reported: set[str] = field(default_factory=set)
     delayed: set[str] = field(default_factory=set)
+    dataflow_id: str = ""
+
+    @property
+    def read_from(self) -> int:
+        return self.since - LOOK_BACK_MS
 
     def to_text(self) -> str:
         return json.dumps(
             {
+                "dataflowId": self.dataflow_id,
                 "since": self.since,
                 "reported": sorted(self.reported),
                 "delayed": sorted(self.delayed),
@@ -96,16 +106,18 @@ class Cursor:
             since=value["since"],
             reported={str(i) for i in value.get("reported") or []},
             delayed={str(i) for i in value.get("delayed") or []},
+            dataflow_id=str(value.get("dataflowId") or ""),
         )
 
     @classmethod
     def first(cls, activation: RegisteredActivation, now_ms: int) -> Cursor:
         """A dataflow watched for the first time: its runs since it was last applied."""
+        dataflow_id = str(activation.dataflow_id or "")
         try:
             applied = datetime.fromisoformat(activation.updated_at.replace("Z", "+00:00"))
-            return cls(since=int(applied.timestamp() * 1000))
+            return cls(since=int(applied.timestamp() * 1000), dataflow_id=dataflow_id)
         except ValueError:
-            return cls(since=now_ms - FIRST_LOOK_BACK_MS)
+            return cls(since=now_ms - FIRST_LOOK_BACK_MS, dataflow_id=dataflow_id)
 
 
 @dataclass
@@ -190,7 +202,9 @@ class ExportWatch:
             if activation.export_cursor
             else Cursor.first(activation, now_ms)
         )
-        runs = read_runs(client, dataflow_id, created_since_ms=cursor.since)
+        if cursor.dataflow_id != dataflow_id:  # re-created under the same activation
+            cursor = Cursor.first(activation, now_ms)
+        runs = read_runs(client, dataflow_id, created_since_ms=cursor.read_from)
         report.dataflows_read += 1
         entries: list[tuple[str, dict[str, Any]]] = []
         metrics: list[dict[str, Any]] = []
@@ -311,7 +325,7 @@ def _next_cursor(
     cursor: Cursor, runs: list[RunOutcome], reported: set[str], delayed: set[str]
 ) -> Cursor:
     """Read from the oldest unfinished run on (it is still to be reported), else from the
-    newest run; remember only the ids at or after that point."""
+    newest run; remember only the ids the next read can return."""
     dated = [r for r in runs if r.run_id and r.created_at_ms is not None]
     unfinished = [r.created_at_ms for r in dated if not r.finished]
     newest = [r.created_at_ms for r in dated]
@@ -321,11 +335,16 @@ def _next_cursor(
         else max((x for x in newest if x is not None), default=cursor.since)
     )
     since = max(since, cursor.since)
-    kept = {r.run_id for r in dated if (r.created_at_ms or 0) >= since}
+    kept = {r.run_id for r in dated if (r.created_at_ms or 0) >= since - LOOK_BACK_MS}
     # Runs the filter returned without a usable creation time stay remembered while listed.
     kept |= {r.run_id for r in runs if r.run_id and r.created_at_ms is None}
     still_running = {r.run_id for r in runs if r.run_id and not r.finished}
-    return Cursor(since=since, reported=reported & kept, delayed=delayed & still_running)
+    return Cursor(
+        since=since,
+        reported=reported & kept,
+        delayed=delayed & still_running,
+        dataflow_id=cursor.dataflow_id,
+    )
 
 
 def _audiences(activation: RegisteredActivation, run: RunOutcome) -> list[dict[str, Any]]:
