@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from aep_activation import budget
 from aep_activation.errors import ConfigurationError
 from aep_activation.export_watch import (
     EXPORT_DELAYED,
@@ -434,3 +435,51 @@ def test_a_dataflow_made_anew_under_the_activation_is_watched_from_its_start(
     cursor = world.cursor("remade")
     assert cursor is not None
     assert cursor.dataflow_id == replacement
+
+
+class _Context:
+    """Lambda's context as the budget reads it: so much time left."""
+
+    def __init__(self, millis: int) -> None:
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.millis
+
+
+def test_a_pass_out_of_time_leaves_the_rest_to_the_next_pass(world: World) -> None:
+    world.activation("first", SEGMENT)
+    world.activation("second", SEGMENT)
+    world.emulator.pass_nights(1)
+    token = budget.begin(_Context(20_000))  # less than the 30 s a pass keeps in hand
+    try:
+        report = world.fire()
+    finally:
+        budget.end(token)
+
+    assert (report.left_for_next_pass, report.dataflows_read) == (2, 0)
+    assert world.kinds() == []
+    assert world.cursor("first") is None
+
+    report = world.fire()  # in time: both reported
+    assert (report.left_for_next_pass, report.dataflows_read) == (0, 2)
+    assert world.kinds() == [EXPORT_SUCCEEDED] * 2
+
+
+def test_a_sandbox_without_a_client_fails_its_dataflows_only(world: World) -> None:
+    world.activation("here", SEGMENT)
+    world.activation("elsewhere", SEGMENT, sandbox="dev")
+    world.emulator.pass_nights(1)
+    watch = world.watch()
+
+    def client_for(sandbox: str) -> Any:
+        if sandbox == "dev":
+            raise ConfigurationError("no credentials for this sandbox")
+        return world.make_client(sandbox)
+
+    watch.flow_service_for = client_for
+    report = watch.run_pass(int(world.emulator.clock() * 1000))
+
+    assert [e["activation"] for e in report.errors] == ["dev/elsewhere"]
+    assert report.errors[0]["error"] == "ConfigurationError"
+    assert [e["detail"]["activation"] for e in world.published()] == ["here"]

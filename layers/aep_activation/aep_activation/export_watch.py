@@ -29,10 +29,13 @@ picks up the rest.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -61,6 +64,9 @@ LOOK_BACK_MS: Final = 3600 * 1000
 STOP_WITH_SECONDS_LEFT: Final = 30.0
 """A pass reads no further dataflow with less than this left of its invocation."""
 PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
+WORKERS: Final = 4
+"""Dataflows read at once: a pass over hundreds stays well inside the function's time while
+Adobe sees a handful of concurrent reads."""
 
 METRIC_NAMESPACE: Final = "AepActivation"
 SERVICE: Final = "aep-activation"
@@ -131,6 +137,7 @@ class PassReport:
     )
     errors: list[dict[str, str]] = field(default_factory=list)
     left_for_next_pass: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -147,7 +154,9 @@ MetricSink = Callable[[dict[str, Any]], None]
 
 def print_metrics(record: dict[str, Any], stream: TextIO | None = None) -> None:
     """CloudWatch's embedded metric format: Lambda's log line becomes the metrics."""
-    print(json.dumps(record, separators=(",", ":")), file=stream or sys.stdout, flush=True)
+    out = stream or sys.stdout
+    out.write(json.dumps(record, separators=(",", ":")) + "\n")  # one write: threads share it
+    out.flush()
 
 
 @dataclass
@@ -161,31 +170,59 @@ class ExportWatch:
     delay_minutes: int = DEFAULT_DELAY_MINUTES
     emit_metrics: MetricSink = print_metrics
     clock: Callable[[], float] = time.time
+    workers: int = WORKERS
 
     def run_pass(self, now_ms: int | None = None) -> PassReport:
         """One pass. ``now_ms``: the schedule's time for this pass (what the delay is
         measured against); the clock's when not given."""
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
         report = PassReport()
-        clients: dict[str, FlowServiceClient] = {}
         watched = [a for a in self.registry.activations() if a.state == ACTIVE and a.dataflow_id]
         report.activations = len(watched)
-        for index, activation in enumerate(watched):
+        clients = self._clients(watched, report, now_ms)
+
+        def watch_one(activation: RegisteredActivation) -> bool:
+            """False when the pass is out of time and the dataflow waits for the next."""
             left = budget.remaining()
             if left is not None and left < STOP_WITH_SECONDS_LEFT:
-                report.left_for_next_pass = len(watched) - index
-                logger.warning(
-                    "export watch pass out of time; the rest waits for the next pass",
-                    extra={"left_for_next_pass": report.left_for_next_pass},
-                )
-                break
+                return False
+            client = clients.get(activation.sandbox)
+            if client is None:
+                return True  # its sandbox has no client: already reported
             try:
-                if activation.sandbox not in clients:
-                    clients[activation.sandbox] = self.flow_service_for(activation.sandbox)
-                self._watch(activation, clients[activation.sandbox], report, now_ms)
+                self._watch(activation, client, report, now_ms)
             except Exception as exc:  # one dataflow's trouble never stops the pass
                 self._failed(activation, exc, report, now_ms)
+            return True
+
+        # Each task runs in a copy of this context: the invocation's time budget goes along.
+        tasks = [(contextvars.copy_context(), activation) for activation in watched]
+        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+            done = list(pool.map(lambda task: task[0].run(watch_one, task[1]), tasks))
+        report.left_for_next_pass = done.count(False)
+        if report.left_for_next_pass:
+            logger.warning(
+                "export watch pass out of time; the rest waits for the next pass",
+                extra={"left_for_next_pass": report.left_for_next_pass},
+            )
+        report.errors.sort(key=lambda error: error["activation"])
         return report
+
+    def _clients(
+        self, watched: list[RegisteredActivation], report: PassReport, now_ms: int
+    ) -> dict[str, FlowServiceClient]:
+        """One client per sandbox, its token fetched once before the threads share it."""
+        clients: dict[str, FlowServiceClient] = {}
+        for sandbox in sorted({a.sandbox for a in watched}):
+            try:
+                client = self.flow_service_for(sandbox)
+                client.ensure_token()
+                clients[sandbox] = client
+            except Exception as exc:  # credentials or IMS: every dataflow of the sandbox
+                for activation in watched:
+                    if activation.sandbox == sandbox:
+                        self._failed(activation, exc, report, now_ms)
+        return clients
 
     # ----------------------------------------------------------------- one dataflow
 
@@ -205,7 +242,8 @@ class ExportWatch:
         if cursor.dataflow_id != dataflow_id:  # re-created under the same activation
             cursor = Cursor.first(activation, now_ms)
         runs = read_runs(client, dataflow_id, created_since_ms=cursor.read_from)
-        report.dataflows_read += 1
+        with report.lock:
+            report.dataflows_read += 1
         entries: list[tuple[str, dict[str, Any]]] = []
         metrics: list[dict[str, Any]] = []
         reported, delayed = set(cursor.reported), set(cursor.delayed)
@@ -229,8 +267,9 @@ class ExportWatch:
         self._publish(entries)
         for record in metrics:
             self.emit_metrics(record)
-        for kind, _ in entries:
-            report.events[kind] += 1
+        with report.lock:
+            for kind, _ in entries:
+                report.events[kind] += 1
         moved = _next_cursor(cursor, runs, reported, delayed)
         if moved.to_text() != (activation.export_cursor or ""):
             self.registry.set_export_cursor(activation.sandbox, activation.name, moved.to_text())
@@ -278,9 +317,14 @@ class ExportWatch:
                 "reason": message,
             },
         )
-        report.errors.append(
-            {"activation": activation.key, "dataflowId": str(activation.dataflow_id), "error": name}
-        )
+        with report.lock:
+            report.errors.append(
+                {
+                    "activation": activation.key,
+                    "dataflowId": str(activation.dataflow_id),
+                    "error": name,
+                }
+            )
         self.emit_metrics(_emf(now_ms, {WATCH_ERRORS: 1}, None, None))
 
     # ----------------------------------------------------------------- event details
