@@ -248,7 +248,7 @@ class ExportWatch:
         metrics: list[dict[str, Any]] = []
         reported, delayed = set(cursor.reported), set(cursor.delayed)
         for run in runs:
-            if run.problems:
+            if run.problems and run.run_id not in reported:  # not again once reported
                 logger.warning(
                     "Adobe's run is not as documented",
                     extra={"dataflow": dataflow_id, "run": run.run_id, "problems": run.problems},
