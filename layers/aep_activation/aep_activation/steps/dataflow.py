@@ -6,16 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aep_activation.conversion import ConversionClient
-from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
-from aep_activation.flow_service import FlowServiceClient
-from aep_activation.guardrails import check_dataflow_totals
-from aep_activation.mapping_set import (
+from aep_activation.dataprep.attributes import MappingSetAttributes
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
+from aep_activation.dataprep.mapping import (
     MappingRef,
     attached_mapping,
     desired_mapping,
     uses_mapping_set,
 )
+from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.guardrails import check_dataflow_totals
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 from aep_activation.selectors import (
@@ -23,13 +25,11 @@ from aep_activation.selectors import (
     ActivationPlan,
     AttributeStrategy,
     DataflowSnapshot,
-    MappingSetAttributes,
     empty_transformations,
     missing_from,
     plan_activation,
 )
 from aep_activation.steps.find_or_create import LookedUp, find_or_create
-from aep_activation.steps.mapping import EnsuredMapping, ensure_mapping_set
 
 MAX_UNREADABLE_PATCH_ANSWERS = 2
 """PATCH answers that cannot be read (so may or may not have landed) met by re-reading and

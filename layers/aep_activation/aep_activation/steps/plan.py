@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aep_activation.conversion import ConversionClient
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.flow_service import FlowServiceClient, JsonObject
-from aep_activation.mapping_set import uses_mapping_set
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import ResourceNames, resource_names
 from aep_activation.selectors import empty_transformations, plan_activation

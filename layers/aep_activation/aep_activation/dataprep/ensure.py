@@ -22,18 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from aep_activation import budget
-from aep_activation.conversion import ConversionClient
-from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.mapping_set import (
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.mapping import (
     AttachedMapping,
     DesiredMapping,
     MappingRef,
     holds,
     mapping_set_body,
 )
+from aep_activation.errors import FlowServiceUnavailable
+from aep_activation.flow_service import Created
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.steps.find_or_create import Ensured, find_or_create
 
 UNCONFIRMED: Final = (
     "answered under this activation's name but not what it maps, and no flow points at it; "
@@ -124,23 +125,23 @@ class _Ensure:
 
     def by_name(self) -> EnsuredMapping:
         schemas = self.schemas()
-        name = mapping_set_name(self.request)
+        body = self.body(schemas)
 
         def confirms(item: dict[str, Any]) -> bool:
             return self.mapping_set_confirms(item, schemas)
 
-        found = self.confirmed(name, "mappingSets", self.conversion.find_mapping_sets, confirms)
-        if found is not None:
-            return self.done(str(found["id"]), _version(found))
-        body = self.body(schemas)
-        answer = self.create(
-            name,
-            lambda: self.conversion.create_mapping_set(body),
-            self.conversion.find_mapping_sets,
-            confirms,
+        made: dict[str, Any] = {}
+
+        def create(wanted: dict[str, Any]) -> Created:
+            made.update(self.conversion.create_mapping_set(wanted))
+            return Created(str(made["id"]))
+
+        ensured = self.ensure(
+            "mappingSets", body, create, self.conversion.find_mapping_sets, confirms
         )
-        self.created.append("mappingSet")
-        return self.done(str(answer["id"]), _version(answer))
+        if ensured.created:
+            self.created.append("mappingSet")
+        return self.done(ensured.id, _version(ensured.document or made))
 
     def mapping_set_confirms(self, item: dict[str, Any], schemas: dict[str, str]) -> bool:
         """Joins our schemas with our mappings (read whole when the list item is partial)."""
@@ -162,24 +163,22 @@ class _Ensure:
             ("input", self.desired.input_schema()),
             ("output", self.desired.output_schema()),
         ):
-            name = f"{base} - {side} schema {self.desired.fingerprint}"
 
             def confirms(item: dict[str, Any], wanted: dict[str, Any] = json_schema) -> bool:
                 return _contains(item.get("jsonSchema"), wanted)
 
-            def create(n: str = name, wanted: dict[str, Any] = json_schema) -> dict[str, Any]:
-                return self.conversion.create_schema(n, wanted)
+            def create(body: dict[str, Any]) -> Created:
+                answer = self.conversion.create_schema(str(body["name"]), body["jsonSchema"])
+                return Created(str(answer["id"]))
 
-            found = self.confirmed(name, "schemas", self.conversion.find_schemas, confirms)
-            if found is None:
-                found = self.create(
-                    name,
-                    create,
-                    self.conversion.find_schemas,
-                    confirms,
-                )
+            body: dict[str, Any] = {
+                "name": f"{base} - {side} schema {self.desired.fingerprint}",
+                "jsonSchema": json_schema,
+            }
+            ensured = self.ensure("schemas", body, create, self.conversion.find_schemas, confirms)
+            if ensured.created:
                 self.created.append(f"{side}Schema")
-            ids[side] = str(found["id"])
+            ids[side] = ensured.id
         self.in_use |= set(ids.values())
         return ids
 
@@ -207,33 +206,26 @@ class _Ensure:
                 self.leave(kind, item)
         return chosen
 
-    def create(
+    def ensure(
         self,
-        name: str,
-        create: Callable[[], dict[str, Any]],
+        kind: str,
+        body: dict[str, Any],
+        create: Callable[[dict[str, Any]], Created],
         find: Callable[[str], list[dict[str, Any]]],
         confirms: Callable[[dict[str, Any]], bool],
-    ) -> dict[str, Any]:
-        """Create once; when the answer is lost, look for the write by name (Adobe may apply
-        it seconds later) instead of creating again. Not seen: the step is retried, and the
-        retry finds it first."""
-        try:
-            return create()
-        except FlowServiceUnavailable as exc:
-            if not exc.outcome_unknown:
-                raise
-            started = time.monotonic()
-            while True:
-                found = [item for item in find(name) if confirms(item)]
-                if found:
-                    return found[0]
-                pause = budget.LATE_WRITE_POLL_SECONDS
-                waited = time.monotonic() - started
-                if waited + pause > budget.LATE_WRITE_WAIT_SECONDS or not budget.can_wait(
-                    pause, budget.MIN_CALL_SECONDS * 2
-                ):
-                    raise
-                self.sleep(pause)
+    ) -> Ensured:
+        """The project's find-or-create under ``body["name"]``: the oldest item found that
+        ``confirms`` (every other one is left behind), else created once; a create whose
+        answer is lost is looked for by name, never made again."""
+        return find_or_create(
+            kind,
+            body,
+            find=lambda name: self.confirmed(name, kind, find, confirms),
+            create=create,
+            same=lambda _found: True,  # ``confirmed`` returns only an item that confirms
+            differs="",
+            sleep=self.sleep,
+        )
 
     def leave(self, kind: str, item: dict[str, Any]) -> None:
         """Report ``item`` in ``leftBehind``; a mapping set with its schemas (as teardown
