@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.statemachine import asl
-from tests.statemachine.paths import CONNECT, CONNECT_FAILED, assert_route
+from tests.statemachine import asl, paths
+from tests.statemachine.paths import Parallel, assert_route
+
+# The matcher on the two connection branches (the Data Prep branch adds nothing it needs).
+CONNECT = Parallel(paths.CONNECT.name, paths.CONNECT.branches[:2])
+CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
 PROFILE, SOURCE = CONNECT.branches[0]
 DESTINATION, TARGET = CONNECT.branches[1]
