@@ -154,6 +154,8 @@ def import_rows(rounds: int, first_call_cpu: dict[str, float]) -> list[Row]:
 # way: the token; the connection branches and, on a new card, Data Prep's schemas and mapping
 # set side by side; the flow; the PATCH; the read-back).
 CHAIN_TARGETS = {"new S3 card": 7, "legacy S3 card": 8}
+# The same request through ``python -m local run`` against the emulator served on its own.
+CLI_CHAIN_TARGETS = {"new S3 card": 8, "legacy S3 card": 7}
 
 
 def activation_rows(latency: float, requests: int) -> tuple[list[Row], list[str]]:
@@ -194,12 +196,14 @@ def card_rows(
         warm = activations.median_run(warm_runs)
         tutorial = activations.median_run(tutorial_runs)
         flow = None if requests <= 0 else activations.throughput(bench, requests)
+    cli = activations.through_the_cli(example, latency)
     if not warm.branches_overlapped:
         notes.append(
             f"{label}: the Parallel branches did not overlap in time: the local runtime ran "
             "them one after the other, which AWS would not."
         )
-    for run, what in ((cold, "fresh activation"), (existing, "existing flow"), (warm, "warm")):
+    runs = ((cold, "fresh activation"), (existing, "existing flow"), (warm, "warm"), (cli, "CLI"))
+    for run, what in runs:
         if run.status != "SUCCEEDED":
             notes.append(f"{label}, {what}: the execution ended {run.status}")
     floor = latency * warm.chain
@@ -236,6 +240,22 @@ def card_rows(
             cold.chain / 6,
             f"<= {chain_target}",
             cold.chain <= chain_target,
+        ),
+        Row(
+            f"{label}: dependent calls through the CLI, emulator served alone (cold, one run)",
+            f"{cli.chain} ({cli.calls} calls)",
+            f"in-process {cold.chain} ({cold.calls} calls)",
+            cli.chain / cold.chain,
+            f"<= {CLI_CHAIN_TARGETS[label]}",
+            cli.chain <= CLI_CHAIN_TARGETS[label],
+        ),
+        Row(
+            f"{label}: IMS tokens through the CLI, emulator served alone",
+            str(cli.tokens),
+            f"in-process {cold.tokens}",
+            None,
+            "1",
+            cli.tokens == 1,
         ),
         Row(
             f"{label}: dependent calls, add audiences to a flow (cold)",

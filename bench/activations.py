@@ -6,7 +6,11 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from aep_activation.catalog import find_destination
 from bench.tutorial import run_new_card_tutorial, run_tutorial
@@ -330,3 +336,76 @@ def median_run(runs: Sequence[Run]) -> Run:
         middle.status,
         middle.branches_overlapped,
     )
+
+
+def through_the_cli(example: Path, latency: float) -> Run:
+    """``python -m local run`` against ``python -m local emulator`` served on its own, as a
+    user runs them (two processes, real sockets), every Adobe answer after ``latency``. The
+    calls are the emulator's recorded requests; ``seconds`` is the CLI's whole run."""
+    request = _example(example)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    emulator = subprocess.Popen(  # noqa: S603 - this interpreter, the project's own module
+        [sys.executable, "-m", "local", "emulator", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(url)
+        _admin(url, "POST", "/__admin/faults", Fault.latency(latency, times=None).to_dict())
+        with tempfile.TemporaryDirectory() as folder:
+            credentials, secrets = Path(folder) / "credentials.json", Path(folder) / "secrets.json"
+            credentials.write_text(json.dumps(DEFAULT_CLIENT.credentials()), encoding="utf-8")
+            secret_id = request["destination"]["auth"]["secretId"]
+            secrets.write_text(
+                json.dumps({secret_id: fake_destination_secret(request)}), encoding="utf-8"
+            )
+            started = time.perf_counter()
+            ran = subprocess.run(  # noqa: S603 - this interpreter, the project's own CLI
+                [
+                    *(sys.executable, "-m", "local", "run", str(example), "--json"),
+                    *("--platform-url", f"{url}/data/foundation/flowservice"),
+                    *("--ims-url", url, "--credentials", str(credentials)),
+                    *("--secrets", str(secrets)),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            seconds = time.perf_counter() - started
+        status = str(json.loads(ran.stdout).get("status")) if ran.stdout.strip() else "ERROR"
+        recorded = _admin(url, "GET", "/__admin/requests")["items"]
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+    calls = [RecordedRequest(**item) for item in recorded]
+    return Run(
+        seconds=seconds,
+        calls=len(calls),
+        tokens=sum(1 for c in calls if c.path == IMS_TOKEN_PATH),
+        chain=observed_chain(calls),
+        status=status,
+    )
+
+
+def _admin(url: str, method: str, path: str, body: Any = None) -> Any:
+    """The served emulator's control surface (``/__admin``)."""
+    answer = requests.request(method, url + path, json=body, timeout=30)
+    answer.raise_for_status()
+    return answer.json() if answer.content else None
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _admin(url, "GET", "/__admin/health")
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

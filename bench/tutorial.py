@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from aep_activation.catalog import find_destination
-from aep_activation.mapping_set import (
+from aep_activation.dataprep.mapping import (
     MappingRef,
     attach_operations,
     desired_mapping,

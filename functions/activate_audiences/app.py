@@ -1,5 +1,6 @@
-"""ActivateAudiences: converge the flow to the request (one JSON Patch under If-Match, then
-ENABLE/DISABLE if its state differs)."""
+"""ActivateAudiences: converge the flow to the request (one JSON Patch under If-Match, naming
+the mapping set EnsureMappingSet prepared on the new cards, then ENABLE/DISABLE if its state
+differs)."""
 
 from typing import Any
 
@@ -22,6 +23,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         flow_service_for(request.sandbox),
         str(parsed.dataflow["id"]),
         created_etag=parsed.created_etag,
+        prepared=parsed.mapping_set,
     )
     metrics.add_metric(
         name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)

@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import SnapshotStepEvent, parse_event
+from aep_activation.events import ValidateStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.slim import fit
 from aep_activation.steps.dataflow import check_dataflow
@@ -13,7 +13,12 @@ from aep_activation.wiring import flow_service_for, request_from_state
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, SnapshotStepEvent)
+    parsed = parse_event(event, ValidateStepEvent)
     request = request_from_state(parsed.request)
-    checked = check_dataflow(request, flow_service_for(request.sandbox), str(parsed.dataflow["id"]))
+    checked = check_dataflow(
+        request,
+        flow_service_for(request.sandbox),
+        str(parsed.dataflow["id"]),
+        confirmed=parsed.confirmed_mapping_set,
+    )
     return fit(checked, "ValidateDataflow", execution=parsed.execution)

@@ -35,6 +35,7 @@ from local.runtime.stack import TESTING_SWITCH, LocalStack
 from local.runtime.template import load_template
 
 if TYPE_CHECKING:
+    from aep_activation.ims import SharedTokenStore
     from local.emulator import Emulator
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -321,24 +322,74 @@ def _complete(
     credentials: dict[str, Any],
     request: Any,
 ) -> RunReport:
-    """Add the published summary, the API call count and the dataflow as the server has it."""
+    """Add the published summary, the API call count and the dataflow as the server has it.
+
+    An activation that succeeded carries ValidateDataflow's read-back of the flow (the server's
+    answer after the last write): that is reported as it is. The flow is read here only when
+    the execution carries no complete read-back (a plan, a failure, lists cut to fit the
+    state), with the token the execution cached, so a run still fetches one token."""
     api_calls = _api_calls(emulator) if emulator is not None else None
     summary = _published_summary(stack, report.result)
     dataflow_id = (summary.get("resources") or {}).get("dataflowId")
     sandbox = request.get("sandbox", "prod") if isinstance(request, dict) else "prod"
-    dataflow = None
-    if isinstance(dataflow_id, str):
-        dataflow = _read_dataflow(platform_url, ims_url, credentials, sandbox, dataflow_id)
+    dataflow = summary.get("dataflow")
+    read_back = isinstance(dataflow, dict) and bool(dataflow.get("id"))
+    if (not read_back or "truncated" in summary) and isinstance(dataflow_id, str):
+        dataflow = (
+            _read_dataflow(
+                platform_url, ims_url, credentials, sandbox, dataflow_id, _shared_tokens(stack)
+            )
+            or dataflow
+        )
     return RunReport(
         trigger=report.trigger,
         result=report.result,
         summary=summary,
-        dataflow=dataflow or summary.get("dataflow"),
+        dataflow=dataflow,
         api_calls=api_calls,
         status=report.status,
         error=report.error,
         cause=report.cause,
     )
+
+
+def _shared_tokens(stack: LocalStack) -> SharedTokenStore | None:
+    """The token store the stack's functions share (the IMS token cache secret), read and
+    written through the stack's Secrets Manager, as a function reads and writes it."""
+    from aep_activation.errors import SecretUnavailable
+    from aep_activation.ims import SharedTokenStore
+
+    name = next(
+        (
+            stack.function_environment(f).get("IMS_TOKEN_CACHE_SECRET")
+            for f in stack.template.functions
+            if stack.function_environment(f).get("IMS_TOKEN_CACHE_SECRET")
+        ),
+        None,
+    )
+    if not name:
+        return None
+
+    def read(secret: str, **_: Any) -> dict[str, Any]:
+        try:
+            value = json.loads(
+                stack.secretsmanager.get_secret_value(SecretId=secret)["SecretString"]
+            )
+        except (ClientError, ValueError) as exc:
+            raise SecretUnavailable(f"secret {secret!r} unreadable: {type(exc).__name__}") from None
+        return value if isinstance(value, dict) else {}
+
+    def write(secret: str, document: dict[str, Any]) -> None:
+        try:
+            stack.secretsmanager.put_secret_value(
+                SecretId=secret, SecretString=json.dumps(document)
+            )
+        except ClientError as exc:
+            raise SecretUnavailable(
+                f"secret {secret!r} not written: {type(exc).__name__}"
+            ) from None
+
+    return SharedTokenStore(name, read=read, write=write)
 
 
 def _published_summary(stack: LocalStack, result: ExecutionResult | None) -> dict[str, Any]:
@@ -373,19 +424,20 @@ def _read_dataflow(
     credentials: dict[str, Any],
     sandbox: str,
     dataflow_id: str,
+    shared: SharedTokenStore | None = None,
 ) -> dict[str, Any] | None:
     """GET the flow with the layer's own client: what is active on the server, not a claim."""
-    from aep_activation.conversion import ConversionClient
     from aep_activation.credentials import parse_adobe_credentials
+    from aep_activation.dataprep.client import ConversionClient
+    from aep_activation.dataprep.mapping import mapped_attributes
     from aep_activation.errors import ActivationError
     from aep_activation.flow_service import FlowServiceClient
     from aep_activation.ims import TokenCache, TokenProvider
-    from aep_activation.mapping_set import mapped_attributes
     from aep_activation.selectors import DataflowSnapshot
 
     try:
         adobe = parse_adobe_credentials(credentials, secret_name="--credentials")
-        tokens = TokenProvider(ims_url, adobe, cache=TokenCache())
+        tokens = TokenProvider(ims_url, adobe, cache=TokenCache(), shared=shared)
         client = FlowServiceClient(
             platform_url, tokens, api_key=adobe.client_id, org_id=adobe.org_id, sandbox=sandbox
         )

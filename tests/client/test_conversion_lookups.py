@@ -6,7 +6,13 @@ filter is taken as named so, unless it carries another name (a filter that was n
 
 from __future__ import annotations
 
-from aep_activation.conversion import ConversionClient
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.errors import FlowServiceRejected
 from aep_activation.flow_service import FlowServiceClient
 from local.emulator import Emulator, Fault
 
@@ -47,3 +53,27 @@ def test_an_item_naming_another_resource_is_not_taken(
     found = ConversionClient(client).find_mapping_sets("ours")
 
     assert [item["id"] for item in found] == ["c" * 32, "b" * 32]  # oldest first
+
+
+@pytest.mark.parametrize("bad_id", ["", "a/b", "a?b", "a#b", "a%2Fb", ".", ".."])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, i: c.get_mapping_set(i, 1),
+        lambda c, i: c.get_latest_mapping_set(i),
+        lambda c, i: c.update_mapping_set(i, {"mappings": []}),
+    ],
+    ids=["get", "get-latest", "update"],
+)
+def test_an_invalid_mapping_set_id_is_rejected_for_good_before_any_call(
+    emulator: Emulator,
+    client: FlowServiceClient,
+    bad_id: str,
+    call: Callable[[ConversionClient, str], Any],
+) -> None:
+    """An id that would change the path is the permanent FlowServiceRejected, as the Flow
+    Service client raises for its own ids: not the retried FlowServiceUnavailable, which
+    would have the state machine call again with the same id."""
+    with pytest.raises(FlowServiceRejected, match="not a valid resource id"):
+        call(ConversionClient(client), bad_id)
+    assert emulator.requests == []

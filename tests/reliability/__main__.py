@@ -48,7 +48,8 @@ def _matrix(emulator: Emulator, stack: LocalStack, slice_only: bool) -> bool:
         else [(call, fault) for call in matrix.CALLS for fault in matrix.FAULTS]
     )
     print(
-        f"Fault matrix: {len(cells)} runs of examples/{matrix.REQUEST}.json; handler read "
+        f"Fault matrix: {len(cells)} runs of examples/{matrix.REQUEST}.json (the Data Prep "
+        f"calls: examples/{matrix.NEW_CARD_REQUEST}.json); handler read "
         f"timeout {matrix.READ_TIMEOUT}s, slow answers {matrix.SLOW_ANSWER}s.\n"
         "att = attempts of the state making the call; sent = times the call was sent; "
         "pb/db/sc/tc/fl = profile base, destination base, source, target connections, flows.\n"

@@ -1,7 +1,7 @@
 """The fault matrix: every Adobe call the workflow makes x every fault, on the real state machine.
 
-A cell runs one activation (``examples/amazon-s3.json``) with one fault injected into one
-call, then judges what happened as the README's reliability section defines it:
+A cell runs one activation (``examples/amazon-s3.json``; for the Data Prep calls, the new S3
+card's ``examples/amazon-s3-new-card.json``) with one fault injected into one call, then judges what happened as the README's reliability section defines it:
 
 - a transient fault holds when the execution SUCCEEDED with exactly one of each resource and
   the flow holds the request;
@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aep_activation.dataprep.ensure import data_prep_names
+from aep_activation.model import parse_activation_request
 from aep_activation.naming import default_resource_names
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
 from local.runtime import ExecutionResult, LocalStack
@@ -29,6 +31,8 @@ from tests.statemachine.conftest import _empty_queues, adobe_credentials_secret_
 from tests.statemachine.harness import Machine, assert_flow_holds, example, with_dataflow
 
 REQUEST = "amazon-s3"
+NEW_CARD_REQUEST = "amazon-s3-new-card"  # the Data Prep calls are a new card's
+CONVERSION = "/data/foundation/conversion"
 # The handlers' HTTP read timeout is scaled down for the matrix (env HTTP_READ_TIMEOUT), so
 # that a slow answer can outlast it in seconds, not minutes.
 READ_TIMEOUT = 1.5
@@ -68,6 +72,7 @@ class Call:
     # The flow read is ActivateAudiences' first: the run names a dataflow made beforehand (on a
     # flow the run creates, the create's answer stands in for that read).
     existing_flow: bool = False
+    request: str = REQUEST
 
     @property
     def ims(self) -> bool:
@@ -110,6 +115,46 @@ def _calls() -> list[Call]:
         Call("flow read", "GET", "/flows/*", "ActivateAudiences", existing_flow=True),
         Call("PATCH flow", "PATCH", "/flows/*", "ActivateAudiences"),
         Call("validation read", "GET", "/flows/*", "ValidateDataflow"),
+        *_data_prep_calls(),
+    ]
+
+
+def _data_prep_calls() -> list[Call]:
+    """A new card's Data Prep: looked up beside the connections, made by EnsureMappingSet,
+    and the set a named flow holds read by ActivateAudiences."""
+    request = parse_activation_request(example(NEW_CARD_REQUEST))
+    input_schema, output_schema, mapping_set = data_prep_names(request)
+    schemas, sets = f"{CONVERSION}/schemas", f"{CONVERSION}/mappingSets"
+    new_card = NEW_CARD_REQUEST
+    return [
+        Call("find input schema", "GET", schemas, "ResolveSpecs", input_schema, request=new_card),
+        Call("find output schema", "GET", schemas, "ResolveSpecs", output_schema, request=new_card),
+        Call("find mapping set", "GET", sets, "ResolveSpecs", mapping_set, request=new_card),
+        Call(
+            "create input schema",
+            "POST",
+            schemas,
+            "EnsureMappingSet",
+            input_schema,
+            request=new_card,
+        ),
+        Call(
+            "create output schema",
+            "POST",
+            schemas,
+            "EnsureMappingSet",
+            output_schema,
+            request=new_card,
+        ),
+        Call("create mapping set", "POST", sets, "EnsureMappingSet", mapping_set, request=new_card),
+        Call(
+            "mapping set read",
+            "GET",
+            f"{sets}/*",
+            "ActivateAudiences",
+            existing_flow=True,
+            request=new_card,
+        ),
     ]
 
 
@@ -195,6 +240,9 @@ CREATES = (
     "create dest base",
     "create target",
     "create flow",
+    "create input schema",
+    "create output schema",
+    "create mapping set",
 )
 # (call, fault) -> why it fails today. Remove an entry once the fix it names is merged.
 # The last known gap (a POST applied after the client's read timeout left a duplicate) is
@@ -272,7 +320,7 @@ def run_cell(emulator: Emulator, stack: LocalStack, call: Call, fault: FaultCase
     started = time.monotonic()
     cell = Cell(call, fault)
     machine = fresh_machine(emulator, stack)
-    request = example(REQUEST)
+    request = example(call.request)
     if call.existing_flow:
         made = _run(machine, request)
         if made.status != "SUCCEEDED":
@@ -395,6 +443,13 @@ def _judge_transient(
         assert_flow_holds(machine.only_flow(), request)
     except AssertionError as exc:
         cell.problems.append(f"the flow does not hold the request: {exc}")
+    if cell.call.request == NEW_CARD_REQUEST:
+        made = {
+            "mappingSets": len(machine.emulator.list_resources("mappingSets")),
+            "schemas": len(machine.emulator.list_resources("schemas")),
+        }
+        if made != {"mappingSets": 1, "schemas": 2}:
+            cell.problems.append(f"not one mapping set and its two schemas: {made}")
     # Tried again by the state's Retry, or inside the step (Retry-After waited out, an
     # unreadable answer re-read), or, for a create whose answer was lost, looked for by name.
     if cell.attempts < 2 and cell.calls < 2 and not _looked_for_after(machine, cell.call):
@@ -423,6 +478,10 @@ def _judge_permanent(cell: Cell, machine: Machine, result: ExecutionResult) -> N
     if refused and request_id != refused[-1].request_id:
         cell.problems.append(f"Adobe's request id {refused[-1].request_id} not reported")
     duplicated = {kind: n for kind, n in cell.resources.items() if n > 1}
+    sets = len(machine.emulator.list_resources("mappingSets"))
+    schemas = len(machine.emulator.list_resources("schemas"))
+    if sets > 1 or schemas > 2:  # one set, with its input and output schema
+        duplicated |= {"mappingSets": sets, "schemas": schemas}
     if duplicated:
         cell.problems.append(f"duplicated: {duplicated}")
 

@@ -30,14 +30,17 @@ def test_the_slice_meets_every_call_and_every_fault() -> None:
 
 def test_the_calls_are_every_call_the_workflow_makes() -> None:
     # token, connection spec, flow specs, each find and each create, flow read, PATCH, and
-    # the validation read.
+    # the validation read; on a new card, the Data Prep look-ups, creates and set read.
     finds = [c for c in CALLS if c.name.startswith("find ")]
     creates = [c for c in CALLS if c.name.startswith("create ")]
-    assert len(finds) == len(creates) == 5
-    # The finds are ResolveSpecs' look-up, side by side; each create is its own step's.
+    assert len(finds) == len(creates) == 8
+    # The finds are ResolveSpecs' look-up, side by side; each Flow Service create is its own
+    # step's, the Data Prep ones are EnsureMappingSet's.
     assert {c.state for c in finds} == {"ResolveSpecs"}
-    assert len({c.state for c in creates}) == 5
-    assert len(CALLS) == 16
+    flow_service = [c for c in creates if not c.path.startswith("/data/foundation/conversion")]
+    assert len({c.state for c in flow_service}) == len(flow_service) == 5
+    assert {c.state for c in creates if c not in flow_service} == {"EnsureMappingSet"}
+    assert len(CALLS) == 23
 
 
 @pytest.mark.slow

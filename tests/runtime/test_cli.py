@@ -204,3 +204,43 @@ def test_the_demo_lists_each_exported_file_with_adobe_s_column_names(
         "person.name.lastName -> person_name_lastName, "
         "personalEmail.address -> personalEmail_address, Email -> Email"
     ) in out
+
+
+@pytest.mark.parametrize("example_name", ["amazon-s3.json", "amazon-s3-new-card.json"])
+def test_against_a_served_emulator_a_run_fetches_one_token_and_reads_the_flow_back_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], example_name: str
+) -> None:
+    """The report's dataflow is ValidateDataflow's read-back of the server: the CLI neither
+    reads the flow (nor its mapping set) again nor fetches a token of its own for it."""
+    from local.emulator import Emulator
+
+    example_path = ROOT / "examples" / example_name
+    request = json.loads(example_path.read_text())
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(
+        json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})
+    )
+    with Emulator() as emulator:
+        status = main(
+            [
+                str(example_path),
+                "--platform-url",
+                emulator.platform_url,
+                "--ims-url",
+                emulator.ims_url,
+                "--secrets",
+                str(secrets),
+                "--json",
+            ]
+        )
+        report = json.loads(capsys.readouterr().out)
+        calls = list(emulator.requests)
+
+    assert (status, report["status"]) == (0, "SUCCEEDED"), report
+    assert [c.path for c in calls].count("/ims/token/v3") == 1
+    flow_reads = [c for c in calls if c.method == "GET" and c.relative_path.startswith("/flows/")]
+    assert len(flow_reads) == 1  # ValidateDataflow's; the create answered with the etag
+    mapping_reads = [c for c in calls if c.method == "GET" and "/mappingSets/" in c.path]
+    assert len(mapping_reads) <= 1
+    assert sorted(report["dataflow"]["audiences"]) == sorted(a["id"] for a in request["audiences"])
+    assert report["dataflow"]["id"] == report["resources"]["dataflowId"]

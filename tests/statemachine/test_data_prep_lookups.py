@@ -102,10 +102,19 @@ def test_a_rerun_creates_nothing_and_sends_no_patch(
     assert len(machine.emulator.list_resources("schemas")) == 2
     assert attached(machine) == reference
     assert machine.only_flow()["etag"] == etag
-    # The flow named its set: no Data Prep list was asked for it.
-    lists = [r.path for r in machine.emulator.requests if r.path.startswith(CONVERSION)]
-    assert f"{CONVERSION}/mappingSets" not in lists
-    assert f"{CONVERSION}/schemas" not in lists
+    # The flow named its set: that set is the one read, once, and kept. The Data Prep names
+    # are only looked up in ResolveSpecs' one round of look-ups (beside the connections, before
+    # anyone knows the flow exists); no list answer chooses the set.
+    reads = [
+        r.path
+        for r in machine.emulator.requests
+        if r.path.startswith(CONVERSION) and r.method == "GET"
+    ]
+    assert reads.count(f"{CONVERSION}/mappingSets") == 1
+    assert reads.count(f"{CONVERSION}/schemas") == 2
+    assert [p for p in reads if p.startswith(f"{CONVERSION}/mappingSets/")] == [
+        f"{CONVERSION}/mappingSets/{reference['mappingId']}"
+    ]
     assert second.output["leftBehind"] == []
     assert second.output["mappingSet"]["created"] == []
 
@@ -170,8 +179,8 @@ def test_a_lost_create_retried_leaves_one_mapping_set(
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert machine.emulator.pending_faults() == []
-    (activate,) = result.visits_of("ActivateAudiences")
-    assert activate.retries >= 1
+    (prepare,) = result.visits_of("EnsureMappingSet")  # Data Prep's own step, retried
+    assert prepare.retries >= 1
     assert machine.census() == {"prod": ONE_OF_EACH}
     assert_one_set_and_orphans_reported(machine, result)
     # Adobe's documented answers carry what confirms the set and schemas: nothing is orphaned.

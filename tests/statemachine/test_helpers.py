@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.statemachine import asl
-from tests.statemachine.paths import CONNECT, CONNECT_FAILED, assert_route
+from tests.statemachine import asl, paths
+from tests.statemachine.paths import Parallel, assert_route
+
+# The matcher on the two connection branches (the Data Prep branch adds nothing it needs).
+CONNECT = Parallel(paths.CONNECT.name, paths.CONNECT.branches[:2])
+CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
 PROFILE, SOURCE = CONNECT.branches[0]
 DESTINATION, TARGET = CONNECT.branches[1]
@@ -20,6 +24,36 @@ DESTINATION, TARGET = CONNECT.branches[1]
 )
 def test_branches_may_interleave(visited: list[str]) -> None:
     assert_route(visited, ("A", CONNECT, "B"))
+
+
+NEEDS, PASSES = paths.DATA_PREP_LEGACY_CARD
+_, PREPARES = paths.DATA_PREP_NEW_CARD
+
+
+@pytest.mark.parametrize(
+    "visited",
+    [
+        ["A", CONNECT.name, PROFILE, NEEDS, SOURCE, PASSES, DESTINATION, TARGET, "B"],
+        ["A", CONNECT.name, NEEDS, PROFILE, PREPARES, DESTINATION, TARGET, SOURCE, "B"],
+    ],
+)
+def test_the_data_prep_branch_may_take_either_of_its_forms(visited: list[str]) -> None:
+    assert_route(visited, ("A", paths.CONNECT, "B"))
+
+
+@pytest.mark.parametrize(
+    "visited",
+    [
+        ["A", CONNECT.name, PROFILE, SOURCE, DESTINATION, TARGET, "B"],  # no Data Prep branch
+        ["A", CONNECT.name, PROFILE, SOURCE, NEEDS, PASSES, PREPARES, DESTINATION, TARGET, "B"],
+        ["A", CONNECT.name, PROFILE, SOURCE, PREPARES, NEEDS, DESTINATION, TARGET, "B"],
+    ],
+)
+def test_the_data_prep_branch_runs_one_form_in_order(visited: list[str]) -> None:
+    with pytest.raises(AssertionError):
+        assert_route(visited, ("A", paths.CONNECT, "B"))
+    with pytest.raises(AssertionError):
+        assert_route(visited, ("A", paths.CONNECT_NEW_CARD, "B"))
 
 
 @pytest.mark.parametrize(

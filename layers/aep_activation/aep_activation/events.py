@@ -80,6 +80,8 @@ class ActivateStepEvent(SnapshotStepEvent):
     ``id`` of the flow the request names."""
 
     etag_conflicts: int = Field(default=0, alias="etagConflicts", ge=0)
+    mapping_set: dict[str, Any] | None = Field(default=None, alias="mappingSet")
+    """New cards: the EnsureMappingSet step's version (None on a request naming its flow)."""
 
     @property
     def created_etag(self) -> str | None:
@@ -89,6 +91,17 @@ class ActivateStepEvent(SnapshotStepEvent):
             return None
         etag = self.dataflow.get("etag")
         return etag if isinstance(etag, str) else None
+
+
+class ValidateStepEvent(SnapshotStepEvent):
+    activation: dict[str, Any] | None = None
+
+    @property
+    def confirmed_mapping_set(self) -> dict[str, Any] | None:
+        """The mapping set version ActivateAudiences attached (new cards), found to map the
+        request's mappings."""
+        mapping = (self.activation or {}).get("mappingSet")
+        return mapping if isinstance(mapping, dict) else None
 
 
 class ResultEvent(BaseModel):

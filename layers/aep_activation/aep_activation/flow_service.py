@@ -209,7 +209,7 @@ class FlowServiceClient:
         200, a body that is not JSON) raises FlowServiceUnavailable with ``outcome_unknown``:
         the patch may or may not have landed, so the flow must be re-read.
         """
-        path = f"/flows/{_segment(flow_id)}"
+        path = f"/flows/{path_segment(flow_id)}"
         response = self._call(
             "PATCH", path, body=list(operations), headers={"If-Match": quoted_etag(etag)}
         )
@@ -230,7 +230,7 @@ class FlowServiceClient:
         """``POST /flows/{id}/action?op=ENABLE|DISABLE``; the new etag if the answer has one.
 
         With ``etag`` the action is guarded like a PATCH (412 when the flow changed)."""
-        path = f"/flows/{_segment(flow_id)}/action"
+        path = f"/flows/{path_segment(flow_id)}/action"
         # No body (the spec's StateActionDTO is optional), but a POST says what it would send:
         # Adobe's gateway refuses a POST without a JSON Content-Type.
         headers = {"Content-Type": "application/json"}
@@ -286,7 +286,7 @@ class FlowServiceClient:
         return Created(id=answer["id"], etag=etag if isinstance(etag, str) else None)
 
     def _get(self, collection: str, resource_id: str) -> JsonObject:
-        path = f"{collection}/{_segment(resource_id)}"
+        path = f"{collection}/{path_segment(resource_id)}"
         response = self._call("GET", path)
         answer = json_body(response)
         # Flow Service wraps single resources in {"items": [...]} like lists.
@@ -308,7 +308,7 @@ class FlowServiceClient:
         _garbage(response, "GET", path)
 
     def _delete(self, collection: str, resource_id: str) -> None:
-        self._call("DELETE", f"{collection}/{_segment(resource_id)}")
+        self._call("DELETE", f"{collection}/{path_segment(resource_id)}")
 
     def _find_by_name(self, collection: str, name: str) -> JsonObject | None:
         # The server filters; the exact-name check guards against a looser server-side match.
@@ -582,7 +582,7 @@ def quoted_etag(etag: str) -> str:
     return f'"{bare}"'
 
 
-def _segment(resource_id: str) -> str:
+def path_segment(resource_id: str) -> str:
     # Ids are UUIDs; refuse anything that would change the path instead of naming a resource.
     if not resource_id or any(c in resource_id for c in "/?#%") or resource_id in (".", ".."):
         raise FlowServiceRejected(f"not a valid resource id: {resource_id!r}")

@@ -24,13 +24,15 @@ STATE_BUDGET = 192 * 1024
 
 RESULT_BUDGETS = {
     "PlanActivation": 48 * 1024,
+    "EnsureMappingSet": 2 * 1024,
     "ActivateAudiences": 10 * 1024,
     "ValidateDataflow": 6 * 1024,
     "ExportNow": 14 * 1024,
     "CheckRuns": 14 * 1024,
 }
 """Each step's result, at most. A plan is alone beside the request; an apply's state holds
-ActivateAudiences', ValidateDataflow's, ExportNow's and CheckRuns' results together."""
+EnsureMappingSet's, ActivateAudiences', ValidateDataflow's, ExportNow's and CheckRuns' results
+together."""
 
 LOG_PART_BYTES = 64 * 1024
 """One log line of a full list, at most (CloudWatch Logs takes 256 KiB per event)."""

@@ -3,19 +3,22 @@ and attributes with a JSON Patch guarded by the flow's etag, and check the resul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aep_activation.conversion import ConversionClient
-from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
-from aep_activation.flow_service import FlowServiceClient
-from aep_activation.guardrails import check_dataflow_totals
-from aep_activation.mapping_set import (
+from aep_activation.dataprep.attributes import MappingSetAttributes
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
+from aep_activation.dataprep.mapping import (
     MappingRef,
     attached_mapping,
     desired_mapping,
     uses_mapping_set,
 )
+from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.guardrails import check_dataflow_totals
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
 from aep_activation.selectors import (
@@ -23,13 +26,11 @@ from aep_activation.selectors import (
     ActivationPlan,
     AttributeStrategy,
     DataflowSnapshot,
-    MappingSetAttributes,
     empty_transformations,
     missing_from,
     plan_activation,
 )
 from aep_activation.steps.find_or_create import LookedUp, find_or_create
-from aep_activation.steps.mapping import EnsuredMapping, ensure_mapping_set
 
 MAX_UNREADABLE_PATCH_ANSWERS = 2
 """PATCH answers that cannot be read (so may or may not have landed) met by re-reading and
@@ -148,14 +149,17 @@ def attribute_strategy(
     flow: dict[str, Any],
     conversion: ConversionClient,
     ensured: EnsuredMapping | None = None,
+    *,
+    attach: bool = True,
 ) -> AttributeStrategy:
     """How this flow holds attributes: its own shape decides (a ``dataflowId`` may name a
-    legacy flow of a new card's type, or the reverse)."""
+    legacy flow of a new card's type, or the reverse). ``attach``: ``ensured`` is the version
+    to attach; else it only spares reading that version when the flow names it."""
     if attached_mapping(flow) is None:
         return PROFILE_SELECTORS
     return MappingSetAttributes(
         held=_held_mapping(conversion, flow, ensured),
-        target=ensured.reference if ensured is not None else None,
+        target=ensured.reference if ensured is not None and attach else None,
     )
 
 
@@ -166,6 +170,7 @@ def activate(
     conversion: ConversionClient | None = None,
     *,
     created_etag: str | None = None,
+    prepared: Mapping[str, Any] | None = None,
 ) -> ActivationOutcome:
     """Converge the flow: read it afresh, PATCH the difference (one patch, none when there is
     none) with ``If-Match`` on that read's etag, then ENABLE/DISABLE it if its state differs.
@@ -177,9 +182,10 @@ def activate(
     answer): that etag and the empty transformations it was made with are the document, and
     the etag guards the PATCH as after a read (a flow changed since gets the 412).
 
-    New cards: the attributes and identity go into a mapping set, found or created first
-    (after the guardrails), and attached with ``profileMapping`` in the same PATCH as the
-    audiences.
+    New cards: the attributes and identity go into a mapping set, attached with
+    ``profileMapping`` in the same PATCH as the audiences. ``prepared`` is the version the
+    EnsureMappingSet step made or found beside the connections (its state); without it (a
+    request naming its ``dataflowId``) the set is ensured here first, after the guardrails.
     """
     conversion = conversion or ConversionClient(client)
     flow = (
@@ -198,7 +204,9 @@ def activate(
             audiences=_audiences_after(DataflowSnapshot.of_flow(flow), audiences_only),
             attributes=len(request.profile_attributes),
         )
-        ensured = ensure_mapping_set(request, conversion, desired_mapping(request), attached)
+        ensured = _prepared(request, prepared) or ensure_mapping_set(
+            request, conversion, desired_mapping(request), attached
+        )
     strategy = attribute_strategy(flow, conversion, ensured)
     current = DataflowSnapshot.of_flow(flow, strategy)
     plan = attempt = plan_activation(request, flow, attributes=strategy)
@@ -253,16 +261,23 @@ def activate(
         patched=not plan.empty,
         state_action=action,
         target_connection_spec_id=current.target_connection_spec_id,
-        mapping_set=(
-            {
-                "mappingId": ensured.reference.mapping_id,
-                "mappingVersion": ensured.reference.mapping_version,
-                "created": ensured.created,
-                "leftBehind": ensured.left_behind,
-            }
-            if ensured is not None
-            else None
-        ),
+        mapping_set=ensured.to_state() if ensured is not None else None,
+    )
+
+
+def _prepared(
+    request: ActivationRequest, prepared: Mapping[str, Any] | None
+) -> EnsuredMapping | None:
+    """The EnsureMappingSet step's version, found there to map the request's mappings."""
+    mapping_id = (prepared or {}).get("mappingId")
+    version = (prepared or {}).get("mappingVersion")
+    if not isinstance(mapping_id, str) or not isinstance(version, int) or prepared is None:
+        return None
+    return EnsuredMapping(
+        MappingRef(mapping_id, version),
+        created=[str(c) for c in prepared.get("created") or []],
+        mappings=desired_mapping(request).mappings,
+        left_behind=[dict(o) for o in prepared.get("leftBehind") or [] if isinstance(o, dict)],
     )
 
 
@@ -275,13 +290,21 @@ def check_dataflow(
     client: FlowServiceClient,
     dataflow_id: str,
     conversion: ConversionClient | None = None,
+    *,
+    confirmed: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Re-read the flow and confirm it holds the request: every audience with its schedule,
     export mode and file name template, every attribute (new cards: the mapping set the flow
     names maps exactly the request's attributes and identity), nothing pruned left over, and
-    the requested state; :class:`DataflowNotConverged` if not yet."""
+    the requested state; :class:`DataflowNotConverged` if not yet.
+
+    ``confirmed``: the mapping set version this execution attached, found to map exactly the
+    request's mappings. A version never changes (an update makes a new one), so when the flow
+    names that version it is not read again."""
     flow = client.get_flow(dataflow_id)
-    strategy = attribute_strategy(flow, conversion or ConversionClient(client))
+    strategy = attribute_strategy(
+        flow, conversion or ConversionClient(client), _prepared(request, confirmed), attach=False
+    )
     snapshot = DataflowSnapshot.of_flow(flow, strategy)
     missing = missing_from(request, flow, attributes=strategy)
     if snapshot.state != request.dataflow_state:

@@ -1,7 +1,8 @@
 """ResolveSpecs' second half: look up, side by side, every resource the activation will need.
 
 The five find-by-name calls do not depend on each other, nor on the spec look-ups, so they run
-concurrently with them: one round trip instead of one per step. The ensure steps then skip
+concurrently with them: one round trip instead of one per step. On the new cards the Data Prep
+names (input schema, output schema, mapping set) are looked up in the same round trip. The ensure steps then skip
 their own find on a first attempt (see :class:`LookedUp`); a retried attempt still finds
 before it creates, since the create it retries may have landed with its answer lost.
 A namesake that is not the resource this request describes fails here, before anything is made.
@@ -14,6 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.ensure import data_prep_names
+from aep_activation.dataprep.mapping import uses_mapping_set
+from aep_activation.dataprep.step import DATA_PREP
 from aep_activation.errors import ResourceConflict
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
@@ -45,13 +50,34 @@ def resolve_and_look_up(
         "targetConnection": (client.find_target_connection_by_name, names.target_connection.name),
         "dataflow": (client.find_flow_by_name, names.dataflow.name),
     }
+    data_prep = uses_mapping_set(request)
+    prep_finds = _data_prep_finds(request, client) if data_prep else []
     client.ensure_token()  # one token for every thread below, not one fetch each
-    with ThreadPoolExecutor(max_workers=len(finds) + 1) as pool:
+    with ThreadPoolExecutor(max_workers=len(finds) + len(prep_finds) + 1) as pool:
         specs_future = pool.submit(resolve_specs, request, client, secret_keys=secret_keys)
         found_futures = {key: pool.submit(find, name) for key, (find, name) in finds.items()}
+        prep_futures = [pool.submit(find_all, name) for find_all, name in prep_finds]
         specs = specs_future.result()
         found = {key: future.result() for key, future in found_futures.items()}
-    return {**specs.to_state(), "existing": existing_ids(found, specs, names_of(finds))}
+        prep_found = any(future.result() for future in prep_futures)
+    existing = existing_ids(found, specs, names_of(finds))
+    if data_prep:
+        # Only whether anything answers under those names: EnsureMappingSet confirms what it
+        # finds by content, so it finds again unless nothing was there.
+        existing[DATA_PREP] = "found" if prep_found else None
+    return {**specs.to_state(), "dataPrep": data_prep, "existing": existing}
+
+
+def _data_prep_finds(
+    request: ActivationRequest, client: FlowServiceClient
+) -> list[tuple[Callable[[str], list[dict[str, Any]]], str]]:
+    conversion = ConversionClient(client)
+    input_schema, output_schema, mapping_set = data_prep_names(request)
+    return [
+        (conversion.find_schemas, input_schema),
+        (conversion.find_schemas, output_schema),
+        (conversion.find_mapping_sets, mapping_set),
+    ]
 
 
 def names_of(finds: dict[str, tuple[Any, str]]) -> dict[str, str]:

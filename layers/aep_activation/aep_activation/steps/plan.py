@@ -2,7 +2,8 @@
 resources, and nothing written: only GETs reach Flow Service.
 
 It answers what apply would do: the resources it would create (found by their deterministic
-names, or the dataflow by ``dataflowId``), the JSON Patch it would send to the dataflow, the
+names, or the dataflow by ``dataflowId``; on the new cards, what the EnsureMappingSet step
+would make, by that step's own logic), the JSON Patch it would send to the dataflow, the
 state action, and each change in plain words. A flow already in the desired state gives an
 empty plan that says so.
 """
@@ -13,9 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aep_activation.conversion import ConversionClient
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.mapping import uses_mapping_set
+from aep_activation.dataprep.step import would_make
 from aep_activation.flow_service import FlowServiceClient, JsonObject
-from aep_activation.mapping_set import uses_mapping_set
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import ResourceNames, resource_names
 from aep_activation.selectors import empty_transformations, plan_activation
@@ -97,10 +99,12 @@ def plan(
                 would_create.append({"resource": key, "name": name, "words": f"create {words}"})
         found = client.find_flow_by_name(names.dataflow.name)
         flow = client.get_flow(str(found["id"])) if found else None
-        if flow is None:
-            would_create.append(
-                {"resource": "dataflow", "name": names.dataflow.name, "words": "create dataflow"}
-            )
+    if uses_mapping_set(request):  # what EnsureMappingSet would make beside the connections
+        would_create += would_make(request, client, flow)
+    if flow is None:
+        would_create.append(
+            {"resource": "dataflow", "name": names.dataflow.name, "words": "create dataflow"}
+        )
     # A dataflow apply would create starts empty and enabled: diff against that.
     live = flow or _new_flow(specs.flow_spec_id, mapping_set=uses_mapping_set(request))
     # New cards: the mapping set the flow names is read (a GET); none is made in a dry run.

@@ -1,7 +1,8 @@
 """ConversionClient: Adobe's Data Prep API (``/data/foundation/conversion``), the part the new
 file-based cards need: mapper schemas and mapping sets.
 
-It rides on :class:`FlowServiceClient` (same gateway, token, headers, error taxonomy); lists
+It rides on :class:`FlowServiceClient` (same gateway, token, headers, error taxonomy, and its
+check of the ids put in a path); lists
 page with ``start``/``limit`` and answer ``{"data": [...]}`` (Data Prep's ``MapperSetPage``).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.flow_service import FlowServiceClient
+from aep_activation.flow_service import FlowServiceClient, path_segment
 
 CONVERSION_PATH = "/data/foundation/conversion"
 PAGE_SIZE = 100
@@ -54,18 +55,18 @@ class ConversionClient:
 
     def get_mapping_set(self, mapping_id: str, version: int) -> dict[str, Any]:
         answer = self._http.call_json(
-            "GET", f"/mappingSets/{_segment(mapping_id)}", params=[("version", str(version))]
+            "GET", f"/mappingSets/{path_segment(mapping_id)}", params=[("version", str(version))]
         )
         return _object(answer, "GET /mappingSets/{id}")
 
     def get_latest_mapping_set(self, mapping_id: str) -> dict[str, Any]:
         """The newest version (``GET /mappingSets/{id}`` without ``version``)."""
-        answer = self._http.call_json("GET", f"/mappingSets/{_segment(mapping_id)}")
+        answer = self._http.call_json("GET", f"/mappingSets/{path_segment(mapping_id)}")
         return _object(answer, "GET /mappingSets/{id}")
 
     def update_mapping_set(self, mapping_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT the new content: Data Prep keeps the old version and answers the new one."""
-        answer = self._http.call_json("PUT", f"/mappingSets/{_segment(mapping_id)}", body=body)
+        answer = self._http.call_json("PUT", f"/mappingSets/{path_segment(mapping_id)}", body=body)
         return _object(answer, "PUT /mappingSets/{id}")
 
     # --- helpers ---------------------------------------------------------------------------
@@ -108,12 +109,6 @@ def _object(answer: Any, what: str) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise FlowServiceUnavailable(f"{what}: the answer is not the JSON object expected")
     return answer
-
-
-def _segment(resource_id: str) -> str:
-    if not resource_id or any(c in resource_id for c in "/?#%") or resource_id in (".", ".."):
-        raise FlowServiceUnavailable(f"not a valid mapping set id: {resource_id!r}")
-    return resource_id
 
 
 def _number(value: Any) -> float:

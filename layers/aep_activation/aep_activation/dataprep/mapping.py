@@ -10,7 +10,7 @@ Service API", and the destinations OpenAPI, ``TransformationParams_V2``).
 
 Two functions are the seam a lifecycle diff plugs in: :func:`desired_mapping` (what a request
 wants) and :func:`attached_mapping` (what a flow holds). Everything here is pure; the calls
-live in ``steps/mapping.py``.
+live in ``dataprep/ensure.py``.
 """
 
 from __future__ import annotations

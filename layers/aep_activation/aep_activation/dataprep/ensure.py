@@ -19,21 +19,24 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from aep_activation import budget
-from aep_activation.conversion import ConversionClient
-from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.mapping_set import (
+from aep_activation.dataprep.client import ConversionClient
+from aep_activation.dataprep.mapping import (
     AttachedMapping,
     DesiredMapping,
     MappingRef,
+    desired_mapping,
     holds,
     mapping_set_body,
 )
+from aep_activation.errors import FlowServiceUnavailable
+from aep_activation.flow_service import Created
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.steps.find_or_create import Ensured, LookedUp, find_or_create
 
 UNCONFIRMED: Final = (
     "answered under this activation's name but not what it maps, and no flow points at it; "
@@ -41,9 +44,14 @@ UNCONFIRMED: Final = (
 )
 
 
+NEW: Final = "(new)"
+"""The id a dry run gives what it would create."""
+
+
 @dataclass(frozen=True)
 class EnsuredMapping:
-    reference: MappingRef
+    reference: MappingRef | None
+    """The version that maps the request; None only in a dry run that would write one."""
     created: list[str] = field(default_factory=list)
     """What this call made: "inputSchema", "outputSchema", "mappingSet", "mappingVersion"."""
     mappings: list[dict[str, str]] = field(default_factory=list)
@@ -51,10 +59,39 @@ class EnsuredMapping:
     left_behind: list[dict[str, Any]] = field(default_factory=list)
     """Data Prep resources found under this activation's names and not used (teardown's
     ``leftBehind`` shape: kind, id, version for a mapping set, reason)."""
+    would_create: list[dict[str, str]] = field(default_factory=list)
+    """A dry run's writes, in order: ``{"resource", "name"}`` (resource: "inputSchema",
+    "outputSchema", "mappingSet", or "mappingVersion" with the set's id as its name)."""
+
+    def to_state(self) -> dict[str, Any]:
+        """What the state carries: the version's id and number, what was made, orphans."""
+        return {
+            "mappingId": self.reference.mapping_id if self.reference else None,
+            "mappingVersion": self.reference.mapping_version if self.reference else None,
+            "created": list(self.created),
+            "leftBehind": list(self.left_behind),
+        }
 
 
 def mapping_set_name(request: ActivationRequest) -> str:
     return f"{resource_names(request).dataflow.name} - mapping set"
+
+
+def schema_name(base: str, side: str, desired: DesiredMapping) -> str:
+    """An input or output schema's name: Data Prep schemas have no update, so the name
+    carries the fingerprint of the mappings they were made for."""
+    return f"{base} - {side} schema {desired.fingerprint}"
+
+
+def data_prep_names(request: ActivationRequest) -> tuple[str, str, str]:
+    """The names the Data Prep step finds its resources by: input schema, output schema,
+    mapping set (ResolveSpecs looks them up beside the connections)."""
+    base, desired = resource_names(request).dataflow.name, desired_mapping(request)
+    return (
+        schema_name(base, "input", desired),
+        schema_name(base, "output", desired),
+        mapping_set_name(request),
+    )
 
 
 def ensure_mapping_set(
@@ -64,9 +101,15 @@ def ensure_mapping_set(
     attached: AttachedMapping | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    looked_up: LookedUp | None = None,
+    dry_run: bool = False,
 ) -> EnsuredMapping:
-    """The mapping set version the flow must name. ``attached``: what the flow names now."""
-    ensure = _Ensure(request, conversion, desired, sleep)
+    """The mapping set version the flow must name. ``attached``: what the flow names now.
+
+    ``looked_up``: ResolveSpecs' look-up found nothing under this activation's Data Prep
+    names (``id`` None), so a first attempt creates without finding (see :class:`LookedUp`).
+    ``dry_run``: only reads; what would be written is listed in ``would_create``."""
+    ensure = _Ensure(request, conversion, desired, sleep, looked_up=looked_up, dry_run=dry_run)
     if attached is not None and attached.mapping_id and attached.mapping_version is not None:
         return ensure.from_flow(attached.mapping_id, attached.mapping_version)
     return ensure.by_name()
@@ -79,22 +122,30 @@ class _Ensure:
         conversion: ConversionClient,
         desired: DesiredMapping,
         sleep: Callable[[float], None],
+        *,
+        looked_up: LookedUp | None,
+        dry_run: bool,
     ) -> None:
         self.request = request
         self.conversion = conversion
         self.desired = desired
         self.sleep = sleep
+        self.looked_up = looked_up
+        self.dry_run = dry_run
+        self.would_create: list[dict[str, str]] = []
         self.created: list[str] = []
         self.left_behind: list[dict[str, Any]] = []
         self.in_use: set[str] = set()
         """The ids of the schemas the ensured version uses."""
 
     def done(self, mapping_id: str, version: int) -> EnsuredMapping:
+        reference = None if mapping_id == NEW else MappingRef(mapping_id, version)
         return EnsuredMapping(
-            MappingRef(mapping_id, version),
+            reference,
             self.created,
             self.desired.mappings,
             self.left_behind,
+            self.would_create,
         )
 
     # --- the flow names a set ----------------------------------------------------------------
@@ -108,6 +159,9 @@ class _Ensure:
             return self.done(mapping_id, _version(latest))
         schemas = self.schemas()
         body = self.body(schemas)
+        if self.dry_run:
+            self.would_create.append({"resource": "mappingVersion", "name": mapping_id})
+            return self.done(NEW, 0)
         try:
             answer = self.conversion.update_mapping_set(mapping_id, body)
         except FlowServiceUnavailable as exc:
@@ -124,26 +178,30 @@ class _Ensure:
 
     def by_name(self) -> EnsuredMapping:
         schemas = self.schemas()
-        name = mapping_set_name(self.request)
+        body = self.body(schemas)
 
         def confirms(item: dict[str, Any]) -> bool:
             return self.mapping_set_confirms(item, schemas)
 
-        found = self.confirmed(name, "mappingSets", self.conversion.find_mapping_sets, confirms)
-        if found is not None:
-            return self.done(str(found["id"]), _version(found))
-        body = self.body(schemas)
-        answer = self.create(
-            name,
-            lambda: self.conversion.create_mapping_set(body),
-            self.conversion.find_mapping_sets,
-            confirms,
+        made: dict[str, Any] = {}
+
+        def create(wanted: dict[str, Any]) -> Created:
+            made.update(self.conversion.create_mapping_set(wanted))
+            return Created(str(made["id"]))
+
+        ensured = self.ensure(
+            "mappingSet", body, create, self.conversion.find_mapping_sets, confirms
         )
-        self.created.append("mappingSet")
-        return self.done(str(answer["id"]), _version(answer))
+        if ensured.id == NEW:
+            return self.done(NEW, 0)
+        if ensured.created:
+            self.created.append("mappingSet")
+        return self.done(ensured.id, _version(ensured.document or made))
 
     def mapping_set_confirms(self, item: dict[str, Any], schemas: dict[str, str]) -> bool:
         """Joins our schemas with our mappings (read whole when the list item is partial)."""
+        if NEW in schemas.values():
+            return False  # a dry run's schemas that do not exist yet: no set joins them
         if "mappings" not in item:
             item = self.conversion.get_mapping_set(str(item["id"]), _version(item))
         return all(
@@ -155,31 +213,35 @@ class _Ensure:
 
     def schemas(self) -> dict[str, str]:
         """The input and output schemas of the desired mappings: no flow points at them
-        until the set that uses them is attached, so they are found by name."""
+        until the set that uses them is attached, so they are found by name. The two do not
+        depend on each other: they are ensured side by side."""
         base = resource_names(self.request).dataflow.name
+        sides = (("input", self.desired.input_schema()), ("output", self.desired.output_schema()))
+
+        def one(side: str, json_schema: dict[str, Any]) -> Ensured:
+            def confirms(item: dict[str, Any]) -> bool:
+                return _contains(item.get("jsonSchema"), json_schema)
+
+            def create(body: dict[str, Any]) -> Created:
+                answer = self.conversion.create_schema(str(body["name"]), body["jsonSchema"])
+                return Created(str(answer["id"]))
+
+            body = {"name": schema_name(base, side, self.desired), "jsonSchema": json_schema}
+            return self.ensure(
+                f"{side}Schema", body, create, self.conversion.find_schemas, confirms
+            )
+
+        if self.dry_run:  # reads only, in order: the plan lists what it would make in order
+            results = [one(side, json_schema) for side, json_schema in sides]
+        else:
+            with ThreadPoolExecutor(max_workers=len(sides)) as pool:
+                futures = [pool.submit(one, side, json_schema) for side, json_schema in sides]
+                results = [future.result() for future in futures]
         ids = {}
-        for side, json_schema in (
-            ("input", self.desired.input_schema()),
-            ("output", self.desired.output_schema()),
-        ):
-            name = f"{base} - {side} schema {self.desired.fingerprint}"
-
-            def confirms(item: dict[str, Any], wanted: dict[str, Any] = json_schema) -> bool:
-                return _contains(item.get("jsonSchema"), wanted)
-
-            def create(n: str = name, wanted: dict[str, Any] = json_schema) -> dict[str, Any]:
-                return self.conversion.create_schema(n, wanted)
-
-            found = self.confirmed(name, "schemas", self.conversion.find_schemas, confirms)
-            if found is None:
-                found = self.create(
-                    name,
-                    create,
-                    self.conversion.find_schemas,
-                    confirms,
-                )
+        for (side, _), ensured in zip(sides, results, strict=True):
+            if ensured.created and ensured.id != NEW:
                 self.created.append(f"{side}Schema")
-            ids[side] = str(found["id"])
+            ids[side] = ensured.id
         self.in_use |= set(ids.values())
         return ids
 
@@ -207,33 +269,38 @@ class _Ensure:
                 self.leave(kind, item)
         return chosen
 
-    def create(
+    def ensure(
         self,
-        name: str,
-        create: Callable[[], dict[str, Any]],
+        resource: str,
+        body: dict[str, Any],
+        create: Callable[[dict[str, Any]], Created],
         find: Callable[[str], list[dict[str, Any]]],
         confirms: Callable[[dict[str, Any]], bool],
-    ) -> dict[str, Any]:
-        """Create once; when the answer is lost, look for the write by name (Adobe may apply
-        it seconds later) instead of creating again. Not seen: the step is retried, and the
-        retry finds it first."""
-        try:
-            return create()
-        except FlowServiceUnavailable as exc:
-            if not exc.outcome_unknown:
-                raise
-            started = time.monotonic()
-            while True:
-                found = [item for item in find(name) if confirms(item)]
-                if found:
-                    return found[0]
-                pause = budget.LATE_WRITE_POLL_SECONDS
-                waited = time.monotonic() - started
-                if waited + pause > budget.LATE_WRITE_WAIT_SECONDS or not budget.can_wait(
-                    pause, budget.MIN_CALL_SECONDS * 2
-                ):
-                    raise
-                self.sleep(pause)
+    ) -> Ensured:
+        """The project's find-or-create under ``body["name"]``: the oldest item found that
+        ``confirms`` (every other one is left behind), else created once; a create whose
+        answer is lost is looked for by name, never made again. A dry run only finds."""
+        kind = "mappingSets" if resource == "mappingSet" else "schemas"
+
+        def found(name: str) -> dict[str, Any] | None:
+            return self.confirmed(name, kind, find, confirms)
+
+        if self.dry_run:
+            item = found(str(body["name"]))
+            if item is not None:
+                return Ensured(id=str(item["id"]), created=False, document=item)
+            self.would_create.append({"resource": resource, "name": str(body["name"])})
+            return Ensured(id=NEW, created=True)
+        return find_or_create(
+            resource,
+            body,
+            find=found,
+            create=create,
+            same=lambda _item: True,  # ``confirmed`` returns only an item that confirms
+            differs="",
+            sleep=self.sleep,
+            looked_up=self.looked_up,
+        )
 
     def leave(self, kind: str, item: dict[str, Any]) -> None:
         """Report ``item`` in ``leftBehind``; a mapping set with its schemas (as teardown
