@@ -397,20 +397,12 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
         "*",
         "events:PutEvents",
     )
-    # PublishResult, and the lease function for runs that ended outside the state machine.
+    # PublishResult alone: it also reports the runs that ended outside the state machine.
     assert statement["Condition"] == {
-        "ArnNotEquals": {
-            "aws:PrincipalArn": [
-                {"Fn::GetAtt": ["PublishResultFunctionRole", "Arn"]},
-                {"Fn::GetAtt": ["ActivationLeaseFunctionRole", "Arn"]},
-            ]
-        }
+        "ArnNotEquals": {"aws:PrincipalArn": [{"Fn::GetAtt": ["PublishResultFunctionRole", "Arn"]}]}
     }
-    # Each reporter may put on the result bus only.
-    for function, sid in (
-        ("PublishResultFunction", "PublishResultEvents"),
-        ("ActivationLeaseFunction", "ReportEndedExecutions"),
-    ):
+    # The reporter may put on the result bus only.
+    for function, sid in (("PublishResultFunction", "PublishResultEvents"),):
         (put,) = [s for s in statements(FUNCTIONS[function]) if s["Sid"] == sid]
         assert put["Resource"] == {"Fn::GetAtt": [result_bus, "Arn"]}, function
         variables = FUNCTIONS[function]["Properties"]["Environment"]["Variables"]

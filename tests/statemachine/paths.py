@@ -46,19 +46,13 @@ VALIDATE = ("PrepareExecution", "ValidateRequest")
 START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
-EXISTING_DATAFLOW = (*APPLY, "StartFromExistingDataflow")
+EXISTING_DATAFLOW = APPLY  # ValidateRequest put the named flow in the state
 PLAN = (
     *VALIDATE,
     "TakesActivationLease",
     "PlanActivation",
     "PublishSuccess",
     "ActivationSucceeded",
-)
-ETAG_CONFLICT = (
-    "CountEtagConflict",
-    "TooManyEtagConflicts",
-    "DrawEtagBackoff",
-    "BackOffAfterEtagConflict",
 )
 FINISH = (
     "ActivateAudiences",
@@ -99,7 +93,6 @@ NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
 HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
-ONE_ETAG_CONFLICT: tuple[Step, ...] = (*NEW_DATAFLOW, "ActivateAudiences", *ETAG_CONFLICT, *FINISH)
 
 
 def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
