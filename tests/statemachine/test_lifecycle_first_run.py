@@ -57,7 +57,7 @@ def test_a_successful_first_run_is_reported_with_the_files_it_wrote(
     result = clocked.run(request)
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    # Polls at 0, 60, 120 s find nothing; the run (due at 150 s) is there at 180 s.
+    # Looks at 0, 30 and 90 s find nothing; the run (due at 150 s) is there at 210 s.
     assert_route(result.states, route(3, ("PublishSuccess", "ActivationSucceeded")))
     assert [c.status for c in clocked.calls("GET", "/runs")] == [200] * 4
     flow_id = clocked.only_flow()["id"]
@@ -111,11 +111,11 @@ def test_running_out_of_time_is_reported_as_a_timeout_not_a_failure(clocked: Mac
     result = clocked.run(watching(2))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    # Polls at 0, 60 and 120 s: the two minutes are covered, then it stops.
+    # Looks at 0, 30, 90 and 120 s: the two minutes are covered, the last look at their end.
     assert_route(
         result.states,
         route(
-            2,
+            3,
             ("RunWatchTimedOut", "PublishSuccess", "ActivationSucceeded"),
         ),
     )
@@ -123,10 +123,16 @@ def test_running_out_of_time_is_reported_as_a_timeout_not_a_failure(clocked: Mac
         "status": "TIMED_OUT",
         "finished": False,
         "timedOut": True,
-        "polls": 3,
+        "polls": 4,
         "timeoutMinutes": 2,
     }
-    assert len(clocked.calls("GET", "/runs")) == 3
+    assert len(clocked.calls("GET", "/runs")) == 4
+    waits = [
+        s.seconds
+        for s in clocked.stack.sleeps
+        if s.kind == "wait" and s.execution_arn == result.arn
+    ]
+    assert waits == [30, 60, 30]  # growing, and never past the watch's end
 
 
 def test_a_first_run_made_on_demand_is_found(machine: Machine) -> None:

@@ -89,6 +89,7 @@ class RunWatchStepEvent(StepEvent):
     polls: int = Field(ge=0)
     timeout_minutes: int = Field(alias="timeoutMinutes", ge=1)
     run_ids: list[str] | None = Field(default=None, alias="runIds")  # None: the first run
+    waited_seconds: int = Field(default=0, alias="waitedSeconds", ge=0)
 
 
 EventModel = TypeVar("EventModel", bound=BaseModel)

@@ -21,6 +21,8 @@ EVENT_SOURCE = "aep.activation"
 DETAIL_TYPES = {"SUCCEEDED": "ActivationSucceeded", "FAILED": "ActivationFailed"}
 _REQUEST_ID = re.compile(r"requestId=([A-Za-z0-9._:-]+)")
 _CLIENT_REQUEST_ID = re.compile(CLIENT_REQUEST_ID_PATTERN)
+# The run watch's own fields: the next poll's, not the result's.
+_WATCH_BOOKKEEPING = frozenset({"runIds", "runs", "waitedSeconds", "nextWaitSeconds", "timeUp"})
 _BRANCH_STATE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 
 
@@ -90,7 +92,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         if isinstance(export, dict):
             summary["exportNow"] = export_now_summary(export, watch)
         elif watch:
-            summary["firstRun"] = {k: v for k, v in watch.items() if k not in ("runIds", "runs")}
+            summary["firstRun"] = {k: v for k, v in watch.items() if k not in _WATCH_BOOKKEEPING}
         summary["changes"] = {
             key: activation.get(key, [])
             for key in (
