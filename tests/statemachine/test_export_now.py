@@ -186,7 +186,7 @@ def assert_refused(machine: Machine, request: dict[str, Any], error: str, words:
                 *NEW_DATAFLOW,
                 "ActivateAudiences",
                 "ValidateDataflow",
-                "ExportNowRequested",
+                "ExportOrWatch",
                 "ExportNow",
             ),
         ),

@@ -116,7 +116,7 @@ class ActivationLeases:
             )
         except ClientError as exc:
             if _error_code(exc) == _CONDITION_FAILED:
-                raise ActivationLeaseHeld(_held_message(key, exc.response.get("Item"))) from None
+                raise ActivationLeaseHeld(held_message(key, exc.response.get("Item"))) from None
             raise _unavailable("PutItem", exc) from None
         except BotoCoreError as exc:
             raise _unavailable("PutItem", exc) from None
@@ -149,7 +149,8 @@ def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
     return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
 
 
-def _held_message(key: str, item: object) -> str:
+def held_message(key: str, item: object) -> str:
+    """Who holds the activation's lease, and until when, from its item (as DynamoDB gives it)."""
     if not isinstance(item, Mapping) or not item:
         return f"activation {key!r} is being worked on by another execution"
     holder = item.get(HOLDER, {}).get("S", "another execution")
