@@ -132,7 +132,7 @@ def _probes(
 THIRD_PARTY_FLOOR = (
     "requests, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
 )
-# What every function that calls AWS on each invocation needs (the starter, the lease function,
+# What every function that calls AWS on each invocation needs (the starter and
 # PublishResult): the runtime's SDK in place of the HTTP client.
 AWS_CALLING_FLOOR = (
     "boto3, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"

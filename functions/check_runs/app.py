@@ -20,5 +20,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         polls=parsed.polls,
         timeout_minutes=parsed.timeout_minutes,
         run_ids=parsed.run_ids,
+        waited_seconds=parsed.waited_seconds,
     )
     return fit_watch(watch, parsed.execution)

@@ -1,7 +1,12 @@
-"""PublishResult: a secret-free result event on EventBridge, for success and failure alike."""
+"""PublishResult: a secret-free result event on EventBridge, for success and failure alike.
+
+On Step Functions' execution status change event of a run that ended outside the state
+machine's own failure path (stopped, timed out, an uncatchable error) it gives that run's
+lease back and publishes its ActivationFailed result event."""
 
 import functools
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -11,10 +16,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aep_activation.events import ResultEvent, parse_event
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import metrics, step_handler
+from aep_activation.steps.execution_ended import report_ended_execution
+from aep_activation.steps.lease import leases_from_env, release_after_execution_ended
 from aep_activation.steps.result import publish, summarize
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 
 @functools.cache
@@ -25,11 +34,47 @@ def _events() -> "EventBridgeClient":
 prepare(_events)  # in the init phase, on a full CPU: every call publishes
 
 
+@functools.cache
+def _dynamodb() -> "DynamoDBClient":
+    return boto3.client("dynamodb")
+
+
+@functools.cache
+def _sfn() -> "SFNClient":
+    return boto3.client("stepfunctions")
+
+
+def _bus() -> str:
+    return os.environ.get("RESULT_EVENT_BUS", "default")
+
+
+def _history(execution: str) -> Iterator[Any]:
+    paginator = _sfn().get_paginator("get_execution_history")
+    for page in paginator.paginate(executionArn=execution, includeExecutionData=False):
+        yield from page["events"]
+
+
+def _ended(detail: dict[str, Any]) -> dict[str, Any]:
+    # An input too large for the event is left out of it: read it from the execution.
+    if not isinstance(detail.get("input"), str) and isinstance(detail.get("executionArn"), str):
+        described = _sfn().describe_execution(executionArn=detail["executionArn"])
+        detail = {**detail, "input": described.get("input")}
+    released = release_after_execution_ended(leases_from_env(_dynamodb()), detail)
+    # Not counted in ActivationsFailed: FailedWithoutResultAlarm watches executions that
+    # failed without that count (an uncatchable error), and must still see these.
+    reported = report_ended_execution(
+        detail, history=_history, publish=lambda summary: publish(summary, _events(), _bus())
+    )
+    return {**released, "reported": reported is not None}
+
+
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("source") == "aws.states":
+        return _ended(dict(event.get("detail") or {}))
     parsed = parse_event(event, ResultEvent)
     summary = summarize(parsed.status, parsed.execution, parsed.state)
-    publish(summary, _events(), os.environ.get("RESULT_EVENT_BUS", "default"))
+    publish(summary, _events(), _bus())
     if parsed.status == "SUCCEEDED":
         metrics.add_metric(name="ActivationsSucceeded", unit=MetricUnit.Count, value=1)
     else:

@@ -1,4 +1,5 @@
-"""ValidateRequest: check the activation request before any Flow Service call."""
+"""ValidateRequest: check the activation request before any Flow Service call, and read the
+clock the activation's lease needs (the state machine takes the lease natively)."""
 
 import os
 from typing import Any
@@ -7,10 +8,27 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.events import StepEvent, parse_event
 from aep_activation.observability import step_handler
+from aep_activation.steps.lease import lease_for, lease_seconds_from_env
 from aep_activation.steps.validate import validate_request
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse_event(event, StepEvent).request
-    return validate_request(request, secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX"))
+    parsed = parse_event(event, StepEvent)
+    request = validate_request(
+        parsed.request, secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX")
+    )
+    state: dict[str, Any] = {
+        "request": request,
+        "lease": lease_for(
+            request["sandbox"],
+            request["name"],
+            parsed.execution or "an unnamed execution",
+            seconds=lease_seconds_from_env(),
+        ),
+    }
+    if request.get("dataflowId"):  # an existing dataflow: ActivateAudiences reads it
+        state["dataflow"] = {"id": request["dataflowId"]}
+        # No Parallel on this path, so no mapping set prepared: ActivateAudiences ensures it.
+        state["connections"] = {"mappingSet": None}
+    return state

@@ -42,7 +42,7 @@ SLEEP_SCALE = 1.0
 SANDBOX = "prod"
 LEASE_STATE = "AcquireActivationLease"
 # The critical section: what the lease guards, strictly inside the time it is held.
-CRITICAL_FIRST, CRITICAL_LAST = "UseExistingDataflow", "ValidateDataflow"
+CRITICAL_FIRST, CRITICAL_LAST = "ChooseOperation", "ValidateDataflow"
 
 
 @contextmanager

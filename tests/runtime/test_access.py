@@ -397,13 +397,12 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
         "*",
         "events:PutEvents",
     )
-    # PublishResult, the lease function for runs that ended outside the state machine, and
+    # PublishResult (which also reports the runs that ended outside the state machine) and
     # the export watch for the dataflows' export runs.
     assert statement["Condition"] == {
         "ArnNotEquals": {
             "aws:PrincipalArn": [
                 {"Fn::GetAtt": ["PublishResultFunctionRole", "Arn"]},
-                {"Fn::GetAtt": ["ActivationLeaseFunctionRole", "Arn"]},
                 {"Fn::GetAtt": ["ExportWatchFunctionRole", "Arn"]},
             ]
         }
@@ -411,7 +410,6 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
     # Each reporter may put on the result bus only.
     for function, sid in (
         ("PublishResultFunction", "PublishResultEvents"),
-        ("ActivationLeaseFunction", "ReportEndedExecutions"),
         ("ExportWatchFunction", "ReportExports"),
     ):
         (put,) = [s for s in statements(FUNCTIONS[function]) if s["Sid"] == sid]

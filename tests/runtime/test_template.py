@@ -80,8 +80,12 @@ def test_the_real_substitutions_cover_every_asl_placeholder_and_all_are_used() -
     used = substitution_keys(machine.definition_path.read_text(encoding="utf-8"))
 
     assert used == set(machine.substitutions)
-    for key, value in machine.substitutions.items():
-        # Each names a published version of a function of this template (!Ref X.Version), so
+    # The lease table, reached natively (DynamoDB integration), is a table of this template.
+    functions = dict(machine.substitutions)
+    assert functions.pop("ActivationLeaseTableName") == {"Ref": "ActivationLeaseTable"}
+    assert "ActivationLeaseTable" in template.tables
+    for key, value in functions.items():
+        # Each other names a published version of a function of this template (!Ref X.Version), so
         # a deploy never changes the code under a running execution: never $LATEST.
         assert set(value) == {"Ref"}, key
         function, _, published = value["Ref"].partition(".")

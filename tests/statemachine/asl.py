@@ -77,18 +77,7 @@ def retrier_for(state_name: str, error: str) -> Retrier:
     raise AssertionError(f"state {state_name} declares no Retry for {error}")
 
 
-def etag_conflict_bound(exhausted_state: str = "EtagConflictsExhausted") -> int:
-    """How many 412s the machine takes before giving up: the Choice rule leading to
-    ``exhausted_state`` compares the conflict count with this number."""
-    for state in states().values():
-        if state.get("Type") != "Choice":
-            continue
-        for rule in state.get("Choices", []):
-            if rule.get("Next") != exhausted_state:
-                continue
-            if "NumericGreaterThanEquals" in rule:
-                return int(rule["NumericGreaterThanEquals"])
-            if "NumericGreaterThan" in rule:
-                return int(rule["NumericGreaterThan"]) + 1
-            raise AssertionError(f"unexpected comparison in the rule to {exhausted_state}: {rule}")
-    raise AssertionError(f"no Choice leads to {exhausted_state}")
+def etag_conflict_bound(state: str = "ActivateAudiences") -> int:
+    """How many 412s the machine takes before giving up: the first attempt and each retry the
+    state's Retry on EtagMismatch allows."""
+    return retrier_for(state, "EtagMismatch").max_attempts + 1

@@ -318,3 +318,16 @@ def scheduled_daily_from(request: dict[str, Any], start: datetime.datetime) -> d
             "startTime": start.strftime("%H:%M"),
         }
     return request
+
+
+def transitions(result: ExecutionResult, states: set[str] | None = None) -> int:
+    """State transitions as Step Functions bills them: each state entered, and each retry of
+    it (of ``states`` only, when given)."""
+    return sum(
+        1 + visit.retries for visit in result.visits if states is None or visit.name in states
+    )
+
+
+def lambda_calls(result: ExecutionResult) -> int:
+    """Lambda invocations the execution made (every attempt; native integrations call none)."""
+    return sum(1 for event in result.events if event["type"] == "LambdaFunctionScheduled")

@@ -15,7 +15,7 @@ class Parallel:
     name: str
     branches: tuple[tuple[str, ...], ...]
     # A failed branch stops the block: each branch then ran only a prefix of its states, and
-    # the failed one went through ``<State>Failed`` and ``<State>FailedStop``, which name it.
+    # the failed one went through ``<State>Failed`` (a Fail naming it in the cause).
     complete: bool = True
     # One more branch that runs one of these (a Choice inside it decides), when the route
     # holds for either: the Data Prep branch, which a legacy card passes through.
@@ -34,7 +34,7 @@ class Parallel:
         return [Parallel(self.name, (*self.branches, c), self.complete) for c in self.choices]
 
 
-FAILURE_MARKERS = ("Failed", "FailedStop")
+FAILURE_MARKERS = ("Failed",)
 
 
 Step = str | Parallel
@@ -59,38 +59,29 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # success and failure alike. A plan only reads: it takes no lease.
 VALIDATE = ("PrepareExecution", "ValidateRequest")
 START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
-APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
+APPLY = (*START, "ChooseOperation")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
 NEW_CARD_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT_NEW_CARD, "EnsureDataflow")
-EXISTING_DATAFLOW = (*APPLY, "StartFromExistingDataflow")
+EXISTING_DATAFLOW = APPLY  # ValidateRequest put the named flow in the state
 PLAN = (
     *VALIDATE,
     "TakesActivationLease",
     "PlanActivation",
     "PublishSuccess",
-    "ActivationSucceeded",
-)
-ETAG_CONFLICT = (
-    "CountEtagConflict",
-    "TooManyEtagConflicts",
-    "DrawEtagBackoff",
-    "BackOffAfterEtagConflict",
 )
 FINISH = (
     "ActivateAudiences",
     "ValidateDataflow",
-    "ExportNowRequested",  # a Choice; exportNow is off unless the request asks
-    "WantsFirstRun",
+    "ExportOrWatch",  # a Choice; exportNow and waitForFirstRun are off unless asked
     "ReleaseActivationLease",
     "PublishSuccess",
-    "ActivationSucceeded",
 )
 # The run watch: the lease given back, a first look, then one more a minute until the runs
 # end or time is up.
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
 RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
-PUBLISH = ("PublishSuccess", "ActivationSucceeded")
+PUBLISH = ("PublishSuccess",)
 
 
 def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
@@ -98,7 +89,7 @@ def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tu
     return (
         "ActivateAudiences",
         "ValidateDataflow",
-        "ExportNowRequested",
+        "ExportOrWatch",
         "ExportNow",
         "StartWatchingExportRuns",
         RELEASE_BEFORE_WATCH,
@@ -116,17 +107,15 @@ NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
 HAPPY_NEW_CARD: tuple[Step, ...] = (*NEW_CARD_DATAFLOW, *FINISH)
 HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
-ONE_ETAG_CONFLICT: tuple[Step, ...] = (*NEW_DATAFLOW, "ActivateAudiences", *ETAG_CONFLICT, *FINISH)
 
 
 def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
-    """``before``, then the Pass state recording the failure of ``state``, then publishing it
-    (after giving the lease back, unless the request never got as far as taking it)."""
-    if state == "ValidateRequest":
-        return (*before, "FailedAtValidateRequest", *FAIL[1:])
-    if state in NO_LEASE_HELD:
-        return (*before, f"FailedAt{state}", *FAIL[1:])
-    return (*before, f"FailedAt{state}", *FAIL)
+    """``before`` (ending in the failed ``state``, whose Catch put the error under
+    ``$.failed``), then publishing the failure (after giving the lease back, unless the
+    request never got as far as taking it)."""
+    if state == "ValidateRequest" or state in NO_LEASE_HELD:
+        return (*before, *FAIL[1:])
+    return (*before, *FAIL)
 
 
 def assert_route(actual: Sequence[str], expected: Sequence[Step]) -> None:

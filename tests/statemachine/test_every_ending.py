@@ -1,7 +1,7 @@
 """Every ending reported: an execution stopped, timed out or failed by an error no Catch takes
 still produces an ActivationFailed result event, with the state it was in and the reason,
 and gives its lease back. Step Functions' "Execution Status Change" event is delivered to the
-template's rule (the lease function) as EventBridge does."""
+template's rule (PublishResult) as EventBridge does."""
 
 from __future__ import annotations
 
@@ -104,11 +104,11 @@ def test_a_timed_out_execution_is_reported_with_the_state_it_was_in(
 def test_an_uncatchable_data_limit_failure_is_reported_with_its_state(
     machine: Machine, leases: Any
 ) -> None:
-    # An input just under 256 KiB: the first state's output (the input under $.request, and
-    # the 412 counter) is over it. States.DataLimitExceeded: no Catch takes it.
+    # An input just under 256 KiB: the first state's output (the input under $.request) is
+    # over it. States.DataLimitExceeded: no Catch takes it.
     request = {**example("amazon-s3"), "note": ""}
     compact = len(json.dumps(request, separators=(",", ":")).encode("utf-8"))
-    request["note"] = "x" * (MAX_STATE_BYTES - 20 - compact)
+    request["note"] = "x" * (MAX_STATE_BYTES - 5 - compact)
     result = machine.run(request)
     assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
     assert machine.result_events(result.arn) == []
@@ -140,7 +140,9 @@ def test_a_failure_the_state_machine_reported_itself_is_not_reported_twice(
 def test_the_cleanup_has_a_dead_letter_queue_and_an_alarm() -> None:
     template = parse_template_text((REPOSITORY / "template.yaml").read_text(encoding="utf-8"))
     resources = template["Resources"]
-    function = resources["ActivationLeaseFunction"]["Properties"]
+    # Not a lease function on the execution path: PublishResult, on the status-change rule.
+    assert "ActivationLeaseFunction" not in resources
+    function = resources["PublishResultFunction"]["Properties"]
     queue = {"Fn::GetAtt": ["ExecutionEndedCleanupDLQ", "Arn"]}
     on_failure = function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert (on_failure["Type"], on_failure["Destination"]) == ("SQS", queue)

@@ -3,7 +3,7 @@ the run watch (the first run's, generalised) follows the runs it started and the
 each ended.
 
 The emulator ends an ad-hoc run ``adhoc_run_takes`` seconds (90 by default) after it starts,
-on its own clock; the runtime skips each 60 s Wait of the watch and advances that clock by it.
+on its own clock; the runtime skips each Wait of the watch and advances that clock by it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ import pytest
 from aep_activation.steps.export_now import ADHOC_ACCEPT, EXPORT_NOW_WATCH_MINUTES, jobs
 from local.emulator import RecordedRequest
 from local.runtime.sleeps import add_wait_listener, remove_wait_listener
-from tests.statemachine.harness import Machine, assert_flow_holds, example, scheduled_daily_from
+from tests.statemachine.harness import (
+    Machine,
+    assert_flow_holds,
+    example,
+    scheduled_daily_from,
+    transitions,
+)
 from tests.statemachine.paths import NEW_DATAFLOW, assert_route, export_now_finish, failed_at
 
 ADHOC_PATH = "/data/core/activation/disflowprovider/adhocrun"
@@ -56,7 +62,7 @@ def test_export_now_starts_one_adhoc_run_per_audience_and_follows_them_to_succes
     result = clocked.run(request)
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    # Looks at 0 and 60 s find the runs going; they end at 90 s, seen at 120 s.
+    # Looks at 0 and 30 s find the runs going; they end at 90 s, seen at 90 s.
     assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(2)))
     flow = clocked.only_flow()
     assert_flow_holds(flow, request)
@@ -121,13 +127,13 @@ def test_a_run_still_going_when_the_watch_times_out_is_reported_as_such(
     result = clocked.run(request)
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    # Looks at 0, 60 and 120 s cover the request's two minutes; then the watch stops.
-    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(2, timed_out=True)))
+    # Looks at 0, 30, 90 and 120 s cover the request's two minutes; then the watch stops.
+    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(3, timed_out=True)))
     exported = result.output["exportNow"]
     assert exported["watch"] == {
         "finished": False,
         "timedOut": True,
-        "polls": 3,
+        "polls": 4,
         "timeoutMinutes": 2,
     }
     by_audience = {run["audienceId"]: run for run in exported["runs"]}
@@ -143,7 +149,7 @@ def test_a_run_still_going_when_the_watch_times_out_is_reported_as_such(
             True,
         )
         assert "stillRunning" not in by_audience[audience]
-    assert len(clocked.calls("GET", "/runs")) == 3
+    assert len(clocked.calls("GET", "/runs")) == 4
 
 
 def test_more_than_80_audiences_go_in_jobs_of_80() -> None:
@@ -180,7 +186,7 @@ def assert_refused(machine: Machine, request: dict[str, Any], error: str, words:
                 *NEW_DATAFLOW,
                 "ActivateAudiences",
                 "ValidateDataflow",
-                "ExportNowRequested",
+                "ExportOrWatch",
                 "ExportNow",
             ),
         ),
@@ -227,3 +233,31 @@ def test_a_run_already_going_on_is_refused_by_name(machine: Machine) -> None:
     machine.emulator.finish_adhoc_runs()
     again = machine.run(request)
     assert again.status == "SUCCEEDED", (again.error, again.cause)
+
+
+def test_an_hour_s_watch_of_runs_that_never_end_costs_at_most_30_transitions(
+    clocked: Machine,
+) -> None:
+    """The watch backs off (30 s doubling to 15 min, a last look at its end): 9 looks in the
+    hour, not 61."""
+    request = export_now_request()
+    clocked.emulator.simulate_runs(adhoc_run_takes=-1)  # still going when the hour is up
+    clocked.emulator.advance_clock(TWO_HOURS)
+
+    result = clocked.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert EXPORT_NOW_WATCH_MINUTES == 60
+    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(8, timed_out=True)))
+    assert result.output["exportNow"]["watch"]["polls"] == 9
+    assert len(clocked.calls("GET", "/runs")) == 9
+    waits = [
+        s.seconds
+        for s in clocked.stack.sleeps
+        if s.kind == "wait" and s.execution_arn == result.arn
+    ]
+    assert waits == [30, 60, 120, 240, 480, 900, 900, 870]
+    assert sum(waits) == 60 * 60
+    watch = {"StartWatchingExportRuns", "ReleaseActivationLeaseBeforeRunWatch", "CheckRuns"}
+    watch |= {"RunsFinished", "WaitForRuns", "RunWatchTimedOut"}
+    assert transitions(result, watch) <= 30

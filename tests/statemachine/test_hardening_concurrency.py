@@ -1,7 +1,7 @@
 """50 executions adding audiences to one dataflow at once all land.
 
-Etag conflicts are met with a jittered wait (full jitter, the ceiling doubling per conflict)
-before re-reading. Locally the waits are recorded, not slept, so contention is at its worst
+Etag conflicts are met by ActivateAudiences' Retry on EtagMismatch: a jittered wait (full
+jitter, the ceiling doubling per conflict) before an attempt that re-reads. Locally the waits are recorded, not slept, so contention is at its worst
 here: the conflict bound is sized by this test, and the waits it asked for are checked.
 """
 
@@ -25,10 +25,25 @@ def test_50_executions_adding_audiences_to_one_dataflow_all_land(machine: Machin
 
     assert [r.status for r in results] == ["SUCCEEDED"] * CONCURRENT, [r.error for r in results]
     assert_each_audience_once(machine, base, CONCURRENT)
-    conflicts = [len(r.visits_of("CountEtagConflict")) for r in results]
-    waits = [s for s in machine.stack.sleeps if s.kind == "wait" and s.execution_arn in arns]
+    conflicts = [
+        len(
+            [
+                f
+                for v in r.visits_of("ActivateAudiences")
+                for f in v.failures
+                if f.error == "EtagMismatch"
+            ]
+        )
+        for r in results
+    ]
+    waits = [
+        s
+        for s in machine.stack.sleeps
+        if s.kind == "retry" and s.state == "ActivateAudiences" and s.execution_arn in arns
+    ]
     assert len(waits) == sum(conflicts)  # a jittered wait before every re-read
     assert all(0 <= w.seconds <= CEILING_CAP for w in waits)
+    assert asl.retrier_for("ActivateAudiences", "EtagMismatch").max_delay_seconds == CEILING_CAP
     assert len({w.seconds for w in waits}) > 1  # jittered, not a fixed pause
     bound = asl.etag_conflict_bound()
     print(

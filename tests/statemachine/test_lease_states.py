@@ -9,14 +9,17 @@ from typing import Any
 
 from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS
 from aep_activation.model import MAX_FIRST_RUN_WAIT_MINUTES
+from aep_activation.steps.lease import LEASE_WAIT_SECONDS
 from local.emulator import Fault
 from local.runtime import LocalStack
 from local.runtime.template import parse_template_text
 from tests.statemachine.asl import definition, retrier_for, states
 from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example, lease_items
-from tests.statemachine.paths import NEW_DATAFLOW, START, assert_route, failed_at
+from tests.statemachine.paths import FAIL, NEW_DATAFLOW, START, assert_route, failed_at
+from tests.steps.test_run_watch_waits import looks as watch_looks
 
 ACQUIRE = "AcquireActivationLease"
+HELD = "DynamoDB.ConditionalCheckFailedException"
 RELEASES = {
     "ReleaseActivationLease",
     "ReleaseActivationLeaseAfterFailure",
@@ -37,7 +40,15 @@ def _next_states(state: dict[str, Any]) -> list[str]:
 def test_every_way_from_taking_the_lease_to_a_result_gives_it_back() -> None:
     top = definition()["States"]
     unreleased = []
-    stack: list[tuple[str, tuple[str, ...]]] = [(ACQUIRE, ())]
+    # Every way on from the acquire, except its Catch of the lease held elsewhere: the
+    # conditional write failed on every attempt, so this run holds nothing to give back.
+    (held,) = [c for c in top[ACQUIRE]["Catch"] if c["ErrorEquals"] == [HELD]]
+    assert top[ACQUIRE]["Catch"][-1]["ErrorEquals"] == ["States.ALL"]
+    stack: list[tuple[str, tuple[str, ...]]] = [
+        (following, (ACQUIRE,))
+        for following in _next_states(top[ACQUIRE])
+        if following != held["Next"]
+    ]
     seen = set()
     while stack:
         name, path = stack.pop()
@@ -56,12 +67,14 @@ def test_only_runs_holding_no_lease_skip_the_release() -> None:
     straight_to_publish = sorted(
         name for name, state in top.items() if "PublishFailure" in _next_states(state)
     )
-    # Refused by validation, a plan (it takes no lease), the run watch (it gave it back).
+    # Refused by validation, a plan (it takes no lease), the run watch (it gave it back), a
+    # lease held elsewhere (never taken).
     assert straight_to_publish == [
-        "FailedAtCheckRuns",
-        "FailedAtPlanActivation",
-        "FailedAtValidateRequest",
+        "CheckRuns",
+        "PlanActivation",
+        "ReadActivationLeaseHolder",
         "ReleaseActivationLeaseAfterFailure",
+        "ValidateRequest",
     ]
 
 
@@ -92,6 +105,7 @@ def test_a_plan_takes_no_lease() -> None:
 
 def test_the_run_watch_is_reached_only_after_the_lease_was_given_back() -> None:
     assert "CheckRuns" not in _reachable(ACQUIRE, RELEASES)
+    assert "PublishSuccess" not in _reachable(ACQUIRE, RELEASES)
     assert "CheckRuns" in _reachable(ACQUIRE, set())
 
 
@@ -99,7 +113,9 @@ def _leased_tasks() -> set[str]:
     """Every Task an execution may run while it holds the lease (Parallel branches too)."""
     top = definition()["States"]
     tasks = set()
-    for name in _reachable(ACQUIRE, RELEASES) - {ACQUIRE}:
+    # The held Catch leads away from a lease never taken.
+    (held,) = [c["Next"] for c in top[ACQUIRE]["Catch"] if c["ErrorEquals"] == [HELD]]
+    for name in _reachable(ACQUIRE, RELEASES | {held}) - {ACQUIRE}:
         state = top[name]
         if state["Type"] == "Task":
             tasks.add(name)
@@ -124,7 +140,7 @@ def test_every_leased_step_is_handed_the_lease_expiry_and_stops_before_it() -> N
 
 def _lease_seconds() -> int:
     template = parse_template_text((REPOSITORY / "template.yaml").read_text(encoding="utf-8"))
-    function = template["Resources"]["ActivationLeaseFunction"]["Properties"]
+    function = template["Resources"]["ValidateRequestFunction"]["Properties"]
     return int(function["Environment"]["Variables"]["ACTIVATION_LEASE_SECONDS"])
 
 
@@ -132,16 +148,23 @@ def test_a_lease_lasts_an_hour_and_the_execution_covers_the_wait_the_lease_and_a
     None
 ):
     timeout = int(definition()["TimeoutSeconds"])
-    held = retrier_for(ACQUIRE, "ActivationLeaseHeld")
+    held = retrier_for(ACQUIRE, HELD)
     longest_wait = sum(held.ceiling(i) for i in range(held.max_attempts))
-    # A 60 s Wait and a CheckRuns call (one GET, allowed 10 s) per minute of the longest watch.
-    longest_watch = (MAX_FIRST_RUN_WAIT_MINUTES + 1) * (60 + 10)
+    # The longest watch's waits (its minutes) and a CheckRuns call (one GET, allowed 10 s)
+    # per look; the looks thin out (CheckRuns' back-off), a day's watch takes 101.
+    looks = len(watch_looks(MAX_FIRST_RUN_WAIT_MINUTES))
+    assert looks <= 101
+    longest_watch = MAX_FIRST_RUN_WAIT_MINUTES * 60 + looks * 10
 
     assert _lease_seconds() <= 3600  # a lease left behind frees itself within the hour
     assert _lease_seconds() > 10 * LEASE_STEP_MARGIN_SECONDS  # room for a slow, retried apply
-    assert longest_wait + _lease_seconds() + longest_watch < timeout
+    # The clock is read before the wait, so the lease's expiry counts the wait in.
+    assert longest_wait <= LEASE_WAIT_SECONDS
+    assert LEASE_WAIT_SECONDS + _lease_seconds() + longest_watch < timeout
     assert held.jitter == "FULL"  # waiters spread out instead of asking in lockstep
-    assert states()[ACQUIRE]["Parameters"]["execution.$"] == "$$.Execution.Id"
+    assert states()["ValidateRequest"]["Parameters"]["execution.$"] == "$$.Execution.Id"
+    item = states()[ACQUIRE]["Parameters"]["Item"]
+    assert item["holder"] == {"S.$": "$.lease.holder"}
 
 
 # ------------------------------------------------------------------------------ running
@@ -177,7 +200,8 @@ def test_a_failed_run_gives_its_lease_back_before_publishing(machine: Machine, l
     assert_route(result.states, failed_at("EnsureDataflow", NEW_DATAFLOW))
     assert lease_items(leases) == []
     (release,) = result.visits_of("ReleaseActivationLeaseAfterFailure")
-    assert release.result == {"key": "prod/summer-sale-s3", "released": True}
+    assert release.result["Attributes"]["activation"] == {"S": "prod/summer-sale-s3"}
+    assert release.result["Attributes"]["holder"] == {"S": result.arn}
 
 
 def test_a_lease_held_elsewhere_is_waited_for_then_fails_by_name_touching_nothing(
@@ -188,11 +212,12 @@ def test_a_lease_held_elsewhere_is_waited_for_then_fails_by_name_touching_nothin
 
     result = machine.run(request)
 
-    held = retrier_for(ACQUIRE, "ActivationLeaseHeld")
+    held = retrier_for(ACQUIRE, HELD)
     assert result.status == "FAILED"
     assert result.error == "ActivationLeaseHeld"
     assert OTHER in (result.cause or "")
-    assert_route(result.states, failed_at(ACQUIRE, START))
+    # Straight to the failure event: the lease was never taken, so nothing is given back.
+    assert_route(result.states, (*START, "ReadActivationLeaseHolder", *FAIL[1:]))
     (visit,) = result.visits_of(ACQUIRE)
     assert visit.attempts == held.max_attempts + 1  # bounded
     asked = result.retry_sleeps(ACQUIRE)
@@ -229,9 +254,11 @@ def test_another_activation_does_not_wait(machine: Machine, leases: Any) -> None
 
 
 def test_the_lease_table_is_the_templates(local_stack: LocalStack) -> None:
-    environment = local_stack.function_environment("ActivationLeaseFunction")
-    assert environment["ACTIVATION_LEASE_TABLE"] == local_stack.physical("ActivationLeaseTable")
-    ttl = local_stack.client("dynamodb").describe_time_to_live(
-        TableName=environment["ACTIVATION_LEASE_TABLE"]
-    )["TimeToLiveDescription"]
+    table = local_stack.physical("ActivationLeaseTable")
+    # The ending of a stopped or timed-out run gives its lease back from PublishResult.
+    environment = local_stack.function_environment("PublishResultFunction")
+    assert environment["ACTIVATION_LEASE_TABLE"] == table
+    ttl = local_stack.client("dynamodb").describe_time_to_live(TableName=table)[
+        "TimeToLiveDescription"
+    ]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}

@@ -42,7 +42,7 @@ def watching(timeout_minutes: int) -> dict[str, Any]:
 
 
 def route(polls_after_the_first: int, end: tuple[str, ...]) -> tuple[str, ...]:
-    head = (*NEW_DATAFLOW, *FINISH[:4])  # ... ValidateDataflow, ExportNowRequested, WantsFirstRun
+    head = (*NEW_DATAFLOW, *FINISH[:3])  # ... ValidateDataflow, ExportOrWatch
     return (*head, *WATCH, *POLL_RUNS_AGAIN * polls_after_the_first, *end)
 
 
@@ -57,8 +57,8 @@ def test_a_successful_first_run_is_reported_with_the_files_it_wrote(
     result = clocked.run(request)
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    # Polls at 0, 60, 120 s find nothing; the run (due at 150 s) is there at 180 s.
-    assert_route(result.states, route(3, ("PublishSuccess", "ActivationSucceeded")))
+    # Looks at 0, 30 and 90 s find nothing; the run (due at 150 s) is there at 210 s.
+    assert_route(result.states, route(3, ("PublishSuccess",)))
     assert [c.status for c in clocked.calls("GET", "/runs")] == [200] * 4
     flow_id = clocked.only_flow()["id"]
     assert all(c.query["property"] == [f"flowId=={flow_id}"] for c in clocked.calls("GET", "/runs"))
@@ -95,7 +95,7 @@ def test_a_failed_first_run_is_reported_with_adobes_error_codes(clocked: Machine
     result = clocked.run(watching(30))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)  # the activation did
-    assert_route(result.states, route(0, ("PublishSuccess", "ActivationSucceeded")))
+    assert_route(result.states, route(0, ("PublishSuccess",)))
     first_run = result.output["firstRun"]
     assert first_run["status"] == "failed"
     assert first_run["finished"] is True
@@ -111,22 +111,28 @@ def test_running_out_of_time_is_reported_as_a_timeout_not_a_failure(clocked: Mac
     result = clocked.run(watching(2))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    # Polls at 0, 60 and 120 s: the two minutes are covered, then it stops.
+    # Looks at 0, 30, 90 and 120 s: the two minutes are covered, the last look at their end.
     assert_route(
         result.states,
         route(
-            2,
-            ("RunWatchTimedOut", "PublishSuccess", "ActivationSucceeded"),
+            3,
+            ("RunWatchTimedOut", "PublishSuccess"),
         ),
     )
     assert result.output["firstRun"] == {
         "status": "TIMED_OUT",
         "finished": False,
         "timedOut": True,
-        "polls": 3,
+        "polls": 4,
         "timeoutMinutes": 2,
     }
-    assert len(clocked.calls("GET", "/runs")) == 3
+    assert len(clocked.calls("GET", "/runs")) == 4
+    waits = [
+        s.seconds
+        for s in clocked.stack.sleeps
+        if s.kind == "wait" and s.execution_arn == result.arn
+    ]
+    assert waits == [30, 60, 30]  # growing, and never past the watch's end
 
 
 def test_a_first_run_made_on_demand_is_found(machine: Machine) -> None:

@@ -15,19 +15,22 @@ from aep_activation.errors import (
     ActivationLeaseHeld,
     ActivationLeaseUnavailable,
     ConfigurationError,
-    InvalidActivationRequest,
 )
-from aep_activation.events import LeaseStepEvent, parse_event
 from aep_activation.model import parse_activation_request
 from aep_activation.steps.lease import (
+    ACQUIRE_CONDITION,
     EXPIRES_AT,
     HOLDER,
     KEY,
+    LEASE_WAIT_SECONDS,
     ActivationLeases,
+    lease_for,
     lease_key,
+    lease_seconds_from_env,
     leases_from_env,
     release_after_execution_ended,
 )
+from tests.statemachine.asl import retrier_for, states
 
 REGION = "us-east-1"
 TABLE = "leases"
@@ -187,10 +190,8 @@ def test_a_status_change_never_frees_another_executions_lease(
 @pytest.mark.parametrize(
     ("environ", "named"),
     [
-        ({"ACTIVATION_LEASE_SECONDS": "60"}, "ACTIVATION_LEASE_TABLE"),
-        ({"ACTIVATION_LEASE_TABLE": TABLE}, "ACTIVATION_LEASE_SECONDS"),
-        ({"ACTIVATION_LEASE_TABLE": TABLE, "ACTIVATION_LEASE_SECONDS": "-5"}, "SECONDS"),
-        ({"ACTIVATION_LEASE_TABLE": TABLE, "ACTIVATION_LEASE_SECONDS": "soon"}, "SECONDS"),
+        ({}, "ACTIVATION_LEASE_TABLE"),
+        ({"ACTIVATION_LEASE_TABLE": " "}, "ACTIVATION_LEASE_TABLE"),
     ],
 )
 def test_configuration_errors_name_the_variable(
@@ -200,14 +201,21 @@ def test_configuration_errors_name_the_variable(
         leases_from_env(dynamodb, environ)
 
 
+@pytest.mark.parametrize("text", ["-5", "soon", "0"])
+def test_a_lease_length_that_is_no_positive_number_of_seconds_is_named(text: str) -> None:
+    with pytest.raises(ConfigurationError, match="ACTIVATION_LEASE_SECONDS"):
+        lease_seconds_from_env({"ACTIVATION_LEASE_SECONDS": text})
+    assert lease_seconds_from_env({}) == 3600
+
+
 def test_the_step_and_the_status_change_name_the_same_lease(
     leases: ActivationLeases, dynamodb: Any
 ) -> None:
-    """The step reads the validated request in the state; the status-change release reads the
-    execution's raw input. Both must come to the same key, or a stopped run's lease stays."""
+    """ValidateRequest keys the lease from the validated request; the status-change release
+    reads the execution's raw input. Both must come to the same key, or a stopped run's lease
+    stays."""
     state = parse_activation_request(EXAMPLE).to_state()
-    event = parse_event({"action": "acquire", "request": state, "execution": FIRST}, LeaseStepEvent)
-    key = lease_key(event.request.sandbox, event.request.name)
+    key = lease_for(state["sandbox"], state["name"], FIRST, seconds=3600)["key"]
     leases.acquire(key, FIRST)
 
     outcome = release_after_execution_ended(
@@ -218,11 +226,105 @@ def test_the_step_and_the_status_change_name_the_same_lease(
     assert stored(dynamodb, key) is None
 
 
-def test_a_lease_event_without_the_activations_name_is_refused_by_field() -> None:
-    with pytest.raises(InvalidActivationRequest) as caught:
-        parse_event(
-            {"action": "acquire", "request": {"sandbox": "prod"}, "execution": FIRST},
-            LeaseStepEvent,
-        )
+# ------------------------------------------------------------------ the state machine's write
 
-    assert "request.name" in str(caught.value)
+
+def test_the_clock_validate_request_reads_leaves_the_leased_part_its_hour_after_any_wait() -> None:
+    lease = lease_for("prod", "summer-sale", FIRST, seconds=3600, now=1_800_000_000.7)
+
+    assert lease == {
+        "key": KEY_A,
+        "holder": FIRST,
+        "now": 1_800_000_000,
+        "expiresAt": 1_800_000_000 + LEASE_WAIT_SECONDS + 3600,
+    }
+    held = retrier_for("AcquireActivationLease", "DynamoDB.ConditionalCheckFailedException")
+    longest_wait = sum(held.ceiling(i) for i in range(held.max_attempts))
+    assert longest_wait <= LEASE_WAIT_SECONDS
+    with pytest.raises(ConfigurationError):
+        lease_for("prod", "summer-sale", FIRST, seconds=0)
+
+
+def _evaluate(template: Any, lease: dict[str, Any]) -> Any:
+    """The ASL's JSONPath parameters for ``$.lease`` (paths and States.Format('{}', path))."""
+    if isinstance(template, dict):
+        out = {}
+        for key, value in template.items():
+            if key.endswith(".$"):
+                path = value.removeprefix("States.Format('{}', ").removesuffix(")")
+                assert path.startswith("$.lease."), value
+                found = lease[path.removeprefix("$.lease.")]
+                out[key[:-2]] = str(found) if value.startswith("States.Format") else found
+            else:
+                out[key] = _evaluate(value, lease)
+        return out
+    return template
+
+
+def asl_acquire(dynamodb: Any, lease: dict[str, Any]) -> bool:
+    """AcquireActivationLease's PutItem as the ASL writes it: True if taken."""
+    parameters = _evaluate(states()["AcquireActivationLease"]["Parameters"], lease)
+    parameters["TableName"] = TABLE
+    try:
+        dynamodb.put_item(**parameters)
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def asl_release(dynamodb: Any, lease: dict[str, Any], state: str) -> bool:
+    parameters = _evaluate(states()[state]["Parameters"], lease)
+    parameters["TableName"] = TABLE
+    try:
+        dynamodb.delete_item(**parameters)
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def test_the_state_machine_writes_the_lease_this_module_describes(dynamodb: Any) -> None:
+    acquire = states()["AcquireActivationLease"]
+    assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    assert acquire["Parameters"]["ConditionExpression"] == ACQUIRE_CONDITION
+    assert set(acquire["Parameters"]["Item"]) == {KEY, HOLDER, "acquiredAt", EXPIRES_AT}
+    now = 1_800_000_000
+    first = lease_for("prod", "summer-sale", FIRST, seconds=600, now=now)
+    second = lease_for("prod", "summer-sale", SECOND, seconds=600, now=now + 1)
+
+    assert asl_acquire(dynamodb, first) is True
+    assert stored(dynamodb, KEY_A) == {
+        KEY: {"S": KEY_A},
+        HOLDER: {"S": FIRST},
+        "acquiredAt": {"N": str(now)},
+        EXPIRES_AT: {"N": str(first["expiresAt"])},  # the table's TTL attribute
+    }
+    assert asl_acquire(dynamodb, first) is True  # the holder again: a retried write
+    assert asl_acquire(dynamodb, second) is False  # held
+    other = lease_for("dev", "summer-sale", SECOND, seconds=600, now=now)
+    assert asl_acquire(dynamodb, other) is True  # another activation never waits
+    # Expired as of the waiter's clock: free without waiting for the TTL sweep.
+    late = lease_for("prod", "summer-sale", SECOND, seconds=600, now=first["expiresAt"])
+    assert asl_acquire(dynamodb, late) is False  # not yet: expiry is inclusive
+    late = lease_for("prod", "summer-sale", SECOND, seconds=600, now=first["expiresAt"] + 1)
+    assert asl_acquire(dynamodb, late) is True
+    assert stored(dynamodb, KEY_A)[HOLDER] == {"S": SECOND}  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        "ReleaseActivationLease",
+        "ReleaseActivationLeaseBeforeRunWatch",
+        "ReleaseActivationLeaseAfterFailure",
+    ],
+)
+def test_every_release_state_frees_only_its_own_lease(dynamodb: Any, state: str) -> None:
+    assert states()[state]["Resource"] == "arn:aws:states:::dynamodb:deleteItem"
+    first = lease_for("prod", "summer-sale", FIRST, seconds=600, now=1_800_000_000)
+    second = lease_for("prod", "summer-sale", SECOND, seconds=600, now=1_800_000_000)
+    asl_acquire(dynamodb, second)
+
+    assert asl_release(dynamodb, first, state) is False  # a late release of the last holder
+    assert stored(dynamodb, KEY_A)[HOLDER] == {"S": SECOND}  # type: ignore[index]
+    assert asl_release(dynamodb, second, state) is True
+    assert stored(dynamodb, KEY_A) is None

@@ -36,25 +36,6 @@ class StepEvent(BaseModel):
         return LookedUp(id=self.existing[kind], retry=self.retry_count > 0)
 
 
-class LeasedActivation(BaseModel):
-    """The part of the validated request a lease reads: which activation it guards."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    sandbox: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-
-
-class LeaseStepEvent(BaseModel):
-    # Not a StepEvent: the lease reads only the activation's sandbox and name, so its function
-    # (the first after ValidateRequest in every run) never loads the request model.
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    action: Literal["acquire", "release"]
-    request: LeasedActivation
-    execution: str = Field(min_length=1)
-
-
 class ConnectionStepEvent(StepEvent):
     base_connection_id: str = Field(alias="baseConnectionId", min_length=1)
 
@@ -79,15 +60,15 @@ class ActivateStepEvent(SnapshotStepEvent):
     """``dataflow``: EnsureDataflow's answer (``created`` when it made the flow), or just the
     ``id`` of the flow the request names."""
 
-    etag_conflicts: int = Field(default=0, alias="etagConflicts", ge=0)
     mapping_set: dict[str, Any] | None = Field(default=None, alias="mappingSet")
     """New cards: the EnsureMappingSet step's version (None on a request naming its flow)."""
 
     @property
     def created_etag(self) -> str | None:
         """The etag EnsureDataflow's create answered with, when that create is all that
-        happened to the flow as far as this execution knows: a first attempt, no 412 yet."""
-        if self.retry_count or self.etag_conflicts or self.dataflow.get("created") is not True:
+        happened to the flow as far as this execution knows: a first attempt (every retry,
+        after a 412 or anything else, reads the flow afresh)."""
+        if self.retry_count or self.dataflow.get("created") is not True:
             return None
         etag = self.dataflow.get("etag")
         return etag if isinstance(etag, str) else None
@@ -122,6 +103,7 @@ class RunWatchStepEvent(StepEvent):
     polls: int = Field(ge=0)
     timeout_minutes: int = Field(alias="timeoutMinutes", ge=1)
     run_ids: list[str] | None = Field(default=None, alias="runIds")  # None: the first run
+    waited_seconds: int = Field(default=0, alias="waitedSeconds", ge=0)
 
 
 EventModel = TypeVar("EventModel", bound=BaseModel)

@@ -29,7 +29,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aep_activation import budget
 from aep_activation.errors import (
     ActivationError,
-    ActivationLeaseHeld,
     EtagMismatch,
     FlowServiceThrottled,
 )
@@ -68,10 +67,6 @@ def step_handler(handler: Handler) -> Handler:
             raise
         except FlowServiceThrottled:
             metrics.add_metric(name="Throttles", unit=MetricUnit.Count, value=1)
-            raise
-        except ActivationLeaseHeld:
-            # Expected while another execution of the activation runs: counted, not warned.
-            metrics.add_metric(name="ActivationLeaseWaits", unit=MetricUnit.Count, value=1)
             raise
         except ActivationError as exc:
             logger.warning(

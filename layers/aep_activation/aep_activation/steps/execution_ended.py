@@ -5,7 +5,7 @@ A run that fails inside a Catch goes through PublishFailure and ends in the ``Ac
 Fail state. Three endings never get there: a run stopped (``ABORTED``, StopExecution), one that
 outlived the state machine's ``TimeoutSeconds`` (``TIMED_OUT``), and one failed by an error no
 Catch may take (``States.DataLimitExceeded``, ``States.Runtime``). Step Functions' "Execution
-Status Change" event reaches the lease function for those; besides giving the lease back, it
+Status Change" event reaches PublishResult for those; besides giving the lease back, it
 reads the execution's history for the last state entered and publishes the failure: that
 state, the error and the reason.
 """

@@ -4,19 +4,21 @@ Every creation step finds-or-creates by a name derived from the activation (``na
 Two executions of one activation started together would both find nothing and both create.
 So an execution takes its activation's lease right after ValidateRequest and gives it back on
 every way out, success or failure; meanwhile another execution of the same activation is
-refused with :class:`ActivationLeaseHeld`, which the state machine retries with back-off (a
-bounded wait). Executions of other activations take other leases and never wait.
+refused, and the state machine asks again with back-off (a bounded wait). Executions of other
+activations take other leases and never wait.
+
+The state machine takes and gives back the lease itself, with Step Functions' DynamoDB
+integration (``AcquireActivationLease``: a conditional PutItem; the release states: a
+DeleteItem conditional on the holder); this module holds the item's shape and condition
+(:data:`ACQUIRE_CONDITION`, which a test holds the ASL to), the epoch numbers the ASL cannot
+compute (:func:`lease_for`, returned by ValidateRequest), and the release of an execution
+that ended outside the state machine's own paths (:func:`release_after_execution_ended`).
 
 The item is keyed by ``<sandbox>/<name>`` and holds the execution ARN and ``expiresAt``
-(epoch seconds, also the table's TTL attribute, which only tidies up). Taking the lease is one
-conditional PutItem: it succeeds when there is no item, when the item has expired, or when
-this very execution holds it already (a Lambda call retried after its answer was lost).
-Giving it back is a DeleteItem conditional on the holder, so a late release never frees the
-lease of the execution that came next.
-
-The lease outlives the state machine's ``TimeoutSeconds``: a running execution never loses
-it and never has to renew it. One that ends without releasing it (stopped, timed out) has it
-released by the rule on Step Functions' execution status change events, or it expires.
+(epoch seconds, also the table's TTL attribute, which only tidies up). Taking the lease
+succeeds when there is no item, when the item has expired, or when this very execution holds
+it already (a write retried after its answer was lost). Giving it back is conditional on the
+holder, so a late release never frees the lease of the execution that came next.
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ EXPIRES_AT = "expiresAt"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
+ACQUIRE_CONDITION = f"attribute_not_exists({KEY}) OR {EXPIRES_AT} < :now OR {HOLDER} = :holder"
+"""Free when absent, expired, or already ours: the PutItem condition of AcquireActivationLease."""
+
+LEASE_WAIT_SECONDS = 2700
+"""At least the longest wait for the lease (the sum of AcquireActivationLease's retry
+ceilings, checked by a test). The clock is read once, by ValidateRequest, before that wait:
+a lease's expiry counts it in, so the leased part of a run always has its full
+``ACTIVATION_LEASE_SECONDS``."""
+
+
 def lease_key(sandbox: str, name: str) -> str:
     """What the lease guards: one activation name within one sandbox (its resources' names
     derive from it)."""
@@ -78,6 +90,8 @@ class ActivationLeases:
     ) -> None:
         if seconds <= 0:
             raise ConfigurationError("the activation lease must last a positive number of seconds")
+        # The state machine takes leases natively; this method makes the same conditional
+        # write (tests hold the two to one condition) for tools and tests.
         self.table_name = table_name
         self._client = client
         self._seconds = seconds
@@ -96,15 +110,13 @@ class ActivationLeases:
                     ACQUIRED_AT: {"N": str(now)},
                     EXPIRES_AT: {"N": str(lease.expires_at)},
                 },
-                ConditionExpression=(
-                    f"attribute_not_exists({KEY}) OR {EXPIRES_AT} < :now OR {HOLDER} = :holder"
-                ),
+                ConditionExpression=ACQUIRE_CONDITION,
                 ExpressionAttributeValues={":now": {"N": str(now)}, ":holder": {"S": holder}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _error_code(exc) == _CONDITION_FAILED:
-                raise ActivationLeaseHeld(_held_message(key, exc.response.get("Item"))) from None
+                raise ActivationLeaseHeld(held_message(key, exc.response.get("Item"))) from None
             raise _unavailable("PutItem", exc) from None
         except BotoCoreError as exc:
             raise _unavailable("PutItem", exc) from None
@@ -137,7 +149,8 @@ def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
     return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
 
 
-def _held_message(key: str, item: object) -> str:
+def held_message(key: str, item: object) -> str:
+    """Who holds the activation's lease, and until when, from its item (as DynamoDB gives it)."""
     if not isinstance(item, Mapping) or not item:
         return f"activation {key!r} is being worked on by another execution"
     holder = item.get(HOLDER, {}).get("S", "another execution")
@@ -150,19 +163,25 @@ def _held_message(key: str, item: object) -> str:
     return f"activation {key!r} is being worked on by {holder}{when}"
 
 
-# ------------------------------------------------------------------ the steps
+# ------------------------------------------------------------------ the clock
 
 
-def acquire_activation_lease(leases: ActivationLeases, key: str, execution: str) -> dict[str, Any]:
-    lease = leases.acquire(key, execution)
-    logger.info("activation lease taken", extra={"lease": lease.key})
-    return lease.to_state()
-
-
-def release_activation_lease(leases: ActivationLeases, key: str, execution: str) -> dict[str, Any]:
-    released = leases.release(key, execution)
-    logger.info("activation lease given back", extra={"lease": key, "released": released})
-    return {"key": key, "released": released}
+def lease_for(
+    sandbox: str, name: str, execution: str, *, seconds: int, now: float | None = None
+) -> dict[str, Any]:
+    """What AcquireActivationLease writes, as the state carries it (``$.lease``): JSONPath has
+    no clock, so ValidateRequest reads it. ``now`` is the condition's notion of the present
+    (a lease that expired before it is free); ``expiresAt`` leaves the leased part of the run
+    ``seconds`` after the longest wait for the lease (see :data:`LEASE_WAIT_SECONDS`)."""
+    if seconds <= 0:
+        raise ConfigurationError("the activation lease must last a positive number of seconds")
+    at = int(time.time() if now is None else now)
+    return {
+        "key": lease_key(sandbox, name),
+        "holder": execution,
+        "now": at,
+        "expiresAt": at + LEASE_WAIT_SECONDS + seconds,
+    }
 
 
 # The detail of Step Functions' "Execution Status Change" events for runs that can end
@@ -214,16 +233,22 @@ LEASE_TABLE_VARIABLE = "ACTIVATION_LEASE_TABLE"
 LEASE_SECONDS_VARIABLE = "ACTIVATION_LEASE_SECONDS"
 
 
-def leases_from_env(
-    client: DynamoDBClient, environ: Mapping[str, str] = os.environ
-) -> ActivationLeases:
-    table = environ.get(LEASE_TABLE_VARIABLE, "").strip()
-    if not table:
-        raise ConfigurationError(f"environment variable {LEASE_TABLE_VARIABLE} is required")
-    text = environ.get(LEASE_SECONDS_VARIABLE, "").strip()
+def lease_seconds_from_env(environ: Mapping[str, str] = os.environ) -> int:
+    """How long the leased part of a run may last (the template sets an hour)."""
+    text = environ.get(LEASE_SECONDS_VARIABLE, "3600").strip()
     if not text.isdigit() or int(text) <= 0:
         raise ConfigurationError(
             f"environment variable {LEASE_SECONDS_VARIABLE} must be a positive whole number of "
             f"seconds, got {text!r}"
         )
-    return ActivationLeases(table, client=client, seconds=int(text))
+    return int(text)
+
+
+def leases_from_env(
+    client: DynamoDBClient, environ: Mapping[str, str] = os.environ
+) -> ActivationLeases:
+    """The lease table, for giving back the lease of an execution that ended (the publisher)."""
+    table = environ.get(LEASE_TABLE_VARIABLE, "").strip()
+    if not table:
+        raise ConfigurationError(f"environment variable {LEASE_TABLE_VARIABLE} is required")
+    return ActivationLeases(table, client=client, seconds=3600)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aep_activation import catalog
 from aep_activation.errors import ConfigurationError, failure_kind
 from aep_activation.naming import CLIENT_REQUEST_ID_PATTERN
+from aep_activation.steps.lease import held_message
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -21,6 +22,10 @@ EVENT_SOURCE = "aep.activation"
 DETAIL_TYPES = {"SUCCEEDED": "ActivationSucceeded", "FAILED": "ActivationFailed"}
 _REQUEST_ID = re.compile(r"requestId=([A-Za-z0-9._:-]+)")
 _CLIENT_REQUEST_ID = re.compile(CLIENT_REQUEST_ID_PATTERN)
+LEASE_STATE = "AcquireActivationLease"
+LEASE_HELD = "DynamoDB.ConditionalCheckFailedException"
+# The run watch's own fields: the next poll's, not the result's.
+_WATCH_BOOKKEEPING = frozenset({"runIds", "runs", "waitedSeconds", "nextWaitSeconds", "timeUp"})
 _BRANCH_STATE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 
 
@@ -90,7 +95,7 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
         if isinstance(export, dict):
             summary["exportNow"] = export_now_summary(export, watch)
         elif watch:
-            summary["firstRun"] = {k: v for k, v in watch.items() if k not in ("runIds", "runs")}
+            summary["firstRun"] = {k: v for k, v in watch.items() if k not in _WATCH_BOOKKEEPING}
         summary["changes"] = {
             key: activation.get(key, [])
             for key in (
@@ -113,8 +118,26 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             summary["leftBehind"] = list(mapping.get("leftBehind") or [])
         _note_truncated(summary["changes"], activation)
     else:
-        summary["failure"] = failure_of(state.get("failure") or {})
+        summary["failure"] = failure_of(failure_in(state))
     return summary
+
+
+def failure_in(state: dict[str, Any]) -> dict[str, Any]:
+    """``{state, error, cause}`` of the run's failure. Each state's Catch puts what it caught
+    (``{Error, Cause}``) under ``$.failed.<its name>``, so the key names the failed state; a
+    run reported from outside (``execution_ended``) hands ``failure`` in that shape already."""
+    failed = state.get("failed")
+    if not isinstance(failed, dict) or not failed:
+        return _object(state.get("failure"))
+    name, caught = next(iter(failed.items()))
+    error, cause = _object(caught).get("Error"), _object(caught).get("Cause")
+    if name == LEASE_STATE and error == LEASE_HELD:
+        # The native PutItem's refusal, once its retries were spent: another execution of
+        # the activation held the lease all along. ReadActivationLeaseHolder read who.
+        key = _object(state.get("lease")).get("key")
+        held_by = _object(state.get("leaseHeldBy")).get("Item")
+        error, cause = "ActivationLeaseHeld", held_message(str(key), held_by)
+    return {"state": name, "error": error, "cause": cause}
 
 
 def export_now_summary(export: dict[str, Any], watch: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 It follows either the runs an ``exportNow`` started (their ids, taken from the ad-hoc
 activation's ``statusURL``s) or, without ids, the dataflow's first scheduled run
-(``waitForFirstRun``). The state machine polls (``CheckRuns``, a 60 s Wait between polls,
-bounded by the watch's ``timeoutMinutes``); each poll is one paged
+(``waitForFirstRun``). The state machine polls (``CheckRuns``, then a Wait of the seconds
+it returns: :func:`next_wait_seconds`, bounded by the watch's ``timeoutMinutes``); each poll
+is one paged
 ``GET /runs?property=flowId==<id>``, however many runs are followed, and reports per run its
 status, record and file counts, and Adobe's error codes when it failed.
 """
@@ -20,6 +21,22 @@ FINISHED: Final = FINISHED_STATUSES
 NOT_LISTED: Final = "notListed"
 """The status of a followed run that ``GET /runs`` does not list (yet)."""
 
+FIRST_WAIT_SECONDS: Final = 30
+LONGEST_WAIT_SECONDS: Final = 900
+
+
+def next_wait_seconds(polls: int, waited_seconds: int, timeout_minutes: int) -> int:
+    """How long to wait after look number ``polls`` (1 for the first), ``waited_seconds``
+    into the watch: doubling from 30 s to at most 15 minutes, and never past the watch's end,
+    where one last look is taken; 0 once that look has been (the watch's time is up). A
+    60-minute watch looks 9 times (at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 30.5, 45.5 and 60 minutes),
+    a day's 101 times, instead of once a minute."""
+    left = timeout_minutes * 60 - waited_seconds
+    if left <= 0:
+        return 0
+    growing: int = FIRST_WAIT_SECONDS << min(max(polls - 1, 0), 8)  # x 2 per look
+    return min(growing, LONGEST_WAIT_SECONDS, left)
+
 
 def check_runs(
     client: FlowServiceClient,
@@ -28,14 +45,21 @@ def check_runs(
     polls: int,
     timeout_minutes: int,
     run_ids: list[str] | None = None,
+    waited_seconds: int = 0,
 ) -> dict[str, Any]:
     """One poll. ``finished`` once every followed run has; the watch's own fields
-    (``runIds``, ``timeoutMinutes``) are handed back for the next poll."""
+    (``runIds``, ``timeoutMinutes``) are handed back for the next poll, with when to look
+    next: ``nextWaitSeconds`` (the Wait's ``SecondsPath``), ``waitedSeconds`` once that wait
+    is behind, and ``timeUp`` when this was the watch's last look."""
     listed = client.list_runs(flow_id)
+    wait = next_wait_seconds(polls + 1, waited_seconds, timeout_minutes)
     watch: dict[str, Any] = {
         "polls": polls + 1,
         "timeoutMinutes": timeout_minutes,
         "runIds": run_ids,
+        "waitedSeconds": waited_seconds + wait,
+        "nextWaitSeconds": wait,
+        "timeUp": wait == 0,
     }
     if run_ids is None:  # the first scheduled run: the earliest one listed
         runs = [run_report(min(listed, key=_started))] if listed else []

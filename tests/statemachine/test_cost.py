@@ -1,0 +1,31 @@
+"""What a run costs in Step Functions' own units, and how big the definition is: counted from
+the ASL and from runs through the local runtime, so a change that adds transitions, Lambda
+calls or states fails here. (A 412's cost and an hour's run watch are in
+test_etag_conflicts.py and test_export_now.py.)"""
+
+from __future__ import annotations
+
+from tests.statemachine.asl import ASL_PATH, states
+from tests.statemachine.harness import Machine, example, lambda_calls, transitions
+from tests.statemachine.paths import HAPPY_NEW, assert_route
+
+FRESH_APPLY_TRANSITIONS = 17
+FRESH_APPLY_LAMBDA_CALLS = 10
+
+
+def test_the_definition_stays_small() -> None:
+    assert len(states()) <= 40  # Parallel branches' states included
+    assert len(ASL_PATH.read_text(encoding="utf-8").splitlines()) <= 900
+    assert not [name for name in states() if name.startswith("FailedAt")]
+
+
+def test_a_fresh_apply_costs_its_counted_transitions_and_lambda_calls(machine: Machine) -> None:
+    result = machine.run(example("amazon-s3"))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, HAPPY_NEW)
+    assert transitions(result) <= FRESH_APPLY_TRANSITIONS
+    # The four connection steps, ResolveSpecs, EnsureDataflow, ActivateAudiences,
+    # ValidateDataflow, ValidateRequest and PublishResult: the lease calls no Lambda.
+    assert lambda_calls(result) <= FRESH_APPLY_LAMBDA_CALLS
+    print(f"fresh apply: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls")
