@@ -43,6 +43,12 @@ CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 # anything else, and gives it back before publishing the result (or before a run watch), on
 # success and failure alike. A plan only reads: it takes no lease.
 VALIDATE = ("PrepareExecution", "ValidateRequest")
+# apply and teardown record how they ended in the registry (a failure only on a registered
+# activation's item, which the write's condition decides); plan writes nothing.
+RECORD_ACTIVE = ("RecordsInRegistry", "RecordActiveActivation")
+RECORD_TORN_DOWN = ("RecordsInRegistry", "RecordTornDownActivation")
+RECORD_NOTHING = ("RecordsInRegistry",)
+RECORD_FAILURE = ("RecordsFailureInRegistry", "RecordFailedActivation")
 START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation", "UseExistingDataflow")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
@@ -52,6 +58,7 @@ PLAN = (
     "TakesActivationLease",
     "PlanActivation",
     "PublishSuccess",
+    *RECORD_NOTHING,
     "ActivationSucceeded",
 )
 ETAG_CONFLICT = (
@@ -67,6 +74,7 @@ FINISH = (
     "WantsFirstRun",
     "ReleaseActivationLease",
     "PublishSuccess",
+    *RECORD_ACTIVE,
     "ActivationSucceeded",
 )
 # The run watch: the lease given back, a first look, then one more a minute until the runs
@@ -74,7 +82,7 @@ FINISH = (
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
 RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
-PUBLISH = ("PublishSuccess", "ActivationSucceeded")
+PUBLISH = ("PublishSuccess", *RECORD_ACTIVE, "ActivationSucceeded")
 
 
 def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
@@ -93,7 +101,7 @@ def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tu
     )
 
 
-FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
+FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", *RECORD_FAILURE, "ActivationFailed")
 # Failures with no lease to give back: a plan never takes one, the run watch gave it back.
 NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 
@@ -107,6 +115,14 @@ def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
     (after giving the lease back, unless the request never got as far as taking it)."""
     if state == "ValidateRequest":
         return (*before, "FailedAtValidateRequest", *FAIL[1:])
+    if state == "PlanActivation":  # a plan records nothing
+        return (
+            *before,
+            f"FailedAt{state}",
+            "PublishFailure",
+            "RecordsFailureInRegistry",
+            "ActivationFailed",
+        )
     if state in NO_LEASE_HELD:
         return (*before, f"FailedAt{state}", *FAIL[1:])
     return (*before, f"FailedAt{state}", *FAIL)
