@@ -3,6 +3,7 @@
     aep-activations apply|plan|teardown REQUEST... (--stack NAME | --local)
     aep-activations apply|plan DIR/ [--detect-drift] [--prune-missing] (--stack NAME | --local)
     aep-activations status [NAME] | runs NAME (--stack NAME | --local)
+    aep-activations promote --from SANDBOX --to SANDBOX [NAME...] --overrides FILE --out DIR
 
 Exit status: 0 done; 1 something failed (an execution, or a file of a folder that is not a
 valid request); 2 ``plan --detect-drift`` found something that would change; 64 bad usage or
@@ -102,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", parents=[where], help="an activation's recent runs")
     runs.add_argument("name", help="the activation: NAME or SANDBOX/NAME")
     runs.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    promote = commands.add_parser(
+        "promote",
+        parents=[where],
+        help="write the request files for another sandbox, after planning them there",
+    )
+    promote.add_argument("names", nargs="*", metavar="NAME", help="activations (default: all)")
+    promote.add_argument("--from", dest="from_sandbox", required=True, metavar="SANDBOX")
+    promote.add_argument("--to", dest="to_sandbox", required=True, metavar="SANDBOX")
+    promote.add_argument(
+        "--overrides", type=Path, help="JSON merged into every promoted request (secret names...)"
+    )
+    promote.add_argument("--out", type=Path, help="folder for the files (default: ./SANDBOX/)")
+    promote.add_argument("--parallel", type=int, default=folders.DEFAULT_PARALLEL)
     return parser
 
 
@@ -125,6 +139,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"say where: --stack NAME (or ${STACK_VARIABLE}) or --local")
     if args.command in OPERATIONS:
         return _operate(args, out)
+    if args.command == "promote":
+        return _promote(args, out)
     with _target(args) as target:
         if args.command == "status":
             from aep_cli.status import print_status
@@ -239,6 +255,50 @@ def _operate_folder(
         return EXIT_FAILED
     if detect and (unpruned or any(o.changes() for o in outcomes)):
         return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _promote(args: argparse.Namespace, out: TextIO) -> int:
+    from aep_cli import promote
+
+    if args.from_sandbox == args.to_sandbox:
+        raise UsageError("--from and --to: name two different sandboxes")
+    if args.parallel < 1:
+        raise UsageError("--parallel: must be 1 or more")
+    overrides = promote.read_overrides(args.overrides)  # checked before any call
+    folder: Path = args.out or Path(args.to_sandbox)
+    with _target(args) as target:
+        activations = promote.sources(target, args.from_sandbox, args.names)
+        promotion = promote.promote(target, activations, args.to_sandbox, overrides, folder)
+        if promotion.problems:
+            print(f"{PROG}: nothing written:", file=sys.stderr)
+            for problem in promotion.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_FAILED
+        if not args.json:
+            print(
+                f"Plan in {args.to_sandbox} of {len(promotion.files)} activation(s) from "
+                f"{args.from_sandbox}, on {target.description}",
+                file=out,
+            )
+
+        def done(outcome: Outcome) -> None:
+            if args.json:
+                print(json.dumps(outcome.to_json()), file=out, flush=True)
+            else:
+                print(folders.progress_line(outcome), file=out, flush=True)
+
+        outcomes = folders.run_all(target, promotion.files, parallel=args.parallel, on_done=done)
+    if not args.json:
+        print(file=out)
+        folders.print_table([folders.row(o) for o in outcomes], out)
+    if any(not o.succeeded for o in outcomes):
+        print(f"{PROG}: a plan failed in {args.to_sandbox}: nothing written", file=sys.stderr)
+        return EXIT_FAILED
+    written = promote.write(promotion.files, folder)
+    if not args.json:
+        print(f"\nWrote {len(written)} request file(s) to {folder}/: apply them with", file=out)
+        print(f"  {PROG} apply {folder}/ --stack ...", file=out)
     return EXIT_OK
 
 
