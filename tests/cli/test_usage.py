@@ -123,3 +123,23 @@ def test_the_console_script_is_the_tools_main() -> None:
     module, function = project["project"]["scripts"]["aep-activations"].split(":")
     assert (module, function) == ("aep_cli.app", "main")
     assert main.__module__ == module
+
+
+def test_the_tool_loads_moto_only_for_local() -> None:
+    """Against a deployed stack the tool reads histories with the local runtime's report code;
+    that must not load moto (seconds of imports on every command)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.statemachine.harness import REPOSITORY
+
+    code = "import sys, aep_cli.app, aep_cli.status; print('moto' in sys.modules)"
+    environment = {
+        **os.environ,
+        "PYTHONPATH": f"{REPOSITORY / 'layers' / 'aep_activation'}{os.pathsep}{REPOSITORY}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
