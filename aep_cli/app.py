@@ -229,6 +229,9 @@ def _operate_folder(
     if detect or prune:
         sandboxes = {file.sandbox for file in files if file.valid}
         missing = folders.missing_from(files, target.registry.activations(), sandboxes)
+    # A folder with an invalid file is not a whole desired state: nothing is torn down on it.
+    held_back = prune and any(not file.valid for file in files)
+    prune = prune and not held_back
     to_run = list(files)
     if prune:
         to_run += [folders.prune_request(m) for m in missing]
@@ -248,7 +251,8 @@ def _operate_folder(
             print(json.dumps(_missing_json(item)), file=out)
     else:
         print(file=out)
-        rows = [folders.row(o) for o in outcomes] + [folders.missing_row(m) for m in unpruned]
+        rows = [folders.row(o) for o in outcomes]
+        rows += [folders.missing_row(m, held_back=held_back) for m in unpruned]
         folders.print_table(rows, out)
         print(f"\n{folders.summary_line(outcomes, len(unpruned))}", file=out)
     if any(not o.succeeded for o in outcomes):

@@ -36,7 +36,8 @@ class Missing:
 def missing_from(
     files: Iterable[RequestFile], registered: Iterable[RegisteredActivation], sandboxes: set[str]
 ) -> list[Missing]:
-    named = {file.key for file in files if file.valid}
+    # A file names its activation even when it is invalid: that one is not missing.
+    named = {file.key for file in files if file.name and file.sandbox}
     return [
         Missing(activation)
         for activation in registered
@@ -133,14 +134,14 @@ def progress_line(outcome: Outcome) -> str:
     )
 
 
-def missing_row(missing: Missing) -> tuple[str, str, str, str]:
+def missing_row(missing: Missing, *, held_back: bool = False) -> tuple[str, str, str, str]:
     dataflow = missing.activation.dataflow_id or "(none)"
-    return (
-        missing.key,
-        "teardown",
-        f"1: delete dataflow {dataflow} and its connections",
-        "NOT IN FOLDER (apply --prune-missing tears it down)",
+    why = (
+        "NOT IN FOLDER (not torn down: the folder has invalid files)"
+        if held_back
+        else "NOT IN FOLDER (apply --prune-missing tears it down)"
     )
+    return (missing.key, "teardown", f"1: delete dataflow {dataflow} and its connections", why)
 
 
 def summary_line(outcomes: list[Outcome], missing: int) -> str:

@@ -174,3 +174,24 @@ def test_an_invalid_file_is_named_with_its_field_and_rule_and_the_others_proceed
     assert rows[str(folder / "notes.json")][-1].startswith("INVALID: (root): is not valid JSON")
     assert [a.name for a in stack.registry.activations()] == ["bulk-00"]
     assert len(stack.emulator.list_resources("flows")) == 1
+
+
+def test_nothing_is_pruned_on_a_folder_with_an_invalid_file(
+    stack: Deployed, tmp_path: Path
+) -> None:
+    folder = write_requests(tmp_path / "prod", [request(0), request(1), request(2)])
+    assert stack.cli("apply", str(folder)).code == 0
+    (folder / "bulk-02.json").unlink()  # dropped: would be pruned
+    broken = request(1)
+    broken["prune"] = "yes"  # invalid, but still names bulk-01: that one is not missing
+    write_requests(folder, [broken])
+
+    done = stack.cli("apply", str(folder), "--prune-missing")
+
+    assert done.code == 1
+    rows = table_rows(done)
+    assert "not torn down" in rows["prod/bulk-02"][3]
+    assert "prod/bulk-01" not in rows  # its row is the invalid file's
+    assert rows[str(folder / "bulk-01.json")][-1].startswith("INVALID: prune:")
+    assert len(stack.emulator.list_resources("flows")) == 3
+    assert {a.state for a in stack.registry.activations()} == {ACTIVE}
