@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import activations, imports
+from bench import activations, imports, watch
 from local.runtime.functions import ColdStarts
 
 MB = 1_000_000
@@ -392,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         more, more_notes = activation_rows(args.latency, args.requests)
         rows += more
         notes += more_notes
+        rows += [Row(*cells) for cells in watch.watch_rows(args.latency)]
     print_table(rows)
     for note in notes:
         print(f"\nNote: {note}")

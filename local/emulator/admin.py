@@ -14,7 +14,12 @@
 ``POST /__admin/runs``                      run a flow now ``{"flowId", "status", "records"}``
 ``POST /__admin/clock``                     ``{"advanceSeconds": n}``: scheduled runs fall due
 ``GET|POST /__admin/runs/config``           ``{"firstRunAfter", "runOutcome", "exportDir",
-                                            "rowLimit", "profiles"}`` (simulated runs)
+                                            "rowLimit", "profiles", "runEvery", "lateBy",
+                                            "skippedRecords"}`` (simulated runs)
+``POST /__admin/runs/scenario``             ``{"flowId", "scenario"}``: how the flow's scheduled
+                                            runs go (``"failed"``, ``["success", "late"]``;
+                                            null forgets it)
+``POST /__admin/runs/nights``               ``{"nights": n}``: n scheduling periods go by
 ``GET  /__admin/resources/{kind}``          stored resources (``?sandbox=&org=``), masked
 ==========================================  ==================================================
 """
@@ -51,6 +56,8 @@ class Controls(Protocol):
     def advance_clock(self, seconds: float) -> None: ...
     def simulate_runs(self, **settings: Any) -> dict[str, Any]: ...
     def clock(self) -> float: ...
+    def set_run_scenario(self, flow_id: str, scenario: str | list[str] | None) -> list[str]: ...
+    def pass_nights(self, nights: int) -> None: ...
     def configure(self, **settings: Any) -> dict[str, Any]: ...
     def list_resources(self, kind: Kind, sandbox: str, org: str | None) -> list[Document]: ...
 
@@ -102,6 +109,13 @@ class Admin:
         if path == "/__admin/runs/config":
             settings = _camel_to_snake(call.json_object()) if method == "POST" else {}
             return Reply(200, c.simulate_runs(**settings))
+        if (method, path) == ("POST", "/__admin/runs/scenario"):
+            body = call.json_object()
+            outcomes = c.set_run_scenario(str(body["flowId"]), body.get("scenario"))
+            return Reply(200, {"flowId": body["flowId"], "scenario": outcomes})
+        if (method, path) == ("POST", "/__admin/runs/nights"):
+            c.pass_nights(int(call.json_object().get("nights", 1)))
+            return Reply(200, {"now": c.clock()})
         if (method, path) == ("POST", "/__admin/clock"):
             c.advance_clock(float(call.json_object().get("advanceSeconds", 0)))
             return Reply(200, {"now": c.clock()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,8 +28,12 @@ _RUN_SETTINGS = frozenset(
         "profiles",
         "adhoc_run_takes",
         "adhoc_outcomes",
+        "run_every",
+        "late_by",
+        "skipped_records",
     }
 )
+NIGHT: float = 86400.0
 
 
 class Emulator:
@@ -176,7 +181,9 @@ class Emulator:
         ``export_dir`` (None: write no files), ``row_limit``, ``profiles`` (rows per audience),
         ``adhoc_run_takes`` (seconds an ad-hoc run stays in progress; negative: until
         :meth:`finish_adhoc_runs`), ``adhoc_outcomes`` ({audience id: success|failed|inProgress},
-        the others end with ``run_outcome``)."""
+        the others end with ``run_outcome``), ``run_every`` (seconds between scheduled runs
+        after the first; negative: only the first), ``late_by`` (seconds a ``late`` run stays
+        in progress), ``skipped_records`` (per audience, in a ``skipped`` run)."""
         unknown = set(settings) - _RUN_SETTINGS
         if unknown:
             raise ValueError(
@@ -199,6 +206,14 @@ class Emulator:
             outcomes = {str(k): str(v) for k, v in dict(settings["adhoc_outcomes"]).items()}
             runs.validate_adhoc_outcomes(outcomes)
             simulation.adhoc_outcomes = outcomes
+        if "run_every" in settings:
+            simulation.run_every = float(settings["run_every"])
+        if "late_by" in settings:
+            simulation.late_by = max(0.0, float(settings["late_by"]))
+        if "skipped_records" in settings:
+            if int(settings["skipped_records"]) < 0:
+                raise ValueError("skipped_records must be at least 0")
+            simulation.skipped_records = int(settings["skipped_records"])
         return {
             "firstRunAfter": simulation.first_run_after,
             "runOutcome": simulation.outcome,
@@ -207,7 +222,46 @@ class Emulator:
             "profiles": simulation.profiles,
             "adhocRunTakes": simulation.adhoc_run_takes,
             "adhocOutcomes": dict(simulation.adhoc_outcomes),
+            "runEvery": simulation.run_every,
+            "lateBy": simulation.late_by,
+            "skippedRecords": simulation.skipped_records,
         }
+
+    def set_run_scenario(self, flow_id: str, scenario: str | list[str] | None) -> list[str]:
+        """A test and demo control (not Adobe's API): how ``flow_id``'s scheduled runs go, one
+        outcome for all (``"failed"``) or one per run in order (``["success", "late"]``, then
+        ``run_outcome``): ``success``, ``failed``, ``late``, ``skipped``. None: forget it."""
+        with self.store.lock:
+            if scenario is None:
+                self._runs.scenarios.pop(flow_id, None)
+                return []
+            outcomes = runs.validate_scenario(scenario)
+            self._runs.scenarios[flow_id] = outcomes
+            return list(outcomes)
+
+    def pass_nights(
+        self,
+        nights: int,
+        *,
+        step: float | None = None,
+        each: Callable[[], object] | None = None,
+    ) -> None:
+        """Let ``nights`` scheduling periods (``run_every``, a day unless set) go by on the
+        emulator's clock, in steps of ``step`` seconds (one period by default), calling
+        ``each()`` after every step: a test fires its watch there, as a schedule would."""
+        if nights < 0:
+            raise ValueError("nights must be at least 0")
+        period = self._runs.run_every if self._runs.run_every > 0 else NIGHT
+        stride = period if step is None else float(step)
+        if stride <= 0:
+            raise ValueError("step must be positive")
+        remaining = nights * period
+        while remaining > 1e-9:
+            moved = min(stride, remaining)
+            self.advance_clock(moved)
+            remaining -= moved
+            if each is not None:
+                each()
 
     # --- IMS ------------------------------------------------------------------------------
 

@@ -5,10 +5,17 @@ Adobe runs an activation dataflow on its audiences' schedules and lists each run
 ``destinations.openapi.yaml``). The emulator does the same, two ways:
 
 - on schedule: an enabled flow holding at least one audience gets its first run
-  ``first_run_after`` seconds after it was created, on the emulator's clock. That clock is
-  real time plus what :meth:`RunSimulation.advance` added: the local runtime advances it by
-  each Wait state it skips, so time is compressed in tests and the demo. Runs are made
-  when someone looks (``GET /runs``), as if they had happened at their time;
+  ``first_run_after`` seconds after it was created, on the emulator's clock, and, when
+  ``run_every`` is set (86400: nightly), another run every ``run_every`` seconds after that.
+  That clock is real time plus what :meth:`RunSimulation.advance` added: the local runtime
+  advances it by each Wait state it skips, so time is compressed in tests and the demo. Runs
+  are made when someone looks (``GET /runs``), as if they had happened at their time;
+- a scenario per dataflow (``scenarios``, a test and demo control, not Adobe's API) says how
+  its scheduled runs go, one outcome for all or one per run in order (then ``outcome``):
+  ``success``; ``failed`` (Adobe's error of the ``Batch_Flow_Run_Failure`` example);
+  ``late`` (``inProgress`` for ``late_by`` seconds after its start, then a success);
+  ``skipped`` (a success that skipped ``skipped_records`` records per audience, with the
+  ``skippedInfo`` of Adobe's ``Batch_Flow_Run_Success`` example);
 - on demand: ``Emulator.add_run`` / ``POST /__admin/runs``;
 - ad hoc (``exportNow``, :mod:`local.emulator.adhoc`): a run per audience starts
   ``inProgress`` and ends ``adhoc_run_takes`` seconds later on the emulator's clock (negative:
@@ -42,7 +49,12 @@ from local.emulator.store import Document, ResourceStore
 ADOBE_ROW_LIMIT: Final = 5_000_000
 RUN_STATUSES: Final = ("success", "failed")
 ADHOC_OUTCOMES: Final = (*RUN_STATUSES, "inProgress")
+SCENARIO_OUTCOMES: Final = (*RUN_STATUSES, "late", "skipped")
 FAILURE: Final = {"code": "ACTIVATION_BATCH-0000-FAILED", "message": "Job aborted."}
+SKIP: Final = {
+    "code": "ACTIVATION_BATCH-0000-SKIP",
+    "message": "Records didn't match attribute filter.",
+}
 _FIRST_NAMES: Final = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken")
 _LAST_NAMES: Final = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen")
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]+")
@@ -61,10 +73,23 @@ class RunSimulation:
     adhoc_outcomes: dict[str, str] = field(default_factory=dict)  # audience id -> outcome
     clock_offset: float = 0.0
     written: list[Path] = field(default_factory=list)
+    run_every: float = -1.0  # seconds between scheduled runs after the first; negative: none
+    late_by: float = 4 * 3600.0  # how long a "late" run stays in progress
+    skipped_records: int = 2  # per audience, in a "skipped" run
+    scenarios: dict[str, list[str]] = field(default_factory=dict)  # flow id -> outcomes
+    scheduled: dict[str, int] = field(default_factory=dict)  # flow id -> scheduled runs made
+    late: dict[str, float] = field(default_factory=dict)  # run id -> when it ends
 
     def __post_init__(self) -> None:
         validate(self.outcome, self.row_limit, self.profiles)
         validate_adhoc_outcomes(self.adhoc_outcomes)
+
+    def scenario_outcome(self, flow_id: str, number: int) -> str:
+        """The outcome of the flow's scheduled run ``number`` (0 the first)."""
+        planned = self.scenarios.get(flow_id) or []
+        if len(planned) == 1:
+            return planned[0]
+        return planned[number] if number < len(planned) else self.outcome
 
     def now(self) -> float:
         """The emulator's clock, in epoch seconds."""
@@ -81,6 +106,15 @@ def validate(outcome: str, row_limit: int, profiles: int) -> None:
         raise ValueError("row_limit must be at least 1")
     if profiles < 0:
         raise ValueError("profiles must be at least 0")
+
+
+def validate_scenario(scenario: str | list[str]) -> list[str]:
+    """One outcome for every scheduled run, or a list, one per run in order."""
+    outcomes = [scenario] if isinstance(scenario, str) else list(scenario)
+    wrong = [o for o in outcomes if o not in SCENARIO_OUTCOMES]
+    if wrong or not outcomes:
+        raise ValueError(f"a scenario is one or more of {SCENARIO_OUTCOMES}; got {scenario!r}")
+    return outcomes
 
 
 def validate_adhoc_outcomes(outcomes: dict[str, str]) -> None:
@@ -143,17 +177,77 @@ def _with_only_audience(flow: Document, segment_id: str) -> Document:
 
 
 def run_due_runs(store: ResourceStore, tenant: Tenant, simulation: RunSimulation) -> None:
-    """Make the scheduled first run of every flow whose time has come (hold the store lock)."""
+    """Make every scheduled run whose time has come, and end the late runs whose time has
+    come (hold the store lock)."""
     if simulation.first_run_after < 0:
         return
     now = simulation.now()
     ran = {run.get("flowId") for run in store.live_items("runs", tenant)}
     for flow in store.live_items("flows", tenant):
-        if flow["id"] in ran or flow.get("state") != "enabled" or not _audiences(flow):
+        if flow.get("state") != "enabled" or not _audiences(flow):
             continue
-        due = flow["createdAt"] / 1000 + simulation.first_run_after
-        if due <= now:
-            store.insert("runs", tenant, run_flow(store, tenant, flow, simulation, due))
+        made = simulation.scheduled.get(flow["id"], 0)
+        if made == 0 and flow["id"] in ran:
+            made = 1  # a run made another way stands for the first scheduled one
+        first = flow["createdAt"] / 1000 + simulation.first_run_after
+        while True:
+            if made > 0 and simulation.run_every < 0:
+                break
+            due = first + made * max(simulation.run_every, 0.0)
+            if due > now or (made > 0 and simulation.run_every == 0):
+                break
+            outcome = simulation.scenario_outcome(flow["id"], made)
+            store.insert(
+                "runs", tenant, _scheduled_run(store, tenant, flow, simulation, due, outcome)
+            )
+            made += 1
+        simulation.scheduled[flow["id"]] = made
+    _end_late_runs(store, tenant, simulation, now)
+
+
+def _scheduled_run(
+    store: ResourceStore,
+    tenant: Tenant,
+    flow: Document,
+    simulation: RunSimulation,
+    due: float,
+    outcome: str,
+) -> Document:
+    if outcome == "late":
+        run = new_run(tenant, flow, "inProgress", records=0, files=0, started_ms=int(due * 1000))
+        del run["metrics"]["durationSummary"]["completedAtUTC"]
+        simulation.late[run["id"]] = due + simulation.late_by
+        return run
+    if outcome == "skipped":
+        return run_flow(store, tenant, flow, simulation, due, "success", skipped=True)
+    return run_flow(store, tenant, flow, simulation, due, outcome)
+
+
+def _end_late_runs(
+    store: ResourceStore, tenant: Tenant, simulation: RunSimulation, now: float
+) -> None:
+    for run in store.live_items("runs", tenant):
+        ends = simulation.late.get(run["id"])
+        if ends is None or ends > now:
+            continue
+        del simulation.late[run["id"]]
+        flow = store.live_get("flows", tenant, run["flowId"])
+        if flow is None:  # the dataflow was deleted meanwhile: the run just stops
+            run["metrics"]["statusSummary"]["status"] = "failed"
+            continue
+        started = run["metrics"]["durationSummary"]["startedAtUTC"] / 1000
+        rows, files = _export(store, tenant, flow, simulation, started)
+        ended = new_run(
+            tenant,
+            flow,
+            "success",
+            records=rows,
+            files=len(files),
+            started_ms=int(started * 1000),
+            completed_ms=int(ends * 1000),
+        )
+        run["metrics"], run["activities"] = ended["metrics"], ended["activities"]
+        run["updatedAt"] = int(ends * 1000)
 
 
 def run_flow(
@@ -164,8 +258,11 @@ def run_flow(
     at: float | None = None,
     status: str | None = None,
     records: int | None = None,
+    *,
+    skipped: bool = False,
 ) -> Document:
-    """One finished run of ``flow`` at ``at`` (the emulator's now by default)."""
+    """One finished run of ``flow`` at ``at`` (the emulator's now by default); ``skipped``:
+    each audience also skipped ``simulation.skipped_records`` records."""
     status = status or simulation.outcome
     if status not in RUN_STATUSES:
         raise ValueError(f"status must be one of {RUN_STATUSES}")
@@ -181,6 +278,7 @@ def run_flow(
         records=rows if records is None else records,
         files=len(files),
         started_ms=int(started * 1000),
+        skipped_per_audience=simulation.skipped_records if skipped else 0,
     )
 
 
@@ -192,29 +290,56 @@ def new_run(
     records: int,
     files: int,
     started_ms: int | None = None,
+    completed_ms: int | None = None,
+    skipped_per_audience: int = 0,
 ) -> Document:
-    """A finished run shaped like Adobe's ``Batch_Flow_Run_Success`` / ``_Failure``."""
+    """A finished run shaped like Adobe's ``Batch_Flow_Run_Success`` / ``_Failure``: the
+    records split over its audiences (``entitySummaries``, ``segment:<id>``) in the source
+    summary (input, skipped) and the target summary (output), as in those examples."""
     started = identifiers.now_ms() if started_ms is None else started_ms
-    completed = started + 60_000
+    completed = started + 60_000 if completed_ms is None else completed_ms
     client = flow.get("createdClient", "acp_foundation_connectors")
     activity = identifiers.new_id()
     segments = [f"segment:{audience['id']}" for audience in _audiences(flow)]
+    output = _split(records, len(segments))
+    skipped = skipped_per_audience * len(segments)
     status_summary: dict[str, Any] = {"status": status, "activityRefs": [activity]}
     record_summary: dict[str, Any] = {
-        "inputRecordCount": records,
+        "inputRecordCount": records + skipped,
         "createdRecordCount": records,
         "outputRecordCount": records,
-        "skippedRecordCount": 0,
+        "skippedRecordCount": skipped,
+        "sourceSummaries": [
+            {
+                "id": source,
+                "inputRecordCount": records + skipped,
+                "skippedRecordCount": skipped,
+                "entitySummaries": [
+                    {
+                        "id": s,
+                        "inputRecordCount": count + skipped_per_audience,
+                        "skippedRecordCount": skipped_per_audience,
+                    }
+                    for s, count in zip(segments, output, strict=True)
+                ],
+            }
+            for source in flow.get("sourceConnectionIds") or []
+        ],
         "targetSummaries": [
             {
                 "id": target,
                 "createdRecordCount": records,
                 "outputRecordCount": records,
-                "entitySummaries": [{"id": s} for s in segments],
+                "entitySummaries": [
+                    {"id": s, "createdRecordCount": count, "outputRecordCount": count}
+                    for s, count in zip(segments, output, strict=True)
+                ],
             }
             for target in flow.get("targetConnectionIds") or []
         ],
     }
+    if skipped:
+        record_summary["skippedInfo"] = [{**SKIP, "count": skipped}]
     if status == "failed":
         status_summary["errors"] = [dict(FAILURE)]
         record_summary = {"failedInfo": [dict(FAILURE)]}
@@ -243,6 +368,14 @@ def new_run(
     new_version(run)
     del run["version"]
     return run
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """``total`` over ``parts`` as evenly as whole numbers allow (the first ones get the rest)."""
+    if parts == 0:
+        return []
+    base, rest = divmod(total, parts)
+    return [base + (1 if index < rest else 0) for index in range(parts)]
 
 
 # --- the files a run writes -------------------------------------------------------------

@@ -62,6 +62,7 @@ from local.runtime.moto_fixes import (
 from local.runtime.queues import DrainResult, QueuedMessage, drain, peek
 from local.runtime.sleeps import RecordedSleep, SleepRecorder
 from local.runtime.template import (
+    ACCOUNT_ID,
     EventRuleSpec,
     QueueTriggerSpec,
     Resolver,
@@ -510,6 +511,51 @@ class LocalStack:
                         ),
                     )
         return invocations
+
+    # ------------------------------------------------------------------ schedules
+
+    def fire_schedule(
+        self, logical_id: str | None = None, *, at: float | None = None
+    ) -> Invocation:
+        """Run a schedule's target once, as EventBridge Scheduler would at ``at`` (epoch
+        seconds; now by default): its ``Input`` with the ``<aws.scheduler.*>`` context
+        attributes filled in. moto's Step Functions runs no schedule, so a test (or the demo)
+        fires it, at the emulator's time for instance. A DISABLED schedule fires nothing:
+        ``RuntimeError``."""
+        schedules = self.template.schedules
+        if logical_id is None:
+            if len(schedules) != 1:
+                raise TemplateError(f"name one of the template's schedules: {sorted(schedules)}")
+            logical_id = next(iter(schedules))
+        spec = schedules[logical_id]
+        state = self._resolver.resolve_str(spec.state, f"{logical_id}.State")
+        if state != "ENABLED":
+            raise RuntimeError(f"schedule {logical_id} is {state}: it invokes nothing")
+        moment = time.time() if at is None else at
+        context = {
+            "<aws.scheduler.scheduled-time>": time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment)
+            ),
+            "<aws.scheduler.schedule-arn>": (
+                f"arn:aws:scheduler:{self.region}:{ACCOUNT_ID}:schedule/default/"
+                f"{self.stack_name}-{logical_id}"
+            ),
+            "<aws.scheduler.execution-id>": uuid.uuid4().hex[:16],
+            "<aws.scheduler.attempt-number>": "1",
+        }
+        text = (
+            self._resolver.resolve_str(spec.input, f"{logical_id}.Target.Input")
+            if spec.input
+            else "{}"
+        )
+        for keyword, value in context.items():
+            text = text.replace(keyword, value)
+        return self.lambdas.invoke(spec.function, json.loads(text))
+
+    def schedule_expression(self, logical_id: str) -> str:
+        """The schedule's expression as deployed (``rate(15 minutes)``)."""
+        spec = self.template.schedules[logical_id]
+        return self._resolver.resolve_str(spec.expression, f"{logical_id}.ScheduleExpression")
 
     # ------------------------------------------------------------------ SQS trigger
 

@@ -34,6 +34,7 @@ _RULE = "AWS::Events::Rule"
 _EVENT_SOURCE_MAPPING = "AWS::Lambda::EventSourceMapping"
 _TABLE = "AWS::DynamoDB::Table"
 _SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
+_SCHEDULE = "AWS::Scheduler::Schedule"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -79,6 +80,19 @@ class FunctionRuleSpec:
     pattern: Mapping[str, Any]
     retries: int
     on_failure: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """An EventBridge Scheduler schedule whose target is a function of the template: what
+    it runs (``function``), how often (``expression``), whether it is on (``state``) and
+    the target's ``Input`` (with Scheduler's ``<aws.scheduler.*>`` context attributes)."""
+
+    logical_id: str
+    function: str
+    expression: Any
+    state: Any
+    input: Any
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,7 @@ class Template:
     tables: Mapping[str, TableSpec] = field(default_factory=dict)
     secrets: Mapping[str, SecretSpec] = field(default_factory=dict)
     function_rules: tuple[FunctionRuleSpec, ...] = ()
+    schedules: Mapping[str, ScheduleSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -187,6 +202,7 @@ def load_template(path: Path, parameter_overrides: Mapping[str, str] | None = No
         state_machines=state_machines,
         event_rules=tuple(_event_rules(resources)),
         function_rules=tuple(_function_rules(resources)),
+        schedules={spec.logical_id: spec for spec in _schedules(resources)},
         queues={
             logical_id: QueueSpec(
                 logical_id,
@@ -384,6 +400,24 @@ def _function_rules(resources: Mapping[str, Any]) -> Iterable[FunctionRuleSpec]:
                 retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
                 on_failure=_referenced_id(on_failure.get("Destination")),
             )
+
+
+def _schedules(resources: Mapping[str, Any]) -> Iterable[ScheduleSpec]:
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != _SCHEDULE:
+            continue
+        properties = resource.get("Properties") or {}
+        target = properties.get("Target") or {}
+        function_id = _referenced_id(target.get("Arn"))
+        if function_id is None or resources.get(function_id, {}).get("Type") != _FUNCTION:
+            continue  # a target other than a function of this template: not run locally
+        yield ScheduleSpec(
+            logical_id=logical_id,
+            function=function_id,
+            expression=properties.get("ScheduleExpression"),
+            state=properties.get("State", "ENABLED"),
+            input=target.get("Input"),
+        )
 
 
 def _queue_triggers(resources: Mapping[str, Any]) -> Iterable[QueueTriggerSpec]:

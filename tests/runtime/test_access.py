@@ -397,12 +397,14 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
         "*",
         "events:PutEvents",
     )
-    # PublishResult, and the lease function for runs that ended outside the state machine.
+    # PublishResult, the lease function for runs that ended outside the state machine, and
+    # the export watch for the dataflows' export runs.
     assert statement["Condition"] == {
         "ArnNotEquals": {
             "aws:PrincipalArn": [
                 {"Fn::GetAtt": ["PublishResultFunctionRole", "Arn"]},
                 {"Fn::GetAtt": ["ActivationLeaseFunctionRole", "Arn"]},
+                {"Fn::GetAtt": ["ExportWatchFunctionRole", "Arn"]},
             ]
         }
     }
@@ -410,6 +412,7 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
     for function, sid in (
         ("PublishResultFunction", "PublishResultEvents"),
         ("ActivationLeaseFunction", "ReportEndedExecutions"),
+        ("ExportWatchFunction", "ReportExports"),
     ):
         (put,) = [s for s in statements(FUNCTIONS[function]) if s["Sid"] == sid]
         assert put["Resource"] == {"Fn::GetAtt": [result_bus, "Arn"]}, function

@@ -244,8 +244,8 @@ class FlowServiceClient:
 
     # --- runs --------------------------------------------------------------------------
 
-    def list_runs(self, flow_id: str) -> list[JsonObject]:
-        return self._list("/runs", (f"flowId=={flow_id}",))
+    def list_runs(self, flow_id: str, *properties: str) -> list[JsonObject]:
+        return self._list("/runs", (f"flowId=={flow_id}", *properties))
 
     # --- other Platform APIs behind the same gateway (Data Prep, ad-hoc activation) -------
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from aep_activation.export_runs import FINISHED_STATUSES, run_outcome
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.slim import fit
 
-FINISHED: Final = frozenset({"success", "failed", "partialsuccess", "cancelled"})
+FINISHED: Final = FINISHED_STATUSES
 NOT_LISTED: Final = "notListed"
 """The status of a followed run that ``GET /runs`` does not list (yet)."""
 
@@ -63,24 +64,9 @@ def fit_watch(watch: dict[str, Any], execution: str | None) -> dict[str, Any]:
 
 
 def run_report(run: JsonObject) -> dict[str, Any]:
-    """How one run stands: status, finished, counts, Adobe's errors."""
-    metrics = _object(run.get("metrics"))
-    status_summary = _object(metrics.get("statusSummary"))
-    records = _object(metrics.get("recordSummary"))
-    files = _object(metrics.get("fileSummary"))
-    status = str(status_summary.get("status") or "unknown")
-    return {
-        "runId": run.get("id"),
-        "status": status,
-        "finished": status.lower() in FINISHED,
-        "records": _count(records.get("outputRecordCount")),
-        "files": _count(files.get("outputFileCount")),
-        "errors": [
-            {"code": str(e.get("code")), "message": str(e.get("message", ""))[:500]}
-            for e in status_summary.get("errors") or []
-            if isinstance(e, dict)
-        ],
-    }
+    """How one run stands: status, finished, counts, Adobe's errors (the one definition of a
+    run's outcome, :mod:`aep_activation.export_runs`, which the export watch uses too)."""
+    return run_outcome(run).watch_report()
 
 
 def _started(run: JsonObject) -> float:
