@@ -31,6 +31,7 @@ ASL_STAMP := $(ASL_VALIDATOR_DIR)/node_modules/.installed-$(shell cat $(ASL_VALI
 help:
 	@echo "make demo   - run an example activation end-to-end against the embedded emulator"
 	@echo "make test   - lint, type-check, check the SAM template, run the tests"
+	@echo "make install - the venv, with the aep-activations command in .venv/bin"
 	@echo "make reliability - the fault matrix and bad input through every trigger, printed"
 	@echo "make bench  - performance figures against aepp and the tutorial by hand (README)"
 
@@ -41,7 +42,16 @@ $(STAMP): requirements-dev.txt layers/aep_activation/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# The command-line tool (pyproject.toml's [project.scripts]: aep-activations) into the venv,
+# editable, so that --local runs this checkout's template, functions and state machine.
+CLI_STAMP := $(VENV)/.installed-cli-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+$(CLI_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-cli-*
+	touch $@
+
+install: $(STAMP) $(CLI_STAMP)
 
 $(SAM_STAMP):
 	@test -x "$(PY312)" || { echo "Python 3.12 not found (needed by sam build); install it or set PY312=/path/to/python3.12"; exit 1; }
@@ -70,7 +80,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/aep_activation/aep_activation functions local bench
+	$(VENV)/bin/mypy layers/aep_activation/aep_activation functions local bench aep_cli
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest

@@ -10,9 +10,11 @@ from typing import Any
 
 from local.emulator import flows, runs
 from local.emulator.admin import Admin
+from local.emulator.audiences import new_audience
 from local.emulator.context import ServiceContext, Settings, validate_settings
+from local.emulator.exchange import Tenant
 from local.emulator.faults import FLOW_SERVICE_BASE, Fault, FaultRegistry
-from local.emulator.ims import DEFAULT_EXPIRES_IN, ImsClient, TokenRegistry
+from local.emulator.ims import DEFAULT_CLIENT, DEFAULT_EXPIRES_IN, ImsClient, TokenRegistry
 from local.emulator.recording import RecordedRequest, Recorder
 from local.emulator.server import EmulatorHTTPServer, EmulatorState
 from local.emulator.store import Document, Kind, ResourceStore
@@ -330,6 +332,17 @@ class Emulator:
         self, kind: Kind, sandbox: str = "prod", org: str | None = None
     ) -> list[Document]:
         return self.store.list(kind, sandbox=sandbox, org=org)
+
+    def add_audience(self, name: str, sandbox: str = "prod", audience_id: str | None = None) -> str:
+        """An audience of the default org in ``sandbox`` (``GET /data/core/ups/audiences``
+        finds it by name); returns its id, a new UUID unless given."""
+        tenant = Tenant(DEFAULT_CLIENT.org_id, sandbox)
+        with self.store.lock:
+            return str(
+                self.store.insert("audiences", tenant, new_audience(tenant, name, audience_id))[
+                    "id"
+                ]
+            )
 
     def add_run(
         self, flow_id: str, status: str = "success", records: int | None = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final
 
-from local.emulator import catalogue, connections, conversion, errors, flows
+from local.emulator import audiences, catalogue, connections, conversion, errors, flows
 from local.emulator.context import ServiceContext
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Kind
@@ -62,6 +62,10 @@ CONVERSION_ROUTES: Final[tuple[Route, ...]] = (
     _route("GET", f"/mappingSets/{_ID}", conversion.get_mapping_set),
     _route("PUT", f"/mappingSets/{_ID}", conversion.update_mapping_set),
 )
+
+
+# Segmentation Service, relative to ``/data/core/ups``.
+AUDIENCE_ROUTES: Final[tuple[Route, ...]] = (_route("GET", "/audiences", audiences.list_audiences),)
 
 
 def find(

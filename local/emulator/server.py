@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Protocol
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-from local.emulator import adhoc, errors, gateway, ims, masking, routes
+from local.emulator import adhoc, audiences, errors, gateway, ims, masking, routes
 from local.emulator.context import ServiceContext
 from local.emulator.exchange import Call, Reply
 from local.emulator.faults import (
@@ -86,6 +86,10 @@ def answer(state: EmulatorState, call: Call, fault: Fault | None) -> Reply:
             gateway.admit(call, state.tokens)
             relative = call.path[len(CONVERSION_BASE) :]
             return routes.dispatch(call, relative, state.service, routes.CONVERSION_ROUTES)
+        if call.path.startswith(audiences.AUDIENCES_BASE + "/"):
+            gateway.admit(call, state.tokens)
+            relative = call.path[len(audiences.AUDIENCES_BASE) :]
+            return routes.dispatch(call, relative, state.service, routes.AUDIENCE_ROUTES)
         raise errors.gateway_error(404, "404000", "Resource not found")
     except errors.ApiError as exc:
         return Reply(exc.status, exc.body, headers=dict(exc.headers))

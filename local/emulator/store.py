@@ -19,6 +19,7 @@ Kind = Literal[
     "runs",
     "schemas",
     "mappingSets",
+    "audiences",
 ]
 KINDS: Final[tuple[Kind, ...]] = (
     "connections",
@@ -28,6 +29,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     "runs",
     "schemas",  # Data Prep (conversion) mapper schemas
     "mappingSets",  # Data Prep (conversion) mapping sets
+    "audiences",  # Segmentation Service audiences (found by name)
 )
 
 Document = dict[str, Any]

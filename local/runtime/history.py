@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from local.runtime.sleeps import RecordedSleep
+if TYPE_CHECKING:  # only named: reading a history must not load moto (the CLI's --stack)
+    from local.runtime.sleeps import RecordedSleep
 
 
 def _json(text: str | None) -> Any:

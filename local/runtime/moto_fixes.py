@@ -22,6 +22,12 @@ checks what ``Parameters`` hands a state. On AWS neither error is matched by ``S
 (the execution fails), 262,144 bytes are allowed, and a state's input after ``Parameters`` is
 held to the limit as well. :class:`DataLimitFix` makes the local runtime as strict as AWS.
 
+**The context object's times are in another format.** ``$$.State.EnteredTime`` is
+``2026-12-07T00:10:27.456064+00:00`` in moto, ``2026-12-07T00:10:27.456Z`` on AWS
+(milliseconds, UTC as ``Z``). The registry keeps it as ``updatedAt`` and compares it as text
+(a late write never replaces a newer one), so the local runtime must write what AWS writes:
+:class:`ContextTimeFix` gives states AWS's format.
+
 **Local costs, not departures.** moto spends time AWS does not, on the thread that runs the
 execution: it parses the definition on every StartExecution (:class:`ParseOnceFix`), builds
 a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPath anew
@@ -30,6 +36,7 @@ a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPat
 
 from __future__ import annotations
 
+import datetime
 import functools
 import importlib
 import json
@@ -63,6 +70,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 )
 from moto.stepfunctions.parser.asl.component.common.parargs import Parargs
 from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import (
     BranchWorker,
@@ -442,3 +450,21 @@ class PathParseOnceFix(_GlobalSwaps):
             return
         self._swap(json_path, "parse", parse)
         self._swap(result_path, "parse", _parse_plain)
+
+
+def aws_timestamp(text: str) -> str:
+    """An ISO 8601 time as Step Functions' context object gives it: UTC, milliseconds, ``Z``."""
+    moment = datetime.datetime.fromisoformat(text).astimezone(datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class ContextTimeFix(_GlobalSwaps):
+    def install(self) -> None:
+        if self._swapped:
+            return
+        original: Any = state_module.StateData  # type: ignore[attr-defined]
+
+        def state_data(*, EnteredTime: str, Name: str) -> Any:
+            return original(EnteredTime=aws_timestamp(EnteredTime), Name=Name)
+
+        self._swap(state_module, "StateData", state_data)

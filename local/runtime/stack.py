@@ -50,6 +50,7 @@ from local.runtime.functions import ColdStarts, FunctionHost, Invocation, Lambda
 from local.runtime.history import ExecutionResult, build_result
 from local.runtime.moto_fixes import (
     ClientReuseFix,
+    ContextTimeFix,
     DataLimitFix,
     DynamoDBAtomicWritesFix,
     HistoryTimeoutFix,
@@ -137,6 +138,7 @@ class LocalStack:
         self._client_reuse_fix = ClientReuseFix()
         self._path_parse_fix = PathParseOnceFix()
         self._data_limit_fix = DataLimitFix()
+        self._context_time_fix = ContextTimeFix()
         # None: containers fork from a preloaded factory (fast); else as Lambda starts them cold.
         self.lambdas = LambdaHost(cold_starts)
         self._resolver = Resolver(self.template, region, stack_name)
@@ -185,6 +187,7 @@ class LocalStack:
             self._client_reuse_fix.install()
             self._path_parse_fix.install()
             self._data_limit_fix.install()
+            self._context_time_fix.install()
             self.lambdas.install()
             self._deployment = self._deployer.deploy()
             self._host_functions()
@@ -218,6 +221,7 @@ class LocalStack:
         self._client_reuse_fix.uninstall()
         self._path_parse_fix.uninstall()
         self._data_limit_fix.uninstall()
+        self._context_time_fix.uninstall()
         self._sleeps.uninstall()
         self._capture.uninstall()
         self._moto_server.stop()
@@ -644,11 +648,17 @@ class LocalStack:
                 self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
                 messages.append(dict(message))
 
+    @property
+    def endpoint_url(self) -> str:
+        """Where this stack's AWS APIs answer over HTTP (the moto server on loopback), for
+        programs outside this process: the Lambda containers, a command-line tool."""
+        host, port = self._moto_server.get_host_and_port()
+        return f"http://{host}:{port}"
+
     def _aws_environment(self) -> dict[str, str]:
         """What a container's AWS SDK needs to reach this stack's moto state."""
-        host, port = self._moto_server.get_host_and_port()
         return {
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ENDPOINT_URL": self.endpoint_url,
             # Lambda hands its execution role's session credentials to the function.
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",

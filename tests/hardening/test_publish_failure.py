@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from aep_activation.registry import ACTIVE, ActivationRegistry
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
 from tests.statemachine.conftest import (
@@ -48,3 +49,10 @@ def test_a_result_bus_failure_after_success_still_reports_success(
     assert len(publish) == 1
     assert publish[0].attempts > 1  # it retried before giving up
     assert "ResultNotPublished" in result.states
+    # The registry records it all the same.
+    registry = ActivationRegistry(
+        stack.physical("ActivationRegistryTable"), client=stack.client("dynamodb")
+    )
+    recorded = registry.get("prod", example("amazon-s3")["name"])
+    assert recorded is not None
+    assert (recorded.state, recorded.dataflow_id) == (ACTIVE, flow["id"])

@@ -485,3 +485,46 @@ def test_an_alarm_fires_on_a_failed_execution_that_reported_nothing() -> None:
     assert returned["Expression"] == "FILL(failed, 0) - FILL(input, 0) - FILL(system, 0)"
     periods = {q["MetricStat"]["Period"] for q in alarm["Metrics"] if "MetricStat" in q}
     assert periods == {300}
+
+
+def _registry_writes_in_the_asl() -> list[dict[str, Any]]:
+    import json
+
+    definition = json.loads((ROOT / "statemachine" / "activation.asl.json").read_text("utf-8"))
+    return [
+        state["Parameters"]
+        for state in definition["States"].values()
+        if state.get("Resource", "").startswith("arn:aws:states:::dynamodb:")
+        and state["Parameters"]["TableName"] == "${ActivationRegistryTableName}"
+    ]
+
+
+def test_the_state_machine_may_only_update_its_own_registry_attributes() -> None:
+    from aep_activation.registry import EXPORT_CURSOR
+
+    machine = RESOURCES["ActivationStateMachine"]["Properties"]
+    assert machine["DefinitionSubstitutions"]["ActivationRegistryTableName"] == {
+        "Ref": "ActivationRegistryTable"
+    }
+    statements = [
+        statement
+        for policy in machine["Policies"]
+        if isinstance(policy, dict)
+        for statement in policy.get("Statement", [])
+        if any(str(a).startswith("dynamodb:") for a in _as_list(statement["Action"]))
+        and statement["Resource"] == {"Fn::GetAtt": ["ActivationRegistryTable", "Arn"]}
+    ]
+    (statement,) = statements  # one grant on the registry (the lease table has its own)
+    assert _as_list(statement["Action"]) == ["dynamodb:UpdateItem"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["ActivationRegistryTable", "Arn"]}
+    allowed = set(statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+    assert EXPORT_CURSOR not in allowed  # the export watch's own
+    writes = _registry_writes_in_the_asl()
+    assert len(writes) == 3  # active, torn down, failed
+    for parameters in writes:
+        assert "ReturnValues" not in parameters
+        assert set(parameters["ExpressionAttributeNames"].values()) <= allowed
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

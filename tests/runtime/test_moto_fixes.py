@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from local.runtime.moto_fixes import ClientReuseFix, JsonPathFix, PathParseOnceFix, aws_extract_json
+from local.runtime.moto_fixes import (
+    ClientReuseFix,
+    ContextTimeFix,
+    JsonPathFix,
+    PathParseOnceFix,
+    aws_extract_json,
+    aws_timestamp,
+)
 
 DATA = [{"id": "a", "items": [1], "tags": [{"k": "x"}, {"k": "y"}]}, {"id": "b"}]
 
@@ -83,3 +90,29 @@ def test_each_path_text_is_parsed_once_until_uninstalled() -> None:
     finally:
         fix.uninstall()
     assert json_path.parse is original  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("moto_time", "aws_time"),
+    [
+        ("2026-12-07T00:10:27.456064+00:00", "2026-12-07T00:10:27.456Z"),
+        ("2026-12-07T00:10:27+00:00", "2026-12-07T00:10:27.000Z"),
+        ("2026-12-07T01:10:27.999999+01:00", "2026-12-07T00:10:27.999Z"),
+    ],
+)
+def test_context_times_take_aws_format(moto_time: str, aws_time: str) -> None:
+    assert aws_timestamp(moto_time) == aws_time
+
+
+def test_states_enter_with_aws_times_while_installed() -> None:
+    from moto.stepfunctions.parser.asl.component.state import state
+
+    original = state.StateData
+    fix = ContextTimeFix()
+    fix.install()
+    try:
+        data = state.StateData(EnteredTime="2026-12-07T00:10:27.456064+00:00", Name="S")
+        assert data == {"EnteredTime": "2026-12-07T00:10:27.456Z", "Name": "S"}
+    finally:
+        fix.uninstall()
+    assert state.StateData is original

@@ -58,6 +58,12 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # anything else, and gives it back before publishing the result (or before a run watch), on
 # success and failure alike. A plan only reads: it takes no lease.
 VALIDATE = ("PrepareExecution", "ValidateRequest")
+# apply and teardown record how they ended in the registry (a failure only on a registered
+# activation's item, which the write's condition decides); plan writes nothing.
+RECORD_ACTIVE = ("RecordsInRegistry", "RecordActiveActivation")
+RECORD_TORN_DOWN = ("RecordsInRegistry", "RecordTornDownActivation")
+RECORD_NOTHING = ("RecordsInRegistry",)
+RECORD_FAILURE = ("RecordsFailureInRegistry", "RecordFailedActivation")
 START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
@@ -68,6 +74,8 @@ PLAN = (
     "TakesActivationLease",
     "PlanActivation",
     "PublishSuccess",
+    *RECORD_NOTHING,
+    "ActivationSucceeded",
 )
 FINISH = (
     "ActivateAudiences",
@@ -75,13 +83,15 @@ FINISH = (
     "ExportOrWatch",  # a Choice; exportNow and waitForFirstRun are off unless asked
     "ReleaseActivationLease",
     "PublishSuccess",
+    *RECORD_ACTIVE,
+    "ActivationSucceeded",
 )
 # The run watch: the lease given back, a first look, then one more a minute until the runs
 # end or time is up.
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
 RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
-PUBLISH = ("PublishSuccess",)
+PUBLISH = ("PublishSuccess", *RECORD_ACTIVE, "ActivationSucceeded")
 
 
 def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
@@ -100,7 +110,7 @@ def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tu
     )
 
 
-FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
+FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", *RECORD_FAILURE, "ActivationFailed")
 # Failures with no lease to give back: a plan never takes one, the run watch gave it back.
 NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 
@@ -112,7 +122,10 @@ HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
 def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
     """``before`` (ending in the failed ``state``, whose Catch put the error under
     ``$.failed``), then publishing the failure (after giving the lease back, unless the
-    request never got as far as taking it)."""
+    request never got as far as taking it) and recording it on a registered activation's item
+    (a plan records nothing)."""
+    if state == "PlanActivation":
+        return (*before, "PublishFailure", "RecordsFailureInRegistry", "ActivationFailed")
     if state == "ValidateRequest" or state in NO_LEASE_HELD:
         return (*before, *FAIL[1:])
     return (*before, *FAIL)

@@ -9,13 +9,20 @@ from tests.statemachine.asl import ASL_PATH, states
 from tests.statemachine.harness import Machine, example, lambda_calls, transitions
 from tests.statemachine.paths import HAPPY_NEW, assert_route
 
-FRESH_APPLY_TRANSITIONS = 17
+# The legacy card's fresh apply: 17 for the steps and the lease, 2 for the Data Prep branch it
+# passes through (NeedsMappingSet, NoMappingSet), 3 for the registry's record
+# (RecordsInRegistry, RecordActiveActivation, ActivationSucceeded).
+FRESH_APPLY_TRANSITIONS = 22
 FRESH_APPLY_LAMBDA_CALLS = 10
+# Parallel branches' states included: the steps, the native lease (4), the Data Prep branch (4)
+# and the registry's records (6).
+MOST_STATES = 50
+MOST_LINES = 1070
 
 
 def test_the_definition_stays_small() -> None:
-    assert len(states()) <= 40  # Parallel branches' states included
-    assert len(ASL_PATH.read_text(encoding="utf-8").splitlines()) <= 900
+    assert len(states()) <= MOST_STATES
+    assert len(ASL_PATH.read_text(encoding="utf-8").splitlines()) <= MOST_LINES
     assert not [name for name in states() if name.startswith("FailedAt")]
 
 

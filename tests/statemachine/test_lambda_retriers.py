@@ -14,7 +14,9 @@ AWS_RECOMMENDED = {
 
 
 def test_every_lambda_task_retries_aws_recommended_lambda_errors() -> None:
-    # Native service integrations (the lease's DynamoDB calls) call no Lambda.
+    # A Lambda Task's Resource is its function's placeholder; native integrations (the lease's
+    # and the registry's DynamoDB calls) name arn:aws:states:::<service>:<action> and call no
+    # Lambda.
     tasks = {
         name: s
         for name, s in states().items()

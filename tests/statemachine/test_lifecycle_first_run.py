@@ -21,6 +21,7 @@ from tests.statemachine.paths import (
     FINISH,
     NEW_DATAFLOW,
     POLL_RUNS_AGAIN,
+    PUBLISH,
     RELEASE_BEFORE_WATCH,
     assert_route,
 )
@@ -58,7 +59,7 @@ def test_a_successful_first_run_is_reported_with_the_files_it_wrote(
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     # Looks at 0, 30 and 90 s find nothing; the run (due at 150 s) is there at 210 s.
-    assert_route(result.states, route(3, ("PublishSuccess",)))
+    assert_route(result.states, route(3, PUBLISH))
     assert [c.status for c in clocked.calls("GET", "/runs")] == [200] * 4
     flow_id = clocked.only_flow()["id"]
     assert all(c.query["property"] == [f"flowId=={flow_id}"] for c in clocked.calls("GET", "/runs"))
@@ -95,7 +96,7 @@ def test_a_failed_first_run_is_reported_with_adobes_error_codes(clocked: Machine
     result = clocked.run(watching(30))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)  # the activation did
-    assert_route(result.states, route(0, ("PublishSuccess",)))
+    assert_route(result.states, route(0, PUBLISH))
     first_run = result.output["firstRun"]
     assert first_run["status"] == "failed"
     assert first_run["finished"] is True
@@ -116,7 +117,7 @@ def test_running_out_of_time_is_reported_as_a_timeout_not_a_failure(clocked: Mac
         result.states,
         route(
             3,
-            ("RunWatchTimedOut", "PublishSuccess"),
+            ("RunWatchTimedOut", *PUBLISH),
         ),
     )
     assert result.output["firstRun"] == {

@@ -9,7 +9,7 @@ from typing import Any
 from local.emulator import Fault
 from tests.statemachine import asl
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example, with_dataflow
-from tests.statemachine.paths import FAIL, START, assert_route
+from tests.statemachine.paths import FAIL, RECORD_TORN_DOWN, START, assert_route
 
 REQUEST = "amazon-s3"
 TEARDOWN_STEPS = (
@@ -25,6 +25,8 @@ TEARDOWN = (
     *TEARDOWN_STEPS,
     "ReleaseActivationLease",
     "PublishSuccess",
+    *RECORD_TORN_DOWN,
+    "ActivationSucceeded",
 )
 
 
