@@ -315,59 +315,88 @@ def card_rows(
     return rows, notes
 
 
-def cold_rows(latency: float, rounds: int) -> tuple[list[Row], list[str], dict[str, float]]:
+def cold_rows(
+    latency: float, rounds: int, *, without_pre_warm: bool = False
+) -> tuple[list[Row], list[str], dict[str, float]]:
     """The new S3 card requested through SQS with every function cold, as a daily activation
     starts on AWS (init at full CPU, calls on MemorySize/1769 of a core), paired round by round
-    with the new-card tutorial by hand: a fresh activation, then adding an audience to it."""
+    with the new-card tutorial by hand: a fresh activation, then adding an audience to it.
+
+    ``without_pre_warm``: each round also runs both with ValidateRequest's pre-warm off, so
+    the lever's effect is read side by side, on the same machine state."""
     cold_starts = ColdStarts.detect()
     bench = activations.Bench(latency, activations.NEW_CARD_EXAMPLE, cold_starts=cold_starts)
-    fresh_runs: list[activations.ColdRun] = []
-    add_runs: list[activations.ColdRun] = []
+    variants = ("", " without pre-warm") if without_pre_warm else ("",)
+    fresh_runs: dict[str, list[activations.ColdRun]] = {v: [] for v in variants}
+    add_runs: dict[str, list[activations.ColdRun]] = {v: [] for v in variants}
     tutorials: list[activations.Run] = []
     with bench.running():
         for number in range(1, rounds + 1):
-            bench.fresh_adobe()
-            fresh_runs.append(bench.cold_activation(bench.request))
-            adding = activations.adding_audience(bench.request, bench.only_flow_id(), number)
-            add_runs.append(bench.cold_activation(adding))
+            # Alternate which variant goes first, so neither always follows the tutorial.
+            order = variants if number % 2 else variants[::-1]
+            for variant in order:
+                bench.pre_warm(not variant)
+                bench.fresh_adobe()
+                fresh_runs[variant].append(bench.cold_activation(bench.request))
+                adding = activations.adding_audience(bench.request, bench.only_flow_id(), number)
+                add_runs[variant].append(bench.cold_activation(adding))
             bench.fresh_adobe()
             tutorials.append(bench.tutorial())
+        bench.pre_warm(True)
     notes = [f"Cold runs: CPU quota by {cold_starts.note}."]
-    for runs, what in ((fresh_runs, "cold fresh activation"), (add_runs, "cold add")):
-        failed = [r.status for r in runs if r.status != "SUCCEEDED"]
-        if failed:
-            notes.append(f"{what}: {len(failed)} execution(s) ended {', '.join(failed)}")
+    for variant in variants:
+        for runs, what in ((fresh_runs, "cold fresh activation"), (add_runs, "cold add")):
+            failed = [r.status for r in runs[variant] if r.status != "SUCCEEDED"]
+            if failed:
+                notes.append(
+                    f"{what}{variant}: {len(failed)} execution(s) ended {', '.join(failed)}"
+                )
     throttled = "" if cold_starts.quota else " (UNTHROTTLED)"
     tutorial = statistics.median(t.seconds for t in tutorials)
 
-    def paired(runs: list[activations.ColdRun], figure: str, limit: float) -> Row:
+    def paired(runs: list[activations.ColdRun], figure: str, limit: float | None) -> Row:
         ratio = statistics.median(
             r.seconds / t.seconds for r, t in zip(runs, tutorials, strict=True)
         )
         middle = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+        warmed = f", {middle.warm_ups} of them warm-ups" if middle.warm_ups else ""
         return Row(
             f"{figure}{throttled}, median of {rounds} paired runs",
             f"{statistics.median(r.seconds for r in runs):.2f} s ({middle.calls} calls, "
-            f"{len(middle.cold_starts)} cold starts)",
+            f"{len(middle.cold_starts)} cold starts{warmed})",
             f"tutorial by hand {tutorial:.2f} s ({tutorials[0].calls} calls)",
             ratio,
-            f"<= {limit}x",
-            ratio <= limit,
+            "-" if limit is None else f"<= {limit}x",
+            None if limit is None else ratio <= limit,
         )
 
-    first_calls = sorted(cpu for run in fresh_runs for cpu in run.first_call_cpu.values())
+    deployed_fresh, deployed_add = fresh_runs[""], add_runs[""]
+    first_calls = sorted(cpu for run in deployed_fresh for cpu in run.first_call_cpu.values())
     # Per function on the path, the median CPU of its cold first call over the runs.
-    every_run = fresh_runs + add_runs
+    every_run = deployed_fresh + deployed_add
     per_function = {
         name: statistics.median(
             r.first_call_cpu[name] for r in every_run if name in r.first_call_cpu
         )
         for name in {n for r in every_run for n in r.first_call_cpu}
     }
-    inits = [run.init_seconds / max(1, len(run.cold_starts)) for run in fresh_runs]
-    rows = [
-        paired(fresh_runs, "cold fresh activation, new S3 card, SQS request to end", 1.5),
-        paired(add_runs, "cold add-an-audience activation, new S3 card", 1.0),
+    inits = [run.init_seconds / max(1, len(run.cold_starts)) for run in deployed_fresh]
+    rows = []
+    for variant in variants:
+        target = not variant  # the targets are the deployed stack's; the others are references
+        rows += [
+            paired(
+                fresh_runs[variant],
+                f"cold fresh activation{variant}, new S3 card, SQS request to end",
+                1.5 if target else None,
+            ),
+            paired(
+                add_runs[variant],
+                f"cold add-an-audience activation{variant}, new S3 card",
+                1.0 if target else None,
+            ),
+        ]
+    rows.append(
         Row(
             "CPU of a cold first call after import (median / highest function, fresh run)",
             f"{statistics.median(first_calls):.3f} s / {first_calls[-1]:.3f} s",
@@ -375,8 +404,8 @@ def cold_rows(latency: float, rounds: int) -> tuple[list[Row], list[str], dict[s
             None,
             "-",
             None,
-        ),
-    ]
+        )
+    )
     return rows, notes, per_function
 
 
@@ -398,6 +427,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cold-rounds", type=int, default=11, help="paired cold activations (0: skip)"
     )
+    parser.add_argument(
+        "--without-pre-warm",
+        action="store_true",
+        help="cold rows also without the pre-warm, side by side in the same rounds",
+    )
     parser.add_argument("--skip-activations", action="store_true")
     parser.add_argument("--skip-imports", action="store_true")
     args = parser.parse_args(argv)
@@ -405,7 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     first_call_cpu: dict[str, float] = {}
     if args.cold_rounds > 0:
-        rows, notes, first_call_cpu = cold_rows(args.latency, args.cold_rounds)
+        rows, notes, first_call_cpu = cold_rows(
+            args.latency, args.cold_rounds, without_pre_warm=args.without_pre_warm
+        )
     if not args.skip_imports:
         rows += import_rows(args.rounds, first_call_cpu)
     if not args.skip_activations:

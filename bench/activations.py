@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from aep_activation import warm_up
 from aep_activation.catalog import find_destination
 from bench.tutorial import run_new_card_tutorial, run_tutorial
 from local.emulator import DEFAULT_CLIENT, Emulator, RecordedRequest
@@ -58,6 +59,8 @@ class ColdRun:
     chain: int
     status: str
     cold_starts: tuple[Invocation, ...]  # each function's first call, in a new container
+    warm_ups: int = 0  # asynchronous calls (the pre-warm's)
+    first_calls: tuple[Invocation, ...] = ()  # each function's first call by the execution
 
     @property
     def init_seconds(self) -> float:
@@ -65,8 +68,9 @@ class ColdRun:
 
     @property
     def first_call_cpu(self) -> dict[str, float]:
-        """CPU seconds of each function's cold first call, after its imports."""
-        return {i.function: i.cpu_seconds for i in self.cold_starts}
+        """CPU seconds of each function's first call by the activation (not a warm-up's), after
+        its imports: in a cold container, or in one a warm-up started."""
+        return {i.function: i.cpu_seconds for i in self.first_calls}
 
 
 def _example(path: Path = EXAMPLE) -> dict[str, Any]:
@@ -138,6 +142,7 @@ class Bench:
         self.stack: LocalStack | None = None
         self.request = _example(example)
         self.cold_starts = cold_starts
+        self._deployed: dict[tuple[str, str], str] = {}  # what pre_warm(False) emptied
 
     @contextmanager
     def running(self) -> Iterator[Bench]:
@@ -197,6 +202,7 @@ class Bench:
         result = self.stack.wait(arn, timeout=600)
         ended = _when(self.stack.history(arn)[-1])
         calls = self.emulator.requests[calls_mark:]
+        self.stack.lambdas.wait_for_async()  # warm-ups still starting belong to this run
         invocations = self.stack.invocations[invocations_mark:]
         return ColdRun(
             seconds=ended - sent,
@@ -204,7 +210,25 @@ class Bench:
             chain=observed_chain(calls),
             status=result.status,
             cold_starts=tuple(i for i in invocations if i.init_seconds is not None),
+            warm_ups=sum(1 for i in invocations if i.asynchronous),
+            first_calls=tuple(
+                {i.function: i for i in reversed(invocations) if not i.asynchronous}.values()
+            ),
         )
+
+    def pre_warm(self, on: bool) -> None:
+        """Turn ValidateRequest's pre-warm on (the template's lists) or off (empty lists), for
+        the containers started from now on."""
+        assert self.stack is not None
+        for function in self.stack.template.functions:
+            host = self.stack.lambdas.function(function)
+            assert host is not None
+            for variable in (warm_up.NEW_DATAFLOW_VARIABLE, warm_up.EXISTING_DATAFLOW_VARIABLE):
+                if variable in host.environment:
+                    deployed = self._deployed.setdefault(
+                        (function, variable), host.environment[variable]
+                    )
+                    host.environment[variable] = deployed if on else ""
 
     def forget_shared_token(self) -> None:
         assert self.stack is not None

@@ -66,7 +66,6 @@ PRELOAD = (
     "aws_lambda_powertools.logging",
     "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.tracing",
-    "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.parameters",
     "aws_lambda_powertools.utilities.parser",
 )
@@ -74,6 +73,8 @@ PRELOAD = (
 _GRACE_SECONDS = 5.0
 # Lambda's limit on a function's init phase (a cold start's imports), for on-demand functions.
 INIT_TIMEOUT_SECONDS = 10.0
+# The scheduling priority of a container's init started by an asynchronous call (cold mode).
+BACKGROUND_NICE = 19
 
 # A started container: its pid, our end of its stdin, and of its stdout, stderr, replies.
 Spawned = tuple[int, IO[str], tuple[IO[str], IO[str], IO[str]]]
@@ -123,6 +124,12 @@ def spawn_fresh(environment: Mapping[str, str], search_path: list[str], cwd: Pat
     return process.pid, process.stdin, (process.stdout, process.stderr, replies)
 
 
+def _set_nice(pid: int, nice: int) -> None:
+    """Best effort: raising a priority back needs CAP_SYS_NICE, and the process may be gone."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+
+
 @dataclass(frozen=True)
 class Invocation:
     """One call of a handler: what it got, and what it returned or raised."""
@@ -137,6 +144,7 @@ class Invocation:
     ended: float = 0.0
     cpu_seconds: float = 0.0  # CPU the handler's call used in its container
     init_seconds: float | None = None  # the init phase that preceded it, on a cold start
+    asynchronous: bool = False  # InvocationType Event: the caller did not wait for it
 
     @property
     def failed(self) -> bool:
@@ -348,9 +356,9 @@ class FunctionHost:
     def close(self) -> None:
         self.cold_start()
 
-    def invoke(self, event: Any) -> Invocation:
+    def invoke(self, event: Any, *, asynchronous: bool = False) -> Invocation:
         request_id = str(uuid.uuid4())
-        container, generation = self._acquire()
+        container, generation = self._acquire(background=asynchronous)
         init_seconds, container.init_seconds = container.init_seconds, None
         started = time.monotonic()
         try:
@@ -366,6 +374,7 @@ class FunctionHost:
             ended=ended,
             cpu_seconds=float(outcome.get("cpu", 0.0)),
             init_seconds=init_seconds,
+            asynchronous=asynchronous,
         )
         if "result" in outcome:
             return dataclasses.replace(ran, result=outcome["result"])
@@ -375,7 +384,7 @@ class FunctionHost:
             error_message=str(outcome.get("errorMessage")),
         )
 
-    def _acquire(self) -> tuple[Container, int]:
+    def _acquire(self, *, background: bool = False) -> tuple[Container, int]:
         with self._lock:
             while not self._idle and self._busy >= self._max_containers:
                 self._lock.wait()
@@ -384,7 +393,7 @@ class FunctionHost:
             if self._idle:
                 return self._idle.pop(), generation
         try:
-            return self._start_container(), generation
+            return self._start_container(background=background), generation
         except BaseException:
             with self._lock:
                 self._busy -= 1
@@ -406,7 +415,7 @@ class FunctionHost:
         if self._cold_starts is not None and self._cold_starts.quota is not None:
             self._cold_starts.quota.release(container.pid)
 
-    def _start_container(self) -> Container:
+    def _start_container(self, *, background: bool = False) -> Container:
         environment = {
             **os.environ,
             **self._lambda_variables(),
@@ -419,8 +428,18 @@ class FunctionHost:
         container = Container(self.name, spawned, self._capture)
         if self._cold_starts is None:
             return container
-        # Init runs at full CPU, as on Lambda; only then does the container get its share.
-        container.wait_for_init(INIT_TIMEOUT_SECONDS)
+        # On Lambda each container has CPU of its own: an init started in the background (an
+        # asynchronous call's) takes none from the calls an execution waits for. On this
+        # machine's few cores it runs at the lowest priority instead, on the CPU they leave.
+        if background:
+            _set_nice(container.pid, BACKGROUND_NICE)
+        # Init runs at full CPU, as on Lambda; only then does the container get its share. A
+        # background init may wait for CPU as long as the call it serves may run.
+        limit = float(self.spec.timeout) if background else INIT_TIMEOUT_SECONDS
+        if not container.wait_for_init(limit):
+            container.stop()  # its init never ended: the call finds it gone, and fails
+        if background:
+            _set_nice(container.pid, 0)
         if self._cold_starts.quota is not None and container.alive:
             self._cold_starts.quota.limit(container.pid, lambda_cpu_share(self.spec.memory_size))
         return container
@@ -462,6 +481,7 @@ class LambdaHost:
         self._lock = threading.Lock()
         self._saved_invoke: Any = None
         self._zygote: Zygote | None = None
+        self._background: set[threading.Thread] = set()
 
     @property
     def zygote(self) -> Zygote:
@@ -502,6 +522,45 @@ class LambdaHost:
             self._invocations.append(invocation)
         return invocation
 
+    def invoke_async(self, name_or_arn: str, event: Any) -> None:
+        """``InvocationType: Event``: the call runs in the background, as Lambda runs a queued
+        event, and the caller goes on at once. It takes a container as any call does: an idle
+        one, else a new one (a cold start, init at full CPU); its outcome is recorded, and a
+        failure reaches no caller."""
+        function = self.function(name_or_arn)
+        if function is None:
+            raise KeyError(f"no function {name_or_arn!r} in the template")
+
+        def run() -> None:
+            try:
+                invocation = function.invoke(event, asynchronous=True)
+                with self._lock:
+                    self._invocations.append(invocation)
+            except Exception:  # noqa: S110 - the host is stopping: no container starts
+                pass
+            finally:
+                with self._lock:
+                    self._background.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, name=f"async {function.name}", daemon=True)
+        with self._lock:
+            self._background.add(thread)
+        thread.start()
+
+    def wait_for_async(self, timeout: float = 30.0) -> bool:
+        """Wait for the background calls started so far; False if some still run."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                running = list(self._background)
+            if not running:
+                return True
+            for thread in running:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                with self._lock:
+                    return not self._background
+
     def install(self) -> None:
         if self._saved_invoke is not None:
             raise RuntimeError("LambdaHost is already installed")
@@ -519,6 +578,9 @@ class LambdaHost:
             if host.function(function_name) is None:
                 raise UnknownFunctionException(function_name)
             text = body.decode() if isinstance(body, bytes) else (body or "null")
+            if headers.get("X-Amz-Invocation-Type") == "Event":
+                host.invoke_async(function_name, json.loads(text))
+                return b""  # moto answers 202
             invocation = host.invoke(function_name, json.loads(text))
             if invocation.failed:
                 response_headers["x-amz-function-error"] = "Unhandled"
@@ -530,6 +592,7 @@ class LambdaHost:
         if self._saved_invoke is not None:
             LambdaSimpleBackend.invoke = self._saved_invoke  # type: ignore[method-assign]
             self._saved_invoke = None
+        self.wait_for_async(INIT_TIMEOUT_SECONDS)
         for function in self._functions.values():
             function.close()
         if self._zygote is not None:

@@ -11,7 +11,7 @@ import pytest
 
 from local.runtime import LocalStack
 from local.runtime.cpu_quota import MB_PER_VCPU, PERIOD_US
-from local.runtime.functions import ColdStarts
+from local.runtime.functions import BACKGROUND_NICE, ColdStarts
 
 MEMORY_MB = 354  # a fifth of a vCPU on Lambda
 
@@ -42,6 +42,7 @@ def _cgroup():
 # What the container had imported before its own code ran, and where its init ran.
 PRELOADED = sorted(name for name in ("pydantic", "requests", "boto3") if name in sys.modules)
 INIT_CGROUP = _cgroup()
+INIT_NICE = os.getpriority(os.PRIO_PROCESS, 0)
 CALLS = 0
 
 
@@ -54,6 +55,7 @@ def lambda_handler(event, context):
         "callCgroup": _cgroup(),
         "pid": os.getpid(),
         "calls": CALLS,
+        "initNice": INIT_NICE,
     }
 """
 
@@ -127,3 +129,47 @@ def test_a_retired_container_leaves_no_cgroup_behind(
     stack.cold_start()
 
     assert not (cold_starts.quota.parent / f"aep-local-{pid}").exists()
+
+
+def test_an_asynchronous_call_starts_the_container_in_the_background_and_leaves_it_warm(
+    stack: LocalStack,
+) -> None:
+    answer = stack.client("lambda").invoke(
+        FunctionName="ProbeFunction", InvocationType="Event", Payload=b'{"warm": true}'
+    )
+    assert answer["StatusCode"] == 202  # queued: the caller does not wait for init or call
+    assert stack.lambdas.wait_for_async()
+    (warm_up,) = stack.invocations
+    later = stack.lambdas.invoke("ProbeFunction", {})
+
+    assert warm_up.asynchronous
+    assert warm_up.event == {"warm": True}
+    assert warm_up.init_seconds is not None  # the cold start was the warm-up's
+    assert later.init_seconds is None
+    assert later.result["calls"] == 2
+    assert later.result["pid"] == warm_up.result["pid"]
+    # On this machine's few cores a background init yields to the calls being waited for.
+    assert warm_up.result["initNice"] == BACKGROUND_NICE
+    assert later.result["initNice"] == BACKGROUND_NICE
+
+
+def test_a_synchronous_cold_start_runs_its_init_at_normal_priority(stack: LocalStack) -> None:
+    assert stack.lambdas.invoke("ProbeFunction", {}).result["initNice"] == 0
+
+
+def test_a_failing_asynchronous_call_reaches_no_caller(tmp_path: Path) -> None:
+    template = _project(tmp_path)
+    (tmp_path / "fns" / "probe" / "app.py").write_text(
+        "def lambda_handler(event, context):\n    raise RuntimeError('no')\n", encoding="utf-8"
+    )
+    with LocalStack(template, cold_starts=ColdStarts.detect(throttle=False)) as local:
+        answer = local.client("lambda").invoke(
+            FunctionName="ProbeFunction", InvocationType="Event", Payload=b"{}"
+        )
+        assert local.lambdas.wait_for_async()
+        (call,) = local.invocations
+
+    assert answer["StatusCode"] == 202
+    assert "FunctionError" not in answer
+    assert call.asynchronous
+    assert call.error_type == "RuntimeError"

@@ -6,7 +6,8 @@ Usage in a handler::
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return ensure_dataflow(...)
 
-The decorator sets the correlation id to the Step Functions execution (``event["execution"]``),
+The decorator answers the pre-warm's no-op event (:mod:`aep_activation.warm_up`) without
+running the step, sets the correlation id to the Step Functions execution (``event["execution"]``),
 counts cold starts, flushes metrics, and logs a failed step by error name and message only
 (messages carry no secrets by construction; see :mod:`aep_activation.errors`).
 
@@ -32,6 +33,7 @@ from aep_activation.errors import (
     EtagMismatch,
     FlowServiceThrottled,
 )
+from aep_activation.warm_up import WARMED_UP, is_warm_up
 
 SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
 """At DEBUG, botocore logs whole responses: GetSecretValue's holds the credentials."""
@@ -57,6 +59,10 @@ def step_handler(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(event: dict[str, Any], context: LambdaContext) -> Any:
+        if is_warm_up(event):
+            # The container's init has run (the point of the warm-up); Powertools' own first-call
+            # work around this wrapper has too. The step itself reads no secret, calls no one.
+            return dict(WARMED_UP)
         deadline = budget.begin(context)
         try:
             # Leased steps get the lease's expiry (leaseExpiresAt): none starts too late.

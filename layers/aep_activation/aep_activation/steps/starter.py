@@ -5,6 +5,10 @@ for the same execution again, which Step Functions refuses to start twice. A req
 never be processed (not JSON, invalid) is moved to the dead-letter queue at once with its
 error attached, instead of being retried; a transient failure (throttling) is reported as a
 batch item failure and SQS delivers it again.
+
+The batch is walked by a short loop rather than Powertools' batch utility, which imports the
+data classes of every event source Lambda knows (about 30 ms of every cold start) to read two
+fields of an SQS record.
 """
 
 from __future__ import annotations
@@ -12,14 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
@@ -44,6 +43,18 @@ def execution_name(message_id: str, body: str, activation_name: str = "") -> str
     return f"{prefix}-{digest}" if prefix else digest
 
 
+@dataclass(frozen=True)
+class SQSRecord:
+    """What the starter reads of an SQS record (Lambda's event: ``messageId``, ``body``)."""
+
+    message_id: str
+    body: str
+
+    @classmethod
+    def from_event(cls, record: dict[str, Any]) -> SQSRecord:
+        return cls(message_id=str(record["messageId"]), body=str(record["body"]))
+
+
 class Starter:
     def __init__(
         self,
@@ -61,12 +72,21 @@ class Starter:
         self.secrets_prefix = secrets_prefix
 
     def handle_batch(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        # A batch that failed whole is reported like any other: SQS redelivers what is listed.
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        response = process_partial_response(
-            event=event, record_handler=self.start_one, processor=processor, context=context
-        )
-        return cast(dict[str, Any], response)
+        """Start each record's execution; the records that failed, as ``batchItemFailures``
+        (ReportBatchItemFailures), which SQS delivers again. A batch that failed whole is
+        reported the same way."""
+        failures = []
+        for item in event.get("Records") or []:
+            record = SQSRecord.from_event(item)
+            try:
+                self.start_one(record)
+            except Exception as exc:  # any failure: SQS delivers the message again
+                logger.warning(
+                    "request not started; SQS delivers it again",
+                    extra={"messageId": record.message_id, "error": type(exc).__name__},
+                )
+                failures.append({"itemIdentifier": record.message_id})
+        return {"batchItemFailures": failures}
 
     def start_one(self, record: SQSRecord) -> str:
         try:
