@@ -84,13 +84,10 @@ def memory_sizes() -> dict[str, int]:
 
 
 def template_environments() -> dict[str, dict[str, str]]:
-    """Each function's environment as template.yaml sets it, literal values only (the others
-    name stack resources or parameters, which no import reads)."""
-    functions = load_template(ROOT / "template.yaml").functions
-    return {
-        name: {k: v for k, v in spec.environment.items() if isinstance(v, str)}
-        for name, spec in functions.items()
-    }
+    """Each function's environment as deployed (a function's init may read it, as the export
+    watch's does)."""
+    template = load_template(ROOT / "template.yaml")
+    return {name: template.environment_as_deployed(name) for name in template.functions}
 
 
 def _probe(

@@ -168,6 +168,17 @@ class Template:
     def root(self) -> Path:
         return self.path.parent
 
+    def environment_as_deployed(self, function: str) -> dict[str, str]:
+        """``function``'s environment with the parameters' values; what only a deployment
+        knows (an ARN, a table's name) is a stand-in of the same kind: a string. For importing
+        a handler as Lambda would, outside a stack."""
+        variables = {}
+        for key, value in self.functions[function].environment.items():
+            if isinstance(value, dict) and value.get("Ref") in self.parameters:
+                value = self.parameters[value["Ref"]]
+            variables[key] = value if isinstance(value, str) else f"stand-in-{key.lower()}"
+        return variables
+
 
 def load_template(path: Path, parameter_overrides: Mapping[str, str] | None = None) -> Template:
     """Parse ``path`` into specs; ``parameter_overrides`` replace parameter defaults."""

@@ -41,24 +41,13 @@ print(json.dumps(attempts))
 """
 
 
-def _variables(name: str) -> dict[str, str]:
-    """The function's environment as deployed with the parameters' defaults; what only a
-    deployment knows (an ARN, a table's name) is a stand-in of the same kind: a string."""
-    variables = {}
-    for key, value in TEMPLATE.functions[name].environment.items():
-        if isinstance(value, dict) and value.get("Ref") in TEMPLATE.parameters:
-            value = TEMPLATE.parameters[value["Ref"]]
-        variables[key] = value if isinstance(value, str) else f"stand-in-{key.lower()}"
-    return variables
-
-
 @pytest.mark.parametrize("name", sorted(TEMPLATE.functions))
 def test_a_function_s_init_opens_no_connection(name: str) -> None:
     spec = TEMPLATE.functions[name]
     search_path = [str(Path(d).resolve()) for d in (spec.code_dir, *spec.layer_dirs)]
     environment = {
         **{key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
-        **_variables(name),
+        **TEMPLATE.environment_as_deployed(name),
         # As in a Lambda container: lambda_init.prepare() makes the clients at import.
         "AWS_LAMBDA_FUNCTION_NAME": name,
         "AWS_REGION": "us-east-1",
