@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from aep_activation.export_watch import emf_records
-from aep_activation.registry import KEY, ActivationRegistry
+from aep_activation.registry import KEY, NAME, REQUEST, ActivationRegistry
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
 from tests.statemachine.conftest import adobe_credentials_secret_name, seed_destination_secrets
@@ -143,6 +143,13 @@ def test_an_activation_that_cannot_be_planned_is_named_and_counted_and_the_pass_
     dynamodb, table = stack.client("dynamodb"), stack.physical("ActivationRegistryTable")
     # A stored request that no longer validates (no destination), beside the good one.
     register(dynamodb, table, name="broken", dataflow_id=kept, applied_at=emulator.clock())
+    # A valid request whose destination secret is gone (its item as the state machine writes).
+    gone = request("secret-gone")
+    gone["destination"]["auth"]["secretId"] = "aep/destinations/removed-since"
+    item = dynamodb.get_item(TableName=table, Key={KEY: {"S": "prod/kept"}})["Item"]
+    item.update({KEY: {"S": "prod/secret-gone"}, NAME: {"S": "secret-gone"}})
+    item[REQUEST] = {"S": json.dumps(gone)}
+    dynamodb.put_item(TableName=table, Item=item)
     lines_before = len(drift_lines(stack))
     before = len(drift_events(stack))
 
@@ -150,14 +157,15 @@ def test_an_activation_that_cannot_be_planned_is_named_and_counted_and_the_pass_
 
     assert not done.failed, done.error_message
     assert done.result["errors"] == [
-        {"activation": "prod/broken", "error": "InvalidActivationRequest"}
+        {"activation": "prod/broken", "error": "InvalidActivationRequest"},
+        {"activation": "prod/secret-gone", "error": "SecretUnavailable"},
     ]
     assert done.result["drifted"] == ["prod/kept"]
     assert [e["detail"]["activation"] for e in drift_events(stack)[before:]] == ["kept"]
     lines = drift_lines(stack)[lines_before:]
     assert any("InvalidActivationRequest" in line and "prod/broken" in line for line in lines)
     counted = [m for m in emf_records(lines) if "DriftWatchErrors" in m]
-    assert sum(m["DriftWatchErrors"] for m in counted) == 1
+    assert sum(m["DriftWatchErrors"] for m in counted) == 2
 
 
 def test_the_schedule_fires_the_drift_watch_every_rate_minutes(stack: LocalStack) -> None:
