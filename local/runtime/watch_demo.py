@@ -19,7 +19,6 @@ import re
 import sys
 import tempfile
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -88,7 +87,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             return 1
         dataflow_id = str(result.output["resources"]["dataflowId"])
         print(f"Activation {request['name']!r} applied: dataflow {dataflow_id}", file=out)
-        _registered(stack, request, dataflow_id, emulator.clock(), out)
+        if not _registered(stack, request, dataflow_id, out):
+            return 1
         emulator.set_run_scenario(dataflow_id, scenario)
         rate = _rate_seconds(stack.schedule_expression(SCHEDULE))
         print(
@@ -114,46 +114,20 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _registered(
-    stack: LocalStack, request: dict[str, Any], dataflow_id: str, now: float, out: TextIO
-) -> None:
-    """The registry item of the applied activation: the state machine's, or the same item."""
-    from aep_activation.registry import (
-        ACTIVE,
-        DATAFLOW_ID,
-        KEY,
-        LAST_RESULT,
-        NAME,
-        OPERATION,
-        REQUEST,
-        SANDBOX,
-        STATE,
-        UPDATED_AT,
-        ActivationRegistry,
-        registry_key,
-    )
+def _registered(stack: LocalStack, request: dict[str, Any], dataflow_id: str, out: TextIO) -> bool:
+    """Whether the state machine registered the applied activation, with its dataflow: the
+    export watch reads only what the registry holds."""
+    from aep_activation.registry import ACTIVE, ActivationRegistry
 
-    client = stack.client("dynamodb")
     table = stack.physical("ActivationRegistryTable")
-    sandbox, name = str(request["sandbox"]), str(request["name"])
-    if ActivationRegistry(table, client=client).get(sandbox, name) is not None:
-        return
-    moment = datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
-    client.put_item(
-        TableName=table,
-        Item={
-            KEY: {"S": registry_key(sandbox, name)},
-            SANDBOX: {"S": sandbox},
-            NAME: {"S": name},
-            STATE: {"S": ACTIVE},
-            OPERATION: {"S": "apply"},
-            LAST_RESULT: {"S": "SUCCEEDED"},
-            DATAFLOW_ID: {"S": dataflow_id},
-            UPDATED_AT: {"S": moment},
-            REQUEST: {"S": json.dumps(request)},
-        },
+    item = ActivationRegistry(table, client=stack.client("dynamodb")).get(
+        str(request["sandbox"]), str(request["name"])
     )
-    print("(the state machine wrote no registry item: registered as it would)", file=out)
+    if item is None or (item.state, item.dataflow_id) != (ACTIVE, dataflow_id):
+        print(f"The registry does not hold the activation as applied: {item}", file=out)
+        return False
+    print(f"Registered: {item.key} {item.state}, dataflow {item.dataflow_id}", file=out)
+    return True
 
 
 def _line(event: dict[str, Any], elapsed: float) -> str:

@@ -11,19 +11,20 @@ from local.runtime.functions import Invocation
 from tests.statemachine.harness import Machine, assert_flow_holds, example, with_dataflow
 
 VALIDATE = "ValidateRequestFunction"
+# Not the step right after the lease (ResolveSpecs; ActivateAudiences for a named dataflow): its
+# call comes within milliseconds, while a warm-up's container would still be in init.
 NEW_DATAFLOW_PATH = {
-    "ResolveSpecsFunction",
     "EnsureProfileBaseConnectionFunction",
     "EnsureSourceConnectionFunction",
     "EnsureDestinationBaseConnectionFunction",
     "EnsureTargetConnectionFunction",
+    "EnsureMappingSetFunction",
     "EnsureDataflowFunction",
     "ActivateAudiencesFunction",
     "ValidateDataflowFunction",
     "PublishResultFunction",
 }
 EXISTING_DATAFLOW_PATH = {
-    "ActivateAudiencesFunction",
     "ValidateDataflowFunction",
     "PublishResultFunction",
 }
@@ -93,7 +94,9 @@ def test_a_warm_up_that_cannot_start_does_not_fail_the_execution(machine: Machin
     host = stack.lambdas.function(VALIDATE)
     assert host is not None
     deployed = host.environment[warm_up.NEW_DATAFLOW_VARIABLE]
-    missing = deployed.split(",")[0].replace("ResolveSpecsFunction", "NoSuchFunction")
+    first = deployed.split(",")[0]
+    assert "EnsureProfileBaseConnectionFunction" in first
+    missing = first.replace("EnsureProfileBaseConnectionFunction", "NoSuchFunction")
     host.environment[warm_up.NEW_DATAFLOW_VARIABLE] = f"{missing},{deployed}"
     host.cold_start()  # its next container reads the changed list
     try:

@@ -19,6 +19,10 @@ def test_the_demo_shows_a_failed_export_caught_by_the_watch() -> None:
     text = out.getvalue()
     assert status == 0, text
     lines = [line.strip() for line in text.splitlines()]
+    # The watch reads what the state machine registered when the apply ended.
+    assert (
+        sum(line.startswith("Registered: ") and " ACTIVE, dataflow " in line for line in lines) == 1
+    )
     assert sum("ExportSucceeded" in line for line in lines) == 1, text
     assert sum("ExportFailed" in line for line in lines) == 1, text
     assert "ACTIVATION_BATCH-0000-FAILED: Job aborted." in lines
