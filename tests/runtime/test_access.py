@@ -397,13 +397,14 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
         "*",
         "events:PutEvents",
     )
-    # PublishResult (which also reports the runs that ended outside the state machine) and
-    # the export watch for the dataflows' export runs.
+    # PublishResult (which also reports the runs that ended outside the state machine), the
+    # export watch for the dataflows' export runs and the drift watch for drifted activations.
     assert statement["Condition"] == {
         "ArnNotEquals": {
             "aws:PrincipalArn": [
                 {"Fn::GetAtt": ["PublishResultFunctionRole", "Arn"]},
                 {"Fn::GetAtt": ["ExportWatchFunctionRole", "Arn"]},
+                {"Fn::GetAtt": ["DriftWatchFunctionRole", "Arn"]},
             ]
         }
     }
@@ -411,6 +412,7 @@ def test_results_have_their_own_bus_that_only_the_stacks_reporters_may_put_on() 
     for function, sid in (
         ("PublishResultFunction", "PublishResultEvents"),
         ("ExportWatchFunction", "ReportExports"),
+        ("DriftWatchFunction", "ReportDrift"),
     ):
         (put,) = [s for s in statements(FUNCTIONS[function]) if s["Sid"] == sid]
         assert put["Resource"] == {"Fn::GetAtt": [result_bus, "Arn"]}, function

@@ -1,0 +1,225 @@
+"""The drift watch: every ACTIVE activation planned against Adobe on a schedule, reading only.
+
+A schedule (template.yaml, ``DriftWatchSchedule``; off unless ``DriftWatchEnabled``) runs one
+pass. A pass reads every ACTIVE activation of the registry and plans the request last applied
+(the registry's ``request``) against the live resources, with the very plan the state
+machine's ``plan`` operation and ``aep-activations plan --detect-drift`` make
+(``steps/plan.py``): only GETs reach Flow Service, nothing is written, to Adobe or to the
+registry. Each activation whose plan is not empty (its live dataflow no longer matches what
+was applied: an audience removed or added in the UI, a field changed, the dataflow disabled
+or deleted) gets one ``ActivationDrifted`` event on the result bus, its changes in the plan's
+plain words.
+
+A pass keeps no memory: an activation still drifted at the next pass is reported again, at
+every pass until an apply (or a teardown) converges it, as a schedule of checks does. A
+consumer that wants one notice per drift keys on the activation and its changes.
+
+One activation's trouble (Adobe's errors, a destination secret gone, a stored request that no
+longer validates) is logged by error name and counted (``DriftWatchErrors``); the pass goes
+on with the others. The pass stops planning when its invocation's time is nearly spent; the
+rest waits for the next pass.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from aws_lambda_powertools import Logger
+
+from aep_activation import budget
+from aep_activation.errors import ActivationError, ConfigurationError, error_name
+from aep_activation.export_watch import (
+    EVENT_SOURCE,
+    METRIC_NAMESPACE,
+    SERVICE,
+    MetricSink,
+    print_metrics,
+)
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.model import ActivationRequest
+from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.steps.plan import Plan, plan
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+
+logger = Logger(service="aep-activation", child=True)
+
+ACTIVATION_DRIFTED: Final = "ActivationDrifted"
+DRIFTED: Final = "ActivationsDrifted"
+DRIFT_ERRORS: Final = "DriftWatchErrors"
+STOP_WITH_SECONDS_LEFT: Final = 30.0
+"""A pass plans no further activation with less than this left of its invocation."""
+WORKERS: Final = 4
+"""Activations planned at once: a plan is a handful of GETs; Adobe sees a few at a time."""
+
+
+@dataclass
+class DriftReport:
+    """What one pass did, returned by the handler (names and counts only)."""
+
+    activations: int = 0
+    planned: int = 0
+    drifted: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    left_for_next_pass: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activations": self.activations,
+            "planned": self.planned,
+            "drifted": sorted(self.drifted),
+            "errors": list(self.errors),
+            "leftForNextPass": self.left_for_next_pass,
+        }
+
+
+@dataclass
+class DriftWatch:
+    """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
+
+    registry: ActivationRegistry
+    flow_service_for: Callable[[str], FlowServiceClient]
+    events: EventBridgeClient
+    bus_name: str
+    secret_keys: Callable[[str], Iterable[str]]
+    emit_metrics: MetricSink = print_metrics
+    clock: Callable[[], float] = time.time
+    workers: int = WORKERS
+
+    def run_pass(self) -> DriftReport:
+        report = DriftReport()
+        watched = [a for a in self.registry.activations() if a.state == ACTIVE]
+        report.activations = len(watched)
+        clients = self._clients(watched, report)
+
+        def check_one(activation: RegisteredActivation) -> bool:
+            """False when the pass is out of time and the activation waits for the next."""
+            left = budget.remaining()
+            if left is not None and left < STOP_WITH_SECONDS_LEFT:
+                return False
+            client = clients.get(activation.sandbox)
+            if client is None:
+                return True  # its sandbox has no client: already reported
+            try:
+                self._check(activation, client, report)
+            except Exception as exc:  # one activation's trouble never stops the pass
+                self._failed(activation, exc, report)
+            return True
+
+        # Each task runs in a copy of this context: the invocation's time budget goes along.
+        tasks = [(contextvars.copy_context(), activation) for activation in watched]
+        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+            done = list(pool.map(lambda task: task[0].run(check_one, task[1]), tasks))
+        report.left_for_next_pass = done.count(False)
+        if report.left_for_next_pass:
+            logger.warning(
+                "drift watch pass out of time; the rest waits for the next pass",
+                extra={"left_for_next_pass": report.left_for_next_pass},
+            )
+        report.errors.sort(key=lambda error: error["activation"])
+        if report.drifted:
+            self.emit_metrics(self._emf({DRIFTED: len(report.drifted)}))
+        return report
+
+    def _clients(
+        self, watched: list[RegisteredActivation], report: DriftReport
+    ) -> dict[str, FlowServiceClient]:
+        """One client per sandbox, its token fetched once before the threads share it."""
+        clients: dict[str, FlowServiceClient] = {}
+        for sandbox in sorted({a.sandbox for a in watched}):
+            try:
+                client = self.flow_service_for(sandbox)
+                client.ensure_token()
+                clients[sandbox] = client
+            except Exception as exc:  # credentials or IMS: every activation of the sandbox
+                for activation in watched:
+                    if activation.sandbox == sandbox:
+                        self._failed(activation, exc, report)
+        return clients
+
+    def _check(
+        self, activation: RegisteredActivation, client: FlowServiceClient, report: DriftReport
+    ) -> None:
+        # The request was valid when applied; dates that were today then are not checked again.
+        request = ActivationRequest.from_state(activation.request)
+        dry_run = plan(request, client, secret_keys=self.secret_keys)
+        with report.lock:
+            report.planned += 1
+        if dry_run.converged:
+            return
+        self._publish(drifted_detail(activation, dry_run))
+        logger.info(
+            "activation drifted",
+            extra={"activation": activation.key, "changes": len(dry_run.changes)},
+        )
+        with report.lock:
+            report.drifted.append(activation.key)
+
+    def _publish(self, detail: dict[str, Any]) -> None:
+        answer = self.events.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": ACTIVATION_DRIFTED,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self.bus_name,
+                }
+            ]
+        )
+        if answer.get("FailedEntryCount"):
+            codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
+            raise ConfigurationError(
+                f"EventBridge refused the drift event on bus {self.bus_name!r}: {', '.join(codes)}"
+            )
+
+    def _failed(
+        self, activation: RegisteredActivation, exc: Exception, report: DriftReport
+    ) -> None:
+        name = error_name(exc)
+        # Our own errors carry no secrets by construction; anything else is named, not quoted.
+        message = exc.message if isinstance(exc, ActivationError) else "unexpected error"
+        logger.warning(
+            "drift watch could not plan an activation; the pass goes on",
+            extra={"activation": activation.key, "error": name, "reason": message},
+        )
+        with report.lock:
+            report.errors.append({"activation": activation.key, "error": name})
+        self.emit_metrics(self._emf({DRIFT_ERRORS: 1}))
+
+    def _emf(self, values: dict[str, int]) -> dict[str, Any]:
+        """One EMF record on the stack-wide series (``service`` alone)."""
+        return {
+            "service": SERVICE,
+            "_aws": {
+                "Timestamp": int(self.clock() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": METRIC_NAMESPACE,
+                        "Dimensions": [["service"]],
+                        "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
+                    }
+                ],
+            },
+            **values,
+        }
+
+
+def drifted_detail(activation: RegisteredActivation, dry_run: Plan) -> dict[str, Any]:
+    """The event's detail: which activation, and what apply would change, in words."""
+    return {
+        "activation": activation.name,
+        "sandbox": activation.sandbox,
+        "dataflowId": dry_run.dataflow_id or activation.dataflow_id,
+        "changes": list(dry_run.changes),
+        "lastAppliedAt": activation.updated_at or None,
+        "lastExecution": activation.execution or None,
+    }
