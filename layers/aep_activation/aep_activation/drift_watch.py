@@ -22,24 +22,23 @@ rest waits for the next pass.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger
 
-from aep_activation import budget
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
 from aep_activation.export_watch import (
     EVENT_SOURCE,
     METRIC_NAMESPACE,
     SERVICE,
+    WORKERS,
     MetricSink,
+    each_within_budget,
     print_metrics,
 )
 from aep_activation.flow_service import FlowServiceClient
@@ -55,9 +54,6 @@ logger = Logger(service="aep-activation", child=True)
 ACTIVATION_DRIFTED: Final = "ActivationDrifted"
 DRIFTED: Final = "ActivationsDrifted"
 DRIFT_ERRORS: Final = "DriftWatchErrors"
-STOP_WITH_SECONDS_LEFT: Final = 30.0
-"""A pass plans no further activation with less than this left of its invocation."""
-WORKERS: Final = 4
 """Activations planned at once: a plan is a handful of GETs; Adobe sees a few at a time."""
 
 
@@ -101,25 +97,16 @@ class DriftWatch:
         report.activations = len(watched)
         clients = self._clients(watched, report)
 
-        def check_one(activation: RegisteredActivation) -> bool:
-            """False when the pass is out of time and the activation waits for the next."""
-            left = budget.remaining()
-            if left is not None and left < STOP_WITH_SECONDS_LEFT:
-                return False
+        def check_one(activation: RegisteredActivation) -> None:
             client = clients.get(activation.sandbox)
             if client is None:
-                return True  # its sandbox has no client: already reported
+                return  # its sandbox has no client: already reported
             try:
                 self._check(activation, client, report)
             except Exception as exc:  # one activation's trouble never stops the pass
                 self._failed(activation, exc, report)
-            return True
 
-        # Each task runs in a copy of this context: the invocation's time budget goes along.
-        tasks = [(contextvars.copy_context(), activation) for activation in watched]
-        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
-            done = list(pool.map(lambda task: task[0].run(check_one, task[1]), tasks))
-        report.left_for_next_pass = done.count(False)
+        report.left_for_next_pass = each_within_budget(watched, check_one, self.workers)
         if report.left_for_next_pass:
             logger.warning(
                 "drift watch pass out of time; the rest waits for the next pass",

@@ -159,6 +159,29 @@ def print_metrics(record: dict[str, Any], stream: TextIO | None = None) -> None:
     out.flush()
 
 
+def each_within_budget(
+    activations: list[RegisteredActivation],
+    work: Callable[[RegisteredActivation], None],
+    workers: int,
+) -> int:
+    """``work`` on each activation, ``workers`` at a time, each thread carrying the
+    invocation's time budget; one reached with less than :data:`STOP_WITH_SECONDS_LEFT` left
+    is not started. Returns how many wait for the next pass."""
+
+    def within_budget(activation: RegisteredActivation) -> bool:
+        left = budget.remaining()
+        if left is not None and left < STOP_WITH_SECONDS_LEFT:
+            return False
+        work(activation)
+        return True
+
+    # Each task runs in a copy of this context: the invocation's time budget goes along.
+    tasks = [(contextvars.copy_context(), activation) for activation in activations]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        done = list(pool.map(lambda task: task[0].run(within_budget, task[1]), tasks))
+    return done.count(False)
+
+
 @dataclass
 class ExportWatch:
     """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
@@ -181,25 +204,16 @@ class ExportWatch:
         report.activations = len(watched)
         clients = self._clients(watched, report, now_ms)
 
-        def watch_one(activation: RegisteredActivation) -> bool:
-            """False when the pass is out of time and the dataflow waits for the next."""
-            left = budget.remaining()
-            if left is not None and left < STOP_WITH_SECONDS_LEFT:
-                return False
+        def watch_one(activation: RegisteredActivation) -> None:
             client = clients.get(activation.sandbox)
             if client is None:
-                return True  # its sandbox has no client: already reported
+                return  # its sandbox has no client: already reported
             try:
                 self._watch(activation, client, report, now_ms)
             except Exception as exc:  # one dataflow's trouble never stops the pass
                 self._failed(activation, exc, report, now_ms)
-            return True
 
-        # Each task runs in a copy of this context: the invocation's time budget goes along.
-        tasks = [(contextvars.copy_context(), activation) for activation in watched]
-        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
-            done = list(pool.map(lambda task: task[0].run(watch_one, task[1]), tasks))
-        report.left_for_next_pass = done.count(False)
+        report.left_for_next_pass = each_within_budget(watched, watch_one, self.workers)
         if report.left_for_next_pass:
             logger.warning(
                 "export watch pass out of time; the rest waits for the next pass",
