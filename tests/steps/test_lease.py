@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from aep_activation.errors import (
     ActivationLeaseHeld,
@@ -31,6 +28,7 @@ from aep_activation.steps.lease import (
     release_after_execution_ended,
 )
 from tests.statemachine.asl import retrier_for, states
+from tests.steps.conftest import create_activation_table
 
 REGION = "us-east-1"
 TABLE = "leases"
@@ -50,19 +48,9 @@ class Clock:
 
 
 @pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(var, "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield client
+def dynamodb(aws_dynamodb: Any) -> Any:
+    create_activation_table(aws_dynamodb, TABLE)
+    return aws_dynamodb
 
 
 @pytest.fixture

@@ -4,13 +4,10 @@ filtered by sandbox, and the export watch's cursor kept only on an existing item
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from aep_activation.errors import ConfigurationError
 from aep_activation.registry import (
@@ -21,25 +18,16 @@ from aep_activation.registry import (
     registry_from_env,
     registry_key,
 )
+from tests.steps.conftest import create_activation_table
 
 REGION = "us-east-1"
 TABLE = "registry"
 
 
 @pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(var, "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield client
+def dynamodb(aws_dynamodb: Any) -> Any:
+    create_activation_table(aws_dynamodb, TABLE)
+    return aws_dynamodb
 
 
 def put(client: Any, sandbox: str, name: str, state: str, **extra: str) -> None:
