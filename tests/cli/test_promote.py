@@ -126,6 +126,6 @@ def test_audiences_are_found_by_exact_name_across_pages(stack: Deployed) -> None
 
 
 def _credentials_secret(stack: Deployed) -> str:
-    from tests.statemachine.conftest import adobe_credentials_secret_name
+    from tests.support.stack import adobe_credentials_secret_name
 
     return adobe_credentials_secret_name(stack.stack)

@@ -18,7 +18,6 @@ from aep_activation.model import parse_activation_request
 from aep_activation.steps.connections import ensure_profile_base_connection
 from local.emulator import DEFAULT_CLIENT, Fault, ImsClient
 from local.runtime import ExecutionResult
-from tests.statemachine.conftest import adobe_credentials_secret_name
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example
 from tests.statemachine.secrets_scan import (
     as_text,
@@ -26,6 +25,7 @@ from tests.statemachine.secrets_scan import (
     issued_tokens,
     random_s3_credentials,
 )
+from tests.support.stack import adobe_credentials_secret_name
 
 REQUEST = "amazon-s3"
 

@@ -19,10 +19,9 @@ from aep_activation.export_watch import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
 from tests.emulator.helpers import Api, add_attribute, add_segment, flow_body, segment_value
-from tests.statemachine.harness import REPOSITORY
+from tests.support.stack import deployed_stack
 from tests.watch.registry_seed import register
 
-TEMPLATE = REPOSITORY / "template.yaml"
 WATCH = "ExportWatchFunction"
 SCHEDULE = "ExportWatchSchedule"
 HOUR = 3600.0
@@ -33,19 +32,9 @@ AUDIENCE = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"
 EXPORT_KINDS = ("ExportSucceeded", "ExportFailed", "ExportDelayed")
 
 
-def credentials_secret(stack: LocalStack) -> str:
-    names = {
-        stack.function_environment(f).get("ADOBE_CREDENTIALS_SECRET")
-        for f in stack.template.functions
-    } - {None}
-    assert len(names) == 1, names
-    return str(names.pop())
-
-
 @pytest.fixture(scope="module")
 def stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
-    with LocalStack.against(_emulator_server, TEMPLATE, skip_sleeps=True) as local:
-        local.seed_secret(credentials_secret(local), DEFAULT_CLIENT.credentials())
+    with deployed_stack(_emulator_server, skip_sleeps=True) as local:
         yield local
 
 
