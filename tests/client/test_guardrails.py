@@ -13,8 +13,8 @@ from aep_activation.selectors import DataflowSnapshot
 from aep_activation.steps.dataflow import activate, read_dataflow
 from local.emulator import Emulator
 from tests.client import payloads
-from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
+from tests.support.corpus import TODAY
 
 
 def full_dataflow(client: FlowServiceClient, emulator: Emulator) -> DataflowSnapshot:

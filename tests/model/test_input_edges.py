@@ -21,7 +21,7 @@ from aep_activation.model import (
     MAX_REQUEST_BYTES,
     parse_activation_request,
 )
-from tests.model.invalid_requests import TODAY, valid_request
+from tests.support.corpus import TODAY, valid_request
 
 CONTROL_CHARACTERS = {"nul": "\x00", "crlf": "a\r\nb", "ansi": "\x1b[31mred\x1b[0m", "c1": "\x85"}
 

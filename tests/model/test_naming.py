@@ -9,7 +9,7 @@ import pytest
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.model import parse_activation_request
 from aep_activation.naming import ResourceName, default_resource_names, resource_names
-from tests.model.invalid_requests import TODAY
+from tests.support.corpus import TODAY
 
 
 def test_names_derive_from_the_request_name(body: dict[str, Any]) -> None:

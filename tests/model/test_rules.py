@@ -18,7 +18,7 @@ from aep_activation.model import (
     ActivationRequest,
     parse_activation_request,
 )
-from tests.model.invalid_requests import TODAY
+from tests.support.corpus import TODAY
 
 
 def _errors(data: Any, today: date = TODAY) -> list[dict[str, str]]:
