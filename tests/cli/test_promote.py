@@ -12,7 +12,8 @@ from aep_cli.promote import audience_ids_by_name
 from aep_cli.target import Target
 from local.runtime.fake_secrets import fake_destination_secret
 from tests.cli.conftest import Deployed, write_requests
-from tests.statemachine.harness import example, flow_audiences
+from tests.statemachine.harness import example
+from tests.support.flows import flow_audiences
 
 NAMES = ("Interested in Mountain Biking", "Loyalty Members")
 PROD_SECRET = "aep/destinations/amazon-s3-prod"

@@ -14,8 +14,8 @@ from aep_activation.flow_service import (
     quoted_etag,
 )
 from local.emulator import Emulator
+from tests.support import payloads
 
-from . import payloads
 from .conftest import MakeClient
 
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"

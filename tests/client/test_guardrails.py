@@ -12,8 +12,8 @@ from aep_activation.model import parse_activation_request
 from aep_activation.selectors import DataflowSnapshot
 from aep_activation.steps.dataflow import activate, read_dataflow
 from local.emulator import Emulator
-from tests.client import payloads
 from tests.statemachine.harness import example
+from tests.support import payloads
 from tests.support.corpus import TODAY
 
 

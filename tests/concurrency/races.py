@@ -28,7 +28,8 @@ from aep_activation.naming import default_resource_names
 from local.emulator import Emulator
 from local.runtime import ExecutionResult, LocalStack
 from local.runtime.moto_fixes import DynamoDBAtomicWritesFix
-from tests.statemachine.harness import daily_audience, example, flow_audiences
+from tests.statemachine.harness import daily_audience, example
+from tests.support.flows import flow_audiences
 from tests.support.stack import deployed_stack
 
 # Real back-off sleeps, as long as on AWS: a waiting execution asks for the lease again at

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from local.emulator import Emulator
-from tests.emulator.helpers import Api, add_attribute, add_segment, segment_value
+from tests.emulator.helpers import Api
+from tests.support.payloads import add_attribute, add_segment, segment_value
 
 OTHER_SEGMENT = "0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"
 SEGMENT = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"

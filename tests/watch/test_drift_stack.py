@@ -20,7 +20,8 @@ from aep_activation.export_watch import emf_records
 from aep_activation.registry import KEY, NAME, REQUEST, ActivationRegistry
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
-from tests.statemachine.harness import example, flow_audiences
+from tests.statemachine.harness import example
+from tests.support.flows import flow_audiences
 from tests.support.stack import deployed_stack
 from tests.watch.registry_seed import register
 

@@ -28,7 +28,8 @@ from aep_activation.registry import KEY, TORN_DOWN, ActivationRegistry
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
 from local.emulator.faults import FaultKind
 from tests.client.conftest import MakeClient
-from tests.emulator.helpers import Api, add_attribute, add_segment, segment_value
+from tests.emulator.helpers import Api
+from tests.support.payloads import add_attribute, add_segment, segment_value
 from tests.watch.registry_seed import register
 
 TABLE = "registry"

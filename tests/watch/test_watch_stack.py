@@ -18,7 +18,9 @@ import pytest
 from aep_activation.export_watch import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
-from tests.emulator.helpers import Api, add_attribute, add_segment, flow_body, segment_value
+from tests.emulator.helpers import Api
+from tests.support import payloads
+from tests.support.payloads import add_attribute, add_segment, segment_value
 from tests.support.stack import deployed_stack
 from tests.watch.registry_seed import register
 
@@ -159,7 +161,7 @@ def test_three_hundred_dataflows_are_read_in_one_pass(
     operations = [add_segment(segment_value(AUDIENCE))]
     dynamodb, table = stack.client("dynamodb"), stack.physical("ActivationRegistryTable")
     for number in range(MANY):
-        body = flow_body(source, target)
+        body = payloads.flow(source, target)
         body["name"] = f"many-{number}"
         created = api.created("/flows", body)
         assert api.patch(f"/flows/{created['id']}", operations, created["etag"]).status_code == 200
