@@ -117,7 +117,7 @@ def _largest_request() -> dict[str, Any]:
 
 def test_a_request_too_large_for_the_state_machine_names_the_limit() -> None:
     body = _largest_request()
-    assert len(json.dumps(body)) > 256 * 1024  # what the review sent: Step Functions' limit
+    assert len(json.dumps(body)) > 256 * 1024  # over Step Functions' 256 KB state limit
 
     with pytest.raises(RequestTooLarge) as caught:
         parse_activation_request(body, today=TODAY)
