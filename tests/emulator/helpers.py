@@ -1,7 +1,7 @@
 """A small Flow Service caller for the emulator's own tests (not the project's client).
 
 It speaks HTTP with ``requests`` over real sockets, like any Adobe client, and builds a
-dataflow from the seed tutorial's bodies (:mod:`tests.support.payloads`) in a few lines.
+dataflow from the tutorial's bodies (:mod:`tests.support.payloads`) in a few lines.
 """
 
 from __future__ import annotations
@@ -104,6 +104,15 @@ class Api:
         body = payloads.flow(self.profile_source(), self.s3_target())
         body.update(overrides)
         return self.created("/flows", body)
+
+    def nightly_flow(self, *segments: str) -> str:
+        """An S3 flow exporting ``segments`` and a first name, as a nightly export would."""
+        created = self.s3_flow()
+        operations = [payloads.add_segment(payloads.segment_value(s)) for s in segments]
+        operations.append(payloads.add_attribute("person.name.firstName"))
+        answer = self.patch(f"/flows/{created['id']}", operations, created["etag"])
+        assert answer.status_code == 200, answer.text
+        return str(created["id"])
 
     def flow(self, flow_id: str) -> dict[str, Any]:
         answer = self.get(f"/flows/{flow_id}")

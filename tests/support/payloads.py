@@ -1,6 +1,6 @@
-"""Flow Service request bodies from the seed tutorial (Amazon S3, the Profile Store source),
-the one copy the tests build Adobe calls from: the client's tests send them through the
-project's client, the emulator's and the contract tests through plain HTTP.
+"""Flow Service request bodies from Adobe's tutorial for a legacy card (Amazon S3, with the
+Profile Store as source), the one copy the tests build Adobe calls from: the client's tests
+send them through the project's client, the emulator's and the contract tests over plain HTTP.
 
 Names and descriptions are defaults a test may override; ids are Adobe's.
 """
@@ -132,4 +132,15 @@ def add_attribute(path: str = "person.name.firstName") -> dict[str, Any]:
         "op": "add",
         "path": "/transformations/0/params/profileSelectors/selectors/-",
         "value": {"type": "JSON_PATH", "value": {"path": path}},
+    }
+
+
+def bad_request(detail: str, **more: Any) -> dict[str, Any]:
+    """Flow Service's 400 answer (problem details) saying ``detail``, with ``more`` fields."""
+    return {
+        "type": "https://ns.adobe.com/aep/errors/FLOW-1000-400",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": detail,
+        **more,
     }

@@ -20,7 +20,7 @@ from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalStack
 from tests.emulator.helpers import Api
 from tests.support import payloads
-from tests.support.payloads import add_attribute, add_segment, segment_value
+from tests.support.payloads import add_segment, segment_value
 from tests.support.stack import deployed_stack
 from tests.watch.registry_seed import register
 
@@ -49,11 +49,7 @@ def watch_lines(stack: LocalStack) -> list[str]:
 
 
 def nightly_dataflow(api: Api) -> str:
-    created = api.s3_flow()
-    operations = [add_segment(segment_value(AUDIENCE)), add_attribute("person.name.firstName")]
-    answer = api.patch(f"/flows/{created['id']}", operations, created["etag"])
-    assert answer.status_code == 200, answer.text
-    return str(created["id"])
+    return api.nightly_flow(AUDIENCE)
 
 
 def rate_seconds(stack: LocalStack) -> float:
