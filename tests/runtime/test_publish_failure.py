@@ -2,7 +2,8 @@
 into a failure. PublishSuccess retries on its own, then the execution still ends SUCCEEDED
 (the dataflow is active) and says that the result event was not published.
 
-Runs its own stack: every function sees a result bus that does not exist.
+Runs its own stack, where every function sees a result bus that does not exist: not in
+tests/statemachine, whose shared stack no second one can run beside in the same process.
 """
 
 from __future__ import annotations
