@@ -8,9 +8,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
-from aep_activation.events import ActivateStepEvent, parse_event
 from aep_activation.observability import metrics, step_handler
 from aep_activation.slim import fit
+from aep_activation.step_inputs import ActivateStepInput, parse_step_input
 from aep_activation.steps.dataflow import activate
 from aep_activation.wiring import flow_service_for, request_from_state
 
@@ -21,7 +21,7 @@ the 412 met on the last attempt is reported as EtagConflictsExhausted, by name."
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, ActivateStepEvent)
+    parsed = parse_step_input(event, ActivateStepInput)
     request = request_from_state(parsed.request)
     try:
         outcome = activate(

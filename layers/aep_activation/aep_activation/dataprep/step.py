@@ -22,7 +22,7 @@ from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
 from aep_activation.dataprep.mapping import attached_mapping, desired_mapping
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
-from aep_activation.steps.find_or_create import LookedUp
+from aep_activation.step_inputs import LookedUp
 
 DATA_PREP = "dataPrep"
 """The look-up's key: None when nothing was found under any of the Data Prep names."""

@@ -30,7 +30,8 @@ from aep_activation.selectors import (
     missing_from,
     plan_activation,
 )
-from aep_activation.steps.find_or_create import LookedUp, find_or_create
+from aep_activation.step_inputs import LookedUp
+from aep_activation.steps.find_or_create import find_or_create
 
 MAX_UNREADABLE_PATCH_ANSWERS = 2
 """PATCH answers that cannot be read (so may or may not have landed) met by re-reading and

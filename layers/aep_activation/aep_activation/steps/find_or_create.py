@@ -13,21 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable, ResourceConflict
+from aep_activation.step_inputs import LookedUp
 
-if TYPE_CHECKING:  # the event models import this module: keep it free of the HTTP client
+if TYPE_CHECKING:
     from aep_activation.flow_service import Created
-
-
-@dataclass(frozen=True)
-class LookedUp:
-    """What ResolveSpecs' look-up found for this step's resource, before any step ran.
-
-    ``id`` None: there was none then. On a first attempt the step creates it without finding
-    again; on a retry (``retry``) it finds first, as its earlier create may have landed.
-    """
-
-    id: str | None
-    retry: bool
 
 
 @dataclass(frozen=True)
