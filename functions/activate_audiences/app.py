@@ -41,6 +41,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             f"last answer: {exc.message}"
         ) from None
     metrics.add_metric(
-        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)
+        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.diff.added_audiences)
     )
     return fit(outcome.to_state(), "ActivateAudiences", execution=parsed.execution)

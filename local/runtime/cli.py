@@ -428,12 +428,12 @@ def _read_dataflow(
 ) -> dict[str, Any] | None:
     """GET the flow with the layer's own client: what is active on the server, not a claim."""
     from aep_activation.credentials import parse_adobe_credentials
+    from aep_activation.dataflow_diff import DataflowSnapshot
     from aep_activation.dataprep.client import ConversionClient
     from aep_activation.dataprep.mapping import mapped_attributes
     from aep_activation.errors import ActivationError
     from aep_activation.flow_service import FlowServiceClient
     from aep_activation.ims import TokenCache, TokenProvider
-    from aep_activation.selectors import DataflowSnapshot
 
     try:
         adobe = parse_adobe_credentials(credentials, secret_name="--credentials")

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
+from aep_activation.dataflow_diff import DataflowSnapshot
 from aep_activation.errors import GuardrailExceeded
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import parse_activation_request
-from aep_activation.selectors import DataflowSnapshot
 from aep_activation.steps.dataflow import activate, read_dataflow
 from local.emulator import Emulator
 from tests.client import payloads

@@ -1,7 +1,7 @@
 """The attribute strategy of the new file-based cards: their attributes and their one
 identity live in a Data Prep mapping set that the flow names (``profileMapping``).
 
-It plugs into the desired-state diff (:func:`aep_activation.selectors.plan_activation`) beside
+It plugs into the desired-state diff (:func:`aep_activation.dataflow_diff.diff_dataflow`) beside
 the selectors strategy of the legacy cards; like it, it is pure.
 """
 
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aep_activation.columns import column_name
+from aep_activation.dataflow_diff import Change, PartDiff
 from aep_activation.dataprep.mapping import (
     DesiredMapping,
     MappingRef,
@@ -20,7 +21,6 @@ from aep_activation.dataprep.mapping import (
     renamed_columns,
 )
 from aep_activation.model import ActivationRequest
-from aep_activation.selectors import Change, PartDiff
 
 
 class MappingSetAttributes:

@@ -7,6 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aep_activation.dataflow_diff import (
+    PROFILE_SELECTORS,
+    AttributeStrategy,
+    DataflowDiff,
+    DataflowSnapshot,
+    diff_dataflow,
+    empty_transformations,
+    missing_from,
+)
 from aep_activation.dataprep.attributes import MappingSetAttributes
 from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
@@ -21,21 +30,12 @@ from aep_activation.flow_service import FlowServiceClient
 from aep_activation.guardrails import check_dataflow_totals
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
-from aep_activation.selectors import (
-    PROFILE_SELECTORS,
-    ActivationPlan,
-    AttributeStrategy,
-    DataflowSnapshot,
-    empty_transformations,
-    missing_from,
-    plan_activation,
-)
 from aep_activation.step_inputs import LookedUp
 from aep_activation.steps.find_or_create import find_or_create
 
 MAX_UNREADABLE_PATCH_ANSWERS = 2
 """PATCH answers that cannot be read (so may or may not have landed) met by re-reading and
-re-planning within one step."""
+re-diffing within one step."""
 
 
 def ensure_dataflow(
@@ -107,7 +107,7 @@ STATE_ACTIONS = {"enabled": "ENABLE", "disabled": "DISABLE"}
 class ActivationOutcome:
     dataflow_id: str
     etag: str | None
-    plan: ActivationPlan
+    diff: DataflowDiff
     patched: bool
     state_action: str | None
     mapping_set: dict[str, Any] | None = None
@@ -120,13 +120,13 @@ class ActivationOutcome:
             "dataflowId": self.dataflow_id,
             "targetConnectionSpecId": self.target_connection_spec_id,
             "etag": self.etag,
-            "addedAudiences": self.plan.added_audiences,
-            "updatedAudiences": self.plan.updated_audiences,
-            "removedAudiences": self.plan.removed_audiences,
-            "addedAttributes": self.plan.added_attributes,
-            "removedAttributes": self.plan.removed_attributes,
-            "fieldsChanged": self.plan.fields_changed,
-            "changes": self.plan.words,
+            "addedAudiences": self.diff.added_audiences,
+            "updatedAudiences": self.diff.updated_audiences,
+            "removedAudiences": self.diff.removed_audiences,
+            "addedAttributes": self.diff.added_attributes,
+            "removedAttributes": self.diff.removed_attributes,
+            "fieldsChanged": self.diff.fields_changed,
+            "changes": self.diff.words,
             "patched": self.patched,
             "stateAction": self.state_action,
         }
@@ -178,7 +178,7 @@ def activate(
 
     The fresh read is what makes index-addressed ``replace``/``remove`` safe: the indexes and
     the etag come from the same document. A 412 (:class:`EtagMismatch`) propagates: the state
-    machine counts it, re-reads, and calls this again, which re-plans from what is there now.
+    machine counts it, re-reads, and calls this again, which diffs again from what is there now.
     A flow this execution has just created is not read (``created_etag``, its create's
     answer): that etag and the empty transformations it was made with are the document, and
     the etag guards the PATCH as after a read (a flow changed since gets the 412).
@@ -197,8 +197,8 @@ def activate(
     ensured: EnsuredMapping | None = None
     attached = attached_mapping(flow)
     if attached is not None:
-        # Guardrails before any write: audiences from the plan, attributes from the request.
-        audiences_only = plan_activation(request, flow, attributes=MappingSetAttributes())
+        # Guardrails before any write: audiences from the diff, attributes from the request.
+        audiences_only = diff_dataflow(request, flow, attributes=MappingSetAttributes())
         check_dataflow_totals(
             request,
             str(flow.get("id", dataflow_id)),
@@ -210,15 +210,15 @@ def activate(
         )
     strategy = attribute_strategy(flow, conversion, ensured)
     current = DataflowSnapshot.of_flow(flow, strategy)
-    plan = attempt = plan_activation(request, flow, attributes=strategy)
+    diff = attempt = diff_dataflow(request, flow, attributes=strategy)
     if ensured is None:
         check_dataflow_totals(
             request,
             current.id,
-            audiences=_audiences_after(current, plan),
+            audiences=_audiences_after(current, diff),
             attributes=len(current.attributes)
-            + len(plan.added_attributes)
-            - len(plan.removed_attributes),
+            + len(diff.added_attributes)
+            - len(diff.removed_attributes),
         )
     etag: str | None = current.etag
     for _ in range(MAX_UNREADABLE_PATCH_ANSWERS + 1):
@@ -234,11 +234,11 @@ def activate(
                 # re-read as for any concurrent edit.
                 raise
             # An answer came but cannot be read: not known to have landed. Read what the flow
-            # holds now and plan again (an empty plan means it did land).
+            # holds now and diff again (an empty diff means it did land).
             flow = client.get_flow(dataflow_id)
             strategy = attribute_strategy(flow, conversion, ensured)
             current = DataflowSnapshot.of_flow(flow, strategy)
-            attempt = plan_activation(request, flow, attributes=strategy)
+            attempt = diff_dataflow(request, flow, attributes=strategy)
     else:
         if attempt.empty:  # the last re-read shows the patch landed
             etag = current.etag
@@ -258,8 +258,8 @@ def activate(
     return ActivationOutcome(
         dataflow_id=current.id,
         etag=etag,
-        plan=plan,
-        patched=not plan.empty,
+        diff=diff,
+        patched=not diff.empty,
         state_action=action,
         target_connection_spec_id=current.target_connection_spec_id,
         mapping_set=ensured.to_state() if ensured is not None else None,
@@ -282,8 +282,8 @@ def _prepared(
     )
 
 
-def _audiences_after(current: DataflowSnapshot, plan: ActivationPlan) -> int:
-    return len(current.audiences) + len(plan.added_audiences) - len(plan.removed_audiences)
+def _audiences_after(current: DataflowSnapshot, diff: DataflowDiff) -> int:
+    return len(current.audiences) + len(diff.added_audiences) - len(diff.removed_audiences)
 
 
 def check_dataflow(

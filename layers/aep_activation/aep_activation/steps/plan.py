@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from aep_activation.dataflow_diff import diff_dataflow, empty_transformations
 from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.dataprep.step import would_make
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import ResourceNames, resource_names
-from aep_activation.selectors import empty_transformations, plan_activation
 from aep_activation.steps.dataflow import STATE_ACTIONS, attribute_strategy
 from aep_activation.steps.resolve import resolve_specs
 
@@ -108,7 +108,7 @@ def plan(
     # A dataflow apply would create starts empty and enabled: diff against that.
     live = flow or _new_flow(specs.flow_spec_id, mapping_set=uses_mapping_set(request))
     # New cards: the mapping set the flow names is read (a GET); none is made in a dry run.
-    diff = plan_activation(
+    diff = diff_dataflow(
         request, live, attributes=attribute_strategy(live, ConversionClient(client))
     )
     action = (
