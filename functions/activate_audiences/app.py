@@ -11,7 +11,7 @@ from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
 from aep_activation.observability import metrics, step_handler
 from aep_activation.slim import fit
 from aep_activation.step_inputs import ActivateStepInput, parse_step_input
-from aep_activation.steps.dataflow import activate
+from aep_activation.steps.activate_audiences import activate
 from aep_activation.wiring import flow_service_for, request_from_state
 
 ETAG_CONFLICT_RETRIES = 59

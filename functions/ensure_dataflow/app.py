@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import step_handler
 from aep_activation.step_inputs import DataflowStepInput, parse_step_input
-from aep_activation.steps.dataflow import ensure_dataflow
+from aep_activation.steps.ensure_dataflow import ensure_dataflow
 from aep_activation.wiring import flow_service_for, request_from_state
 
 

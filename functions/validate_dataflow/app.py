@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aep_activation.observability import step_handler
 from aep_activation.slim import fit
 from aep_activation.step_inputs import ValidateStepInput, parse_step_input
-from aep_activation.steps.dataflow import check_dataflow
+from aep_activation.steps.validate_dataflow import check_dataflow
 from aep_activation.wiring import flow_service_for, request_from_state
 
 

@@ -10,7 +10,8 @@ from aep_activation.dataflow_diff import DataflowSnapshot
 from aep_activation.errors import GuardrailExceeded
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import parse_activation_request
-from aep_activation.steps.dataflow import activate, read_dataflow
+from aep_activation.steps.activate_audiences import activate
+from aep_activation.steps.flow_view import read_dataflow
 from local.emulator import Emulator
 from tests.client import payloads
 from tests.model.invalid_requests import TODAY

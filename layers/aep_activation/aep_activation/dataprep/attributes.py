@@ -30,7 +30,7 @@ class MappingSetAttributes:
     beside it. The set holds exactly the request's mappings (a change makes a new version), so
     ``prune`` does not apply to them.
 
-    Pure, like the other strategy: the calls are the caller's (``steps/dataflow.py``).
+    Pure, like the other strategy: the calls are the caller's (``steps/flow_view.py``).
     ``held`` is the mapping set the flow names now, as Data Prep returns it (None: none is
     attached, or it was not read); ``target`` the version that holds the request's mappings,
     found or created before planning (None in a dry run or a check: then a flow whose set does

@@ -21,7 +21,7 @@ from aep_activation.dataprep.step import would_make
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import ResourceNames, resource_names
-from aep_activation.steps.dataflow import STATE_ACTIONS, attribute_strategy
+from aep_activation.steps.flow_view import STATE_ACTIONS, attribute_strategy
 from aep_activation.steps.resolve import resolve_specs
 
 # What apply creates before the dataflow, in order: (state key, words, its name, its finder).
