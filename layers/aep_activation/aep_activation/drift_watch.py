@@ -32,19 +32,19 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools import Logger
 
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
-from aep_activation.export_watch import (
-    EVENT_SOURCE,
-    METRIC_NAMESPACE,
-    SERVICE,
-    WORKERS,
-    MetricSink,
-    each_within_budget,
-    print_metrics,
-)
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.model import ActivationRequest
 from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
 from aep_activation.steps.plan import Plan, plan
+from aep_activation.watch_pass import (
+    EVENT_SOURCE,
+    WORKERS,
+    MetricSink,
+    clients_by_sandbox,
+    each_within_budget,
+    emf_record,
+    print_metrics,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -54,7 +54,6 @@ logger = Logger(service="aep-activation", child=True)
 ACTIVATION_DRIFTED: Final = "ActivationDrifted"
 DRIFTED: Final = "ActivationsDrifted"
 DRIFT_ERRORS: Final = "DriftWatchErrors"
-"""Activations planned at once: a plan is a handful of GETs; Adobe sees a few at a time."""
 
 
 @dataclass
@@ -95,7 +94,11 @@ class DriftWatch:
         report = DriftReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE]
         report.activations = len(watched)
-        clients = self._clients(watched, report)
+        clients = clients_by_sandbox(
+            watched,
+            self.flow_service_for,
+            lambda activation, exc: self._failed(activation, exc, report),
+        )
 
         def check_one(activation: RegisteredActivation) -> None:
             client = clients.get(activation.sandbox)
@@ -114,24 +117,8 @@ class DriftWatch:
             )
         report.errors.sort(key=lambda error: error["activation"])
         if report.drifted:
-            self.emit_metrics(self._emf({DRIFTED: len(report.drifted)}))
+            self.emit_metrics(emf_record(int(self.clock() * 1000), {DRIFTED: len(report.drifted)}))
         return report
-
-    def _clients(
-        self, watched: list[RegisteredActivation], report: DriftReport
-    ) -> dict[str, FlowServiceClient]:
-        """One client per sandbox, its token fetched once before the threads share it."""
-        clients: dict[str, FlowServiceClient] = {}
-        for sandbox in sorted({a.sandbox for a in watched}):
-            try:
-                client = self.flow_service_for(sandbox)
-                client.ensure_token()
-                clients[sandbox] = client
-            except Exception as exc:  # credentials or IMS: every activation of the sandbox
-                for activation in watched:
-                    if activation.sandbox == sandbox:
-                        self._failed(activation, exc, report)
-        return clients
 
     def _check(
         self, activation: RegisteredActivation, client: FlowServiceClient, report: DriftReport
@@ -180,24 +167,7 @@ class DriftWatch:
         )
         with report.lock:
             report.errors.append({"activation": activation.key, "error": name})
-        self.emit_metrics(self._emf({DRIFT_ERRORS: 1}))
-
-    def _emf(self, values: dict[str, int]) -> dict[str, Any]:
-        """One EMF record on the stack-wide series (``service`` alone)."""
-        return {
-            "service": SERVICE,
-            "_aws": {
-                "Timestamp": int(self.clock() * 1000),
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": METRIC_NAMESPACE,
-                        "Dimensions": [["service"]],
-                        "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
-                    }
-                ],
-            },
-            **values,
-        }
+        self.emit_metrics(emf_record(int(self.clock() * 1000), {DRIFT_ERRORS: 1}))
 
 
 def drifted_detail(activation: RegisteredActivation, dry_run: Plan) -> dict[str, Any]:
