@@ -441,7 +441,7 @@ def _read_dataflow(
         client = FlowServiceClient(
             platform_url, tokens, api_key=adobe.client_id, org_id=adobe.org_id, sandbox=sandbox
         )
-        snapshot = DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
+        snapshot = DataflowSnapshot.of_flow(client.flows.get(dataflow_id))
         attributes = list(snapshot.attributes)
         mapping = snapshot.mapping or {}
         if mapping.get("mappingId") and mapping.get("mappingVersion") is not None:

@@ -40,7 +40,7 @@ def ensure_for_activation(
     be made, nothing written)."""
     conversion = ConversionClient(client)
     dataflow_id = (existing or {}).get("dataflow")
-    attached = attached_mapping(client.get_flow(dataflow_id)) if dataflow_id else None
+    attached = attached_mapping(client.flows.get(dataflow_id)) if dataflow_id else None
     looked_up = None
     if existing is not None and DATA_PREP in existing and existing[DATA_PREP] is None:
         looked_up = LookedUp(id=None, retry=retry)

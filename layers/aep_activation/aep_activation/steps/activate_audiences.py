@@ -85,7 +85,7 @@ def activate(
     flow = (
         created_flow(request, dataflow_id, created_etag)
         if created_etag is not None
-        else client.get_flow(dataflow_id)
+        else client.flows.get(dataflow_id)
     )
     ensured: EnsuredMapping | None = None
     attached = attached_mapping(flow)
@@ -119,7 +119,7 @@ def activate(
             etag = current.etag
             break
         try:
-            etag = client.patch_flow(current.id, attempt.operations, current.etag)
+            etag = client.flows.patch(current.id, attempt.operations, current.etag)
             break
         except FlowServiceUnavailable as exc:
             if not exc.outcome_unknown or exc.status is None:
@@ -128,7 +128,7 @@ def activate(
                 raise
             # An answer came but cannot be read: not known to have landed. Read what the flow
             # holds now and diff again (an empty diff means it did land).
-            flow = client.get_flow(dataflow_id)
+            flow = client.flows.get(dataflow_id)
             strategy = attribute_strategy(flow, conversion, ensured)
             current = DataflowSnapshot.of_flow(flow, strategy)
             attempt = diff_dataflow(request, flow, attributes=strategy)
@@ -146,8 +146,8 @@ def activate(
     if current.state != request.dataflow_state:
         action = STATE_ACTIONS[request.dataflow_state]
         if etag is None:  # a 202 without a body: the action needs the new etag
-            etag = client.get_flow(current.id)["etag"]
-        etag = client.flow_action(current.id, action, etag) or etag
+            etag = client.flows.get(current.id)["etag"]
+        etag = client.flows.action(current.id, action, etag) or etag
     return ActivationOutcome(
         dataflow_id=current.id,
         etag=etag,

@@ -46,8 +46,8 @@ def ensure_dataflow(
     ensured = find_or_create(
         "dataflow",
         body,
-        find=client.find_flow_by_name,
-        create=client.create_flow,
+        find=client.flows.find_by_name,
+        create=client.flows.create,
         same=same,
         differs="it joins other connections or another flow spec",
         looked_up=looked_up,
@@ -57,5 +57,5 @@ def ensure_dataflow(
         return DataflowSnapshot.of_flow(created), True
     found = ensured.document
     if not found or not found.get("etag"):  # a list item without its etag: read the flow
-        found = client.get_flow(ensured.id)
+        found = client.flows.get(ensured.id)
     return DataflowSnapshot.of_flow(found), ensured.created

@@ -43,7 +43,7 @@ def created_flow(request: ActivationRequest, flow_id: str, etag: str | None) -> 
 
 def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapshot:
     """Re-read a flow: its etag and what it holds (after a 412, or for an existing dataflow)."""
-    return DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
+    return DataflowSnapshot.of_flow(client.flows.get(dataflow_id))
 
 
 def _held_mapping(

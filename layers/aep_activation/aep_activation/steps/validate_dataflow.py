@@ -30,7 +30,7 @@ def check_dataflow(
     ``confirmed``: the mapping set version this execution attached, found to map exactly the
     request's mappings. A version never changes (an update makes a new one), so when the flow
     names that version it is not read again."""
-    flow = client.get_flow(dataflow_id)
+    flow = client.flows.get(dataflow_id)
     strategy = attribute_strategy(
         flow,
         conversion or ConversionClient(client),
