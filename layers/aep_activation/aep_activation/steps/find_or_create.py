@@ -9,14 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable, ResourceConflict
+from aep_activation.flow_service import Created
 from aep_activation.step_inputs import LookedUp
-
-if TYPE_CHECKING:
-    from aep_activation.flow_service import Created
 
 
 @dataclass(frozen=True)
