@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aep_activation import catalog
+from aep_activation.cards import Destination
 from aep_activation.request.credentials import looks_like_credential
 from aep_activation.request.target import DestinationAuth, DestinationTarget
 from aep_activation.violations import Violations
 
 
 def check_against_card(
-    entry: catalog.Destination,
+    entry: Destination,
     auth: DestinationAuth,
     target: DestinationTarget,
     problems: Violations,

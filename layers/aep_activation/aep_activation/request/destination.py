@@ -11,6 +11,7 @@ from typing import Self
 from pydantic import ConfigDict, Field, model_validator
 
 from aep_activation import catalog
+from aep_activation.cards import Destination
 from aep_activation.errors import UnknownDestination
 from aep_activation.fields import NonEmptyText, RequestModel, Uuid
 from aep_activation.request.card import check_against_card
@@ -41,7 +42,7 @@ class DestinationRequest(RequestModel):
     auth: DestinationAuth
     target: DestinationTarget
 
-    def catalog_entry(self) -> catalog.Destination | None:
+    def catalog_entry(self) -> Destination | None:
         """The catalog card this destination names, if the catalog knows it."""
         if self.type is not None:
             return catalog.find_destination(self.type)
@@ -70,7 +71,7 @@ class DestinationRequest(RequestModel):
     @model_validator(mode="after")
     def _fits_catalog(self) -> Self:
         problems = Violations()
-        entry: catalog.Destination | None = None
+        entry: Destination | None = None
         if self.type is None and self.connection_spec_id is None:
             problems.add((), "needs type (a known destination) or connectionSpecId")
         if self.type is not None:
