@@ -29,8 +29,6 @@ about 5 deep; deeper input only threatens the parser's recursion)."""
 MAX_FIRST_RUN_WAIT_MINUTES = 1440
 """Waiting for the first export is bounded by a day (a daily schedule's first run)."""
 
-SoftLimit = Literal["audiencesPerDataflow", "mappedAttributesPerDataflow"]
-
 
 @dataclass(frozen=True)
 class SoftLimitRule:
@@ -43,6 +41,8 @@ class SoftLimitRule:
     """What the list holds, in the messages ("mapped attributes")."""
 
 
+SoftLimit = Literal["audiencesPerDataflow", "mappedAttributesPerDataflow"]
+"""The names ``overrideSoftLimits`` takes."""
 SOFT_LIMIT_RULES: Mapping[SoftLimit, SoftLimitRule] = {
     "audiencesPerDataflow": SoftLimitRule("audiences", MAX_AUDIENCES, "audiences"),
     "mappedAttributesPerDataflow": SoftLimitRule(
