@@ -28,7 +28,7 @@ from aep_activation.dataprep.mapping import (
     desired_mapping,
     mapping_set_body,
 )
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from aep_activation.selectors import audience_selector, empty_transformations
 
 PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"

@@ -8,7 +8,7 @@ import pytest
 
 from aep_activation.errors import GuardrailExceeded
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from aep_activation.selectors import DataflowSnapshot
 from aep_activation.steps.dataflow import activate, read_dataflow
 from local.emulator import Emulator

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aep_activation.dataprep.ensure import data_prep_names
-from aep_activation.model import parse_activation_request
 from aep_activation.naming import default_resource_names
+from aep_activation.request import parse_activation_request
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
 from local.runtime import ExecutionResult, LocalStack
 from tests.statemachine.conftest import _empty_queues, adobe_credentials_secret_name

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS
-from aep_activation.model import MAX_FIRST_RUN_WAIT_MINUTES
+from aep_activation.limits import MAX_FIRST_RUN_WAIT_MINUTES
 from aep_activation.steps.lease import LEASE_WAIT_SECONDS
 from local.emulator import Fault
 from local.runtime import LocalStack

@@ -10,7 +10,7 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from aep_activation.model import ActivationRequest, parse_activation_request
+from aep_activation.request import ActivationRequest, parse_activation_request
 from aep_activation.selectors import DataflowSnapshot, missing_from, plan_activation
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "amazon-s3.json"

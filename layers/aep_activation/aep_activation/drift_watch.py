@@ -42,8 +42,8 @@ from aep_activation.export_watch import (
     print_metrics,
 )
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.plan import Plan, plan
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from aep_activation.dataprep.mapping import (
 )
 from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.guardrails import check_dataflow_totals
-from aep_activation.model import ActivationRequest
+from aep_activation.limits import check_dataflow_totals
 from aep_activation.naming import resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.selectors import (
     PROFILE_SELECTORS,
     ActivationPlan,
