@@ -26,7 +26,7 @@ from aep_activation.dataprep.ensure import data_prep_names
 from aep_activation.model import parse_activation_request
 from aep_activation.naming import default_resource_names
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
-from local.runtime import ExecutionResult, LocalStack
+from local.runtime import ExecutionResult, LocalDeployment
 from tests.statemachine.conftest import _empty_queues, adobe_credentials_secret_name
 from tests.statemachine.harness import Machine, assert_flow_holds, example, with_dataflow
 
@@ -307,7 +307,7 @@ class Cell:
         return "/".join(str(self.resources.get(kind, 0)) for kind in KINDS)
 
 
-def fresh_machine(emulator: Emulator, stack: LocalStack) -> Machine:
+def fresh_machine(emulator: Emulator, stack: LocalDeployment) -> Machine:
     """What tests/statemachine's ``machine`` fixture does before each test."""
     emulator.reset()
     _empty_queues(stack)
@@ -316,7 +316,7 @@ def fresh_machine(emulator: Emulator, stack: LocalStack) -> Machine:
     return Machine(emulator, stack)
 
 
-def run_cell(emulator: Emulator, stack: LocalStack, call: Call, fault: FaultCase) -> Cell:
+def run_cell(emulator: Emulator, stack: LocalDeployment, call: Call, fault: FaultCase) -> Cell:
     started = time.monotonic()
     cell = Cell(call, fault)
     machine = fresh_machine(emulator, stack)
@@ -491,7 +491,7 @@ def _judge_permanent(cell: Cell, machine: Machine, result: ExecutionResult) -> N
 
 def run_matrix(
     emulator: Emulator,
-    stack: LocalStack,
+    stack: LocalDeployment,
     cells: Iterable[tuple[Call, FaultCase]],
     progress: Callable[[Cell], None] | None = None,
 ) -> list[Cell]:
