@@ -243,7 +243,8 @@ class Bench:
         return str(flow["id"])
 
     def tutorial(self) -> Run:
-        """The tutorial by hand for the request's card: the seed's, or Adobe's new-card guide."""
+        """The tutorial by hand for the request's card: Adobe's Flow Service tutorial, or its
+        new-card guide."""
         card = find_destination(self.request["destination"]["type"])
         by_hand = run_new_card_tutorial if card is not None and card.card == "new" else run_tutorial
         mark = len(self.emulator.requests)

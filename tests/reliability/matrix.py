@@ -10,8 +10,8 @@ card's ``examples/amazon-s3-new-card.json``) with one fault injected into one ca
   retried (one attempt of that state, no retry sleep; a 401 is sent once more after one token
   refresh, as the client does), and nothing was duplicated.
 
-Known gaps are cells that fail today for a reason another issue owns; they are listed by name
-in :data:`KNOWN_GAPS` with that issue. A known gap that holds is reported too (the list must
+Known gaps are cells that fail today for a known reason outside the cell; they are listed by
+name in :data:`KNOWN_GAPS` with that reason. A known gap that holds is reported too (the list must
 then shrink), so the exit status stays honest both ways.
 """
 
