@@ -83,9 +83,10 @@ class Endpoints(Protocol):
 
 
 class LocalDeployment(Triggers):
-    """The template's resources, made in moto and run on this machine: what ``sam deploy``
-    would make, without AWS (hence the name: a deployment, local). Use as a context manager;
-    every moto patch lives exactly as long as the block.
+    """One deployment of the template, local: the resources ``sam deploy`` would make on AWS,
+    made in moto, with the functions run from their code directories. The name says just that
+    (no other local AWS product is involved). Use as a context manager; every moto patch lives
+    exactly as long as the block.
 
     Its parts (:class:`local.runtime.triggers.Triggers`, built on
     :class:`local.runtime.executions.Executions`) add the ways to run it.
