@@ -185,7 +185,7 @@ def test_without_an_injected_date_the_module_clock_is_used(
     ]
 
 
-# --- seed rules that accept ------------------------------------------------------------
+# --- the tutorial's rules that accept --------------------------------------------------
 
 
 @pytest.mark.parametrize(
