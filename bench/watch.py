@@ -25,7 +25,7 @@ from aep_activation.registry import (
 )
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.emulator.faults import Fault
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -169,7 +169,7 @@ def measure_watch_pass(latency: float, dataflows: int) -> WatchPass:
     registered dataflows, each with one new run to report."""
     with (
         Emulator() as emulator,
-        LocalStack.against(emulator, TEMPLATE, skip_sleeps=True) as stack,
+        LocalDeployment.against(emulator, TEMPLATE, skip_sleeps=True) as stack,
     ):
         for function in stack.template.functions:
             name = stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")

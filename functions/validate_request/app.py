@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation import warm_up
 from aep_activation.lambda_init import prepare
-from aep_activation.model import ActivationRequest
 from aep_activation.observability import step_handler
+from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import StepInput, parse_step_input
 from aep_activation.steps.lease import lease_for, lease_seconds_from_env
 from aep_activation.steps.validate import validate_request

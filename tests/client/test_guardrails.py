@@ -9,7 +9,7 @@ import pytest
 from aep_activation.dataflow_diff import DataflowSnapshot
 from aep_activation.errors import GuardrailExceeded
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from aep_activation.steps.activate_audiences import activate
 from aep_activation.steps.flow_view import read_dataflow
 from local.emulator import Emulator

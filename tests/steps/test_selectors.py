@@ -11,7 +11,7 @@ import jsonpatch
 import pytest
 
 from aep_activation.dataflow_diff import DataflowSnapshot, diff_dataflow, missing_from
-from aep_activation.model import ActivationRequest, parse_activation_request
+from aep_activation.request import ActivationRequest, parse_activation_request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "amazon-s3.json"
 

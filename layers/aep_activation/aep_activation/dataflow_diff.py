@@ -29,7 +29,8 @@ from aep_activation.dataprep.mapping import (
     general_transform_skeleton,
 )
 from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.model import ActivationRequest, Audience
+from aep_activation.request import ActivationRequest
+from aep_activation.request.audience import Audience
 
 _ADOBE_TIMES = ("createTime", "updateTime")
 """Adobe's own fields of a segment selector that a replaced selector must carry back."""

@@ -33,8 +33,8 @@ from aws_lambda_powertools import Logger
 
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.plan import Plan, plan
 from aep_activation.watch_pass import (
     EVENT_SOURCE,

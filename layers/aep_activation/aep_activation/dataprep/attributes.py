@@ -20,7 +20,7 @@ from aep_activation.dataprep.mapping import (
     mapped_attributes,
     renamed_columns,
 )
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 
 class MappingSetAttributes:

@@ -21,7 +21,7 @@ from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
 from aep_activation.dataprep.mapping import attached_mapping, desired_mapping
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import LookedUp
 
 DATA_PREP = "dataPrep"

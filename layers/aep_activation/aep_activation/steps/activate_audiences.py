@@ -14,8 +14,8 @@ from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
 from aep_activation.dataprep.mapping import attached_mapping, desired_mapping
 from aep_activation.errors import FlowServiceUnavailable
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.guardrails import check_dataflow_totals
-from aep_activation.model import ActivationRequest
+from aep_activation.limits import check_dataflow_totals
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.flow_view import (
     STATE_ACTIONS,
     attribute_strategy,

@@ -12,8 +12,8 @@ from typing import Any
 
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import LookedUp
 from aep_activation.steps.find_or_create import Ensured, find_or_create, spec_id
 

@@ -8,8 +8,8 @@ from typing import Any
 from aep_activation.dataflow_diff import DataflowSnapshot, empty_transformations
 from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import LookedUp
 from aep_activation.steps.find_or_create import find_or_create
 from aep_activation.steps.flow_view import created_flow

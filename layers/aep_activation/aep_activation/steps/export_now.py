@@ -22,12 +22,11 @@ from aep_activation.errors import (
     FlowServiceUnavailable,
 )
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.limits import MAX_AUDIENCES_PER_JOB
+from aep_activation.request import ActivationRequest
 
 ADHOC_SERVICE_PATH = "/data/core/activation/disflowprovider"
 ADHOC_ACCEPT = "application/vnd.adobe.adhoc.activation+json; version=2"
-MAX_AUDIENCES_PER_JOB = 80
-"""Adobe: "each ad-hoc activation job can activate up to 80 segments"."""
 EXPORT_NOW_WATCH_MINUTES = 60
 """How long the run watch follows the ad-hoc runs when the request's ``waitForFirstRun``
 does not say (its ``timeoutMinutes``, at most 1440, bounds it then)."""

@@ -25,7 +25,7 @@ from aep_activation.dataprep.mapping import (
     uses_mapping_set,
 )
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 STATE_ACTIONS = {"enabled": "ENABLE", "disabled": "DISABLE"}
 

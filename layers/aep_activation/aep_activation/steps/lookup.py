@@ -21,8 +21,8 @@ from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.dataprep.step import DATA_PREP
 from aep_activation.errors import ResourceConflict
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.find_or_create import spec_id
 from aep_activation.steps.resolve import ResolvedSpecs, resolve_specs
 

@@ -19,8 +19,8 @@ from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.dataprep.step import would_make
 from aep_activation.flow_service import Collection, FlowServiceClient, JsonObject
-from aep_activation.model import ActivationRequest
 from aep_activation.naming import ResourceNames, resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.flow_view import STATE_ACTIONS, attribute_strategy
 from aep_activation.steps.resolve import resolve_specs
 

@@ -16,7 +16,7 @@ from aep_activation.errors import (
     UnknownDestination,
 )
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,11 @@ from collections.abc import Callable
 from typing import Any, Final, get_args
 
 from aep_activation.dataprep.client import ConversionClient
-from aep_activation.dataprep.ensure import mapping_set_name
 from aep_activation.dataprep.mapping import attached_mapping
 from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound, TeardownNotConfirmed
 from aep_activation.flow_service import FlowServiceClient, JsonObject
-from aep_activation.model import ActivationRequest
-from aep_activation.naming import resource_names
+from aep_activation.naming import mapping_set_name, resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import TeardownStep
 
 STEPS: Final[tuple[TeardownStep, ...]] = get_args(TeardownStep)  # in the order they run

@@ -10,7 +10,7 @@ from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.mapping import desired_mapping
 from aep_activation.errors import DataflowNotConverged
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.flow_view import attribute_strategy, prepared_mapping
 
 
