@@ -40,10 +40,9 @@ from aep_activation.watch_pass import (
     EVENT_SOURCE,
     WORKERS,
     MetricSink,
-    clients_by_sandbox,
-    each_within_budget,
     emf_record,
     print_metrics,
+    watch_each,
 )
 
 if TYPE_CHECKING:
@@ -94,22 +93,13 @@ class DriftWatch:
         report = DriftReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE]
         report.activations = len(watched)
-        clients = clients_by_sandbox(
+        report.left_for_next_pass = watch_each(
             watched,
             self.flow_service_for,
+            lambda activation, client: self._check(activation, client, report),
             lambda activation, exc: self._failed(activation, exc, report),
+            self.workers,
         )
-
-        def check_one(activation: RegisteredActivation) -> None:
-            client = clients.get(activation.sandbox)
-            if client is None:
-                return  # its sandbox has no client: already reported
-            try:
-                self._check(activation, client, report)
-            except Exception as exc:  # one activation's trouble never stops the pass
-                self._failed(activation, exc, report)
-
-        report.left_for_next_pass = each_within_budget(watched, check_one, self.workers)
         if report.left_for_next_pass:
             logger.warning(
                 "drift watch pass out of time; the rest waits for the next pass",

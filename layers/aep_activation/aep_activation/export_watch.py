@@ -47,10 +47,9 @@ from aep_activation.watch_pass import (
     EVENT_SOURCE,
     WORKERS,
     MetricSink,
-    clients_by_sandbox,
-    each_within_budget,
     emf_record,
     print_metrics,
+    watch_each,
 )
 
 if TYPE_CHECKING:
@@ -165,22 +164,13 @@ class ExportWatch:
         report = PassReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE and a.dataflow_id]
         report.activations = len(watched)
-        clients = clients_by_sandbox(
+        report.left_for_next_pass = watch_each(
             watched,
             self.flow_service_for,
+            lambda activation, client: self._watch(activation, client, report, now_ms),
             lambda activation, exc: self._failed(activation, exc, report, now_ms),
+            self.workers,
         )
-
-        def watch_one(activation: RegisteredActivation) -> None:
-            client = clients.get(activation.sandbox)
-            if client is None:
-                return  # its sandbox has no client: already reported
-            try:
-                self._watch(activation, client, report, now_ms)
-            except Exception as exc:  # one dataflow's trouble never stops the pass
-                self._failed(activation, exc, report, now_ms)
-
-        report.left_for_next_pass = each_within_budget(watched, watch_one, self.workers)
         if report.left_for_next_pass:
             logger.warning(
                 "export watch pass out of time; the rest waits for the next pass",

@@ -52,6 +52,30 @@ def each_within_budget(
     return done.count(False)
 
 
+def watch_each(
+    watched: list[RegisteredActivation],
+    flow_service_for: Callable[[str], FlowServiceClient],
+    work: Callable[[RegisteredActivation, FlowServiceClient], None],
+    failed: Callable[[RegisteredActivation, Exception], None],
+    workers: int,
+) -> int:
+    """``work`` on each activation with its sandbox's client, within the budget
+    (:func:`each_within_budget`); any error goes to ``failed`` and the pass goes on. Returns
+    how many wait for the next pass."""
+    clients = clients_by_sandbox(watched, flow_service_for, failed)
+
+    def one(activation: RegisteredActivation) -> None:
+        client = clients.get(activation.sandbox)
+        if client is None:
+            return  # its sandbox has no client: already reported
+        try:
+            work(activation, client)
+        except Exception as exc:  # one activation's trouble never stops the pass
+            failed(activation, exc)
+
+    return each_within_budget(watched, one, workers)
+
+
 def clients_by_sandbox(
     watched: list[RegisteredActivation],
     flow_service_for: Callable[[str], FlowServiceClient],
