@@ -22,6 +22,7 @@ from typing import Any
 import requests
 
 from aep_activation.catalog import find_destination
+from aep_activation.dataflow_diff import audience_selector, empty_transformations
 from aep_activation.dataprep.mapping import (
     MappingRef,
     attach_operations,
@@ -29,7 +30,6 @@ from aep_activation.dataprep.mapping import (
     mapping_set_body,
 )
 from aep_activation.request import parse_activation_request
-from aep_activation.selectors import audience_selector, empty_transformations
 
 PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
 CONNECTION_SPEC_IDS = {"Amazon S3": "4890fc95-5a1f-4983-94bb-e060c08e3f81"}

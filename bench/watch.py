@@ -221,7 +221,7 @@ Cells = tuple[str, str, str, float | None, str, bool | None]
 
 def watch_rows(latency: float, dataflows: int = DATAFLOWS) -> list[Cells]:
     """The bench table's rows (figure, project, reference, ratio, target, met)."""
-    from aep_activation.export_watch import WORKERS
+    from aep_activation.watch_pass import WORKERS
 
     measured = measure_watch_pass(latency, dataflows)
     per_dataflow = measured.calls / measured.dataflows

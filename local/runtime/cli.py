@@ -428,12 +428,12 @@ def _read_dataflow(
 ) -> dict[str, Any] | None:
     """GET the flow with the layer's own client: what is active on the server, not a claim."""
     from aep_activation.credentials import parse_adobe_credentials
+    from aep_activation.dataflow_diff import DataflowSnapshot
     from aep_activation.dataprep.client import ConversionClient
     from aep_activation.dataprep.mapping import mapped_attributes
     from aep_activation.errors import ActivationError
     from aep_activation.flow_service import FlowServiceClient
     from aep_activation.ims import TokenCache, TokenProvider
-    from aep_activation.selectors import DataflowSnapshot
 
     try:
         adobe = parse_adobe_credentials(credentials, secret_name="--credentials")
@@ -441,7 +441,7 @@ def _read_dataflow(
         client = FlowServiceClient(
             platform_url, tokens, api_key=adobe.client_id, org_id=adobe.org_id, sandbox=sandbox
         )
-        snapshot = DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
+        snapshot = DataflowSnapshot.of_flow(client.flows.get(dataflow_id))
         attributes = list(snapshot.attributes)
         mapping = snapshot.mapping or {}
         if mapping.get("mappingId") and mapping.get("mappingVersion") is not None:

@@ -146,7 +146,7 @@ def _line(event: dict[str, Any], elapsed: float) -> str:
 
 
 def _summary(stack: LocalDeployment, lines_before: int, out: TextIO) -> None:
-    from aep_activation.export_watch import emf_records
+    from aep_activation.watch_pass import emf_records
 
     watch_lines = [
         line.text for line in stack.captured_logs[lines_before:] if line.function == WATCH

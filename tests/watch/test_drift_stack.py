@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from aep_activation.export_watch import emf_records
 from aep_activation.registry import KEY, NAME, REQUEST, ActivationRegistry
+from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalDeployment
 from tests.statemachine.conftest import adobe_credentials_secret_name, seed_destination_secrets

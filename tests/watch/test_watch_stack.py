@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from aep_activation.export_watch import emf_records
+from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalDeployment
 from tests.emulator.helpers import Api, add_attribute, add_segment, flow_body, segment_value

@@ -36,7 +36,8 @@ from aep_activation.errors import FlowServiceUnavailable
 from aep_activation.flow_service import Created
 from aep_activation.naming import mapping_set_name, resource_names, schema_name
 from aep_activation.request import ActivationRequest
-from aep_activation.steps.find_or_create import Ensured, LookedUp, find_or_create
+from aep_activation.step_inputs import LookedUp
+from aep_activation.steps.find_or_create import Ensured, find_or_create
 
 UNCONFIRMED: Final = (
     "answered under this activation's name but not what it maps, and no flow points at it; "

@@ -52,7 +52,7 @@ def export_now(
     """Start the ad-hoc runs: ``{dataflowId, jobs, runs: [{audienceId, runId}], runIds,
     watchMinutes}``, the last two for the run watch that follows. The ``statusURL`` Adobe
     answers is Flow Service's ``/runs/{runId}``: only the id is kept (state is scarce)."""
-    adhoc = client.for_service(ADHOC_SERVICE_PATH)
+    adhoc = client.api_at(ADHOC_SERVICE_PATH)
     batches = jobs([audience.id for audience in request.audiences])
     runs: list[dict[str, str]] = []
     for batch in batches:

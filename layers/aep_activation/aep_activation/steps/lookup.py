@@ -39,16 +39,16 @@ def resolve_and_look_up(
     names = resource_names(request)
     finds: dict[str, tuple[Callable[[str], Found], str]] = {
         "profileBaseConnection": (
-            client.find_connection_by_name,
+            client.connections.find_by_name,
             names.profile_base_connection.name,
         ),
-        "sourceConnection": (client.find_source_connection_by_name, names.source_connection.name),
+        "sourceConnection": (client.source_connections.find_by_name, names.source_connection.name),
         "destinationBaseConnection": (
-            client.find_connection_by_name,
+            client.connections.find_by_name,
             names.destination_base_connection.name,
         ),
-        "targetConnection": (client.find_target_connection_by_name, names.target_connection.name),
-        "dataflow": (client.find_flow_by_name, names.dataflow.name),
+        "targetConnection": (client.target_connections.find_by_name, names.target_connection.name),
+        "dataflow": (client.flows.find_by_name, names.dataflow.name),
     }
     data_prep = uses_mapping_set(request)
     prep_finds = _data_prep_finds(request, client) if data_prep else []
