@@ -1,4 +1,5 @@
-"""The layer package has no import cycle between its modules.
+"""The layer package has no import cycle between its modules, and no module longer than a
+reader can hold in mind.
 
 Every module-level import counts, those under ``if TYPE_CHECKING:`` too: a cycle hidden from
 the interpreter is still one a reader has to hold in mind, and it turns real as soon as one
@@ -141,3 +142,17 @@ def test_importing_a_submodule_runs_its_package(tmp_path: Path) -> None:
     (root / "sub" / "model.py").write_text("from pkg.names import Text\nclass Request: ...\n")
 
     assert cycles(import_graph(root)) == [["pkg.names", "pkg.sub", "pkg.sub.model"]]
+
+
+# A module a reader can hold in mind: past this, a file has grown by accretion and wants
+# splitting along the ideas it holds.
+MOST_LINES_PER_MODULE = 500
+
+
+def test_no_layer_module_is_longer_than_most_lines() -> None:
+    too_long = {
+        str(path.relative_to(LAYER)): lines
+        for path in sorted(LAYER.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MOST_LINES_PER_MODULE
+    }
+    assert not too_long, f"layer modules over {MOST_LINES_PER_MODULE} lines: {too_long}"
