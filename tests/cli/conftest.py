@@ -23,7 +23,7 @@ import pytest
 
 from aep_activation.registry import KEY, ActivationRegistry
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.harness import REPOSITORY
 from tests.support.stack import adobe_credentials_secret_name, deployed_stack
 
@@ -33,7 +33,7 @@ REGION = "us-east-1"
 
 @dataclass
 class Deployed:
-    stack: LocalStack
+    stack: LocalDeployment
     emulator: Emulator
     name: str = STACK_NAME
 
@@ -92,7 +92,7 @@ class Result:
         return [json.loads(line) for line in self.out.splitlines() if line.startswith("{")]
 
 
-def _stack_template(deployed: LocalStack, emulator: Emulator) -> dict[str, Any]:
+def _stack_template(deployed: LocalDeployment, emulator: Emulator) -> dict[str, Any]:
     """The outputs and parameters of the application's stack, with this deployment's values."""
     parameters = {
         "AdobeCredentialsSecretName": adobe_credentials_secret_name(deployed),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from tests.support.corpus import FILES, TODAY, BadRequest, load_cases, valid_request
 
 CASES = load_cases()

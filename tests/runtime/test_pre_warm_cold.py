@@ -10,7 +10,7 @@ import pytest
 
 from aep_activation import warm_up
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.functions import ColdStarts, Invocation
 from tests.statemachine.harness import example
 from tests.statemachine.test_pre_warm import NEW_DATAFLOW_PATH, VALIDATE
@@ -18,7 +18,7 @@ from tests.support.stack import deployed_stack
 
 
 @pytest.fixture
-def cold_stack(emulator: Emulator) -> Iterator[LocalStack]:
+def cold_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
     """The template with every container started as a cold Lambda's (no CPU quota: the
     mechanics are tested here, not the time)."""
     cold_starts = ColdStarts.detect(throttle=False)
@@ -26,7 +26,9 @@ def cold_stack(emulator: Emulator) -> Iterator[LocalStack]:
         yield stack
 
 
-def test_a_warmed_function_serves_the_executions_first_call_warm(cold_stack: LocalStack) -> None:
+def test_a_warmed_function_serves_the_executions_first_call_warm(
+    cold_stack: LocalDeployment,
+) -> None:
     validate = cold_stack.lambdas.function(VALIDATE)
     assert validate is not None
     versions = validate.environment[warm_up.NEW_DATAFLOW_VARIABLE].split(",")

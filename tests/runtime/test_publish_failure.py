@@ -14,13 +14,13 @@ import pytest
 
 from aep_activation.registry import ACTIVE, ActivationRegistry
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.harness import example
 from tests.support.stack import deployed_stack
 
 
 @pytest.fixture
-def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalStack]:
+def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalDeployment]:
     with deployed_stack(
         emulator, env_overrides={"RESULT_EVENT_BUS": "no-such-bus"}, skip_sleeps=True
     ) as stack:
@@ -28,7 +28,7 @@ def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalStack]:
 
 
 def test_a_result_bus_failure_after_success_still_reports_success(
-    emulator: Emulator, stack_without_result_bus: LocalStack
+    emulator: Emulator, stack_without_result_bus: LocalDeployment
 ) -> None:
     stack = stack_without_result_bus
 

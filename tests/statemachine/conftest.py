@@ -1,6 +1,6 @@
 """The real state machine, handlers and template in moto, against the Flow Service emulator.
 
-``local_stack`` is deployed once for this package (a deployment takes seconds): the Adobe
+``local_deployment`` is deployed once for this package (a deployment takes seconds): the Adobe
 credentials secret holds the emulator's client and every example's destination secret holds
 fake values shaped as its auth spec requires (the CLI's own seeding helper). Retry back-offs
 are recorded, not slept.
@@ -21,21 +21,21 @@ from typing import Any
 import pytest
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.harness import Machine
 from tests.support.stack import deployed_stack, reset_stack
 
 
 @pytest.fixture(scope="package")
-def local_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
+def local_deployment(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
     with deployed_stack(_emulator_server, skip_sleeps=True) as stack:
         yield stack
 
 
 @pytest.fixture
-def machine(emulator: Emulator, local_stack: LocalStack) -> Machine:
-    reset_stack(local_stack)
-    return Machine(emulator, local_stack)
+def machine(emulator: Emulator, local_deployment: LocalDeployment) -> Machine:
+    reset_stack(local_deployment)
+    return Machine(emulator, local_deployment)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.fake_secrets import fake_destination_secret
 from tests.statemachine.harness import REPOSITORY, example, example_names
 
@@ -23,7 +23,7 @@ TEMPLATE = REPOSITORY / "template.yaml"
 QUEUES = ("AudienceRequestQueue", "AudienceRequestDLQ", "RejectedRequestQueue")
 
 
-def adobe_credentials_secret_name(stack: LocalStack) -> str:
+def adobe_credentials_secret_name(stack: LocalDeployment) -> str:
     """The secret the template's functions read the Adobe credentials from."""
     names = {
         stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
@@ -33,12 +33,12 @@ def adobe_credentials_secret_name(stack: LocalStack) -> str:
     return str(names.pop())
 
 
-def seed_credentials(stack: LocalStack) -> None:
+def seed_credentials(stack: LocalDeployment) -> None:
     """The emulator's default client in the Adobe credentials secret."""
     stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
 
 
-def seed_destination_secrets(stack: LocalStack) -> None:
+def seed_destination_secrets(stack: LocalDeployment) -> None:
     """Fake values, shaped as its auth spec requires, in every example's destination secret."""
     for name in example_names():
         request = example(name)
@@ -49,15 +49,15 @@ def seed_destination_secrets(stack: LocalStack) -> None:
 
 
 @contextmanager
-def deployed_stack(emulator: Emulator, **options: Any) -> Iterator[LocalStack]:
+def deployed_stack(emulator: Emulator, **options: Any) -> Iterator[LocalDeployment]:
     """``template.yaml`` deployed against ``emulator``, every secret it reads seeded."""
-    with LocalStack.against(emulator, TEMPLATE, **options) as stack:
+    with LocalDeployment.against(emulator, TEMPLATE, **options) as stack:
         seed_credentials(stack)
         seed_destination_secrets(stack)
         yield stack
 
 
-def empty_queues(stack: LocalStack) -> None:
+def empty_queues(stack: LocalDeployment) -> None:
     """The request queue, its dead-letter queue and the rejected-requests queue emptied."""
     # Receive and delete: moto, like SQS, allows one PurgeQueue a minute.
     for queue in QUEUES:
@@ -69,7 +69,7 @@ def empty_queues(stack: LocalStack) -> None:
                 stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def reset_stack(stack: LocalStack) -> None:
+def reset_stack(stack: LocalDeployment) -> None:
     """Queues empty, the credentials secret seeded again (a test may have swapped it) and the
     events earlier tests left on the bus read.
 

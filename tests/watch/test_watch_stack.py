@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from aep_activation.export_watch import emf_records
+from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.emulator.helpers import Api
 from tests.support import payloads
 from tests.support.payloads import add_segment, segment_value
@@ -35,16 +35,16 @@ EXPORT_KINDS = ("ExportSucceeded", "ExportFailed", "ExportDelayed")
 
 
 @pytest.fixture(scope="module")
-def stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
+def stack(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
     with deployed_stack(_emulator_server, skip_sleeps=True) as local:
         yield local
 
 
-def export_events(stack: LocalStack) -> list[dict[str, Any]]:
+def export_events(stack: LocalDeployment) -> list[dict[str, Any]]:
     return [e for e in stack.published_events() if e.get("detail-type") in EXPORT_KINDS]
 
 
-def watch_lines(stack: LocalStack) -> list[str]:
+def watch_lines(stack: LocalDeployment) -> list[str]:
     return [line.text for line in stack.captured_logs if line.function == WATCH]
 
 
@@ -52,14 +52,14 @@ def nightly_dataflow(api: Api) -> str:
     return api.nightly_flow(AUDIENCE)
 
 
-def rate_seconds(stack: LocalStack) -> float:
+def rate_seconds(stack: LocalDeployment) -> float:
     expression = stack.schedule_expression(SCHEDULE)
     match = re.fullmatch(r"rate\((\d+) minutes?\)", expression)
     assert match, expression
     return int(match.group(1)) * 60.0
 
 
-def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalStack) -> None:
+def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalDeployment) -> None:
     emulator.simulate_runs(first_run_after=HOUR, run_every=86400, profiles=PROFILES)
     emulator.simulate_runs(late_by=4 * HOUR)
     api = Api(emulator)
@@ -139,7 +139,7 @@ def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalStack) 
         assert secret not in text
 
 
-def test_the_schedule_fires_every_rate_minutes_by_default(stack: LocalStack) -> None:
+def test_the_schedule_fires_every_rate_minutes_by_default(stack: LocalDeployment) -> None:
     assert stack.schedule_expression(SCHEDULE) == "rate(15 minutes)"
     assert stack.template.schedules[SCHEDULE].function == WATCH
 
@@ -148,7 +148,7 @@ MANY = 300
 
 
 def test_three_hundred_dataflows_are_read_in_one_pass(
-    emulator: Emulator, stack: LocalStack
+    emulator: Emulator, stack: LocalDeployment
 ) -> None:
     emulator.simulate_runs(first_run_after=HOUR, run_every=86400, profiles=1)
     emulator.page_size = 100  # Adobe's largest page: one GET per dataflow's runs
