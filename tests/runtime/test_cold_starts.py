@@ -92,6 +92,10 @@ def test_a_cold_container_imports_nothing_in_advance_and_reports_its_init(
     assert first.init_seconds is not None
     assert second.init_seconds is None
     assert third.init_seconds is not None
+    # With its CPU, which the wall time exceeds whenever the init waited for a core.
+    assert first.init_cpu_seconds is not None
+    assert first.init_cpu_seconds > 0
+    assert second.init_cpu_seconds is None
     assert third.result["pid"] != first.result["pid"]
     assert all(i.cpu_seconds >= 0 for i in (first, second, third))
 
