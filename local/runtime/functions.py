@@ -331,6 +331,7 @@ class FunctionHost:
         self.spec = spec
         self._cold_starts = host.cold_starts
         self._spawn = host.spawn
+        self._host = host
         self.arn = arn
         self.environment = dict(environment)
         self._capture = capture
@@ -390,6 +391,16 @@ class FunctionHost:
         )
 
     def _acquire(self, *, background: bool = False) -> tuple[Container, int]:
+        if background and self._cold_starts is not None:
+            # One background init at a time, in the order asked for, so that the first the
+            # execution needs is ready first (the idle container a call started meanwhile
+            # serves the warm-up instead): on AWS each would have CPU of its own; on this
+            # machine's few cores, all at once, every one would finish late.
+            with self._host.background_inits:
+                return self._acquire_now(background=True)
+        return self._acquire_now()
+
+    def _acquire_now(self, *, background: bool = False) -> tuple[Container, int]:
         with self._lock:
             while not self._idle and self._busy >= self._max_containers:
                 self._lock.wait()
@@ -487,6 +498,7 @@ class LambdaHost:
         self._saved_invoke: Any = None
         self._zygote: Zygote | None = None
         self._background: set[threading.Thread] = set()
+        self.background_inits = threading.Semaphore(1)  # cold mode: see FunctionHost._acquire
 
     @property
     def zygote(self) -> Zygote:

@@ -3,6 +3,7 @@ init (the handler's imports) at full CPU, then serves its calls on the function'
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,3 +178,40 @@ def test_a_failing_asynchronous_call_reaches_no_caller(tmp_path: Path) -> None:
     assert "FunctionError" not in answer
     assert call.asynchronous
     assert call.error_type == "RuntimeError"
+
+
+SLOW_INIT = """\
+import time
+
+STARTED = time.time()
+time.sleep(0.5)  # an init long enough for two started together to overlap
+ENDED = time.time()
+
+
+def lambda_handler(event, context):
+    return {"started": STARTED, "ended": ENDED}
+"""
+
+
+def test_background_inits_run_one_at_a_time_in_the_order_asked(tmp_path: Path) -> None:
+    names = ("FirstFunction", "SecondFunction", "ThirdFunction")
+    resources = ""
+    for name in names:
+        (tmp_path / "fns" / name).mkdir(parents=True)
+        (tmp_path / "fns" / name / "app.py").write_text(SLOW_INIT, encoding="utf-8")
+        resources += (
+            f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            f"      CodeUri: fns/{name}/\n      Handler: app.lambda_handler\n"
+            "      Runtime: python3.12\n      Timeout: 30\n"
+        )
+    template = TEMPLATE.split("Resources:")[0] + "Resources:\n" + resources
+    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
+    with LocalStack(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+        lambda_api = local.client("lambda")
+        for name in names:
+            lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+        assert local.lambdas.wait_for_async()
+        windows = {i.function: (i.result["started"], i.result["ended"]) for i in local.invocations}
+
+    ordered = [windows[name] for name in names]
+    assert all(ended <= started for (_, ended), (started, _) in itertools.pairwise(ordered))
