@@ -215,3 +215,33 @@ def test_background_inits_run_one_at_a_time_in_the_order_asked(tmp_path: Path) -
 
     ordered = [windows[name] for name in names]
     assert all(ended <= started for (_, ended), (started, _) in itertools.pairwise(ordered))
+
+
+def test_a_queued_warm_up_takes_the_idle_container_a_call_started_meanwhile(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "fns" / "slow").mkdir(parents=True)
+    (tmp_path / "fns" / "slow" / "app.py").write_text(SLOW_INIT, encoding="utf-8")
+    (tmp_path / "fns" / "probe").mkdir(parents=True)
+    (tmp_path / "fns" / "probe" / "app.py").write_text(textwrap.dedent(PROBE), encoding="utf-8")
+    slow = (
+        "  SlowFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: fns/slow/\n      Handler: app.lambda_handler\n"
+        "      Runtime: python3.12\n      Timeout: 30\n"
+    )
+    (tmp_path / "template.yaml").write_text(TEMPLATE + slow, encoding="utf-8")
+    with LocalStack(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+        lambda_api = local.client("lambda")
+        for name in ("SlowFunction", "ProbeFunction"):
+            lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+        # The probe's warm-up waits for the slow init; a call meanwhile starts a container.
+        call = local.lambdas.invoke("ProbeFunction", {})
+        assert local.lambdas.wait_for_async()
+        (warm_up,) = [
+            i for i in local.invocations if i.asynchronous and i.function != "SlowFunction"
+        ]
+
+    assert call.init_seconds is not None
+    assert warm_up.init_seconds is None  # no second container: the call's, idle by then
+    assert warm_up.result["pid"] == call.result["pid"]
+    assert warm_up.result["calls"] == 2
