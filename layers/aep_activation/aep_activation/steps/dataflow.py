@@ -3,7 +3,9 @@ and attributes with a JSON Patch guarded by the flow's etag, and check the resul
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +18,12 @@ from aep_activation.dataprep.mapping import (
     desired_mapping,
     uses_mapping_set,
 )
-from aep_activation.errors import DataflowNotConverged, FlowServiceUnavailable
+from aep_activation.errors import ActivationError, DataflowNotConverged, FlowServiceUnavailable
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.guardrails import check_dataflow_totals
 from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.observability import logger
 from aep_activation.selectors import (
     PROFILE_SELECTORS,
     ActivationPlan,
@@ -132,9 +135,13 @@ class ActivationOutcome:
 
 
 def _held_mapping(
-    conversion: ConversionClient, flow: dict[str, Any], ensured: EnsuredMapping | None = None
+    conversion: ConversionClient,
+    flow: dict[str, Any],
+    ensured: EnsuredMapping | None = None,
+    held: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The mapping set a new-card flow names now, as Data Prep holds it (None: none attached)."""
+    """The mapping set a new-card flow names now, as Data Prep holds it (None: none attached).
+    ``held``: that version, already read."""
     attached = attached_mapping(flow)
     if attached is None or attached.mapping_id is None or attached.mapping_version is None:
         return None
@@ -142,6 +149,8 @@ def _held_mapping(
         attached.mapping_id, attached.mapping_version
     ):
         return {"mappings": ensured.mappings}  # the version just found to hold the request
+    if held is not None:
+        return held
     return conversion.get_mapping_set(attached.mapping_id, attached.mapping_version)
 
 
@@ -151,16 +160,78 @@ def attribute_strategy(
     ensured: EnsuredMapping | None = None,
     *,
     attach: bool = True,
+    held: dict[str, Any] | None = None,
 ) -> AttributeStrategy:
     """How this flow holds attributes: its own shape decides (a ``dataflowId`` may name a
     legacy flow of a new card's type, or the reverse). ``attach``: ``ensured`` is the version
-    to attach; else it only spares reading that version when the flow names it."""
+    to attach; else it only spares reading that version when the flow names it. ``held``:
+    the version the flow names, already read (see :func:`read_flow_beside_its_set`)."""
     if attached_mapping(flow) is None:
         return PROFILE_SELECTORS
     return MappingSetAttributes(
-        held=_held_mapping(conversion, flow, ensured),
+        held=_held_mapping(conversion, flow, ensured, held),
         target=ensured.reference if ensured is not None and attach else None,
     )
+
+
+MappingSetHint = Callable[[], MappingRef | None]
+"""Where a flow's mapping set probably is without reading the flow first: the version the
+activation's last apply attached (the registry). Only ever confirmed against the flow."""
+
+
+def read_flow_beside_its_set(
+    client: FlowServiceClient,
+    conversion: ConversionClient,
+    dataflow_id: str,
+    hint: MappingSetHint | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Read the flow and, at the same time, the mapping set version ``hint`` names; return
+    the flow and that version when the flow's ``profileMapping`` names exactly it (a version
+    never changes, so reading it beside the flow or after gives the same document).
+
+    The flow stays the truth: a hint that is missing, fails to read, or names another
+    version than the flow gives None, and the set the flow names is read after it, as
+    without a hint. This keeps the read of the set off the chain of dependent calls."""
+    if hint is None:
+        return client.get_flow(dataflow_id), None
+    context = contextvars.copy_context()  # the invocation's time budget goes along
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = pool.submit(context.run, _read_hinted_set, conversion, hint)
+        flow = client.get_flow(dataflow_id)
+        hinted = beside.result()
+    attached = attached_mapping(flow)
+    if hinted is None or attached is None:
+        return flow, None
+    reference, document = hinted
+    if (attached.mapping_id, attached.mapping_version) != (
+        reference.mapping_id,
+        reference.mapping_version,
+    ):
+        logger.info(
+            "the flow names another mapping set version than its last apply attached",
+            extra={"dataflowId": dataflow_id, "hinted": reference.mapping_version},
+        )
+        return flow, None
+    return flow, document
+
+
+def _read_hinted_set(
+    conversion: ConversionClient, hint: MappingSetHint
+) -> tuple[MappingRef, dict[str, Any]] | None:
+    reference = hint()
+    if reference is None:
+        return None
+    try:
+        document = conversion.get_mapping_set(reference.mapping_id, reference.mapping_version)
+    except ActivationError as exc:
+        # Best effort: the flow's own reference is read after it if it names this version.
+        logger.info("the hinted mapping set was not read", extra={"error": type(exc).__name__})
+        return None
+    if document.get("id") != reference.mapping_id or document.get("version") != (
+        reference.mapping_version
+    ):
+        return None  # not the version asked for: trust only what the flow names
+    return reference, document
 
 
 def activate(
@@ -171,6 +242,7 @@ def activate(
     *,
     created_etag: str | None = None,
     prepared: Mapping[str, Any] | None = None,
+    mapping_hint: MappingSetHint | None = None,
 ) -> ActivationOutcome:
     """Converge the flow: read it afresh, PATCH the difference (one patch, none when there is
     none) with ``If-Match`` on that read's etag, then ENABLE/DISABLE it if its state differs.
@@ -185,14 +257,17 @@ def activate(
     New cards: the attributes and identity go into a mapping set, attached with
     ``profileMapping`` in the same PATCH as the audiences. ``prepared`` is the version the
     EnsureMappingSet step made or found beside the connections (its state); without it (a
-    request naming its ``dataflowId``) the set is ensured here first, after the guardrails.
+    request naming its ``dataflowId``) the set is ensured here first, after the guardrails,
+    from the version the flow names; ``mapping_hint`` lets that version be read beside the
+    flow rather than after it (:func:`read_flow_beside_its_set`).
     """
     conversion = conversion or ConversionClient(client)
-    flow = (
-        created_flow(request, dataflow_id, created_etag)
-        if created_etag is not None
-        else client.get_flow(dataflow_id)
-    )
+    held: dict[str, Any] | None = None
+    if created_etag is not None:
+        flow = created_flow(request, dataflow_id, created_etag)
+    else:
+        hint = mapping_hint if prepared is None and uses_mapping_set(request) else None
+        flow, held = read_flow_beside_its_set(client, conversion, dataflow_id, hint)
     ensured: EnsuredMapping | None = None
     attached = attached_mapping(flow)
     if attached is not None:
@@ -205,9 +280,9 @@ def activate(
             attributes=len(request.profile_attributes),
         )
         ensured = _prepared(request, prepared) or ensure_mapping_set(
-            request, conversion, desired_mapping(request), attached
+            request, conversion, desired_mapping(request), attached, held=held
         )
-    strategy = attribute_strategy(flow, conversion, ensured)
+    strategy = attribute_strategy(flow, conversion, ensured, held=held)
     current = DataflowSnapshot.of_flow(flow, strategy)
     plan = attempt = plan_activation(request, flow, attributes=strategy)
     if ensured is None:
