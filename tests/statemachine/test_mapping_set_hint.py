@@ -10,7 +10,10 @@ end as without the hint (the set the flow names read after the flow), with the s
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
+
+import pytest
 
 from aep_activation.registry import KEY, registry_key
 from bench.activations import adding_audience, observed_chain
@@ -129,22 +132,62 @@ def test_a_record_naming_another_version_than_the_flow_loses_to_the_flow(
     assert_flow_holds(machine.only_flow(), adding_audience(request, flow_id, 1))
 
 
-def test_a_recorded_version_that_fails_to_read_costs_a_read_not_the_run(
-    machine: Machine,
+@pytest.mark.parametrize(("status", "error"), [(503, None), (404, "ResourceNotFound")])
+def test_a_failed_read_of_the_version_the_flow_names_counts_as_that_read(
+    machine: Machine, status: int, error: str | None
 ) -> None:
+    """The recorded version is the one the flow names: its read, sent beside the flow, is
+    that read, and its error is the step's, as if sent after the flow."""
     request, flow_id = applied(machine)
     attached = profile_mapping(machine)
     machine.emulator.clear_requests()
     machine.emulator.inject(
-        Fault.status_code(503, method="GET", path=f"{CONVERSION}/mappingSets/*", times=1)
+        Fault.status_code(status, method="GET", path=f"{CONVERSION}/mappingSets/*", times=1)
     )
+
+    result = machine.run(adding_audience(request, flow_id, 1))
+
+    reads = set_reads(machine)
+    assert {version_read(r) for r in reads} == {(attached["mappingId"], attached["mappingVersion"])}
+    if error is None:  # transient: the state's Retry reads both again
+        assert result.status == "SUCCEEDED", (result.error, result.cause)
+        assert [r.status for r in reads] == [status, 200]
+        assert_flow_holds(machine.only_flow(), adding_audience(request, flow_id, 1))
+    else:  # permanent: the run fails at once, as on that read after the flow
+        assert result.status == "FAILED"
+        assert result.error == error
+        assert [r.status for r in reads] == [status]
+        assert machine.calls("PATCH", "/flows/*") == []
+    assert data_prep_writes(machine) == []
+    assert profile_mapping(machine) == attached
+
+
+def test_a_stale_record_whose_read_fails_costs_a_read_not_the_run(machine: Machine) -> None:
+    request, flow_id = applied(machine)
+    attached = profile_mapping(machine)
+    stale = attached["mappingVersion"] + 7  # a version Data Prep does not hold
+    machine.stack.client("dynamodb").update_item(
+        TableName=machine.stack.physical("ActivationRegistryTable"),
+        Key={KEY: {"S": registry_key(request["sandbox"], request["name"])}},
+        UpdateExpression="SET summary = :summary",
+        ExpressionAttributeValues={
+            ":summary": {
+                "S": json.dumps(
+                    {"mappingSet": {"mappingId": attached["mappingId"], "mappingVersion": stale}}
+                )
+            }
+        },
+    )
+    machine.emulator.clear_requests()
 
     result = machine.run(adding_audience(request, flow_id, 1))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     reads = set_reads(machine)
-    assert [r.status for r in reads] == [503, 200]  # the hint's read, then the flow's
-    assert {version_read(r) for r in reads} == {(attached["mappingId"], attached["mappingVersion"])}
+    assert [(version_read(r), r.status) for r in reads] == [
+        ((attached["mappingId"], stale), 404),
+        ((attached["mappingId"], attached["mappingVersion"]), 200),
+    ]
     # ActivateAudiences was not retried: one read of the flow there, one by ValidateDataflow.
     assert len(machine.calls("GET", "/flows/*")) == 2
     assert data_prep_writes(machine) == []

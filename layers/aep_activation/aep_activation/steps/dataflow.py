@@ -186,52 +186,57 @@ def read_flow_beside_its_set(
     hint: MappingSetHint | None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Read the flow and, at the same time, the mapping set version ``hint`` names; return
-    the flow and that version when the flow's ``profileMapping`` names exactly it (a version
-    never changes, so reading it beside the flow or after gives the same document).
+    the flow and that version when the flow's ``profileMapping`` names exactly it. A version
+    never changes, so that read is the read of the set the flow names, only sent earlier:
+    its answer counts as that read's would, an error included (raised here).
 
-    The flow stays the truth: a hint that is missing, fails to read, or names another
-    version than the flow gives None, and the set the flow names is read after it, as
-    without a hint. This keeps the read of the set off the chain of dependent calls."""
+    The flow stays the truth: no hint, or a hint naming another version than the flow (its
+    answer, or its error, then ignored), gives None, and the set the flow names is read
+    after it, as without a hint. This keeps the read of the set off the chain of dependent
+    calls whenever the activation's last apply is what the flow still names."""
     if hint is None:
         return client.get_flow(dataflow_id), None
     context = contextvars.copy_context()  # the invocation's time budget goes along
     with ThreadPoolExecutor(max_workers=1) as pool:
         beside = pool.submit(context.run, _read_hinted_set, conversion, hint)
-        flow = client.get_flow(dataflow_id)
+        flow = client.get_flow(dataflow_id)  # its error, if any, is the step's
         hinted = beside.result()
     attached = attached_mapping(flow)
     if hinted is None or attached is None:
         return flow, None
-    reference, document = hinted
+    reference, answer = hinted
     if (attached.mapping_id, attached.mapping_version) != (
         reference.mapping_id,
         reference.mapping_version,
     ):
         logger.info(
             "the flow names another mapping set version than its last apply attached",
-            extra={"dataflowId": dataflow_id, "hinted": reference.mapping_version},
+            extra={"dataflowId": dataflow_id, "recordedVersion": reference.mapping_version},
         )
         return flow, None
-    return flow, document
+    if isinstance(answer, ActivationError):
+        raise answer
+    if answer.get("id") != reference.mapping_id or answer.get("version") != (
+        reference.mapping_version
+    ):
+        return flow, None  # not the version asked for: read the one the flow names
+    return flow, answer
 
 
 def _read_hinted_set(
     conversion: ConversionClient, hint: MappingSetHint
-) -> tuple[MappingRef, dict[str, Any]] | None:
+) -> tuple[MappingRef, dict[str, Any] | ActivationError] | None:
+    """The hinted version and Data Prep's answer for it, or the error it answered with (kept
+    until the flow says whether that read was the one the step needed)."""
     reference = hint()
     if reference is None:
         return None
     try:
-        document = conversion.get_mapping_set(reference.mapping_id, reference.mapping_version)
+        return reference, conversion.get_mapping_set(
+            reference.mapping_id, reference.mapping_version
+        )
     except ActivationError as exc:
-        # Best effort: the flow's own reference is read after it if it names this version.
-        logger.info("the hinted mapping set was not read", extra={"error": type(exc).__name__})
-        return None
-    if document.get("id") != reference.mapping_id or document.get("version") != (
-        reference.mapping_version
-    ):
-        return None  # not the version asked for: trust only what the flow names
-    return reference, document
+        return reference, exc
 
 
 def activate(
