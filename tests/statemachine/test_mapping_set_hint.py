@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from aep_activation.registry import KEY, registry_key
 from bench.activations import adding_audience, observed_chain
-from local.emulator import Fault, RecordedRequest
+from local.emulator import DEFAULT_CLIENT, Emulator, Fault, RecordedRequest
+from local.runtime import LocalStack
+from tests.statemachine.conftest import (
+    TEMPLATE,
+    adobe_credentials_secret_name,
+    seed_destination_secrets,
+)
 from tests.statemachine.harness import Machine, assert_flow_holds, example
 
 NEW_CARD = "amazon-s3-new-card"
@@ -213,5 +220,43 @@ def test_a_record_left_by_another_flow_of_the_activation_is_not_read(machine: Ma
     assert [version_read(r) for r in set_reads(machine)] == [
         (attached["mappingId"], attached["mappingVersion"])
     ]
+    assert data_prep_writes(machine) == []
+    assert profile_mapping(machine) == attached
+
+
+@pytest.fixture
+def stack_without_registry_reads(emulator: Emulator) -> Iterator[LocalStack]:
+    """Its own stack: the functions are told a registry table that does not exist (the
+    state machine still records in the real one)."""
+    with LocalStack.against(
+        emulator,
+        TEMPLATE,
+        env_overrides={"ACTIVATION_REGISTRY_TABLE": "no-such-table"},
+        skip_sleeps=True,
+    ) as stack:
+        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
+        seed_destination_secrets(stack)
+        yield stack
+
+
+def test_a_registry_that_cannot_be_read_is_no_hint(
+    emulator: Emulator, stack_without_registry_reads: LocalStack
+) -> None:
+    machine = Machine(emulator, stack_without_registry_reads)
+    request, flow_id = applied(machine)
+    attached = profile_mapping(machine)
+    machine.emulator.clear_requests()
+
+    result = machine.run(adding_audience(request, flow_id, 1))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert [version_read(r) for r in set_reads(machine)] == [
+        (attached["mappingId"], attached["mappingVersion"])
+    ]
+    (flow_read, *_) = machine.calls("GET", "/flows/*")
+    (set_read,) = set_reads(machine)
+    assert flow_read.timestamp <= (set_read.received_at or 0)  # after the flow, as without
+    (unread,) = [line for line in machine.log_lines() if "registry not read for a hint" in line]
+    assert "ResourceNotFoundException" in unread
     assert data_prep_writes(machine) == []
     assert profile_mapping(machine) == attached
