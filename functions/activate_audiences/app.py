@@ -14,13 +14,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aep_activation.dataprep.mapping import MappingRef
 from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
-from aep_activation.events import ActivateStepEvent, parse_event
 from aep_activation.lambda_init import prepare
-from aep_activation.model import ActivationRequest
 from aep_activation.observability import logger, metrics, step_handler
 from aep_activation.registry import REGISTRY_TABLE_VARIABLE, ActivationRegistry
+from aep_activation.request import ActivationRequest
 from aep_activation.slim import fit
-from aep_activation.steps.dataflow import MappingSetHint, activate
+from aep_activation.step_inputs import ActivateStepInput, parse_step_input
+from aep_activation.steps.activate_audiences import activate
+from aep_activation.steps.flow_view import MappingSetHint
 from aep_activation.wiring import flow_service_for, request_from_state
 
 ETAG_CONFLICT_RETRIES = 59
@@ -56,7 +57,7 @@ def _applied_mapping_set(request: ActivationRequest, dataflow_id: str) -> Mappin
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, ActivateStepEvent)
+    parsed = parse_step_input(event, ActivateStepInput)
     request = request_from_state(parsed.request)
     dataflow_id = str(parsed.dataflow["id"])
     try:
@@ -78,6 +79,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             f"last answer: {exc.message}"
         ) from None
     metrics.add_metric(
-        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)
+        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.diff.added_audiences)
     )
     return fit(outcome.to_state(), "ActivateAudiences", execution=parsed.execution)

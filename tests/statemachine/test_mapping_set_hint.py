@@ -16,15 +16,9 @@ from typing import Any
 
 import pytest
 
-from aep_activation.registry import KEY, registry_key
+from aep_activation.registry import KEY, REGISTRY_TABLE_VARIABLE, registry_key
 from bench.activations import adding_audience, observed_chain
-from local.emulator import DEFAULT_CLIENT, Emulator, Fault, RecordedRequest
-from local.runtime import LocalStack
-from tests.statemachine.conftest import (
-    TEMPLATE,
-    adobe_credentials_secret_name,
-    seed_destination_secrets,
-)
+from local.emulator import Fault, RecordedRequest
 from tests.statemachine.harness import Machine, assert_flow_holds, example
 
 NEW_CARD = "amazon-s3-new-card"
@@ -225,24 +219,23 @@ def test_a_record_left_by_another_flow_of_the_activation_is_not_read(machine: Ma
 
 
 @pytest.fixture
-def stack_without_registry_reads(emulator: Emulator) -> Iterator[LocalStack]:
-    """Its own stack: the functions are told a registry table that does not exist (the
-    state machine still records in the real one)."""
-    with LocalStack.against(
-        emulator,
-        TEMPLATE,
-        env_overrides={"ACTIVATION_REGISTRY_TABLE": "no-such-table"},
-        skip_sleeps=True,
-    ) as stack:
-        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(stack)
-        yield stack
+def registry_unreadable(machine: Machine) -> Iterator[Machine]:
+    """ActivateAudiences told a registry table that does not exist, in new containers (the
+    state machine still records in the real one); as deployed again afterwards."""
+    host = machine.stack.lambdas.function("ActivateAudiencesFunction")
+    assert host is not None
+    deployed = host.environment[REGISTRY_TABLE_VARIABLE]
+    host.environment[REGISTRY_TABLE_VARIABLE] = "no-such-table"
+    machine.stack.cold_start()
+    try:
+        yield machine
+    finally:
+        host.environment[REGISTRY_TABLE_VARIABLE] = deployed
+        machine.stack.cold_start()
 
 
-def test_a_registry_that_cannot_be_read_is_no_hint(
-    emulator: Emulator, stack_without_registry_reads: LocalStack
-) -> None:
-    machine = Machine(emulator, stack_without_registry_reads)
+def test_a_registry_that_cannot_be_read_is_no_hint(registry_unreadable: Machine) -> None:
+    machine = registry_unreadable
     request, flow_id = applied(machine)
     attached = profile_mapping(machine)
     machine.emulator.clear_requests()
