@@ -62,9 +62,15 @@ class ColdRun:
     warm_ups: int = 0  # asynchronous calls (the pre-warm's)
     first_calls: tuple[Invocation, ...] = ()  # each function's first call by the execution
 
+    def init_seconds(self, *, warm_ups: bool) -> list[float]:
+        """Wall seconds of each init: the execution's own cold starts, or the warm-ups'
+        (those run at the lowest priority, so their wall time is mostly waiting for CPU)."""
+        return [i.init_seconds or 0.0 for i in self.cold_starts if i.asynchronous == warm_ups]
+
     @property
-    def init_seconds(self) -> float:
-        return sum(i.init_seconds or 0.0 for i in self.cold_starts)
+    def init_cpu_seconds(self) -> list[float]:
+        """CPU seconds of each init, whoever started it."""
+        return [i.init_cpu_seconds or 0.0 for i in self.cold_starts]
 
     @property
     def first_call_cpu(self) -> dict[str, float]:

@@ -3,6 +3,7 @@ init (the handler's imports) at full CPU, then serves its calls on the function'
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,10 @@ def test_a_cold_container_imports_nothing_in_advance_and_reports_its_init(
     assert first.init_seconds is not None
     assert second.init_seconds is None
     assert third.init_seconds is not None
+    # With its CPU, which the wall time exceeds whenever the init waited for a core.
+    assert first.init_cpu_seconds is not None
+    assert first.init_cpu_seconds > 0
+    assert second.init_cpu_seconds is None
     assert third.result["pid"] != first.result["pid"]
     assert all(i.cpu_seconds >= 0 for i in (first, second, third))
 
@@ -173,3 +178,70 @@ def test_a_failing_asynchronous_call_reaches_no_caller(tmp_path: Path) -> None:
     assert "FunctionError" not in answer
     assert call.asynchronous
     assert call.error_type == "RuntimeError"
+
+
+SLOW_INIT = """\
+import time
+
+STARTED = time.time()
+time.sleep(0.5)  # an init long enough for two started together to overlap
+ENDED = time.time()
+
+
+def lambda_handler(event, context):
+    return {"started": STARTED, "ended": ENDED}
+"""
+
+
+def test_background_inits_run_one_at_a_time_in_the_order_asked(tmp_path: Path) -> None:
+    names = ("FirstFunction", "SecondFunction", "ThirdFunction")
+    resources = ""
+    for name in names:
+        (tmp_path / "fns" / name).mkdir(parents=True)
+        (tmp_path / "fns" / name / "app.py").write_text(SLOW_INIT, encoding="utf-8")
+        resources += (
+            f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            f"      CodeUri: fns/{name}/\n      Handler: app.lambda_handler\n"
+            "      Runtime: python3.12\n      Timeout: 30\n"
+        )
+    template = TEMPLATE.split("Resources:")[0] + "Resources:\n" + resources
+    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
+    with LocalStack(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+        lambda_api = local.client("lambda")
+        for name in names:
+            lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+        assert local.lambdas.wait_for_async()
+        windows = {i.function: (i.result["started"], i.result["ended"]) for i in local.invocations}
+
+    ordered = [windows[name] for name in names]
+    assert all(ended <= started for (_, ended), (started, _) in itertools.pairwise(ordered))
+
+
+def test_a_queued_warm_up_takes_the_idle_container_a_call_started_meanwhile(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "fns" / "slow").mkdir(parents=True)
+    (tmp_path / "fns" / "slow" / "app.py").write_text(SLOW_INIT, encoding="utf-8")
+    (tmp_path / "fns" / "probe").mkdir(parents=True)
+    (tmp_path / "fns" / "probe" / "app.py").write_text(textwrap.dedent(PROBE), encoding="utf-8")
+    slow = (
+        "  SlowFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: fns/slow/\n      Handler: app.lambda_handler\n"
+        "      Runtime: python3.12\n      Timeout: 30\n"
+    )
+    (tmp_path / "template.yaml").write_text(TEMPLATE + slow, encoding="utf-8")
+    with LocalStack(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+        lambda_api = local.client("lambda")
+        for name in ("SlowFunction", "ProbeFunction"):
+            lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+        # The probe's warm-up waits for the slow init; a call meanwhile starts a container.
+        call = local.lambdas.invoke("ProbeFunction", {})
+        assert local.lambdas.wait_for_async()
+        (warm_up,) = [
+            i for i in local.invocations if i.asynchronous and i.function != "SlowFunction"
+        ]
+
+    assert call.init_seconds is not None
+    assert warm_up.init_seconds is None  # no second container: the call's, idle by then
+    assert warm_up.result["pid"] == call.result["pid"]
+    assert warm_up.result["calls"] == 2
