@@ -206,7 +206,7 @@ def test_background_inits_run_one_at_a_time_in_the_order_asked(tmp_path: Path) -
         )
     template = TEMPLATE.split("Resources:")[0] + "Resources:\n" + resources
     (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
-    with LocalStack(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+    with LocalDeployment(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
         lambda_api = local.client("lambda")
         for name in names:
             lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
@@ -230,7 +230,7 @@ def test_a_queued_warm_up_takes_the_idle_container_a_call_started_meanwhile(
         "      Runtime: python3.12\n      Timeout: 30\n"
     )
     (tmp_path / "template.yaml").write_text(TEMPLATE + slow, encoding="utf-8")
-    with LocalStack(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+    with LocalDeployment(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
         lambda_api = local.client("lambda")
         for name in ("SlowFunction", "ProbeFunction"):
             lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
