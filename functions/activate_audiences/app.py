@@ -1,17 +1,27 @@
 """ActivateAudiences: converge the flow to the request (one JSON Patch under If-Match, naming
 the mapping set EnsureMappingSet prepared on the new cards, then ENABLE/DISABLE if its state
-differs)."""
+differs). On a flow the request names, the registry's record of the activation's last apply
+says which mapping set version to read beside the flow (the flow confirms it)."""
 
+import functools
+import os
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
+from aep_activation.dataprep.mapping import MappingRef
 from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
-from aep_activation.observability import metrics, step_handler
+from aep_activation.lambda_init import prepare
+from aep_activation.observability import logger, metrics, step_handler
+from aep_activation.registry import REGISTRY_TABLE_VARIABLE, ActivationRegistry
+from aep_activation.request import ActivationRequest
 from aep_activation.slim import fit
 from aep_activation.step_inputs import ActivateStepInput, parse_step_input
 from aep_activation.steps.activate_audiences import activate
+from aep_activation.steps.flow_view import MappingSetHint
 from aep_activation.wiring import flow_service_for, request_from_state
 
 ETAG_CONFLICT_RETRIES = 59
@@ -19,17 +29,45 @@ ETAG_CONFLICT_RETRIES = 59
 the 412 met on the last attempt is reported as EtagConflictsExhausted, by name."""
 
 
+@functools.cache
+def _registry() -> ActivationRegistry | None:
+    table = os.environ.get(REGISTRY_TABLE_VARIABLE, "").strip()
+    return ActivationRegistry(table, client=boto3.client("dynamodb")) if table else None
+
+
+prepare(_registry)  # in the init phase, on a full CPU
+
+
+def _applied_mapping_set(request: ActivationRequest, dataflow_id: str) -> MappingSetHint:
+    """The registry's hint, read beside the flow; any failure to read it is no hint."""
+
+    def hint() -> MappingRef | None:
+        registry = _registry()
+        if registry is None:
+            return None
+        try:
+            found = registry.applied_mapping_set(request.sandbox, request.name, dataflow_id)
+        except (BotoCoreError, ClientError) as exc:
+            logger.info("registry not read for a hint", extra={"error": type(exc).__name__})
+            return None
+        return MappingRef(*found) if found else None
+
+    return hint
+
+
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse_step_input(event, ActivateStepInput)
     request = request_from_state(parsed.request)
+    dataflow_id = str(parsed.dataflow["id"])
     try:
         outcome = activate(
             request,
             flow_service_for(request.sandbox),
-            str(parsed.dataflow["id"]),
+            dataflow_id,
             created_etag=parsed.created_etag,
             prepared=parsed.mapping_set,
+            mapping_hint=_applied_mapping_set(request, dataflow_id),
         )
     except EtagMismatch as exc:
         # RetryCount counts every retry of the state, so this comes no later than the

@@ -169,28 +169,42 @@ def test_a_fresh_new_card_activation_is_seven_dependent_calls_deep(machine: Mach
     assert observed_chain(after) == 3
 
 
-def test_adding_an_audience_to_a_new_card_flow_reads_its_set_once(machine: Machine) -> None:
+def test_adding_an_audience_to_a_new_card_flow_is_four_dependent_calls_deep(
+    machine: Machine,
+) -> None:
+    """The legacy card's floor: the token; the flow, with the mapping set the activation's
+    last apply attached read beside it (the registry says which; the flow confirms it); the
+    PATCH; the read-back of the flow (the set's version was just read: not again)."""
     request = example(NEW_CARD)
     assert machine.run(request).status == "SUCCEEDED"
-    flow_id = machine.only_flow()["id"]
+    flow = machine.only_flow()
+    attached = flow["transformations"][0]["params"]["profileMapping"]
     machine.cold()
     machine.emulator.clear_requests()
     machine.emulator.inject(Fault.latency(LATENCY, times=None))
 
-    result = machine.run(adding_audience(request, flow_id, 1))
+    result = machine.run(adding_audience(request, flow["id"], 1))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    calls = list(machine.emulator.requests)
-    # The token, the flow, the set it names (does it still map the request?), the PATCH,
-    # the read-back of the flow (the set's version was just read: not again).
-    assert [f"{c.method} {_collection(c.relative_path)}" for c in calls] == [
+    calls = sorted(machine.emulator.requests, key=lambda c: c.received_at or c.timestamp)
+    assert [f"{c.method} {_collection(c.relative_path)}" for c in calls[:1] + calls[3:]] == [
         "POST ims",
-        "GET flows",
-        "GET mappingSets",
         "PATCH flows",
         "GET flows",
     ]
-    assert observed_chain(calls) == 5
+    assert sorted(f"{c.method} {_collection(c.relative_path)}" for c in calls[1:3]) == [
+        "GET flows",
+        "GET mappingSets",
+    ]
+    (read,) = [c for c in calls if _collection(c.relative_path) == "mappingSets"]
+    assert read.path.endswith(f"/mappingSets/{attached['mappingId']}")
+    assert read.query["version"] == [str(attached["mappingVersion"])]
+    assert observed_chain(calls) == 4
+    # The set was reused as read: no new version, the flow names the same one.
+    assert [c for c in conversion_calls(machine) if not c.startswith("GET")] == []
+    assert machine.only_flow()["transformations"][0]["params"]["profileMapping"] == attached
+    assert result.output["mappingSet"]["mappingVersion"] == attached["mappingVersion"]
+    assert_flow_holds(machine.only_flow(), adding_audience(request, flow["id"], 1))
 
 
 def test_a_plan_lists_what_the_step_would_make_and_makes_nothing(machine: Machine) -> None:

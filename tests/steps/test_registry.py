@@ -92,3 +92,51 @@ def test_the_table_name_comes_from_the_environment(dynamodb: Any) -> None:
     assert registry_from_env(dynamodb, {"ACTIVATION_REGISTRY_TABLE": TABLE}).table_name == TABLE
     with pytest.raises(ConfigurationError, match="ACTIVATION_REGISTRY_TABLE"):
         registry_from_env(dynamodb, {})
+
+
+def _applied(mapping: Any, dataflow: str = "flow-1") -> dict[str, str]:
+    """What an apply records (beside the state): its dataflow and its summary."""
+    return {
+        "dataflowId": dataflow,
+        "summary": json.dumps({"status": "SUCCEEDED", "mappingSet": mapping}),
+    }
+
+
+def test_the_mapping_set_the_last_apply_attached_is_read_for_its_own_dataflow(
+    dynamodb: Any,
+) -> None:
+    applied = _applied({"mappingId": "set-1", "mappingVersion": 3, "created": []})
+    put(dynamodb, "prod", "new-card", ACTIVE, **applied)
+    registry = ActivationRegistry(TABLE, client=dynamodb)
+
+    assert registry.applied_mapping_set("prod", "new-card", "flow-1") == ("set-1", 3)
+    # Another dataflow (the activation's flow made anew, or a request naming another one),
+    # another sandbox, another activation: no hint.
+    assert registry.applied_mapping_set("prod", "new-card", "flow-2") is None
+    assert registry.applied_mapping_set("dev", "new-card", "flow-1") is None
+    assert registry.applied_mapping_set("prod", "other", "flow-1") is None
+
+
+@pytest.mark.parametrize(
+    ("state", "applied"),
+    [
+        (TORN_DOWN, _applied({"mappingId": "set-1", "mappingVersion": 3})),
+        (ACTIVE, _applied(None)),  # a legacy card's summary, or a failure's
+        (ACTIVE, _applied({"mappingId": "set-1", "mappingVersion": None})),
+        (ACTIVE, _applied({"mappingId": "set-1", "mappingVersion": True})),
+        (ACTIVE, _applied({"mappingId": "set-1", "mappingVersion": "3"})),
+        (ACTIVE, _applied({"mappingId": "", "mappingVersion": 3})),
+        (ACTIVE, {"dataflowId": "flow-1", "summary": "not json"}),
+        (ACTIVE, {"dataflowId": "flow-1"}),
+    ],
+)
+def test_no_hint_from_an_item_that_does_not_name_one_version(
+    dynamodb: Any, state: str, applied: dict[str, str]
+) -> None:
+    put(dynamodb, "prod", "new-card", state, **applied)
+
+    found = ActivationRegistry(TABLE, client=dynamodb).applied_mapping_set(
+        "prod", "new-card", "flow-1"
+    )
+
+    assert found is None

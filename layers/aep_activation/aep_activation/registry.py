@@ -129,6 +129,36 @@ class ActivationRegistry:
         item = answer.get("Item")
         return RegisteredActivation.from_item(item) if item else None
 
+    def applied_mapping_set(
+        self, sandbox: str, name: str, dataflow_id: str
+    ) -> tuple[str, int] | None:
+        """The mapping set version (id, number) the last successful apply of this activation
+        attached to ``dataflow_id``, as its summary reports it; None when the item holds none
+        for that dataflow. A hint only: the flow's own ``profileMapping`` is the truth, and
+        a person may have changed it since (an eventually consistent read is enough)."""
+        answer = self._client.get_item(
+            TableName=self.table_name,
+            Key={KEY: {"S": registry_key(sandbox, name)}},
+            ProjectionExpression="#state, #dataflowId, #summary",
+            ExpressionAttributeNames={
+                "#state": STATE,
+                "#dataflowId": DATAFLOW_ID,
+                "#summary": SUMMARY,
+            },
+        )
+        item = RegisteredActivation.from_item(answer.get("Item") or {})
+        if item.state != ACTIVE or item.dataflow_id != dataflow_id:
+            return None
+        mapping = item.summary.get("mappingSet")
+        if not isinstance(mapping, Mapping):
+            return None
+        mapping_id, version = mapping.get("mappingId"), mapping.get("mappingVersion")
+        if not isinstance(mapping_id, str) or not mapping_id:
+            return None
+        if not isinstance(version, int) or isinstance(version, bool):
+            return None
+        return mapping_id, version
+
     def set_export_cursor(self, sandbox: str, name: str, cursor: str) -> None:
         """Keep the export watch's cursor, only on an item that exists (a torn-down activation
         whose item was removed meanwhile is not brought back)."""

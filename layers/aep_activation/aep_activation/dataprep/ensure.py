@@ -94,15 +94,18 @@ def ensure_mapping_set(
     sleep: Callable[[float], None] = time.sleep,
     looked_up: LookedUp | None = None,
     dry_run: bool = False,
+    held: dict[str, Any] | None = None,
 ) -> EnsuredMapping:
-    """The mapping set version the flow must name. ``attached``: what the flow names now.
+    """The mapping set version the flow must name. ``attached``: what the flow names now;
+    ``held``: that version as Data Prep answered it, when already read (it is not read again:
+    a version never changes).
 
     ``looked_up``: ResolveSpecs' look-up found nothing under this activation's Data Prep
     names (``id`` None), so a first attempt creates without finding (see :class:`LookedUp`).
     ``dry_run``: only reads; what would be written is listed in ``would_create``."""
     ensure = _Ensure(request, conversion, desired, sleep, looked_up=looked_up, dry_run=dry_run)
     if attached is not None and attached.mapping_id and attached.mapping_version is not None:
-        return ensure.from_flow(attached.mapping_id, attached.mapping_version)
+        return ensure.from_flow(attached.mapping_id, attached.mapping_version, held)
     return ensure.by_name()
 
 
@@ -141,8 +144,12 @@ class _Ensure:
 
     # --- the flow names a set ----------------------------------------------------------------
 
-    def from_flow(self, mapping_id: str, version: int) -> EnsuredMapping:
-        if holds(self.conversion.get_mapping_set(mapping_id, version), self.desired):
+    def from_flow(
+        self, mapping_id: str, version: int, held: dict[str, Any] | None = None
+    ) -> EnsuredMapping:
+        if held is None:
+            held = self.conversion.get_mapping_set(mapping_id, version)
+        if holds(held, self.desired):
             return self.done(mapping_id, version)
         # An earlier attempt's PUT may have landed without its answer: its version is newer.
         latest = self.conversion.get_latest_mapping_set(mapping_id)

@@ -11,16 +11,18 @@ from aep_activation.dataflow_diff import DataflowDiff, DataflowSnapshot, diff_da
 from aep_activation.dataprep.attributes import MappingSetAttributes
 from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
-from aep_activation.dataprep.mapping import attached_mapping, desired_mapping
+from aep_activation.dataprep.mapping import attached_mapping, desired_mapping, uses_mapping_set
 from aep_activation.errors import FlowServiceUnavailable
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.limits import check_dataflow_totals
 from aep_activation.request import ActivationRequest
 from aep_activation.steps.flow_view import (
     STATE_ACTIONS,
+    MappingSetHint,
     attribute_strategy,
     created_flow,
     prepared_mapping,
+    read_flow_beside_its_set,
 )
 
 MAX_UNREADABLE_PATCH_ANSWERS = 2
@@ -65,6 +67,7 @@ def activate(
     *,
     created_etag: str | None = None,
     prepared: Mapping[str, Any] | None = None,
+    mapping_hint: MappingSetHint | None = None,
 ) -> ActivationOutcome:
     """Converge the flow: read it afresh, PATCH the difference (one patch, none when there is
     none) with ``If-Match`` on that read's etag, then ENABLE/DISABLE it if its state differs.
@@ -79,14 +82,17 @@ def activate(
     New cards: the attributes and identity go into a mapping set, attached with
     ``profileMapping`` in the same PATCH as the audiences. ``prepared`` is the version the
     EnsureMappingSet step made or found beside the connections (its state); without it (a
-    request naming its ``dataflowId``) the set is ensured here first, after the guardrails.
+    request naming its ``dataflowId``) the set is ensured here first, after the guardrails,
+    from the version the flow names; ``mapping_hint`` lets that version be read beside the
+    flow rather than after it (:func:`~aep_activation.steps.flow_view.read_flow_beside_its_set`).
     """
     conversion = conversion or ConversionClient(client)
-    flow = (
-        created_flow(request, dataflow_id, created_etag)
-        if created_etag is not None
-        else client.flows.get(dataflow_id)
-    )
+    held: dict[str, Any] | None = None
+    if created_etag is not None:
+        flow = created_flow(request, dataflow_id, created_etag)
+    else:
+        hint = mapping_hint if prepared is None and uses_mapping_set(request) else None
+        flow, held = read_flow_beside_its_set(client, conversion, dataflow_id, hint)
     ensured: EnsuredMapping | None = None
     attached = attached_mapping(flow)
     if attached is not None:
@@ -99,9 +105,9 @@ def activate(
             attributes=len(request.profile_attributes),
         )
         ensured = prepared_mapping(request, prepared) or ensure_mapping_set(
-            request, conversion, desired_mapping(request), attached
+            request, conversion, desired_mapping(request), attached, held=held
         )
-    strategy = attribute_strategy(flow, conversion, ensured)
+    strategy = attribute_strategy(flow, conversion, ensured, held=held)
     current = DataflowSnapshot.of_flow(flow, strategy)
     diff = attempt = diff_dataflow(request, flow, attributes=strategy)
     if ensured is None:

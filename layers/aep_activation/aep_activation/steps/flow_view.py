@@ -6,7 +6,9 @@ EnsureDataflow, ActivateAudiences, ValidateDataflow and the plan share these.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aep_activation.dataflow_diff import (
@@ -24,7 +26,9 @@ from aep_activation.dataprep.mapping import (
     desired_mapping,
     uses_mapping_set,
 )
+from aep_activation.errors import ActivationError
 from aep_activation.flow_service import FlowServiceClient
+from aep_activation.observability import logger
 from aep_activation.request import ActivationRequest
 
 STATE_ACTIONS = {"enabled": "ENABLE", "disabled": "DISABLE"}
@@ -47,9 +51,13 @@ def read_dataflow(client: FlowServiceClient, dataflow_id: str) -> DataflowSnapsh
 
 
 def _held_mapping(
-    conversion: ConversionClient, flow: dict[str, Any], ensured: EnsuredMapping | None = None
+    conversion: ConversionClient,
+    flow: dict[str, Any],
+    ensured: EnsuredMapping | None = None,
+    held: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The mapping set a new-card flow names now, as Data Prep holds it (None: none attached)."""
+    """The mapping set a new-card flow names now, as Data Prep holds it (None: none attached).
+    ``held``: that version, already read."""
     attached = attached_mapping(flow)
     if attached is None or attached.mapping_id is None or attached.mapping_version is None:
         return None
@@ -57,6 +65,8 @@ def _held_mapping(
         attached.mapping_id, attached.mapping_version
     ):
         return {"mappings": ensured.mappings}  # the version just found to hold the request
+    if held is not None:
+        return held
     return conversion.get_mapping_set(attached.mapping_id, attached.mapping_version)
 
 
@@ -66,16 +76,83 @@ def attribute_strategy(
     ensured: EnsuredMapping | None = None,
     *,
     attach: bool = True,
+    held: dict[str, Any] | None = None,
 ) -> AttributeStrategy:
     """How this flow holds attributes: its own shape decides (a ``dataflowId`` may name a
     legacy flow of a new card's type, or the reverse). ``attach``: ``ensured`` is the version
-    to attach; else it only spares reading that version when the flow names it."""
+    to attach; else it only spares reading that version when the flow names it. ``held``:
+    the version the flow names, already read (see :func:`read_flow_beside_its_set`)."""
     if attached_mapping(flow) is None:
         return PROFILE_SELECTORS
     return MappingSetAttributes(
-        held=_held_mapping(conversion, flow, ensured),
+        held=_held_mapping(conversion, flow, ensured, held),
         target=ensured.reference if ensured is not None and attach else None,
     )
+
+
+MappingSetHint = Callable[[], MappingRef | None]
+"""Where a flow's mapping set probably is without reading the flow first: the version the
+activation's last apply attached (the registry). Only ever confirmed against the flow."""
+
+
+def read_flow_beside_its_set(
+    client: FlowServiceClient,
+    conversion: ConversionClient,
+    dataflow_id: str,
+    hint: MappingSetHint | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Read the flow and, at the same time, the mapping set version ``hint`` names; return
+    the flow and that version when the flow's ``profileMapping`` names exactly it. A version
+    never changes, so that read is the read of the set the flow names, only sent earlier:
+    its answer counts as that read's would, an error included (raised here).
+
+    The flow stays the truth: no hint, or a hint naming another version than the flow (its
+    answer, or its error, then ignored), gives None, and the set the flow names is read
+    after it, as without a hint. This keeps the read of the set off the chain of dependent
+    calls whenever the activation's last apply is what the flow still names."""
+    if hint is None:
+        return client.flows.get(dataflow_id), None
+    context = contextvars.copy_context()  # the invocation's time budget goes along
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = pool.submit(context.run, _read_hinted_set, conversion, hint)
+        flow = client.flows.get(dataflow_id)  # its error, if any, is the step's
+        hinted = beside.result()
+    attached = attached_mapping(flow)
+    if hinted is None or attached is None:
+        return flow, None
+    reference, answer = hinted
+    if (attached.mapping_id, attached.mapping_version) != (
+        reference.mapping_id,
+        reference.mapping_version,
+    ):
+        logger.info(
+            "the flow names another mapping set version than its last apply attached",
+            extra={"dataflowId": dataflow_id, "recordedVersion": reference.mapping_version},
+        )
+        return flow, None
+    if isinstance(answer, ActivationError):
+        raise answer
+    if answer.get("id") != reference.mapping_id or answer.get("version") != (
+        reference.mapping_version
+    ):
+        return flow, None  # not the version asked for: read the one the flow names
+    return flow, answer
+
+
+def _read_hinted_set(
+    conversion: ConversionClient, hint: MappingSetHint
+) -> tuple[MappingRef, dict[str, Any] | ActivationError] | None:
+    """The hinted version and Data Prep's answer for it, or the error it answered with (kept
+    until the flow says whether that read was the one the step needed)."""
+    reference = hint()
+    if reference is None:
+        return None
+    try:
+        return reference, conversion.get_mapping_set(
+            reference.mapping_id, reference.mapping_version
+        )
+    except ActivationError as exc:
+        return reference, exc
 
 
 def prepared_mapping(
