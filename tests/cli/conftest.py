@@ -22,14 +22,10 @@ from typing import Any
 import pytest
 
 from aep_activation.registry import KEY, ActivationRegistry
-from local.emulator import DEFAULT_CLIENT, Emulator
+from local.emulator import Emulator
 from local.runtime import LocalDeployment
-from tests.statemachine.conftest import (
-    TEMPLATE,
-    adobe_credentials_secret_name,
-    seed_destination_secrets,
-)
 from tests.statemachine.harness import REPOSITORY
+from tests.support.stack import adobe_credentials_secret_name, deployed_stack
 
 STACK_NAME = "aep-activation-cli-test"
 REGION = "us-east-1"
@@ -116,9 +112,7 @@ def _stack_template(deployed: LocalDeployment, emulator: Emulator) -> dict[str, 
 
 @pytest.fixture(scope="package")
 def deployed(_emulator_server: Emulator) -> Iterator[Deployed]:
-    with LocalDeployment.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
-        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(stack)
+    with deployed_stack(_emulator_server, skip_sleeps=True) as stack:
         template = _stack_template(stack, _emulator_server)
         parameters = template.pop("_parameters")
         stack.client("cloudformation").create_stack(

@@ -15,7 +15,8 @@ from typing import Any
 
 from aep_activation.registry import ACTIVE, TORN_DOWN
 from tests.cli.conftest import Deployed, Result, write_requests
-from tests.statemachine.harness import daily_audience, example, flow_audiences
+from tests.statemachine.harness import daily_audience, example
+from tests.support.flows import flow_audiences
 
 SELECTORS = "/transformations/0/params/segmentSelectors/selectors"
 

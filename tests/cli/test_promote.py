@@ -12,7 +12,8 @@ from aep_cli.promote import audience_ids_by_name
 from aep_cli.target import Target
 from local.runtime.fake_secrets import fake_destination_secret
 from tests.cli.conftest import Deployed, write_requests
-from tests.statemachine.harness import example, flow_audiences
+from tests.statemachine.harness import example
+from tests.support.flows import flow_audiences
 
 NAMES = ("Interested in Mountain Biking", "Loyalty Members")
 PROD_SECRET = "aep/destinations/amazon-s3-prod"
@@ -126,6 +127,6 @@ def test_audiences_are_found_by_exact_name_across_pages(stack: Deployed) -> None
 
 
 def _credentials_secret(stack: Deployed) -> str:
-    from tests.statemachine.conftest import adobe_credentials_secret_name
+    from tests.support.stack import adobe_credentials_secret_name
 
     return adobe_credentials_secret_name(stack.stack)

@@ -14,8 +14,7 @@ from aep_activation.errors import SecretUnavailable
 from aep_activation.flow_service import flow_service_from_settings
 from aep_activation.ims import SHARED_TOKEN_CACHE
 from local.emulator import DEFAULT_CLIENT, Emulator
-
-from . import payloads
+from tests.support import payloads
 
 pytestmark = pytest.mark.usefixtures("aws")
 

@@ -20,8 +20,8 @@ from aep_activation.errors import (
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.ims import TokenCache, TokenProvider
 from local.emulator import Emulator, Fault
+from tests.support import payloads
 
-from . import payloads
 from .conftest import MakeClient
 from .test_flow_service_operations import build_flow
 

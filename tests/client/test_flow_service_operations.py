@@ -11,8 +11,8 @@ from aep_activation.errors import ResourceNotFound
 from aep_activation.flow_service import Created, FlowServiceClient, Resources
 from aep_activation.platform_api import quoted_etag
 from local.emulator import Emulator
+from tests.support import payloads
 
-from . import payloads
 from .conftest import MakeClient
 
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"

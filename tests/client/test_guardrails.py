@@ -13,9 +13,9 @@ from aep_activation.request import parse_activation_request
 from aep_activation.steps.activate_audiences import activate
 from aep_activation.steps.flow_view import read_dataflow
 from local.emulator import Emulator
-from tests.client import payloads
-from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
+from tests.support import payloads
+from tests.support.corpus import TODAY
 
 
 def full_dataflow(client: FlowServiceClient, emulator: Emulator) -> DataflowSnapshot:

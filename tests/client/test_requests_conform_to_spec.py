@@ -12,8 +12,8 @@ from aep_activation.catalog import DATA_LAKE_CONNECTION_SPEC_ID
 from aep_activation.flow_service import FlowServiceClient
 from local.emulator import Emulator
 from tests.contract.openapi_contract import covered, validate_recorded_request
+from tests.support import payloads
 
-from . import payloads
 from .conftest import MakeClient
 from .test_flow_service_operations import build_flow
 

@@ -25,15 +25,12 @@ from datetime import datetime
 from typing import Any
 
 from aep_activation.naming import default_resource_names
-from local.emulator import DEFAULT_CLIENT, Emulator
+from local.emulator import Emulator
 from local.runtime import ExecutionResult, LocalDeployment
 from local.runtime.moto_fixes import DynamoDBAtomicWritesFix
-from tests.statemachine.conftest import (
-    TEMPLATE,
-    adobe_credentials_secret_name,
-    seed_destination_secrets,
-)
-from tests.statemachine.harness import daily_audience, example, flow_audiences
+from tests.statemachine.harness import daily_audience, example
+from tests.support.flows import flow_audiences
+from tests.support.stack import deployed_stack
 
 # Real back-off sleeps, as long as on AWS: a waiting execution asks for the lease again at
 # most every 30 s. Shorter sleeps would make a few hundred waiters drown the runs they wait for
@@ -59,11 +56,7 @@ def racing_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
 
 @contextmanager
 def _racing_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
-    with LocalDeployment.against(
-        emulator, TEMPLATE, skip_sleeps=False, sleep_scale=SLEEP_SCALE
-    ) as stack:
-        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(stack)
+    with deployed_stack(emulator, skip_sleeps=False, sleep_scale=SLEEP_SCALE) as stack:
         yield stack
 
 

@@ -38,16 +38,9 @@ from tests.contract.openapi_contract import (
     validate_response,
 )
 from tests.contract.test_spec_errata import problems, ref
-from tests.emulator.helpers import (
-    Api,
-    add_attribute,
-    add_segment,
-    flow_body,
-    profile_base_body,
-    segment_value,
-    source_body,
-    spec_ref,
-)
+from tests.emulator.helpers import Api
+from tests.support import payloads
+from tests.support.payloads import add_attribute, add_segment, segment_value, spec_ref
 
 
 def assert_contract(emulator: Emulator, *, expect: int | None = None) -> None:
@@ -176,8 +169,8 @@ def test_auth_of_the_connection_specs_the_spec_describes(
 
 def test_source_connections(emulator: Emulator) -> None:
     api = Api(emulator)
-    profile = api.created("/connections", profile_base_body())
-    api.created("/sourceConnections", source_body(profile["id"]))
+    profile = api.created("/connections", payloads.profile_base())
+    api.created("/sourceConnections", payloads.profile_source(profile["id"]))
     lake = api.created(
         "/connections",
         {"name": "Data Lake", "connectionSpec": spec_ref(specs.DATA_LAKE_SPEC_ID)},
@@ -315,7 +308,7 @@ def test_a_new_card_segment_dataflow(emulator: Emulator) -> None:
             "params": params,
         },
     )
-    body = flow_body(api.profile_source(), target["id"], "1a0514a6-33d4-4c7f-aff8-594799c47549")
+    body = payloads.flow(api.profile_source(), target["id"], "1a0514a6-33d4-4c7f-aff8-594799c47549")
     created = api.created("/flows", body)
     api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
     api.get(f"/flows/{created['id']}")
@@ -427,7 +420,7 @@ def test_patch_202_is_the_tutorial_not_the_reference(emulator: Emulator) -> None
 
 def test_an_invalid_flow_is_a_400_the_spec_does_not_declare(emulator: Emulator) -> None:
     api = Api(emulator)
-    body = flow_body("no-such-source", "no-such-target")
+    body = payloads.flow("no-such-source", "no-such-target")
 
     assert api.post("/flows", body).status_code == 400
 

@@ -23,7 +23,7 @@ from tests.contract.openapi_contract import (
     raw_spec,
     request_errors,
 )
-from tests.emulator.helpers import flow_body, profile_base_body, source_body
+from tests.support import payloads
 
 Problem = tuple[str, str]
 
@@ -180,7 +180,7 @@ def test_connection_request_is_generic() -> None:
     schema_raw = request_schema(RAW, "/connections", "post")
     schema_fixed = request_schema(FIXED, "/connections", "post")
     s3_example = example("Create_S3_Base_Connection")
-    seed_profile_store = profile_base_body()
+    seed_profile_store = payloads.profile_base()
 
     for body in (s3_example, seed_profile_store):
         assert problems(RAW, schema_raw, body) == {("", "oneOf")}
@@ -190,8 +190,8 @@ def test_connection_request_is_generic() -> None:
 
 
 def test_transformation_name_without_space() -> None:
-    seed_body = flow_body("source-id", "target-id")
-    new_card_body = flow_body("source-id", "target-id", "1a0514a6-33d4-4c7f-aff8-594799c47549")
+    seed_body = payloads.flow("source-id", "target-id")
+    new_card_body = payloads.flow("source-id", "target-id", "1a0514a6-33d4-4c7f-aff8-594799c47549")
 
     raw = request_schema(RAW, "/flows", "post")
     assert problems(RAW, raw, seed_body) == {("", "oneOf")}
@@ -280,7 +280,7 @@ def test_target_request_for_other_destinations() -> None:
 
 
 def test_the_seed_source_connection_needs_no_erratum() -> None:
-    body = source_body("base-id")
+    body = payloads.profile_source("base-id")
 
     assert problems(RAW, request_schema(RAW, "/sourceConnections", "post"), body) == set()
 

@@ -1,24 +1,20 @@
 """A small Flow Service caller for the emulator's own tests (not the project's client).
 
-It speaks HTTP with ``requests`` over real sockets, like any Adobe client, and knows the
-payloads of the seed tutorial so tests can build a dataflow in a few lines.
+It speaks HTTP with ``requests`` over real sockets, like any Adobe client, and builds a
+dataflow from the tutorial's bodies (:mod:`tests.support.payloads`) in a few lines.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import requests
 
 from local.emulator import DEFAULT_CLIENT, DEFAULT_SCOPES, Emulator, ImsClient, specs
+from tests.support import payloads
 
 TIMEOUT = 5
-S3_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-S3_SECRET_KEY = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12"  # 40 chars, the spec's pattern
 SFTP_PASSWORD = "sftp-password-do-not-leak"
-SEGMENT_ID = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"
-TEMPLATE = "%DESTINATION_NAME%_%SEGMENT_ID%_%DATETIME(YYYYMMdd_HHmmss)%"
 
 
 def token_for(emulator: Emulator, client: ImsClient = DEFAULT_CLIENT) -> str:
@@ -97,139 +93,31 @@ class Api:
         return dict(answer.json())
 
     def profile_source(self) -> str:
-        base = self.created("/connections", profile_base_body())
-        return str(self.created("/sourceConnections", source_body(base["id"]))["id"])
+        base = self.created("/connections", payloads.profile_base())
+        return str(self.created("/sourceConnections", payloads.profile_source(base["id"]))["id"])
 
     def s3_target(self) -> str:
-        base = self.created("/connections", s3_base_body())
-        return str(self.created("/targetConnections", s3_target_body(base["id"]))["id"])
+        base = self.created("/connections", payloads.s3_base())
+        return str(self.created("/targetConnections", payloads.s3_target(base["id"]))["id"])
 
     def s3_flow(self, **overrides: Any) -> dict[str, Any]:
-        body = flow_body(self.profile_source(), self.s3_target())
+        body = payloads.flow(self.profile_source(), self.s3_target())
         body.update(overrides)
         return self.created("/flows", body)
+
+    def nightly_flow(self, *segments: str) -> str:
+        """An S3 flow exporting ``segments`` and a first name, as a nightly export would."""
+        created = self.s3_flow()
+        operations = [payloads.add_segment(payloads.segment_value(s)) for s in segments]
+        operations.append(payloads.add_attribute("person.name.firstName"))
+        answer = self.patch(f"/flows/{created['id']}", operations, created["etag"])
+        assert answer.status_code == 200, answer.text
+        return str(created["id"])
 
     def flow(self, flow_id: str) -> dict[str, Any]:
         answer = self.get(f"/flows/{flow_id}")
         assert answer.status_code == 200, answer.text
         return dict(answer.json()["items"][0])
-
-
-# --- seed payloads ----------------------------------------------------------------------
-
-
-def spec_ref(spec_id: str) -> dict[str, str]:
-    return {"id": spec_id, "version": "1.0"}
-
-
-def profile_base_body(name: str = "Base connection to Experience Platform") -> dict[str, Any]:
-    return {"name": name, "connectionSpec": spec_ref(specs.PROFILE_STORE_SPEC_ID)}
-
-
-def source_body(base_id: str) -> dict[str, Any]:
-    return {
-        "name": "Connecting to Profile Store",
-        "description": "Optional",
-        "connectionSpec": spec_ref(specs.PROFILE_STORE_SPEC_ID),
-        "baseConnectionId": base_id,
-        "data": {"format": "CSV", "schema": None},
-        "params": {},
-    }
-
-
-def s3_base_body(name: str = "Connect to Amazon S3") -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": "summer advertising campaign",
-        "connectionSpec": spec_ref(specs.AMAZON_S3),
-        "auth": {
-            "specName": "Access Key",
-            "params": {"s3AccessKey": S3_ACCESS_KEY, "s3SecretKey": S3_SECRET_KEY},
-        },
-    }
-
-
-def s3_target_body(base_id: str) -> dict[str, Any]:
-    return {
-        "name": "TargetConnection for Amazon S3",
-        "description": "Connection to Amazon S3",
-        "baseConnectionId": base_id,
-        "connectionSpec": spec_ref(specs.AMAZON_S3),
-        "data": {"format": "json", "schema": {"id": "1.0", "version": "1.0"}},
-        "params": {
-            "mode": "S3",
-            "bucketName": "acme-exports",
-            "path": "aep/summer",
-            "format": "CSV",
-        },
-    }
-
-
-def flow_body(
-    source_id: str, target_id: str, flow_spec_id: str = specs.FILE_STORAGE_FLOW_SPEC_ID
-) -> dict[str, Any]:
-    return {
-        "name": "Activate segments to Amazon S3",
-        "description": "A dataflow for the emulator tests",
-        "flowSpec": spec_ref(flow_spec_id),
-        "sourceConnectionIds": [source_id],
-        "targetConnectionIds": [target_id],
-        "transformations": [
-            {
-                "name": "GeneralTransform",
-                "params": {
-                    "segmentSelectors": {"selectors": []},
-                    "profileSelectors": {"selectors": []},
-                },
-            }
-        ],
-    }
-
-
-def segment_value(segment_id: str = SEGMENT_ID, **overrides: Any) -> dict[str, Any]:
-    value: dict[str, Any] = {
-        "name": "Interested in Mountain Biking",
-        "description": "Segment description",
-        "id": segment_id,
-        "filenameTemplate": TEMPLATE,
-        "exportMode": "DAILY_FULL_EXPORT",
-        "schedule": {
-            "frequency": "ONCE",
-            "triggerType": "SCHEDULED",
-            "startDate": "2021-12-20",
-            "startTime": "17:00",
-        },
-    }
-    for key, item in overrides.items():
-        if key == "schedule":
-            value["schedule"] = {**value["schedule"], **item}
-        else:
-            value[key] = item
-    return value
-
-
-def add_segment(value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "op": "add",
-        "path": "/transformations/0/params/segmentSelectors/selectors/-",
-        "value": {"type": "PLATFORM_SEGMENT", "value": copy.deepcopy(value)},
-    }
-
-
-def add_attribute(path: str) -> dict[str, Any]:
-    return {
-        "op": "add",
-        "path": "/transformations/0/params/profileSelectors/selectors/-",
-        "value": {"type": "JSON_PATH", "value": {"path": path}},
-    }
-
-
-def segment_selectors(flow: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(flow["transformations"][0]["params"]["segmentSelectors"]["selectors"])
-
-
-def profile_selectors(flow: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(flow["transformations"][0]["params"]["profileSelectors"]["selectors"])
 
 
 # --- Data Prep (conversion) and the new cards ----------------------------------------------
@@ -331,10 +219,13 @@ def new_s3_flow(api: Api, **overrides: Any) -> dict[str, Any]:
         "/connections",
         {
             "name": "Connect to Amazon S3 (new)",
-            "connectionSpec": spec_ref(specs.NEW_S3),
+            "connectionSpec": payloads.spec_ref(specs.NEW_S3),
             "auth": {
                 "specName": "Access Key",
-                "params": {"s3AccessKey": S3_ACCESS_KEY, "s3SecretKey": S3_SECRET_KEY},
+                "params": {
+                    "s3AccessKey": payloads.S3_ACCESS_KEY,
+                    "s3SecretKey": payloads.S3_SECRET_KEY,
+                },
             },
         },
     )
@@ -343,7 +234,7 @@ def new_s3_flow(api: Api, **overrides: Any) -> dict[str, Any]:
         {
             "name": "Amazon S3 (new) target",
             "baseConnectionId": base["id"],
-            "connectionSpec": spec_ref(specs.NEW_S3),
+            "connectionSpec": payloads.spec_ref(specs.NEW_S3),
             "params": {
                 "mode": specs.NEW_CARD_MODE,
                 "bucketName": "acme-exports",
@@ -353,7 +244,7 @@ def new_s3_flow(api: Api, **overrides: Any) -> dict[str, Any]:
             },
         },
     )
-    body = flow_body(api.profile_source(), target["id"], NEW_S3_SEGMENT_FLOW_SPEC)
+    body = payloads.flow(api.profile_source(), target["id"], NEW_S3_SEGMENT_FLOW_SPEC)
     body["transformations"] = [
         {
             "name": "GeneralTransform",

@@ -8,14 +8,9 @@ import pytest
 import requests
 
 from local.emulator import MASK, Emulator, Fault
-from tests.emulator.helpers import (
-    S3_SECRET_KEY,
-    TIMEOUT,
-    Api,
-    add_segment,
-    s3_base_body,
-    segment_value,
-)
+from tests.emulator.helpers import TIMEOUT, Api
+from tests.support import payloads
+from tests.support.payloads import S3_SECRET_KEY, add_segment, segment_value
 
 
 def admin(emulator: Emulator, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -113,7 +108,7 @@ def test_bump_etag_of_an_unknown_flow_raises(emulator: Emulator) -> None:
 
 
 def test_resources_over_http_are_masked(emulator: Emulator) -> None:
-    Api(emulator).created("/connections", s3_base_body())
+    Api(emulator).created("/connections", payloads.s3_base())
 
     answer = admin(emulator, "GET", "/resources/connections", params={"sandbox": "prod"})
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from local.emulator import Emulator
-from tests.emulator.helpers import Api, add_segment, segment_selectors, segment_value
+from tests.emulator.helpers import Api
+from tests.support.flows import segment_selectors
+from tests.support.payloads import add_segment, segment_value
 
 
 def patched(api: Api, overrides: dict[str, Any]) -> tuple[Any, str]:

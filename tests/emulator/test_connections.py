@@ -7,15 +7,9 @@ from typing import Any
 import pytest
 
 from local.emulator import MASK, Emulator, specs
-from tests.emulator.helpers import (
-    S3_SECRET_KEY,
-    Api,
-    profile_base_body,
-    s3_base_body,
-    s3_target_body,
-    source_body,
-    spec_ref,
-)
+from tests.emulator.helpers import Api
+from tests.support import payloads
+from tests.support.payloads import S3_SECRET_KEY, spec_ref
 
 AUTH_CASES = [
     (spec.id, auth["name"]) for spec in specs.CONNECTION_SPECS for auth in spec.auth_specs
@@ -84,7 +78,7 @@ def test_get_never_returns_a_secret(emulator: Emulator, spec_id: str, spec_name:
 
 def test_a_get_answers_the_resource_inside_items(emulator: Emulator) -> None:
     api = Api(emulator)
-    created = api.created("/connections", s3_base_body())
+    created = api.created("/connections", payloads.s3_base())
 
     body = api.get(f"/connections/{created['id']}").json()
 
@@ -155,7 +149,7 @@ def test_an_unknown_connection_spec_is_400(emulator: Emulator) -> None:
 
 
 def test_a_connection_spec_without_version_is_422(emulator: Emulator) -> None:
-    body = {**s3_base_body(), "connectionSpec": {"id": specs.AMAZON_S3}}
+    body = {**payloads.s3_base(), "connectionSpec": {"id": specs.AMAZON_S3}}
 
     code, message = error_of(Api(emulator).post("/connections", body), 422)
 
@@ -182,9 +176,9 @@ def test_a_body_that_is_not_json_is_400(emulator: Emulator) -> None:
 
 def test_a_profile_store_source_connection(emulator: Emulator) -> None:
     api = Api(emulator)
-    base = api.created("/connections", profile_base_body())
+    base = api.created("/connections", payloads.profile_base())
 
-    created = api.created("/sourceConnections", source_body(base["id"]))
+    created = api.created("/sourceConnections", payloads.profile_source(base["id"]))
     item = api.get(f"/sourceConnections/{created['id']}").json()["items"][0]
 
     assert item["baseConnectionId"] == base["id"]
@@ -194,7 +188,7 @@ def test_a_profile_store_source_connection(emulator: Emulator) -> None:
 
 
 def test_a_source_connection_on_an_unknown_base_connection_is_400(emulator: Emulator) -> None:
-    answer = Api(emulator).post("/sourceConnections", source_body("no-such-base"))
+    answer = Api(emulator).post("/sourceConnections", payloads.profile_source("no-such-base"))
 
     code, message = error_of(answer)
     assert code == "FLOW-1010-400"
@@ -203,16 +197,16 @@ def test_a_source_connection_on_an_unknown_base_connection_is_400(emulator: Emul
 
 def test_a_source_connection_on_a_base_of_another_spec_is_400(emulator: Emulator) -> None:
     api = Api(emulator)
-    s3_base = api.created("/connections", s3_base_body())
+    s3_base = api.created("/connections", payloads.s3_base())
 
-    code, _ = error_of(api.post("/sourceConnections", source_body(s3_base["id"])))
+    code, _ = error_of(api.post("/sourceConnections", payloads.profile_source(s3_base["id"])))
 
     assert code == "FLOW-1010-400"
 
 
 def test_a_destination_spec_cannot_be_a_source(emulator: Emulator) -> None:
     api = Api(emulator)
-    body = {**source_body("x"), "connectionSpec": spec_ref(specs.AMAZON_S3)}
+    body = {**payloads.profile_source("x"), "connectionSpec": spec_ref(specs.AMAZON_S3)}
 
     code, _ = error_of(api.post("/sourceConnections", body))
 
@@ -224,12 +218,12 @@ def test_a_destination_spec_cannot_be_a_source(emulator: Emulator) -> None:
 
 def test_a_target_connection(emulator: Emulator) -> None:
     api = Api(emulator)
-    base = api.created("/connections", s3_base_body())
+    base = api.created("/connections", payloads.s3_base())
 
-    created = api.created("/targetConnections", s3_target_body(base["id"]))
+    created = api.created("/targetConnections", payloads.s3_target(base["id"]))
     item = api.get(f"/targetConnections/{created['id']}").json()["items"][0]
 
-    assert item["params"] == s3_target_body(base["id"])["params"]
+    assert item["params"] == payloads.s3_target(base["id"])["params"]
     assert item["baseConnectionId"] == base["id"]
     assert item["inheritedAttributes"]["baseConnection"] == {
         "id": base["id"],
@@ -251,8 +245,8 @@ def test_target_params_follow_the_target_spec(
     emulator: Emulator, params: dict[str, str], complaint: str
 ) -> None:
     api = Api(emulator)
-    base = api.created("/connections", s3_base_body())
-    body = {**s3_target_body(base["id"]), "params": params}
+    base = api.created("/connections", payloads.s3_base())
+    body = {**payloads.s3_target(base["id"]), "params": params}
 
     code, message = error_of(api.post("/targetConnections", body))
 
@@ -327,11 +321,11 @@ def test_new_card_target_params(emulator: Emulator, change: dict[str, Any], ok: 
 
 def test_a_target_connection_needs_a_base_connection_of_its_spec(emulator: Emulator) -> None:
     api = Api(emulator)
-    profile_base = api.created("/connections", profile_base_body())
+    profile_base = api.created("/connections", payloads.profile_base())
 
-    missing = api.post("/targetConnections", {**s3_target_body("x"), "baseConnectionId": None})
-    unknown = api.post("/targetConnections", s3_target_body("no-such-base"))
-    mismatched = api.post("/targetConnections", s3_target_body(profile_base["id"]))
+    missing = api.post("/targetConnections", {**payloads.s3_target("x"), "baseConnectionId": None})
+    unknown = api.post("/targetConnections", payloads.s3_target("no-such-base"))
+    mismatched = api.post("/targetConnections", payloads.s3_target(profile_base["id"]))
 
     for answer in (missing, unknown, mismatched):
         assert error_of(answer)[0] == "FLOW-1010-400"
@@ -342,7 +336,7 @@ def test_a_target_connection_needs_a_base_connection_of_its_spec(emulator: Emula
 
 def test_delete_answers_202_then_the_resource_is_gone(emulator: Emulator) -> None:
     api = Api(emulator)
-    created = api.created("/connections", s3_base_body())
+    created = api.created("/connections", payloads.s3_base())
 
     deleted = api.delete(f"/connections/{created['id']}")
 
@@ -354,8 +348,8 @@ def test_delete_answers_202_then_the_resource_is_gone(emulator: Emulator) -> Non
 
 def test_a_base_connection_in_use_cannot_be_deleted(emulator: Emulator) -> None:
     api = Api(emulator)
-    base = api.created("/connections", s3_base_body())
-    target = api.created("/targetConnections", s3_target_body(base["id"]))
+    base = api.created("/connections", payloads.s3_base())
+    target = api.created("/targetConnections", payloads.s3_target(base["id"]))
 
     code, message = error_of(api.delete(f"/connections/{base['id']}"))
 

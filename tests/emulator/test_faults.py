@@ -8,20 +8,16 @@ import pytest
 import requests
 
 from local.emulator import DEFAULT_CLIENT, DEFAULT_SCOPES, Emulator, Fault
-from tests.emulator.helpers import (
-    TIMEOUT,
-    Api,
-    add_segment,
-    profile_base_body,
-    segment_selectors,
-    segment_value,
-)
+from tests.emulator.helpers import TIMEOUT, Api
+from tests.support import payloads
+from tests.support.flows import segment_selectors
+from tests.support.payloads import add_segment, segment_value
 
 PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
 
 
 def post_base(api: Api) -> requests.Response:
-    return api.post("/connections", profile_base_body())
+    return api.post("/connections", payloads.profile_base())
 
 
 @pytest.mark.parametrize("retry_after", [None, 2, "7"])
@@ -171,7 +167,7 @@ def test_apply_then_reset_creates_the_resource_but_answers_nothing(emulator: Emu
         post_base(api)
 
     stored = emulator.store.list("connections")
-    assert [doc["name"] for doc in stored] == [profile_base_body()["name"]]
+    assert [doc["name"] for doc in stored] == [payloads.profile_base()["name"]]
     listed = api.get("/connections").json()["items"]
     assert [item["id"] for item in listed] == [stored[0]["id"]]
 

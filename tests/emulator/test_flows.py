@@ -7,18 +7,10 @@ from typing import Any
 import pytest
 
 from local.emulator import Emulator, specs
-from tests.emulator.helpers import (
-    SEGMENT_ID,
-    Api,
-    add_attribute,
-    add_segment,
-    flow_body,
-    profile_selectors,
-    s3_base_body,
-    segment_selectors,
-    segment_value,
-    spec_ref,
-)
+from tests.emulator.helpers import Api
+from tests.support import payloads
+from tests.support.flows import profile_selectors, segment_selectors
+from tests.support.payloads import SEGMENT_ID, add_attribute, add_segment, segment_value, spec_ref
 
 
 def error_code(answer: Any, status: int = 400) -> str:
@@ -59,7 +51,9 @@ def test_a_created_flow_reads_back_with_inherited_attributes(emulator: Emulator)
 
 def test_an_unknown_flow_spec_is_400(emulator: Emulator) -> None:
     api = Api(emulator)
-    body = flow_body(api.profile_source(), api.s3_target(), "00000000-0000-0000-0000-000000000000")
+    body = payloads.flow(
+        api.profile_source(), api.s3_target(), "00000000-0000-0000-0000-000000000000"
+    )
 
     assert error_code(api.post("/flows", body)) == "FLOW-1020-400"
     assert emulator.store.list("flows") == []
@@ -68,7 +62,7 @@ def test_an_unknown_flow_spec_is_400(emulator: Emulator) -> None:
 @pytest.mark.parametrize("which", ["sourceConnectionIds", "targetConnectionIds"])
 def test_connections_must_exist(emulator: Emulator, which: str) -> None:
     api = Api(emulator)
-    body = flow_body(api.profile_source(), api.s3_target())
+    body = payloads.flow(api.profile_source(), api.s3_target())
     body[which] = ["no-such-connection"]
 
     assert error_code(api.post("/flows", body)) == "FLOW-1021-400"
@@ -76,14 +70,14 @@ def test_connections_must_exist(emulator: Emulator, which: str) -> None:
 
 def test_connections_must_exist_in_the_same_sandbox(emulator: Emulator) -> None:
     prod, dev = Api(emulator, sandbox="prod"), Api(emulator, sandbox="dev")
-    body = flow_body(prod.profile_source(), prod.s3_target())
+    body = payloads.flow(prod.profile_source(), prod.s3_target())
 
     assert error_code(dev.post("/flows", body)) == "FLOW-1021-400"
 
 
 def test_the_flow_spec_must_accept_the_target(emulator: Emulator) -> None:
     api = Api(emulator)
-    body = flow_body(api.profile_source(), api.s3_target(), specs.RESPONSYS_FLOW_SPEC_ID)
+    body = payloads.flow(api.profile_source(), api.s3_target(), specs.RESPONSYS_FLOW_SPEC_ID)
 
     answer = api.post("/flows", body)
 
@@ -116,8 +110,8 @@ def test_a_dataset_flow_spec_refuses_a_profile_store_source(emulator: Emulator) 
     dataset_spec = "269ba276-16fc-47db-92b0-c1049a3c131f"
     segment_spec = "1a0514a6-33d4-4c7f-aff8-594799c47549"
 
-    refused = api.post("/flows", flow_body(source, target["id"], dataset_spec))
-    accepted = api.post("/flows", flow_body(source, target["id"], segment_spec))
+    refused = api.post("/flows", payloads.flow(source, target["id"], dataset_spec))
+    accepted = api.post("/flows", payloads.flow(source, target["id"], segment_spec))
 
     assert error_code(refused) == "FLOW-1021-400"
     assert accepted.status_code == 201
@@ -125,7 +119,7 @@ def test_a_dataset_flow_spec_refuses_a_profile_store_source(emulator: Emulator) 
 
 def test_selectors_given_at_creation_are_checked_and_enriched(emulator: Emulator) -> None:
     api = Api(emulator)
-    body = flow_body(api.profile_source(), api.s3_target())
+    body = payloads.flow(api.profile_source(), api.s3_target())
     body["transformations"][0]["params"]["segmentSelectors"]["selectors"] = [
         {"type": "PLATFORM_SEGMENT", "value": segment_value()}
     ]
@@ -487,7 +481,7 @@ def test_the_flow_document_keeps_no_secret(emulator: Emulator) -> None:
 
     text = api.get(f"/flows/{created['id']}").text
 
-    assert s3_base_body()["auth"]["params"]["s3SecretKey"] not in text
+    assert payloads.s3_base()["auth"]["params"]["s3SecretKey"] not in text
 
 
 def test_changing_a_selector_value_moves_its_update_time(

@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from local.emulator import DEFAULT_CLIENT, Emulator
-from tests.emulator.helpers import TIMEOUT, Api, profile_base_body
+from tests.emulator.helpers import TIMEOUT, Api
+from tests.support import payloads
 
 
 def raw_get(emulator: Emulator, headers: dict[str, str], path: str = "/flows") -> requests.Response:
@@ -58,7 +59,7 @@ def test_an_org_other_than_the_token_s_is_403(emulator: Emulator) -> None:
 
 
 def test_missing_sandbox_header_means_prod(emulator: Emulator) -> None:
-    created = Api(emulator, sandbox=None).created("/connections", profile_base_body())
+    created = Api(emulator, sandbox=None).created("/connections", payloads.profile_base())
 
     assert emulator.store.get("connections", created["id"], sandbox="prod") is not None
     listed = Api(emulator, sandbox="prod").get("/connections").json()["items"]
@@ -68,7 +69,7 @@ def test_missing_sandbox_header_means_prod(emulator: Emulator) -> None:
 
 def test_resources_are_isolated_per_sandbox(emulator: Emulator) -> None:
     prod, dev = Api(emulator, sandbox="prod"), Api(emulator, sandbox="dev")
-    created = prod.created("/connections", profile_base_body())
+    created = prod.created("/connections", payloads.profile_base())
 
     assert dev.get("/connections").json()["items"] == []
     assert dev.get(f"/connections/{created['id']}").status_code == 404
@@ -78,7 +79,7 @@ def test_resources_are_isolated_per_sandbox(emulator: Emulator) -> None:
 def test_resources_are_isolated_per_org(emulator: Emulator) -> None:
     other = emulator.register_client("other-client", "other-secret", "OTHERORG@AdobeOrg")
     mine, theirs = Api(emulator), Api(emulator, other)
-    created = mine.created("/connections", profile_base_body())
+    created = mine.created("/connections", payloads.profile_base())
 
     assert theirs.get("/connections").json()["items"] == []
     assert theirs.get(f"/connections/{created['id']}").status_code == 404

@@ -9,13 +9,9 @@ from typing import Any
 import requests
 
 from local.emulator import Emulator, Fault
-from tests.emulator.helpers import (
-    Api,
-    add_attribute,
-    add_segment,
-    segment_selectors,
-    segment_value,
-)
+from tests.emulator.helpers import Api
+from tests.support.flows import segment_selectors
+from tests.support.payloads import add_attribute, add_segment, segment_value
 
 OTHER_SEGMENT = "0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"
 

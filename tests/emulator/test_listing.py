@@ -7,12 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from local.emulator import Emulator
-from tests.emulator.helpers import Api, profile_base_body, s3_base_body
+from tests.emulator.helpers import Api
+from tests.support import payloads
 
 
 def create_bases(api: Api, count: int, name: str = "base") -> list[str]:
     return [
-        api.created("/connections", profile_base_body(f"{name}-{i}"))["id"] for i in range(count)
+        api.created("/connections", payloads.profile_base(f"{name}-{i}"))["id"]
+        for i in range(count)
     ]
 
 
@@ -108,9 +110,9 @@ def test_bad_list_parameters_are_400(emulator: Emulator, params: dict[str, str])
 
 def test_property_filters_are_anded(emulator: Emulator) -> None:
     api = Api(emulator)
-    wanted = api.created("/connections", s3_base_body("shared-name"))["id"]
-    api.created("/connections", profile_base_body("shared-name"))
-    api.created("/connections", s3_base_body("another-name"))
+    wanted = api.created("/connections", payloads.s3_base("shared-name"))["id"]
+    api.created("/connections", payloads.profile_base("shared-name"))
+    api.created("/connections", payloads.s3_base("another-name"))
 
     answer = api.get(
         "/connections",
@@ -152,8 +154,8 @@ def test_orderby_sorts_descending_with_a_minus(emulator: Emulator) -> None:
 
 def test_filters_cannot_see_secrets(emulator: Emulator) -> None:
     api = Api(emulator)
-    secret = s3_base_body()["auth"]["params"]["s3SecretKey"]
-    api.created("/connections", s3_base_body())
+    secret = payloads.s3_base()["auth"]["params"]["s3SecretKey"]
+    api.created("/connections", payloads.s3_base())
 
     answer = api.get("/connections", params={"property": f"auth.params.s3SecretKey=={secret}"})
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from local.emulator import Emulator
-from tests.emulator.helpers import Api, add_attribute, new_mapping_set, new_s3_flow
+from tests.emulator.helpers import Api, new_mapping_set, new_s3_flow
+from tests.support.payloads import add_attribute
 
 
 def attach(mapping_id: str, version: int = 0) -> dict[str, object]:

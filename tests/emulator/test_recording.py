@@ -7,18 +7,14 @@ import json
 import requests
 
 from local.emulator import DEFAULT_CLIENT, REDACTED, Emulator
-from tests.emulator.helpers import (
-    S3_ACCESS_KEY,
-    S3_SECRET_KEY,
-    TIMEOUT,
-    Api,
-    s3_base_body,
-)
+from tests.emulator.helpers import TIMEOUT, Api
+from tests.support import payloads
+from tests.support.payloads import S3_ACCESS_KEY, S3_SECRET_KEY
 
 
 def test_requests_are_recorded_in_order_with_status_and_query(emulator: Emulator) -> None:
     api = Api(emulator)
-    created = api.created("/connections", s3_base_body())
+    created = api.created("/connections", payloads.s3_base())
     api.get("/connections", params={"property": "name==x", "limit": "2"})
 
     records = emulator.requests
@@ -37,7 +33,7 @@ def test_requests_are_recorded_in_order_with_status_and_query(emulator: Emulator
 
 def test_credentials_tokens_and_auth_params_are_redacted(emulator: Emulator) -> None:
     api = Api(emulator)
-    api.created("/connections", s3_base_body())
+    api.created("/connections", payloads.s3_base())
 
     token_call, create_call = emulator.requests
 

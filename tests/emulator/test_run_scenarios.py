@@ -10,19 +10,10 @@ import pytest
 import requests
 
 from local.emulator import Emulator
-from tests.emulator.helpers import Api, add_attribute, add_segment, segment_value
+from tests.emulator.helpers import Api
 
 OTHER_SEGMENT = "0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"
 SEGMENT = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"
-
-
-def nightly_flow(api: Api, *segments: str) -> str:
-    created = api.s3_flow()
-    operations = [add_segment(segment_value(s)) for s in segments]
-    operations.append(add_attribute("person.name.firstName"))
-    answer = api.patch(f"/flows/{created['id']}", operations, created["etag"])
-    assert answer.status_code == 200, answer.text
-    return str(created["id"])
 
 
 def runs_of(api: Api, flow_id: str) -> list[dict[str, Any]]:
@@ -38,7 +29,7 @@ def status(run: dict[str, Any]) -> str:
 def test_scheduled_runs_come_every_night(emulator: Emulator) -> None:
     api = Api(emulator)
     emulator.simulate_runs(first_run_after=60, run_every=86400)
-    flow_id = nightly_flow(api, SEGMENT)
+    flow_id = api.nightly_flow(SEGMENT)
 
     emulator.pass_nights(3)
 
@@ -53,7 +44,7 @@ def test_scheduled_runs_come_every_night(emulator: Emulator) -> None:
 def test_without_run_every_only_the_first_run_comes(emulator: Emulator) -> None:
     api = Api(emulator)
     emulator.simulate_runs(first_run_after=60)
-    flow_id = nightly_flow(api, SEGMENT)
+    flow_id = api.nightly_flow(SEGMENT)
 
     emulator.pass_nights(3)
 
@@ -63,8 +54,8 @@ def test_without_run_every_only_the_first_run_comes(emulator: Emulator) -> None:
 def test_a_scenario_fails_delays_and_skips_runs_as_adobe_shapes_them(emulator: Emulator) -> None:
     api = Api(emulator)
     emulator.simulate_runs(first_run_after=60, run_every=86400, profiles=5, skipped_records=2)
-    flow_id = nightly_flow(api, SEGMENT, OTHER_SEGMENT)
-    other = nightly_flow(api, SEGMENT)
+    flow_id = api.nightly_flow(SEGMENT, OTHER_SEGMENT)
+    other = api.nightly_flow(SEGMENT)
     assert emulator.set_run_scenario(flow_id, ["failed", "skipped", "late"]) == [
         "failed",
         "skipped",
@@ -110,7 +101,7 @@ def test_a_scenario_fails_delays_and_skips_runs_as_adobe_shapes_them(emulator: E
 def test_one_outcome_is_every_runs_and_none_forgets_it(emulator: Emulator) -> None:
     api = Api(emulator)
     emulator.simulate_runs(first_run_after=60, run_every=86400)
-    flow_id = nightly_flow(api, SEGMENT)
+    flow_id = api.nightly_flow(SEGMENT)
     emulator.set_run_scenario(flow_id, "failed")
     emulator.pass_nights(2)
     assert len(runs_of(api, flow_id)) == 2  # runs are made when someone looks
@@ -132,7 +123,7 @@ def test_the_controls_answer_over_http_and_refuse_an_unknown_outcome(emulator: E
         10800,
         1,
     )
-    flow_id = nightly_flow(api, SEGMENT)
+    flow_id = api.nightly_flow(SEGMENT)
     answer = requests.post(
         f"{emulator.url}/__admin/runs/scenario",
         json={"flowId": flow_id, "scenario": ["success", "failed"]},

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.model.invalid_requests import valid_request
+from tests.support.corpus import valid_request
 
 
 @pytest.fixture

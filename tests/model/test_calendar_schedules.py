@@ -17,7 +17,7 @@ from aep_activation.dataflow_diff import audience_selector
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
 from aep_activation.request_schema import activation_request_json_schema
-from tests.model.invalid_requests import TODAY
+from tests.support.corpus import TODAY
 
 S0 = "audiences.0.schedule"
 CALENDAR = ["WEEKLY", "MONTHLY"]

@@ -16,8 +16,8 @@ from aep_activation.columns import column_name
 from aep_activation.dataprep.mapping import desired_mapping
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
-from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
+from tests.support.corpus import TODAY
 
 
 def new_card() -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from aep_activation.request import ActivationRequest, parse_activation_request
 from aep_activation.request_schema import activation_request_json_schema, render_json_schema
-from tests.model.invalid_requests import TODAY, valid_request
+from tests.support.corpus import TODAY, valid_request
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))

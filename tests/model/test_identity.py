@@ -10,8 +10,8 @@ import pytest
 from aep_activation.dataprep.mapping import desired_mapping, identity_source
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
-from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
+from tests.support.corpus import TODAY
 
 
 def _errors(data: Any) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ import pytest
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.limits import SOFT_LIMIT_RULES, SOFT_LIMITS, soft_limits_json_schema
 from aep_activation.request import parse_activation_request
-from tests.model.invalid_requests import TODAY, valid_request
+from tests.support.corpus import TODAY, valid_request
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "activation-request.schema.json"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))

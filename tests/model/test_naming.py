@@ -9,7 +9,7 @@ import pytest
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.naming import ResourceName, default_resource_names, resource_names
 from aep_activation.request import parse_activation_request
-from tests.model.invalid_requests import TODAY
+from tests.support.corpus import TODAY
 
 
 def test_names_derive_from_the_request_name(body: dict[str, Any]) -> None:

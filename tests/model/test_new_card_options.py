@@ -8,8 +8,8 @@ import pytest
 
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
-from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
+from tests.support.corpus import TODAY
 
 ROLE = "arn:aws:iam::123456789012:role/aep-exports"
 

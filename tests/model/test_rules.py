@@ -14,7 +14,7 @@ from aep_activation import fields
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.limits import MAX_AUDIENCES, MAX_PROFILE_ATTRIBUTES
 from aep_activation.request import ActivationRequest, parse_activation_request
-from tests.model.invalid_requests import TODAY
+from tests.support.corpus import TODAY
 
 
 def _errors(data: Any, today: date = TODAY) -> list[dict[str, str]]:

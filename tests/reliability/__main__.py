@@ -15,7 +15,7 @@ import time
 from local.emulator import Emulator
 from local.runtime import LocalDeployment
 from tests.reliability import bad_input, matrix
-from tests.statemachine.conftest import TEMPLATE, seed_destination_secrets
+from tests.support.stack import deployed_stack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,11 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with (
         Emulator() as emulator,
-        LocalDeployment.against(
-            emulator, TEMPLATE, env_overrides=matrix.STACK_ENVIRONMENT
-        ) as stack,
+        deployed_stack(emulator, env_overrides=matrix.STACK_ENVIRONMENT) as stack,
     ):
-        seed_destination_secrets(stack)
         if not args.skip_matrix:
             ok &= _matrix(emulator, stack, args.slice)
         if not args.skip_bad_input:

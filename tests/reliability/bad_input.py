@@ -1,10 +1,8 @@
 """Bad input through every trigger: console, EventBridge and SQS, on the real state machine.
 
-The invalid requests are files under ``tests/reliability/invalid_requests/`` (one per case of
-the model's corpus, :mod:`tests.model.invalid_requests`; ``python -m
-tests.reliability.bad_input --write`` writes them again after the corpus changes, and a test
-keeps both in step). Each names the errors it must produce: a field path and a phrase of the
-rule.
+The invalid requests are the files of the corpus under ``tests/reliability/invalid_requests/``
+(read by :mod:`tests.support.corpus`, which the model's tests parse too). Each names the errors
+it must produce: a field path and a phrase of the rule.
 
 - Console and EventBridge: the execution FAILED at ValidateRequest, its cause names every
   expected path and rule, the emulator saw no call at all (neither Flow Service nor IMS), one
@@ -25,10 +23,8 @@ from __future__ import annotations
 import json
 import secrets
 import string
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
@@ -37,47 +33,12 @@ from local.emulator import Emulator
 from local.runtime import ExecutionResult, LocalDeployment
 from tests.reliability.matrix import fresh_machine
 from tests.statemachine.harness import Machine, example
+from tests.support.corpus import BadRequest, load_cases
 
-FILES = Path(__file__).resolve().parent / "invalid_requests"
 REQUEST_SOURCE = "aep.activation"
 REQUEST_DETAIL_TYPE = "ActivationRequested"
 SQS_BATCH = 10  # the template's BatchSize: nine invalid messages and one valid per batch
 TRIGGERS = ("console", "eventbridge", "sqs")
-
-
-@dataclass(frozen=True)
-class BadRequest:
-    id: str
-    request: Any
-    errors: tuple[tuple[str, str], ...]
-    """(exact field path, phrase of the rule's message) for every error it must produce."""
-
-
-def write_files() -> int:
-    """(Re)write one file per case of the model's corpus; returns how many."""
-    from tests.model.invalid_requests import INVALID_REQUESTS, valid_request
-
-    FILES.mkdir(exist_ok=True)
-    for old in FILES.glob("*.json"):
-        old.unlink()
-    for case in INVALID_REQUESTS:
-        document = {
-            "id": case.id,
-            "request": case.apply(valid_request()),
-            "errors": [{"path": path, "rule": phrase} for path, phrase in case.expected],
-        }
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        (FILES / f"{case.id}.json").write_text(text, encoding="utf-8")
-    return len(INVALID_REQUESTS)
-
-
-def load_cases() -> list[BadRequest]:
-    cases = []
-    for path in sorted(FILES.glob("*.json")):
-        document = json.loads(path.read_text(encoding="utf-8"))
-        errors = tuple((e["path"], e["rule"]) for e in document["errors"])
-        cases.append(BadRequest(document["id"], document["request"], errors))
-    return cases
 
 
 # ------------------------------------------------------------------------------ outcomes
@@ -406,10 +367,3 @@ def run_all(
     add(sqs_batches(fresh_machine(emulator, stack), cases))
     add(inlined_secret(fresh_machine(emulator, stack)))
     return report
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        print(f"wrote {write_files()} files to {FILES}")
-    else:
-        sys.exit("usage: python -m tests.reliability.bad_input --write")

@@ -10,15 +10,12 @@ import pytest
 from local.emulator import Emulator
 from local.runtime import LocalDeployment
 from tests.reliability.matrix import STACK_ENVIRONMENT
-from tests.statemachine.conftest import TEMPLATE, seed_destination_secrets
+from tests.support.stack import deployed_stack
 
 
 @pytest.fixture(scope="package")
 def reliability_stack(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
-    with LocalDeployment.against(
-        _emulator_server, TEMPLATE, env_overrides=STACK_ENVIRONMENT
-    ) as stack:
-        seed_destination_secrets(stack)
+    with deployed_stack(_emulator_server, env_overrides=STACK_ENVIRONMENT) as stack:
         yield stack
     _emulator_server.reset()
 

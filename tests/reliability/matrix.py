@@ -25,10 +25,10 @@ from typing import Any
 from aep_activation.dataprep.ensure import data_prep_names
 from aep_activation.naming import default_resource_names
 from aep_activation.request import parse_activation_request
-from local.emulator import DEFAULT_CLIENT, Emulator, Fault
+from local.emulator import Emulator, Fault
 from local.runtime import ExecutionResult, LocalDeployment
-from tests.statemachine.conftest import _empty_queues, adobe_credentials_secret_name
 from tests.statemachine.harness import Machine, assert_flow_holds, example, with_dataflow
+from tests.support.stack import reset_stack
 
 REQUEST = "amazon-s3"
 NEW_CARD_REQUEST = "amazon-s3-new-card"  # the Data Prep calls are a new card's
@@ -310,9 +310,7 @@ class Cell:
 def fresh_machine(emulator: Emulator, stack: LocalDeployment) -> Machine:
     """What tests/statemachine's ``machine`` fixture does before each test."""
     emulator.reset()
-    _empty_queues(stack)
-    stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-    stack.published_events()
+    reset_stack(stack)
     return Machine(emulator, stack)
 
 

@@ -4,35 +4,17 @@ the request; ``make reliability`` runs every file through every trigger and prin
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from local.emulator import Emulator
 from local.runtime import LocalDeployment
 from tests.reliability import bad_input
-from tests.reliability.bad_input import FILES, BadRequest, load_cases
 from tests.reliability.matrix import fresh_machine
+from tests.support.corpus import BadRequest, load_cases
 
 CASES = load_cases()
 # Every fifth case through the console and EventBridge here; all of them in make reliability.
 SLICE = CASES[::5]
-
-
-def test_at_least_60_invalid_requests_are_kept_as_files() -> None:
-    assert len(list(FILES.glob("*.json"))) >= 60
-    assert len(CASES) >= 60
-
-
-def test_the_files_are_the_models_corpus(tmp_path: object) -> None:
-    from tests.model.invalid_requests import INVALID_REQUESTS, valid_request
-
-    by_id = {case.id: case for case in CASES}
-    assert set(by_id) == {case.id for case in INVALID_REQUESTS}
-    for case in INVALID_REQUESTS:
-        kept = by_id[case.id]
-        assert kept.request == json.loads(json.dumps(case.apply(valid_request()))), case.id
-        assert kept.errors == case.expected, case.id
 
 
 @pytest.mark.slow

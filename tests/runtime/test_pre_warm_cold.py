@@ -9,16 +9,12 @@ from collections.abc import Iterator
 import pytest
 
 from aep_activation import warm_up
-from local.emulator import DEFAULT_CLIENT, Emulator
+from local.emulator import Emulator
 from local.runtime import LocalDeployment
 from local.runtime.functions import ColdStarts, Invocation
-from tests.statemachine.conftest import (
-    TEMPLATE,
-    adobe_credentials_secret_name,
-    seed_destination_secrets,
-)
 from tests.statemachine.harness import example
 from tests.statemachine.test_pre_warm import NEW_DATAFLOW_PATH, VALIDATE
+from tests.support.stack import deployed_stack
 
 
 @pytest.fixture
@@ -26,11 +22,7 @@ def cold_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
     """The template with every container started as a cold Lambda's (no CPU quota: the
     mechanics are tested here, not the time)."""
     cold_starts = ColdStarts.detect(throttle=False)
-    with LocalDeployment.against(
-        emulator, TEMPLATE, skip_sleeps=True, cold_starts=cold_starts
-    ) as stack:
-        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(stack)
+    with deployed_stack(emulator, skip_sleeps=True, cold_starts=cold_starts) as stack:
         yield stack
 
 

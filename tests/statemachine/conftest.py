@@ -20,62 +20,21 @@ from typing import Any
 
 import pytest
 
-from local.emulator import DEFAULT_CLIENT, Emulator
+from local.emulator import Emulator
 from local.runtime import LocalDeployment
-from local.runtime.fake_secrets import fake_destination_secret
-from tests.statemachine.harness import REPOSITORY, Machine, example, example_names
-
-TEMPLATE = REPOSITORY / "template.yaml"
-QUEUES = ("AudienceRequestQueue", "AudienceRequestDLQ", "RejectedRequestQueue")
-
-
-def adobe_credentials_secret_name(stack: LocalDeployment) -> str:
-    """The secret the template's functions read the Adobe credentials from."""
-    names = {
-        stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
-        for function in stack.template.functions
-    } - {None}
-    assert len(names) == 1, names
-    return str(names.pop())
-
-
-def seed_destination_secrets(stack: LocalDeployment) -> None:
-    for name in example_names():
-        request = example(name)
-        secret_id = request["destination"]["auth"].get("secretId")
-        fake = fake_destination_secret(request)
-        if secret_id and fake:
-            stack.seed_secret(secret_id, fake)
+from tests.statemachine.harness import Machine
+from tests.support.stack import deployed_stack, reset_stack
 
 
 @pytest.fixture(scope="package")
 def local_deployment(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
-    with LocalDeployment.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
-        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(stack)
+    with deployed_stack(_emulator_server, skip_sleeps=True) as stack:
         yield stack
-
-
-def _empty_queues(stack: LocalDeployment) -> None:
-    # Receive and delete: moto, like SQS, allows one PurgeQueue a minute.
-    for queue in QUEUES:
-        url = stack.physical(queue)
-        while messages := stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in messages:
-                stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 @pytest.fixture
 def machine(emulator: Emulator, local_deployment: LocalDeployment) -> Machine:
-    _empty_queues(local_deployment)
-    # Warm containers may still hold the default credentials in their parameter cache: that
-    # is what the secret holds again here. A test that swaps a secret cold-starts the stack.
-    local_deployment.seed_secret(
-        adobe_credentials_secret_name(local_deployment), DEFAULT_CLIENT.credentials()
-    )
-    local_deployment.published_events()  # read what earlier tests left on the bus
+    reset_stack(local_deployment)
     return Machine(emulator, local_deployment)
 
 

@@ -18,6 +18,13 @@ from typing import Any
 
 from local.emulator import Emulator, RecordedRequest
 from local.runtime import ExecutionResult, LocalDeployment
+from tests.support.flows import (
+    flow_attributes,
+    flow_audiences,
+    flow_mandatory_fields,
+    flow_primary_fields,
+    general_params,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLES = REPOSITORY / "examples"
@@ -179,7 +186,7 @@ class Machine:
         """The one flow of the sandbox; a new-card flow comes with the mapping set version
         its ``profileMapping`` names, under ``RESOLVED_MAPPING_SET`` (for assert_flow_holds)."""
         (flow,) = self.emulator.list_resources("flows", sandbox)
-        reference = _general_params(flow).get("profileMapping")
+        reference = general_params(flow).get("profileMapping")
         if isinstance(reference, dict) and reference.get("mappingId"):
             flow[RESOLVED_MAPPING_SET] = self.mapping_set(
                 reference["mappingId"], reference["mappingVersion"], sandbox
@@ -203,33 +210,6 @@ def _spec_id(resource: Mapping[str, Any]) -> str | None:
 # -------------------------------------------------------------------- what a flow holds
 
 
-def _general_params(flow: Mapping[str, Any]) -> dict[str, Any]:
-    (transform,) = [
-        t for t in flow.get("transformations") or [] if t.get("name") == "GeneralTransform"
-    ]
-    return dict(transform.get("params") or {})
-
-
-def flow_audiences(flow: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The ``PLATFORM_SEGMENT`` selector values of a stored flow, in order."""
-    selectors = (_general_params(flow).get("segmentSelectors") or {}).get("selectors") or []
-    return [s["value"] for s in selectors if s.get("type") == "PLATFORM_SEGMENT"]
-
-
-def flow_attributes(flow: Mapping[str, Any]) -> list[str]:
-    selectors = (_general_params(flow).get("profileSelectors") or {}).get("selectors") or []
-    return [s["value"]["path"] for s in selectors if s.get("type") == "JSON_PATH"]
-
-
-def flow_mandatory_fields(flow: Mapping[str, Any]) -> list[str]:
-    return list((_general_params(flow).get("profileSelectors") or {}).get("mandatoryFields") or [])
-
-
-def flow_primary_fields(flow: Mapping[str, Any]) -> list[str]:
-    primary = (_general_params(flow).get("profileSelectors") or {}).get("primaryFields") or []
-    return [p.get("attributePath") for p in primary]
-
-
 def assert_flow_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> None:
     """Every requested audience exactly once with the requested export settings, and every
     requested attribute exactly once (mandatory and deduplication fields included)."""
@@ -243,7 +223,7 @@ def assert_flow_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) -> No
         wanted_schedule = {k: v for k, v in wanted["schedule"].items() if v is not None}
         stored_schedule = {k: v for k, v in (value.get("schedule") or {}).items() if v is not None}
         assert stored_schedule == wanted_schedule, (wanted["id"], stored_schedule)
-    if "profileMapping" in _general_params(flow):
+    if "profileMapping" in general_params(flow):
         assert_mapping_holds(flow, request)
         return
     attributes = flow_attributes(flow)
@@ -258,7 +238,7 @@ def assert_mapping_holds(flow: Mapping[str, Any], request: Mapping[str, Any]) ->
     attributes and identity to columns without dots (Adobe: a mapping destination "does not
     accept dots"; each dot becomes '_'), an identity read from ``identityMap`` with a dot in
     its namespace escaped as ``//.``; its mandatory/primary fields name those columns."""
-    params = _general_params(flow)
+    params = general_params(flow)
     assert "profileSelectors" not in params, params
     mapping = flow.get(RESOLVED_MAPPING_SET)
     assert mapping is not None, "no mapping set attached (or flow not read by Machine.only_flow)"

@@ -3,7 +3,8 @@ before any call."""
 
 from __future__ import annotations
 
-from tests.statemachine.harness import Machine, assert_flow_holds, example, flow_audiences
+from tests.statemachine.harness import Machine, assert_flow_holds, example
+from tests.support.flows import flow_audiences
 
 
 def test_weekly_and_monthly_full_exports_are_activated(machine: Machine) -> None:

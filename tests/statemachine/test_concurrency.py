@@ -18,13 +18,8 @@ import pytest
 
 from local.emulator import Fault
 from local.runtime import ExecutionResult, Invocation
-from tests.statemachine.harness import (
-    Machine,
-    daily_audience,
-    example,
-    flow_audiences,
-    with_dataflow,
-)
+from tests.statemachine.harness import Machine, daily_audience, example, with_dataflow
+from tests.support.flows import flow_audiences
 
 CONCURRENT = 25
 

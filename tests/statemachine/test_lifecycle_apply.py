@@ -10,15 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.statemachine.harness import (
-    ONE_OF_EACH,
-    Machine,
-    assert_flow_holds,
-    example,
-    flow_attributes,
-    flow_audiences,
-)
+from tests.statemachine.harness import ONE_OF_EACH, Machine, assert_flow_holds, example
 from tests.statemachine.paths import FINISH, NEW_DATAFLOW, assert_route
+from tests.support.flows import flow_attributes, flow_audiences
 
 REQUEST = "amazon-s3"
 SELECTORS = "/transformations/0/params/segmentSelectors/selectors"

@@ -7,17 +7,14 @@ from typing import Any
 
 import jsonpatch
 
-from tests.statemachine.harness import (
-    ONE_OF_EACH,
-    Machine,
-    assert_flow_holds,
-    example,
+from tests.statemachine.harness import ONE_OF_EACH, Machine, assert_flow_holds, example
+from tests.statemachine.paths import PLAN, assert_route
+from tests.support.flows import (
     flow_attributes,
     flow_audiences,
     flow_mandatory_fields,
     flow_primary_fields,
 )
-from tests.statemachine.paths import PLAN, assert_route
 
 REQUEST = "amazon-s3"
 SELECTORS = "/transformations/0/params/segmentSelectors/selectors"

@@ -11,21 +11,18 @@ from typing import Any
 
 import pytest
 
-from aep_activation.credentials import parse_adobe_credentials
-from aep_activation.flow_service import FlowServiceClient
-from aep_activation.ims import TokenCache, TokenProvider
-from aep_activation.request import parse_activation_request
-from aep_activation.steps.connections import ensure_profile_base_connection
-from local.emulator import DEFAULT_CLIENT, Fault, ImsClient
+from local.emulator import DEFAULT_CLIENT, ImsClient
 from local.runtime import ExecutionResult
-from tests.statemachine.conftest import adobe_credentials_secret_name
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example
 from tests.statemachine.secrets_scan import (
     as_text,
     find_leaks,
     issued_tokens,
     random_s3_credentials,
+    reject_destination_connection,
 )
+from tests.support import payloads
+from tests.support.stack import adobe_credentials_secret_name
 
 REQUEST = "amazon-s3"
 
@@ -98,22 +95,14 @@ def test_a_rejected_connection_leaves_no_secret_behind_even_when_adobe_quotes_it
     machine: Machine, unique_secrets: Secrets
 ) -> None:
     request = unique_secrets.request
-    # The profile side exists already, so the one POST /connections is the destination's.
-    precreate_profile_base_connection(machine, unique_secrets)
     quoted = " ".join(f"{k}={v}" for k, v in unique_secrets.destination.items())
-    machine.emulator.inject(
-        Fault.status_code(
-            400,
-            method="POST",
-            path="/connections",
-            body={
-                "type": "https://ns.adobe.com/aep/errors/FLOW-1000-400",
-                "title": "Bad Request",
-                "status": 400,
-                "detail": f"Invalid auth params: {quoted}",
-                "report": {"detailed-message": f"rejected {quoted}"},
-            },
-        )
+    reject_destination_connection(
+        machine,
+        request,
+        payloads.bad_request(
+            f"Invalid auth params: {quoted}", report={"detailed-message": f"rejected {quoted}"}
+        ),
+        unique_secrets.client,
     )
 
     result = machine.run(request)
@@ -123,19 +112,6 @@ def test_a_rejected_connection_leaves_no_secret_behind_even_when_adobe_quotes_it
     assert "Invalid auth params" in (result.cause or "")  # Adobe's words are kept...
     assert [c.status for c in machine.calls("POST", "/connections")] == [201, 400]
     assert_nothing_leaked(machine, result, unique_secrets)  # ...but not the quoted values
-
-
-def precreate_profile_base_connection(machine: Machine, scan: Secrets) -> None:
-    request = parse_activation_request(scan.request)
-    credentials = parse_adobe_credentials(scan.client.credentials(), secret_name="test")
-    client = FlowServiceClient(
-        machine.emulator.platform_url,
-        TokenProvider(machine.emulator.ims_url, credentials, cache=TokenCache()),
-        api_key=credentials.client_id,
-        org_id=credentials.org_id,
-        sandbox=request.sandbox,
-    )
-    assert ensure_profile_base_connection(request, client).created
 
 
 def test_the_scanner_finds_secrets_and_tokens_where_they_are() -> None:

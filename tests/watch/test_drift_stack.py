@@ -20,11 +20,11 @@ from aep_activation.registry import KEY, NAME, REQUEST, ActivationRegistry
 from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalDeployment
-from tests.statemachine.conftest import adobe_credentials_secret_name, seed_destination_secrets
-from tests.statemachine.harness import REPOSITORY, example, flow_audiences
+from tests.statemachine.harness import example
+from tests.support.flows import flow_audiences
+from tests.support.stack import deployed_stack
 from tests.watch.registry_seed import register
 
-TEMPLATE = REPOSITORY / "template.yaml"
 DRIFT = "DriftWatchFunction"
 SCHEDULE = "DriftWatchSchedule"
 SELECTORS = "/transformations/0/params/segmentSelectors/selectors"
@@ -32,14 +32,9 @@ SELECTORS = "/transformations/0/params/segmentSelectors/selectors"
 
 @pytest.fixture(scope="module")
 def stack(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
-    with LocalDeployment.against(
-        _emulator_server,
-        TEMPLATE,
-        parameter_overrides={"DriftWatchEnabled": "true"},
-        skip_sleeps=True,
+    with deployed_stack(
+        _emulator_server, parameter_overrides={"DriftWatchEnabled": "true"}, skip_sleeps=True
     ) as local:
-        local.seed_secret(adobe_credentials_secret_name(local), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(local)
         yield local
 
 

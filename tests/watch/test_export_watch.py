@@ -28,7 +28,7 @@ from aep_activation.watch_pass import scheduled_time_ms
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
 from local.emulator.faults import FaultKind
 from tests.client.conftest import MakeClient
-from tests.emulator.helpers import Api, add_attribute, add_segment, segment_value
+from tests.emulator.helpers import Api
 from tests.watch.registry_seed import register
 
 TABLE = "registry"
@@ -83,13 +83,7 @@ class World:
         return Cursor.parse(found.export_cursor) if found.export_cursor else None
 
     def flow(self, *segments: str) -> str:
-        api = Api(self.emulator)
-        created = api.s3_flow()
-        operations = [add_segment(segment_value(s)) for s in segments]
-        operations.append(add_attribute("person.name.firstName"))
-        answer = api.patch(f"/flows/{created['id']}", operations, created["etag"])
-        assert answer.status_code == 200, answer.text
-        return str(created["id"])
+        return Api(self.emulator).nightly_flow(*segments)
 
     def activation(self, name: str, *segments: str, **options: Any) -> str:
         dataflow_id = self.flow(*segments)

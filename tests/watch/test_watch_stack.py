@@ -18,11 +18,12 @@ import pytest
 from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.runtime import LocalDeployment
-from tests.emulator.helpers import Api, add_attribute, add_segment, flow_body, segment_value
-from tests.statemachine.harness import REPOSITORY
+from tests.emulator.helpers import Api
+from tests.support import payloads
+from tests.support.payloads import add_segment, segment_value
+from tests.support.stack import deployed_stack
 from tests.watch.registry_seed import register
 
-TEMPLATE = REPOSITORY / "template.yaml"
 WATCH = "ExportWatchFunction"
 SCHEDULE = "ExportWatchSchedule"
 HOUR = 3600.0
@@ -33,19 +34,9 @@ AUDIENCE = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"
 EXPORT_KINDS = ("ExportSucceeded", "ExportFailed", "ExportDelayed")
 
 
-def credentials_secret(stack: LocalDeployment) -> str:
-    names = {
-        stack.function_environment(f).get("ADOBE_CREDENTIALS_SECRET")
-        for f in stack.template.functions
-    } - {None}
-    assert len(names) == 1, names
-    return str(names.pop())
-
-
 @pytest.fixture(scope="module")
 def stack(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
-    with LocalDeployment.against(_emulator_server, TEMPLATE, skip_sleeps=True) as local:
-        local.seed_secret(credentials_secret(local), DEFAULT_CLIENT.credentials())
+    with deployed_stack(_emulator_server, skip_sleeps=True) as local:
         yield local
 
 
@@ -58,11 +49,7 @@ def watch_lines(stack: LocalDeployment) -> list[str]:
 
 
 def nightly_dataflow(api: Api) -> str:
-    created = api.s3_flow()
-    operations = [add_segment(segment_value(AUDIENCE)), add_attribute("person.name.firstName")]
-    answer = api.patch(f"/flows/{created['id']}", operations, created["etag"])
-    assert answer.status_code == 200, answer.text
-    return str(created["id"])
+    return api.nightly_flow(AUDIENCE)
 
 
 def rate_seconds(stack: LocalDeployment) -> float:
@@ -170,7 +157,7 @@ def test_three_hundred_dataflows_are_read_in_one_pass(
     operations = [add_segment(segment_value(AUDIENCE))]
     dynamodb, table = stack.client("dynamodb"), stack.physical("ActivationRegistryTable")
     for number in range(MANY):
-        body = flow_body(source, target)
+        body = payloads.flow(source, target)
         body["name"] = f"many-{number}"
         created = api.created("/flows", body)
         assert api.patch(f"/flows/{created['id']}", operations, created["etag"]).status_code == 200

@@ -1,6 +1,6 @@
 """Each step's time budget, in one place.
 
-The budget chain, checked by tests/hardening/test_time_budget.py for every Task:
+The budget chain, checked by tests/client/test_time_budget.py for every Task:
 
     (connect + read timeout) x ATTEMPTS_PER_CALL + LATE_WRITE_WAIT_SECONDS + MARGIN_SECONDS
         < the function's Timeout (template.yaml)

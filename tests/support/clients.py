@@ -1,4 +1,4 @@
-"""A FlowServiceClient on the emulator, for the hardening tests that need no state machine."""
+"""A FlowServiceClient on the emulator, for tests that need no state machine."""
 
 from __future__ import annotations
 

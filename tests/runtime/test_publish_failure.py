@@ -2,7 +2,8 @@
 into a failure. PublishSuccess retries on its own, then the execution still ends SUCCEEDED
 (the dataflow is active) and says that the result event was not published.
 
-Runs its own stack: every function sees a result bus that does not exist.
+Runs its own stack, where every function sees a result bus that does not exist: not in
+tests/statemachine, whose shared stack no second one can run beside in the same process.
 """
 
 from __future__ import annotations
@@ -12,23 +13,17 @@ from collections.abc import Iterator
 import pytest
 
 from aep_activation.registry import ACTIVE, ActivationRegistry
-from local.emulator import DEFAULT_CLIENT, Emulator
+from local.emulator import Emulator
 from local.runtime import LocalDeployment
-from tests.statemachine.conftest import (
-    TEMPLATE,
-    adobe_credentials_secret_name,
-    seed_destination_secrets,
-)
 from tests.statemachine.harness import example
+from tests.support.stack import deployed_stack
 
 
 @pytest.fixture
 def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalDeployment]:
-    with LocalDeployment.against(
-        emulator, TEMPLATE, env_overrides={"RESULT_EVENT_BUS": "no-such-bus"}, skip_sleeps=True
+    with deployed_stack(
+        emulator, env_overrides={"RESULT_EVENT_BUS": "no-such-bus"}, skip_sleeps=True
     ) as stack:
-        stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
-        seed_destination_secrets(stack)
         yield stack
 
 

@@ -1,10 +1,10 @@
-"""Late writes, Retry-After and an unreadable PATCH answer through the real state machine (fault cells for the matrix).
+"""Late writes, Retry-After and an unreadable PATCH answer through the real state machine.
 
-1. A create whose answer was lost and which Adobe applied two seconds later leaves no
-   duplicate, at each of the four POSTs, and the run still succeeds.
-9. An empty 200 to the PATCH is not taken for an applied patch: the step re-reads the flow and
-   patches again, and the run succeeds.
-6. A 429 with Retry-After is waited out inside the step, within its budget.
+- A create whose answer was lost and which Adobe applied two seconds later leaves no
+  duplicate, at each of the four POSTs, and the run still succeeds.
+- An empty 200 to the PATCH is not taken for an applied patch: the step re-reads the flow and
+  patches again, and the run succeeds.
+- A 429 with Retry-After is waited out inside the step, within its budget.
 """
 
 from __future__ import annotations

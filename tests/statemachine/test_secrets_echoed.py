@@ -11,14 +11,9 @@ from __future__ import annotations
 import json
 import uuid
 
-from aep_activation.credentials import parse_adobe_credentials
-from aep_activation.flow_service import FlowServiceClient
-from aep_activation.ims import TokenCache, TokenProvider
-from aep_activation.request import parse_activation_request
-from aep_activation.steps.connections import ensure_profile_base_connection
-from local.emulator import DEFAULT_CLIENT, Fault
 from tests.statemachine.harness import Machine, example
-from tests.statemachine.secrets_scan import as_text
+from tests.statemachine.secrets_scan import as_text, reject_destination_connection
+from tests.support import payloads
 
 REQUEST = "amazon-s3"
 
@@ -51,24 +46,16 @@ def test_a_secret_echoed_escaped_truncated_or_in_another_case_never_leaves(
     machine.stack.cold_start()  # warm containers would keep cached secrets
     request = example(REQUEST)
     request["destination"]["auth"]["secretId"] = secret_id
-    precreate_profile_base_connection(machine, request)  # the one POST is then the destination's
     echoed_body = json.dumps({"auth": {"specName": "Access Key", "params": destination}})
-    machine.emulator.inject(
-        Fault.status_code(
-            400,
-            method="POST",
-            path="/connections",
-            body={
-                "type": "https://ns.adobe.com/aep/errors/FLOW-1000-400",
-                "title": "Bad Request",
-                "status": 400,
-                "detail": f"Invalid auth params in request {echoed_body}",
-                "errorDetails": (
-                    f"key starts {secret[:16]}; as typed {secret.upper()}; "
-                    f"escaped {_escaped(secret)}"
-                ),
-            },
-        )
+    reject_destination_connection(
+        machine,
+        request,
+        payloads.bad_request(
+            f"Invalid auth params in request {echoed_body}",
+            errorDetails=(
+                f"key starts {secret[:16]}; as typed {secret.upper()}; escaped {_escaped(secret)}"
+            ),
+        ),
     )
 
     result = machine.run(request)
@@ -91,16 +78,3 @@ def test_a_secret_echoed_escaped_truncated_or_in_another_case_never_leaves(
         if needle in text.lower()
     ]
     assert leaks == []
-
-
-def precreate_profile_base_connection(machine: Machine, raw: dict[str, object]) -> None:
-    request = parse_activation_request(raw)
-    credentials = parse_adobe_credentials(DEFAULT_CLIENT.credentials(), secret_name="test")
-    client = FlowServiceClient(
-        machine.emulator.platform_url,
-        TokenProvider(machine.emulator.ims_url, credentials, cache=TokenCache()),
-        api_key=credentials.client_id,
-        org_id=credentials.org_id,
-        sandbox=request.sandbox,
-    )
-    assert ensure_profile_base_connection(request, client).created

@@ -17,8 +17,7 @@ from aep_activation.errors import ActivationError
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.ims import TokenCache, TokenProvider
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
-
-from . import payloads
+from tests.support import payloads
 
 LEAKY_S3_SECRET = "leaky/S3+secret-key-0123456789abcdefghijk"  # 40 chars, valid for the spec
 

@@ -23,8 +23,8 @@ from aep_activation.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from aep_activation.errors import FlowServiceThrottled, FlowServiceUnavailable, PagingLimitExceeded
 from local.emulator import Emulator, Fault
 from local.runtime.template import load_template
-from tests.hardening.clients import client_for
 from tests.statemachine.harness import REPOSITORY
+from tests.support.clients import client_for
 
 LAMBDA_TIMEOUT_ERRORS = {"Sandbox.Timedout", "Lambda.Unknown"}
 

@@ -17,7 +17,7 @@ import pytest
 from aep_activation.errors import InvalidActivationRequest, RequestNestedTooDeeply, RequestTooLarge
 from aep_activation.limits import MAX_AUDIENCES, MAX_NESTING_DEPTH, MAX_REQUEST_BYTES
 from aep_activation.request import parse_activation_request
-from tests.model.invalid_requests import TODAY, valid_request
+from tests.support.corpus import TODAY, valid_request
 
 CONTROL_CHARACTERS = {"nul": "\x00", "crlf": "a\r\nb", "ansi": "\x1b[31mred\x1b[0m", "c1": "\x85"}
 
@@ -113,7 +113,7 @@ def _largest_request() -> dict[str, Any]:
 
 def test_a_request_too_large_for_the_state_machine_names_the_limit() -> None:
     body = _largest_request()
-    assert len(json.dumps(body)) > 256 * 1024  # what the review sent: Step Functions' limit
+    assert len(json.dumps(body)) > 256 * 1024  # over Step Functions' 256 KB state limit
 
     with pytest.raises(RequestTooLarge) as caught:
         parse_activation_request(body, today=TODAY)

@@ -11,7 +11,7 @@ from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable
 from aep_activation.steps.find_or_create import find_or_create
 from local.emulator import Emulator, Fault
-from tests.hardening.clients import client_for
+from tests.support.clients import client_for
 
 BODY = {
     "name": "late-profile-base",
