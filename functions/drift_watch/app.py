@@ -1,50 +1,27 @@
 """DriftWatch (scheduled): plan every ACTIVE activation against Adobe, reading only, and
 report each one whose live dataflow no longer matches its last applied request."""
 
-import functools
-import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.drift_watch import DriftWatch
-from aep_activation.flow_service import FlowServiceClient
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
-from aep_activation.registry import ActivationRegistry, registry_from_env
 from aep_activation.secrets import secret_keys
+from aep_activation.watch_pass import result_bus, result_events, watched_registry
 from aep_activation.wiring import flow_service_for
 
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
-
-
-@functools.cache
-def _events() -> "EventBridgeClient":
-    return boto3.client("events")
-
-
-@functools.cache
-def _registry() -> ActivationRegistry:
-    return registry_from_env(boto3.client("dynamodb"))
-
-
-prepare(_events, _registry)  # in the init phase, on a full CPU
-
-
-def _flow_service(sandbox: str) -> FlowServiceClient:
-    """A Flow Service client for a sandbox (the pass makes one per sandbox it meets)."""
-    return flow_service_for(sandbox)
+prepare(result_events, watched_registry)  # in the init phase, on a full CPU
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     watch = DriftWatch(
-        registry=_registry(),
-        flow_service_for=_flow_service,
-        events=_events(),
-        bus_name=os.environ.get("RESULT_EVENT_BUS", "default"),
+        registry=watched_registry(),
+        flow_service_for=flow_service_for,
+        events=result_events(),
+        bus_name=result_bus(),
         secret_keys=secret_keys,
     )
     return watch.run_pass().to_dict()

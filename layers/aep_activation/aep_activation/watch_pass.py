@@ -1,21 +1,28 @@
-"""What the two scheduled watches (export, drift) share: one pass over the registry's
-activations within the invocation's time budget, one client per sandbox, the events' source,
-and their metrics as CloudWatch's embedded metric format (EMF).
+"""What the two scheduled watches (export, drift) share: their AWS clients, one pass over the
+registry's activations within the invocation's time budget, one client per sandbox, the events'
+source, and their metrics as CloudWatch's embedded metric format (EMF).
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+import boto3
 
 from aep_activation import budget
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.registry import RegisteredActivation
+from aep_activation.registry import ActivationRegistry, RegisteredActivation, registry_from_env
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
 
 EVENT_SOURCE: Final = "aep.activation"
 METRIC_NAMESPACE: Final = "AepActivation"
@@ -27,6 +34,22 @@ WORKERS: Final = 4
 Adobe sees a handful of concurrent reads."""
 
 MetricSink = Callable[[dict[str, Any]], None]
+
+
+@functools.cache
+def result_events() -> EventBridgeClient:
+    """The client a watch publishes its events with, one per container."""
+    return boto3.client("events")
+
+
+@functools.cache
+def watched_registry() -> ActivationRegistry:
+    """The activation registry a watch reads, one per container."""
+    return registry_from_env(boto3.client("dynamodb"))
+
+
+def result_bus() -> str:
+    return os.environ.get("RESULT_EVENT_BUS", "default")
 
 
 def each_within_budget(
