@@ -128,7 +128,7 @@ def test_every_leased_step_is_handed_the_lease_expiry_and_stops_before_it() -> N
     every = states()
     leased = _leased_tasks()
     assert {"ResolveSpecs", "EnsureSourceConnection", "ActivateAudiences", "ExportNow"} <= leased
-    assert "DeleteProfileBaseConnection" in leased
+    assert "TeardownActivation" in leased
     assert "CheckRuns" not in leased
     for name in leased:
         assert "leaseExpiresAt.$" in every[name]["Parameters"], name

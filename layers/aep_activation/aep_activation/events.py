@@ -13,11 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.steps.find_or_create import LookedUp
 
-TeardownStep = Literal[
-    "find", "dataflow", "connections", "destinationBaseConnection", "profileBaseConnection"
-]
-"""The teardown's steps, in the order they run (:mod:`aep_activation.steps.teardown`)."""
-
 
 class StepEvent(BaseModel):
     # defer_build: each handler parses one of these models; the others are never built.
@@ -91,11 +86,6 @@ class ResultEvent(BaseModel):
     status: Literal["SUCCEEDED", "FAILED"]
     execution: str
     state: dict[str, Any]
-
-
-class TeardownStepEvent(StepEvent):
-    step: TeardownStep
-    teardown: dict[str, Any] | None = None
 
 
 class RunWatchStepEvent(StepEvent):
