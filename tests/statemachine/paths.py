@@ -94,7 +94,7 @@ RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
 PUBLISH = ("PublishSuccess", *RECORD_ACTIVE, "ActivationSucceeded")
 
 
-def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
+def export_now_finish(polls_after_the_first: int) -> tuple[str, ...]:
     """From ActivateAudiences: export now, then the run watch following its ad-hoc runs."""
     return (
         "ActivateAudiences",
@@ -105,7 +105,6 @@ def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tu
         RELEASE_BEFORE_WATCH,
         *CHECK_RUNS,
         *POLL_RUNS_AGAIN * polls_after_the_first,
-        *(("RunWatchTimedOut",) if timed_out else ()),
         *PUBLISH,
     )
 
