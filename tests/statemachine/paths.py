@@ -59,7 +59,8 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # success and failure alike. A plan only reads: it takes no lease.
 VALIDATE = ("PrepareExecution", "ValidateRequest")
 # apply and teardown record how they ended in the registry (a failure only on a registered
-# activation's item, which the write's condition decides); plan writes nothing.
+# activation's item, which the write's condition decides), and a success's record ends the
+# run; plan writes nothing (ActivationSucceeded ends it).
 RECORD_ACTIVE = ("RecordsInRegistry", "RecordActiveActivation")
 RECORD_TORN_DOWN = ("RecordsInRegistry", "RecordTornDownActivation")
 RECORD_NOTHING = ("RecordsInRegistry",)
@@ -83,15 +84,14 @@ FINISH = (
     "ExportOrWatch",  # a Choice; exportNow and waitForFirstRun are off unless asked
     "ReleaseActivationLease",
     "PublishSuccess",
-    *RECORD_ACTIVE,
-    "ActivationSucceeded",
+    *RECORD_ACTIVE,  # the record ends the run
 )
 # The run watch: the lease given back, a first look, then one more a minute until the runs
 # end or time is up.
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
 RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
-PUBLISH = ("PublishSuccess", *RECORD_ACTIVE, "ActivationSucceeded")
+PUBLISH = ("PublishSuccess", *RECORD_ACTIVE)
 
 
 def export_now_finish(polls_after_the_first: int) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ TEARDOWN = (
     "ReleaseActivationLease",
     "PublishSuccess",
     *RECORD_TORN_DOWN,
-    "ActivationSucceeded",
 )
 
 
