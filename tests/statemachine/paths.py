@@ -57,7 +57,7 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # A request that passed validation to apply or tear down takes its activation's lease before
 # anything else, and gives it back before publishing the result (or before a run watch), on
 # success and failure alike. A plan only reads: it takes no lease.
-VALIDATE = ("PrepareExecution", "ValidateRequest")
+VALIDATE = ("ValidateRequest",)
 # apply and teardown record how they ended in the registry (a failure only on a registered
 # activation's item, which the write's condition decides), and a success's record ends the
 # run; plan writes nothing (ActivationSucceeded ends it).
@@ -125,7 +125,9 @@ def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
     (a plan records nothing)."""
     if state == "PlanActivation":
         return (*before, "PublishFailure", "RecordsFailureInRegistry", "ActivationFailed")
-    if state == "ValidateRequest" or state in NO_LEASE_HELD:
+    if state == "ValidateRequest":  # its Catch keeps the error; the request is put beside it
+        return (*before, "RequestRefused", *FAIL[1:])
+    if state in NO_LEASE_HELD:
         return (*before, *FAIL[1:])
     return (*before, *FAIL)
 

@@ -74,7 +74,7 @@ def test_only_runs_holding_no_lease_skip_the_release() -> None:
         "CheckRuns",
         "PlanActivation",
         "ReleaseActivationLeaseAfterFailure",
-        "ValidateRequest",
+        "RequestRefused",
     ]
 
 
