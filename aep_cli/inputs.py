@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
 from aep_activation.registry import registry_key
+from aep_activation.request import parse_activation_request
 
 OPERATIONS = ("apply", "plan", "teardown")
 

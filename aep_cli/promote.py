@@ -105,7 +105,7 @@ def sources(target: Target, sandbox: str, names: Iterable[str]) -> list[Register
 def audience_ids_by_name(client: FlowServiceClient, names: Iterable[str]) -> dict[str, list[str]]:
     """Each name's audiences in the client's sandbox (exact, case-sensitive matches of the
     Segmentation Service's ``name`` filter, which matches on "contains")."""
-    service = client.for_service(AUDIENCES_SERVICE)
+    service = client.api_at(AUDIENCES_SERVICE)
     found: dict[str, list[str]] = {}
     for name in sorted(set(names)):
         ids: list[str] = []

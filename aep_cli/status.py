@@ -110,7 +110,7 @@ def print_runs(target: Target, name: str, limit: int, out: TextIO, *, as_json_li
     if not activation.dataflow_id:
         raise UsageError(f"{activation.key}: has no dataflow (it is {activation.state})")
     try:
-        runs = target.adobe(activation.sandbox).list_runs(activation.dataflow_id)
+        runs = target.adobe(activation.sandbox).runs.of_flow(activation.dataflow_id)
     except ActivationError as exc:
         print(f"Adobe refused the runs of {activation.dataflow_id}: {exc}", file=out)
         return 1

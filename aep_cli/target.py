@@ -112,7 +112,7 @@ def local_target(template: Path | None = None) -> Iterator[Target]:
     """The template deployed into the in-process runtime, in front of the embedded emulator,
     for as long as the block lasts (each command starts afresh: an empty registry)."""
     from local.emulator import DEFAULT_CLIENT, Emulator
-    from local.runtime import LocalStack
+    from local.runtime import LocalDeployment
     from local.runtime.cli import _simulate_runs
     from local.runtime.fake_secrets import fake_destination_secret
 
@@ -126,7 +126,9 @@ def local_target(template: Path | None = None) -> Iterator[Target]:
         emulator = resources.enter_context(Emulator())
         # Dataflows run as on Adobe (waitForFirstRun sees its first run), as in `local run`.
         _simulate_runs(emulator, None, resources)
-        stack = resources.enter_context(LocalStack.against(emulator, template, skip_sleeps=True))
+        stack = resources.enter_context(
+            LocalDeployment.against(emulator, template, skip_sleeps=True)
+        )
         environment = next(
             (
                 stack.function_environment(function)

@@ -27,7 +27,7 @@ from aep_activation.catalog import find_destination
 from bench.tutorial import run_new_card_tutorial, run_tutorial
 from local.emulator import DEFAULT_CLIENT, Emulator, RecordedRequest
 from local.emulator.faults import Fault
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.fake_secrets import fake_destination_secret
 from local.runtime.functions import ColdStarts, Invocation
 
@@ -139,7 +139,7 @@ class Bench:
     ) -> None:
         self.latency = latency
         self.emulator = Emulator()
-        self.stack: LocalStack | None = None
+        self.stack: LocalDeployment | None = None
         self.request = _example(example)
         self.cold_starts = cold_starts
         self._deployed: dict[tuple[str, str], str] = {}  # what pre_warm(False) emptied
@@ -148,7 +148,7 @@ class Bench:
     def running(self) -> Iterator[Bench]:
         with (
             self.emulator,
-            LocalStack.against(
+            LocalDeployment.against(
                 self.emulator, TEMPLATE, skip_sleeps=True, cold_starts=self.cold_starts
             ) as stack,
         ):
@@ -243,7 +243,8 @@ class Bench:
         return str(flow["id"])
 
     def tutorial(self) -> Run:
-        """The tutorial by hand for the request's card: the seed's, or Adobe's new-card guide."""
+        """The tutorial by hand for the request's card: Adobe's Flow Service tutorial, or its
+        new-card guide."""
         card = find_destination(self.request["destination"]["type"])
         by_hand = run_new_card_tutorial if card is not None and card.card == "new" else run_tutorial
         mark = len(self.emulator.requests)
@@ -308,7 +309,7 @@ def throughput(bench: Bench, requests: int = 200, dataflows: int = 10) -> Throug
         return _throughput(bench, bench.stack, requests, dataflows)
 
 
-def _throughput(bench: Bench, stack: LocalStack, requests: int, dataflows: int) -> Throughput:
+def _throughput(bench: Bench, stack: LocalDeployment, requests: int, dataflows: int) -> Throughput:
     bench.fresh_adobe(latency=0.0)
     flows: list[str] = []
     for index in range(dataflows):

@@ -2,10 +2,10 @@
 
 The baselines an activation is compared with (``make bench``):
 
-- :func:`run_tutorial`, the seed tutorial's 9 calls for a legacy card: IMS token, GET the
-  destination's connection spec, the Profile Store base and source connections, the destination
-  base and target connections, the dataflow, the PATCH activating audiences and attributes,
-  and a GET reading the flow back;
+- :func:`run_tutorial`, Adobe's Flow Service tutorial's 9 calls for a legacy card: IMS token,
+  GET the destination's connection spec, the Profile Store base and source connections, the
+  destination base and target connections, the dataflow, the PATCH activating audiences and
+  attributes, and a GET reading the flow back;
 - :func:`run_new_card_tutorial`, Adobe's "Activate audiences to file-based destinations by
   using the Flow Service API" for the new cards: the same connections and dataflow, then the
   Data Prep input schema, output schema and mapping set, one PATCH adding the audiences and the
@@ -22,14 +22,14 @@ from typing import Any
 import requests
 
 from aep_activation.catalog import find_destination
+from aep_activation.dataflow_diff import audience_selector, empty_transformations
 from aep_activation.dataprep.mapping import (
     MappingRef,
     attach_operations,
     desired_mapping,
     mapping_set_body,
 )
-from aep_activation.model import parse_activation_request
-from aep_activation.selectors import audience_selector, empty_transformations
+from aep_activation.request import parse_activation_request
 
 PROFILE_STORE_SPEC_ID = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
 CONNECTION_SPEC_IDS = {"Amazon S3": "4890fc95-5a1f-4983-94bb-e060c08e3f81"}
@@ -121,7 +121,7 @@ def _connections(
         "connectionSpec": {"id": spec_id, "version": "1.0"},
         "params": destination["target"],
     }
-    if legacy:  # the seed's legacy cards declare the payload format; the new cards take none
+    if legacy:  # the tutorial's legacy cards declare the payload format; the new cards take none
         target["data"] = {"format": "json", "schema": {"id": "1.0", "version": "1.0"}}
     target_id = adobe.call("POST", "/targetConnections", target)["id"]  # step 4
     return source, target_id
@@ -168,7 +168,7 @@ def run_tutorial(
     request: dict[str, Any],
     auth_params: dict[str, Any],
 ) -> str:
-    """The seed's 9 calls for a legacy card; return the dataflow id."""
+    """Adobe's Flow Service tutorial's 9 calls for a legacy card; return the dataflow id."""
     adobe = ByHand(platform_url, ims_url, credentials, request["sandbox"])
     kind = request["destination"]["type"]
     connections = _connections(adobe, request, auth_params, CONNECTION_SPEC_IDS[kind], legacy=True)

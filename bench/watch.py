@@ -25,7 +25,7 @@ from aep_activation.registry import (
 )
 from local.emulator import DEFAULT_CLIENT, Emulator
 from local.emulator.faults import Fault
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -169,7 +169,7 @@ def measure_watch_pass(latency: float, dataflows: int) -> WatchPass:
     registered dataflows, each with one new run to report."""
     with (
         Emulator() as emulator,
-        LocalStack.against(emulator, TEMPLATE, skip_sleeps=True) as stack,
+        LocalDeployment.against(emulator, TEMPLATE, skip_sleeps=True) as stack,
     ):
         for function in stack.template.functions:
             name = stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
@@ -221,7 +221,7 @@ Cells = tuple[str, str, str, float | None, str, bool | None]
 
 def watch_rows(latency: float, dataflows: int = DATAFLOWS) -> list[Cells]:
     """The bench table's rows (figure, project, reference, ratio, target, met)."""
-    from aep_activation.export_watch import WORKERS
+    from aep_activation.watch_pass import WORKERS
 
     measured = measure_watch_pass(latency, dataflows)
     per_dataflow = measured.calls / measured.dataflows

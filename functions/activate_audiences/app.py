@@ -8,10 +8,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
-from aep_activation.events import ActivateStepEvent, parse_event
 from aep_activation.observability import metrics, step_handler
 from aep_activation.slim import fit
-from aep_activation.steps.dataflow import activate
+from aep_activation.step_inputs import ActivateStepInput, parse_step_input
+from aep_activation.steps.activate_audiences import activate
 from aep_activation.wiring import flow_service_for, request_from_state
 
 ETAG_CONFLICT_RETRIES = 59
@@ -21,7 +21,7 @@ the 412 met on the last attempt is reported as EtagConflictsExhausted, by name."
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, ActivateStepEvent)
+    parsed = parse_step_input(event, ActivateStepInput)
     request = request_from_state(parsed.request)
     try:
         outcome = activate(
@@ -41,6 +41,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             f"last answer: {exc.message}"
         ) from None
     metrics.add_metric(
-        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.plan.added_audiences)
+        name="AudiencesActivated", unit=MetricUnit.Count, value=len(outcome.diff.added_audiences)
     )
     return fit(outcome.to_state(), "ActivateAudiences", execution=parsed.execution)

@@ -4,15 +4,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import DataflowStepEvent, parse_event
 from aep_activation.observability import step_handler
-from aep_activation.steps.dataflow import ensure_dataflow
+from aep_activation.step_inputs import DataflowStepInput, parse_step_input
+from aep_activation.steps.ensure_dataflow import ensure_dataflow
 from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, DataflowStepEvent)
+    parsed = parse_step_input(event, DataflowStepInput)
     request = request_from_state(parsed.request)
     snapshot, created = ensure_dataflow(
         request,

@@ -4,15 +4,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import ConnectionStepEvent, parse_event
 from aep_activation.observability import step_handler
+from aep_activation.step_inputs import ConnectionStepInput, parse_step_input
 from aep_activation.steps.connections import ensure_source_connection
 from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, ConnectionStepEvent)
+    parsed = parse_step_input(event, ConnectionStepInput)
     request = request_from_state(parsed.request)
     ensured = ensure_source_connection(
         request,

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.export_watch import ExportWatch, delay_minutes_from_env, scheduled_time_ms
+from aep_activation.export_watch import ExportWatch, delay_minutes_from_env
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
 from aep_activation.registry import ActivationRegistry, registry_from_env
+from aep_activation.watch_pass import scheduled_time_ms
 from aep_activation.wiring import flow_service_for
 
 if TYPE_CHECKING:

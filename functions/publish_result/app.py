@@ -13,9 +13,9 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import ResultEvent, parse_event
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import metrics, step_handler
+from aep_activation.step_inputs import ResultInput, parse_step_input
 from aep_activation.steps.execution_ended import report_ended_execution
 from aep_activation.steps.lease import leases_from_env, release_after_execution_ended
 from aep_activation.steps.result import publish, summarize
@@ -72,7 +72,7 @@ def _ended(detail: dict[str, Any]) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == "aws.states":
         return _ended(dict(event.get("detail") or {}))
-    parsed = parse_event(event, ResultEvent)
+    parsed = parse_step_input(event, ResultInput)
     summary = summarize(
         parsed.status,
         parsed.execution,

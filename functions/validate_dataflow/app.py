@@ -4,16 +4,16 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.events import ValidateStepEvent, parse_event
 from aep_activation.observability import step_handler
 from aep_activation.slim import fit
-from aep_activation.steps.dataflow import check_dataflow
+from aep_activation.step_inputs import ValidateStepInput, parse_step_input
+from aep_activation.steps.validate_dataflow import check_dataflow
 from aep_activation.wiring import flow_service_for, request_from_state
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, ValidateStepEvent)
+    parsed = parse_step_input(event, ValidateStepInput)
     request = request_from_state(parsed.request)
     checked = check_dataflow(
         request,

@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation import warm_up
-from aep_activation.events import StepEvent, parse_event
 from aep_activation.lambda_init import prepare
-from aep_activation.model import ActivationRequest
 from aep_activation.observability import step_handler
+from aep_activation.request import ActivationRequest
+from aep_activation.step_inputs import StepInput, parse_step_input
 from aep_activation.steps.lease import lease_for, lease_seconds_from_env
 from aep_activation.steps.validate import validate_request
 
@@ -26,7 +26,7 @@ prepare(warm_up.lambda_client, _build_request_model)
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_event(event, StepEvent)
+    parsed = parse_step_input(event, StepInput)
     request = validate_request(
         parsed.request, secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX")
     )

@@ -5,7 +5,7 @@ Shapes from Adobe's "Activate audiences to batch destinations via the ad-hoc act
 body ``{"activationInfo": {"<dataflowId>": ["<audienceId>", ...]}}``, answer 200
 ``{"order": [{"segment", "order": <dataflowId>, "statusURL": ".../flowservice/runs/<id>"}]}``.
 
-Refusals (400, Flow Service error shape), as Adobe documents them or the issue states:
+Refusals (400, Flow Service error shape), as Adobe documents them or the project requires:
 - more than 80 audiences in one job;
 - "Run already going on for segment <id> for order <dataflowId> with run id <runId>";
 - "Segments <ids> are not part of this dataflow or out of schedule range!";

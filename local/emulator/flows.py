@@ -4,11 +4,11 @@
   different -> 412 (``errorMessage``: "Supplied version=[...] does not match ...").
 - Only ``add``, ``replace`` and ``remove`` (the spec's ``PatchFlowItem.op``); operations on
   system fields (``id``, ``etag``, ``flowSpec``, ``inheritedAttributes`` ...) -> 400.
-- The patched flow is validated like a created one (connections; selectors and seed rules
+- The patched flow is validated like a created one (connections; selectors and the tutorial's rules
   in ``transformations.py``);
   a new segment selector gets ``createTime``/``updateTime`` (epoch seconds, as strings), a
   changed one a new ``updateTime``; profile selectors get ``operator: EXISTS`` and the
-  ``mapping`` Adobe adds (seed, "Validate the dataflow").
+  ``mapping`` Adobe adds (Adobe's Flow Service tutorial, "Validate the dataflow").
 - Answer: 200 ``{id, etag}`` (API reference) or 202 without body (tutorial), per settings.
 """
 

@@ -35,7 +35,8 @@ def now_ms() -> int:
 
 
 def now_epoch_seconds() -> str:
-    """Selector ``createTime``/``updateTime`` values: epoch seconds, as a string (seed sample)."""
+    """Selector ``createTime``/``updateTime`` values: epoch seconds, as a string (as in Adobe's
+    Flow Service tutorial)."""
     return str(int(time.time()))
 
 

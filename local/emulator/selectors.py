@@ -1,4 +1,5 @@
-"""The activation rules the seed states for segment selectors, checked the way Adobe does.
+"""The activation rules Adobe's Flow Service tutorial states for segment selectors, checked the
+way Adobe does.
 
 - ``exportMode`` DAILY_FULL_EXPORT takes frequency ONCE or DAILY; FIRST_FULL_THEN_INCREMENTAL
   takes DAILY, EVERY_3_HOURS, EVERY_6_HOURS, EVERY_8_HOURS or EVERY_12_HOURS.
@@ -136,7 +137,8 @@ def profile_selector_problems(selector: Any, where: str) -> list[str]:
 
 
 def profile_mapping(path: str) -> dict[str, Any]:
-    """The mapping Adobe adds to a profile selector (seed, "Validate the dataflow")."""
+    """The mapping Adobe adds to a profile selector (Adobe's Flow Service tutorial, "Validate
+    the dataflow")."""
     return {
         "sourceType": "text/x.schema-path",
         "source": path,

@@ -1,7 +1,7 @@
 """The connection spec and flow spec catalogue the emulator serves.
 
-The facts come from docs/internals.md (the destination catalog) and, behind it, the seed
-tutorial and ``destinations.openapi.yaml``. Auth spec names and their required params are
+The facts come from docs/internals.md (the destination catalog) and, behind it, Adobe's Flow
+Service tutorial and ``destinations.openapi.yaml``. Auth spec names and their required params are
 copied exactly from internals.md; the emulator validates requests against the JSON schemas
 below, the way Flow Service validates them against its own specs.
 
@@ -40,7 +40,8 @@ SECRET_PARAM_NAMES: Final = frozenset(
     }
 )
 
-# What each legacy target mode needs (seed: "Specify storage location and data format").
+# What each legacy target mode needs (Adobe's Flow Service tutorial: "Specify storage location
+# and data format").
 LEGACY_MODE_PARAMS: Final[dict[str, tuple[str, ...]]] = {
     "S3": ("bucketName", "path", "format"),
     "AZURE_BLOB": ("container", "path", "format"),
@@ -234,7 +235,7 @@ SOURCE_SPECS: Final = (
     ConnectionSpec(DATA_LAKE_SPEC_ID, "Data Lake", category="platform"),
 )
 
-# --- Legacy cards (the seed's table) ----------------------------------------------------
+# --- Legacy cards (Adobe's Flow Service tutorial's table) --------------------------------
 
 CAMPAIGN = "0b23e41a-cb4a-4321-a78f-3b654f5d7d97"
 AMAZON_S3 = "4890fc95-5a1f-4983-94bb-e060c08e3f81"
@@ -381,7 +382,7 @@ CONNECTION_SPECS: Final[tuple[ConnectionSpec, ...]] = SOURCE_SPECS + LEGACY_SPEC
 FILE_STORAGE_FLOW_SPEC_ID: Final = "71471eba-b620-49e4-90fd-23f1fa0174d8"
 RESPONSYS_FLOW_SPEC_ID: Final = "51d675ce-e270-408d-91fc-22717bdf2148"
 SALESFORCE_FLOW_SPEC_ID: Final = "493b2bd6-26e4-4167-ab3b-5e910bba44f0"
-# The seed names no id for Campaign's flow spec ("look for upsToCampaign"): the emulator's own.
+# The tutorial names no id for Campaign's flow spec ("look for upsToCampaign"): the emulator's own.
 CAMPAIGN_FLOW_SPEC_ID: Final = "0c3e7b6d-5b42-4b5e-9f0a-6f1d2f8a3c71"
 
 _PROFILE = (PROFILE_STORE_SPEC_ID,)

@@ -1,6 +1,7 @@
 """The ``transformations`` of a destination dataflow: selector checks and Adobe's additions.
 
-- Segment selectors follow the seed's rules (``selectors.py``); a segment appears once.
+- Segment selectors follow Adobe's Flow Service tutorial's rules (``selectors.py``); a segment
+  appears once.
 - Profile selectors name an attribute once; ``mandatoryFields`` and ATTRIBUTE
   ``primaryFields`` (deduplication keys) must be among the selected attributes.
 - :func:`enrich` adds what Adobe adds: ``createTime``/``updateTime`` (epoch seconds, as

@@ -1,8 +1,8 @@
 """Run the real state machine (statemachine/*.asl.json) with the real handlers, locally.
 
-``LocalStack`` reads template.yaml, creates its resources in moto and runs executions with
+``LocalDeployment`` reads template.yaml, creates its resources in moto and runs executions with
 the handlers in local Lambda containers (processes, concurrent as on AWS); see
-:mod:`local.runtime.stack`.
+:mod:`local.runtime.deployment`.
 
 The names below load on first use: reading an execution's history (``history``,
 ``report``, as the command-line tool does against a deployed stack) needs no moto.
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from local.runtime.capture import CapturedLine
+    from local.runtime.deployment import LocalDeployment
     from local.runtime.functions import Invocation
     from local.runtime.history import ExecutionResult, Failure, StateVisit
     from local.runtime.queues import BatchOutcome, DrainResult, QueuedMessage
     from local.runtime.sleeps import RecordedSleep
-    from local.runtime.stack import LocalStack
     from local.runtime.template import TemplateError
 
 _HOMES = {
@@ -29,7 +29,7 @@ _HOMES = {
     "ExecutionResult": "history",
     "Failure": "history",
     "Invocation": "functions",
-    "LocalStack": "stack",
+    "LocalDeployment": "deployment",
     "QueuedMessage": "queues",
     "RecordedSleep": "sleeps",
     "StateVisit": "history",
@@ -43,7 +43,7 @@ __all__ = [
     "ExecutionResult",
     "Failure",
     "Invocation",
-    "LocalStack",
+    "LocalDeployment",
     "QueuedMessage",
     "RecordedSleep",
     "StateVisit",

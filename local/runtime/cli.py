@@ -1,7 +1,7 @@
 """``python -m local run REQUEST.json``: one activation, end to end, on this machine.
 
 By default the Flow Service + IMS emulator is started and the real state machine runs in
-moto with the real handlers (see :mod:`local.runtime.stack`). ``--platform-url`` points the
+moto with the real handlers (see :mod:`local.runtime.deployment`). ``--platform-url`` points the
 handlers elsewhere instead (an emulator started on its own, or Adobe with real
 ``--credentials`` and ``--secrets``).
 
@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
+from local.runtime.deployment import TESTING_SWITCH, LocalDeployment
 from local.runtime.fake_secrets import fake_destination_secret
 from local.runtime.history import ExecutionResult
 from local.runtime.report import ApiCalls, Progress, RunReport, endpoint_of
-from local.runtime.stack import TESTING_SWITCH, LocalStack
 from local.runtime.template import load_template
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             platform_url, ims_url = emulator.platform_url, emulator.ims_url
             _simulate_runs(emulator, args.exports, resources)
         stack = resources.enter_context(
-            LocalStack(
+            LocalDeployment(
                 args.template,
                 platform_url=platform_url,
                 ims_url=ims_url,
@@ -231,7 +231,7 @@ def _put_layers_on_path(template_path: Path) -> None:
 
 
 def _seed_secrets(
-    stack: LocalStack,
+    stack: LocalDeployment,
     request: Any,
     credentials: dict[str, Any],
     secrets: dict[str, dict[str, Any]],
@@ -257,7 +257,7 @@ def _seed_secrets(
 # ------------------------------------------------------------------------------ running
 
 
-def _execute(stack: LocalStack, request: Any, trigger: str, out: TextIO | None) -> RunReport:
+def _execute(stack: LocalDeployment, request: Any, trigger: str, out: TextIO | None) -> RunReport:
     try:
         return _trigger_and_follow(stack, request, trigger, out)
     except ClientError as exc:  # AWS refused to take the request (too large, for one)
@@ -268,7 +268,7 @@ def _execute(stack: LocalStack, request: Any, trigger: str, out: TextIO | None) 
 
 
 def _trigger_and_follow(
-    stack: LocalStack, request: Any, trigger: str, out: TextIO | None
+    stack: LocalDeployment, request: Any, trigger: str, out: TextIO | None
 ) -> RunReport:
     if trigger == "console":
         execution = stack.start_execution(request)
@@ -300,7 +300,7 @@ def _trigger_and_follow(
     )
 
 
-def _dead_lettered(stack: LocalStack, trigger: str) -> RunReport:
+def _dead_lettered(stack: LocalDeployment, trigger: str) -> RunReport:
     """The starter refused the message (it is in the dead-letter queue, error attached)."""
     dead = [
         m
@@ -315,7 +315,7 @@ def _dead_lettered(stack: LocalStack, trigger: str) -> RunReport:
 
 def _complete(
     report: RunReport,
-    stack: LocalStack,
+    stack: LocalDeployment,
     emulator: Emulator | None,
     platform_url: str,
     ims_url: str,
@@ -353,7 +353,7 @@ def _complete(
     )
 
 
-def _shared_tokens(stack: LocalStack) -> SharedTokenStore | None:
+def _shared_tokens(stack: LocalDeployment) -> SharedTokenStore | None:
     """The token store the stack's functions share (the IMS token cache secret), read and
     written through the stack's Secrets Manager, as a function reads and writes it."""
     from aep_activation.errors import SecretUnavailable
@@ -392,7 +392,7 @@ def _shared_tokens(stack: LocalStack) -> SharedTokenStore | None:
     return SharedTokenStore(name, read=read, write=write)
 
 
-def _published_summary(stack: LocalStack, result: ExecutionResult | None) -> dict[str, Any]:
+def _published_summary(stack: LocalDeployment, result: ExecutionResult | None) -> dict[str, Any]:
     if result is None:
         return {}
     for event in reversed(stack.published_events()):
@@ -428,12 +428,12 @@ def _read_dataflow(
 ) -> dict[str, Any] | None:
     """GET the flow with the layer's own client: what is active on the server, not a claim."""
     from aep_activation.credentials import parse_adobe_credentials
+    from aep_activation.dataflow_diff import DataflowSnapshot
     from aep_activation.dataprep.client import ConversionClient
     from aep_activation.dataprep.mapping import mapped_attributes
     from aep_activation.errors import ActivationError
     from aep_activation.flow_service import FlowServiceClient
     from aep_activation.ims import TokenCache, TokenProvider
-    from aep_activation.selectors import DataflowSnapshot
 
     try:
         adobe = parse_adobe_credentials(credentials, secret_name="--credentials")
@@ -441,7 +441,7 @@ def _read_dataflow(
         client = FlowServiceClient(
             platform_url, tokens, api_key=adobe.client_id, org_id=adobe.org_id, sandbox=sandbox
         )
-        snapshot = DataflowSnapshot.of_flow(client.get_flow(dataflow_id))
+        snapshot = DataflowSnapshot.of_flow(client.flows.get(dataflow_id))
         attributes = list(snapshot.attributes)
         mapping = snapshot.mapping or {}
         if mapping.get("mappingId") and mapping.get("mappingVersion") is not None:

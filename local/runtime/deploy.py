@@ -50,7 +50,10 @@ class RuleDelivery:
 
 
 @dataclass
-class Deployment:
+class EventQueues:
+    """The local queues standing in for EventBridge's delivery: one per rule targeting a
+    state machine, and one "observer" per bus that keeps every event put on it."""
+
     deliveries: list[RuleDelivery] = field(default_factory=list)
     observers: list[str] = field(default_factory=list)
 
@@ -72,7 +75,7 @@ class Deployer:
     def bus_name(self, rule: EventRuleSpec) -> str:
         return "default" if rule.bus is None else self.resolver.resolve_str(rule.bus, rule.name)
 
-    def deploy(self) -> Deployment:
+    def deploy(self) -> EventQueues:
         role_arn = self._client("iam").create_role(
             RoleName="local-runtime",
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
@@ -216,15 +219,15 @@ class Deployer:
             )["stateMachineArn"]
             self.resolver.physical[spec.logical_id] = {"Ref": arn, "Arn": arn, "Name": name}
 
-    def _create_rules(self) -> Deployment:
+    def _create_rules(self) -> EventQueues:
         events = self._client("events")
-        deployment = Deployment()
+        queues = EventQueues()
         for rule in self.template.event_rules:
             bus = self.bus_name(rule)
             pattern = self.resolver.resolve(dict(rule.pattern))
             events.put_rule(Name=rule.name, EventBusName=bus, EventPattern=json.dumps(pattern))
             queue_url = self._delivery_queue(f"local-{rule.name}-deliveries", rule.name, bus)
-            deployment.deliveries.append(RuleDelivery(rule, queue_url))
+            queues.deliveries.append(RuleDelivery(rule, queue_url))
         buses = {self.bus_name(rule) for rule in self.template.event_rules}
         buses |= {self.resolver.physical[b]["Ref"] for b in self.template.buses}
         for bus in sorted(buses):
@@ -233,8 +236,8 @@ class Deployer:
             events.put_rule(
                 Name=rule_name, EventBusName=bus, EventPattern=json.dumps({"account": [ACCOUNT_ID]})
             )
-            deployment.observers.append(self._delivery_queue(f"{rule_name}-events", rule_name, bus))
-        return deployment
+            queues.observers.append(self._delivery_queue(f"{rule_name}-events", rule_name, bus))
+        return queues
 
     def _delivery_queue(self, queue_name: str, rule_name: str, bus: str) -> str:
         sqs = self._client("sqs")

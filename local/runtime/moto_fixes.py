@@ -32,6 +32,12 @@ held to the limit as well. :class:`DataLimitFix` makes the local runtime as stri
 execution: it parses the definition on every StartExecution (:class:`ParseOnceFix`), builds
 a boto3 client for every Task (:class:`ClientReuseFix`) and parses every JSONPath anew
 (:class:`PathParseOnceFix`). Each fix keeps the result instead of making it again.
+
+**Which are moto bugs.** :class:`JsonPathFix`, :class:`DynamoDBAtomicWritesFix`,
+:class:`DataLimitFix`, :class:`ContextTimeFix`, :class:`ParallelStopFix` and
+:class:`HistoryTimeoutFix` correct moto bugs (results that differ from AWS's); each one's
+docstring says which moto function is wrong and what upstream would need, so the fix can go
+once moto has it. The three local costs are not bugs: moto is right, only slower.
 """
 
 from __future__ import annotations
@@ -143,6 +149,15 @@ class _GlobalSwaps:
 
 
 class JsonPathFix(_GlobalSwaps):
+    """A definite path through an index yields the value, as on AWS (see the module doc).
+
+    A moto bug. Upstream would need, in
+    ``moto.stepfunctions.parser.asl.utils.json_path.extract_json``, the list only for an
+    indefinite path (filter, wildcard, slice, union, deep scan) or several matches: the test
+    ``matches[0].context.path`` is an ``Index`` (its fix for getmoto/moto#7825) should apply
+    to filter expressions only. AWS evaluates definite paths as Jayway JsonPath does.
+    """
+
     def install(self) -> None:
         if self._swapped:
             return
@@ -182,7 +197,18 @@ def within_state_quota(value: Any) -> bool:
 class DataLimitFix(_GlobalSwaps):
     """Hold every state to 256 KiB as AWS does (see the module doc): 262,144 bytes pass, the
     input ``Parameters`` make is checked too, and ``States.ALL`` neither retries nor catches
-    ``States.DataLimitExceeded`` or ``States.Runtime``."""
+    ``States.DataLimitExceeded`` or ``States.Runtime``.
+
+    A moto bug, in four places upstream: ``moto.stepfunctions.parser.quotas.is_within_size_quota``
+    would compare with ``<=`` and count compact JSON with non-ASCII unescaped;
+    ``ErrorEqualsDecl._eval_body`` (``...component.common.error_name.error_equals_decl``)
+    would not let ``States.ALL`` match those two errors; ``Parargs._eval_body``
+    (``...component.common.parargs``) would check the input it builds; and
+    ``branches_decl`` (``...state_parallel.branches_decl``) would re-raise a branch's
+    ``States.`` error under its own name instead of a ``CustomErrorName``. AWS's quotas
+    page gives the 256 KiB limit; its error handling page says ``States.ALL`` does not catch
+    ``States.DataLimitExceeded`` or runtime errors.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -273,7 +299,12 @@ class ParallelStopFix:
     execution's shared event history (observed: a history event holding a state's input as
     ``timeoutInSeconds``, which then breaks GetExecutionHistory). AWS stops those branches
     cleanly. The fix: stopping a branch waits for its thread to end (the running Task's
-    Lambda returns; the stopped branch then evaluates nothing more)."""
+    Lambda returns; the stopped branch then evaluates nothing more).
+
+    A moto bug. Upstream would need ``BranchWorker.stop``
+    (``...state_parallel.branch_worker``) to join the branch's worker thread, or the
+    stopped branch's environment to refuse further history writes.
+    """
 
     JOIN_SECONDS = 300.0
 
@@ -301,7 +332,13 @@ class ParallelStopFix:
 
 class DynamoDBAtomicWritesFix:
     """Serialise moto's DynamoDB writes, so a condition and its write are one step (see the
-    module doc). Install it for as long as handlers may write concurrently."""
+    module doc). Install it for as long as handlers may write concurrently.
+
+    A moto bug. Upstream would need ``moto.dynamodb.models.table.Table.put_item`` (and
+    ``update_item``, ``delete_item``, the transact and batch writes in
+    ``moto.dynamodb.models.DynamoDBBackend``) to evaluate the ``ConditionExpression`` and
+    write under one lock per table. On AWS a conditional write is atomic.
+    """
 
     WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
     _lock = threading.RLock()
@@ -340,7 +377,14 @@ class HistoryTimeoutFix:
     ``timeoutInSeconds`` is a state's input instead of a number (a race inside its
     interpreter, not pinned down; :class:`ParallelStopFix` narrows it). GetExecutionHistory
     then fails on every read. AWS records the Task's TimeoutSeconds there; the fix drops the
-    field when it is not a number, so the rest of the history stays readable."""
+    field when it is not a number, so the rest of the history stays readable.
+
+    A moto bug, most likely the same race as :class:`ParallelStopFix`'s:
+    ``StateTaskLambda._eval_execution`` (``...state_task.state_task_lambda``) evaluates the
+    timeout and pops it from the environment's shared stack, which a thread left running
+    can push onto meanwhile. Upstream would need the timeout evaluated without the shared
+    stack, or stopped branches joined.
+    """
 
     def __init__(self) -> None:
         self._original: Any = None
@@ -459,6 +503,14 @@ def aws_timestamp(text: str) -> str:
 
 
 class ContextTimeFix(_GlobalSwaps):
+    """``$$.State.EnteredTime`` in AWS's format (see the module doc).
+
+    A moto bug. Upstream would need ``State._eval_body``
+    (``moto.stepfunctions.parser.asl.component.state.state``) to build ``StateData`` with
+    ``EnteredTime`` as AWS gives it: UTC, milliseconds, ``Z`` (``2026-12-07T00:10:27.456Z``),
+    not ``datetime.isoformat()``.
+    """
+
     def install(self) -> None:
         if self._swapped:
             return

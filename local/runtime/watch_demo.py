@@ -30,7 +30,7 @@ from local.runtime.cli import (
     _read_json,
     _seed_secrets,
 )
-from local.runtime.stack import LocalStack
+from local.runtime.deployment import LocalDeployment
 
 DEFAULT_REQUEST = REPOSITORY / "examples" / "amazon-s3-new-card.json"
 SCHEDULE = "ExportWatchSchedule"
@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         emulator.simulate_runs(
             first_run_after=HOUR, run_every=DAY, late_by=4 * HOUR, export_dir=exports
         )
-        stack = resources.enter_context(LocalStack.against(emulator, DEFAULT_TEMPLATE))
+        stack = resources.enter_context(LocalDeployment.against(emulator, DEFAULT_TEMPLATE))
         _seed_secrets(stack, request, _credentials(None), {}, make_up_destination_secret=True)
         result = stack.run(request, timeout=120)
         if not result.succeeded:
@@ -114,7 +114,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _registered(stack: LocalStack, request: dict[str, Any], dataflow_id: str, out: TextIO) -> bool:
+def _registered(
+    stack: LocalDeployment, request: dict[str, Any], dataflow_id: str, out: TextIO
+) -> bool:
     """Whether the state machine registered the applied activation, with its dataflow: the
     export watch reads only what the registry holds."""
     from aep_activation.registry import ACTIVE, ActivationRegistry
@@ -143,8 +145,8 @@ def _line(event: dict[str, Any], elapsed: float) -> str:
     return text
 
 
-def _summary(stack: LocalStack, lines_before: int, out: TextIO) -> None:
-    from aep_activation.export_watch import emf_records
+def _summary(stack: LocalDeployment, lines_before: int, out: TextIO) -> None:
+    from aep_activation.watch_pass import emf_records
 
     watch_lines = [
         line.text for line in stack.captured_logs[lines_before:] if line.function == WATCH

@@ -23,7 +23,7 @@ import pytest
 
 from aep_activation.registry import KEY, ActivationRegistry
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.conftest import (
     TEMPLATE,
     adobe_credentials_secret_name,
@@ -37,7 +37,7 @@ REGION = "us-east-1"
 
 @dataclass
 class Deployed:
-    stack: LocalStack
+    stack: LocalDeployment
     emulator: Emulator
     name: str = STACK_NAME
 
@@ -96,7 +96,7 @@ class Result:
         return [json.loads(line) for line in self.out.splitlines() if line.startswith("{")]
 
 
-def _stack_template(deployed: LocalStack, emulator: Emulator) -> dict[str, Any]:
+def _stack_template(deployed: LocalDeployment, emulator: Emulator) -> dict[str, Any]:
     """The outputs and parameters of the application's stack, with this deployment's values."""
     parameters = {
         "AdobeCredentialsSecretName": adobe_credentials_secret_name(deployed),
@@ -116,7 +116,7 @@ def _stack_template(deployed: LocalStack, emulator: Emulator) -> dict[str, Any]:
 
 @pytest.fixture(scope="package")
 def deployed(_emulator_server: Emulator) -> Iterator[Deployed]:
-    with LocalStack.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
+    with LocalDeployment.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)
         template = _stack_template(stack, _emulator_server)

@@ -41,12 +41,12 @@ def test_warm_invocations_reuse_the_token(emulator: Emulator, settings: Settings
     )
 
     first = flow_service_from_settings(settings, "prod")  # one invocation
-    created = first.create_connection(payloads.s3_base("factory"))
+    created = first.connections.create(payloads.s3_base("factory"))
     second = flow_service_from_settings(settings, "dev")  # the next, warm
-    second.list_connections()
+    second.connections.list()
 
-    assert first.find_connection_by_name("factory") == first.get_connection(created.id)
-    assert second.find_connection_by_name("factory") is None  # other sandbox
+    assert first.connections.find_by_name("factory") == first.connections.get(created.id)
+    assert second.connections.find_by_name("factory") is None  # other sandbox
     assert [r.path for r in emulator.requests].count("/ims/token/v3") == 1
     assert http.shared_session() is http.shared_session()
 

@@ -61,7 +61,7 @@ def test_each_status_maps_to_its_error(
     emulator.inject(Fault.status_code(status, method="GET", path="/flows"))
 
     with pytest.raises(expected) as caught:
-        client.list_flows()
+        client.flows.list()
 
     error = caught.value
     assert type(error) is expected
@@ -78,7 +78,7 @@ def test_429_keeps_retry_after_and_is_not_retried_by_the_client(
     emulator.inject(Fault.status_code(429, path="/flows", retry_after=12))
 
     with pytest.raises(FlowServiceThrottled) as caught:
-        client.list_flows()
+        client.flows.list()
 
     assert caught.value.retry_after == 12
     assert len([r for r in emulator.requests if r.path != IMS]) == 1
@@ -88,7 +88,7 @@ def test_5xx_is_not_retried_by_the_client(emulator: Emulator, client: FlowServic
     emulator.inject(Fault.status_code(503, path="/connections"))
 
     with pytest.raises(FlowServiceUnavailable):
-        client.create_connection(payloads.s3_base())
+        client.connections.create(payloads.s3_base())
 
     assert [r.status for r in emulator.requests if r.path != IMS] == [503]
     assert emulator.list_resources("connections") == []
@@ -100,7 +100,7 @@ def test_403_tells_the_operator_what_to_check(
     emulator.inject(Fault.status_code(403, path="/flows"))
 
     with pytest.raises(PermissionDenied, match="product profile grants Manage Destinations"):
-        client.list_flows()
+        client.flows.list()
 
 
 # --- Adobe's three error shapes ------------------------------------------------------------
@@ -138,7 +138,7 @@ def test_error_shapes_give_code_message_and_request_id(
     emulator.inject(Fault.status_code(400, path="/flows", body=body))
 
     with pytest.raises(FlowServiceRejected) as caught:
-        client.list_flows()
+        client.flows.list()
 
     assert caught.value.code == code
     assert message in str(caught.value)
@@ -151,7 +151,7 @@ def test_non_json_error_body_still_gives_status_and_request_id(
     emulator.inject(Fault.status_code(502, path="/flows", body="<html>Bad Gateway</html>"))
 
     with pytest.raises(FlowServiceUnavailable) as caught:
-        client.list_flows()
+        client.flows.list()
 
     assert caught.value.status == 502
     assert caught.value.request_id == last_platform_call(emulator).request_id
@@ -162,7 +162,7 @@ def test_non_json_error_body_still_gives_status_and_request_id(
 
 def test_unknown_id_is_resource_not_found(emulator: Emulator, client: FlowServiceClient) -> None:
     with pytest.raises(ResourceNotFound) as caught:
-        client.get_flow("3f1a9e7e-0000-4000-8000-000000000000")
+        client.flows.get("3f1a9e7e-0000-4000-8000-000000000000")
 
     assert caught.value.code == "FLOW-1439-404"
     assert "sandbox 'prod'" in str(caught.value)
@@ -175,9 +175,9 @@ def test_invalid_bodies_are_rejected_with_adobes_reason(client: FlowServiceClien
     del no_version["connectionSpec"]["version"]
 
     with pytest.raises(FlowServiceRejected) as first:
-        client.create_connection(wrong_auth)
+        client.connections.create(wrong_auth)
     with pytest.raises(FlowServiceRejected) as second:
-        client.create_connection(no_version)
+        client.connections.create(no_version)
 
     assert (first.value.status, second.value.status) == (400, 422)
     assert "Access Key" in str(first.value)  # Adobe names the auth specs it accepts
@@ -189,7 +189,7 @@ def test_stale_etag_is_etag_mismatch(emulator: Emulator, client: FlowServiceClie
     emulator.bump_etag(created.id)
 
     with pytest.raises(EtagMismatch, match="Supplied version") as caught:
-        client.patch_flow(created.id, [payloads.add_segment()], created.etag)
+        client.flows.patch(created.id, [payloads.add_segment()], created.etag)
 
     assert caught.value.status == 412
     assert not caught.value.transient
@@ -203,10 +203,10 @@ def test_concurrent_edit_during_patch_is_etag_mismatch(
     emulator.inject(Fault.bump_etag())
 
     with pytest.raises(EtagMismatch):
-        client.patch_flow(created.id, [payloads.add_segment()], created.etag)
+        client.flows.patch(created.id, [payloads.add_segment()], created.etag)
 
-    fresh = client.get_flow(created.id)
-    assert client.patch_flow(created.id, [payloads.add_segment()], fresh["etag"])
+    fresh = client.flows.get(created.id)
+    assert client.flows.patch(created.id, [payloads.add_segment()], fresh["etag"])
 
 
 def test_wrong_org_is_permission_denied(
@@ -222,7 +222,7 @@ def test_wrong_org_is_permission_denied(
     )
 
     with pytest.raises(PermissionDenied) as caught:
-        client.list_flows()
+        client.flows.list()
 
     assert caught.value.code == "403025"
 
@@ -232,11 +232,11 @@ def test_wrong_org_is_permission_denied(
 
 def test_read_timeout_is_unavailable(emulator: Emulator, make_client: MakeClient) -> None:
     client = make_client(timeout=(2, 0.1))
-    client.list_flows()  # token fetched outside the slow window
+    client.flows.list()  # token fetched outside the slow window
     emulator.inject(Fault.latency(0.5, path="/flows"))
 
     with pytest.raises(FlowServiceUnavailable, match="did not answer within the timeout") as caught:
-        client.list_flows()
+        client.flows.list()
 
     assert (caught.value.method, caught.value.path) == ("GET", "/flows")
 
@@ -245,9 +245,9 @@ def test_connection_reset_is_unavailable(emulator: Emulator, client: FlowService
     emulator.inject(Fault.reset(path="/connections"))
 
     with pytest.raises(FlowServiceUnavailable, match="connection to Flow Service failed"):
-        client.list_connections()
+        client.connections.list()
 
-    assert client.list_connections() == []  # the session recovers on the next call
+    assert client.connections.list() == []  # the session recovers on the next call
 
 
 def test_reset_after_a_write_leaves_the_resource_findable(
@@ -256,21 +256,21 @@ def test_reset_after_a_write_leaves_the_resource_findable(
     emulator.inject(Fault.apply_then_reset(method="POST", path="/connections"))
 
     with pytest.raises(FlowServiceUnavailable):
-        client.create_connection(payloads.s3_base("ambiguous"))
+        client.connections.create(payloads.s3_base("ambiguous"))
 
-    assert client.find_connection_by_name("ambiguous") is not None
+    assert client.connections.find_by_name("ambiguous") is not None
 
 
 @pytest.mark.parametrize(
     ("method", "path", "operation"),
     [
-        ("GET", "/flows", lambda c, ids: c.list_flows()),
-        ("GET", "/flows/*", lambda c, ids: c.get_flow(ids.id)),
-        ("POST", "/connections", lambda c, ids: c.create_connection(payloads.s3_base())),
+        ("GET", "/flows", lambda c, ids: c.flows.list()),
+        ("GET", "/flows/*", lambda c, ids: c.flows.get(ids.id)),
+        ("POST", "/connections", lambda c, ids: c.connections.create(payloads.s3_base())),
         (
             "PATCH",
             "/flows/*",
-            lambda c, ids: c.patch_flow(ids.id, [payloads.add_segment()], ids.etag),
+            lambda c, ids: c.flows.patch(ids.id, [payloads.add_segment()], ids.etag),
         ),
     ],
     ids=["list", "get", "create", "patch"],
@@ -293,7 +293,7 @@ def test_a_json_answer_of_the_wrong_shape_is_unavailable(
     emulator.inject(Fault.status_code(200, path="/flows", body={"items": "not a list"}))
 
     with pytest.raises(FlowServiceUnavailable):
-        client.list_flows()
+        client.flows.list()
 
 
 def test_paging_loop_is_stopped(emulator: Emulator, client: FlowServiceClient) -> None:
@@ -301,7 +301,7 @@ def test_paging_loop_is_stopped(emulator: Emulator, client: FlowServiceClient) -
     emulator.inject(Fault.status_code(200, path="/flows", body=looping, times=None))
 
     with pytest.raises(FlowServiceUnavailable, match="loop"):
-        client.list_flows()
+        client.flows.list()
 
     assert len([r for r in emulator.requests if r.path != IMS]) == 2
 
@@ -313,21 +313,21 @@ def test_next_link_to_another_host_is_not_followed(
     emulator.inject(Fault.status_code(200, path="/flows", body=elsewhere))
 
     with pytest.raises(FlowServiceUnavailable, match="another host"):
-        client.list_flows()
+        client.flows.list()
 
 
 def test_absolute_next_link_on_the_same_host_is_followed(
     emulator: Emulator, client: FlowServiceClient
 ) -> None:
     for n in range(2):
-        client.create_connection(payloads.s3_base(f"c{n}"))
+        client.connections.create(payloads.s3_base(f"c{n}"))
     absolute = {
         "items": [],
         "_links": {"next": {"href": f"{emulator.platform_url}/connections?orderby=createdAt"}},
     }
     emulator.inject(Fault.status_code(200, path="/connections", body=absolute))
 
-    assert [c["name"] for c in client.list_connections()] == ["c0", "c1"]
+    assert [c["name"] for c in client.connections.list()] == ["c0", "c1"]
 
 
 # --- 401: one refresh, never a loop -----------------------------------------------------------
@@ -336,11 +336,11 @@ def test_absolute_next_link_on_the_same_host_is_followed(
 def test_expired_token_is_refreshed_once_and_the_call_retried(
     emulator: Emulator, client: FlowServiceClient
 ) -> None:
-    client.list_flows()
+    client.flows.list()
     emulator.expire_tokens()
     emulator.clear_requests()
 
-    created = client.create_connection(payloads.s3_base("after refresh"))
+    created = client.connections.create(payloads.s3_base("after refresh"))
 
     assert [(r.method, r.path.rsplit("/", 1)[-1], r.status) for r in emulator.requests] == [
         ("POST", "connections", 401),
@@ -353,12 +353,12 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(
 def test_a_second_401_is_authentication_failed_not_a_loop(
     emulator: Emulator, client: FlowServiceClient
 ) -> None:
-    client.list_flows()
+    client.flows.list()
     emulator.clear_requests()
     emulator.inject(Fault.status_code(401, path="/flows", times=None))
 
     with pytest.raises(AuthenticationFailed) as caught:
-        client.list_flows()
+        client.flows.list()
 
     assert [r.path.rsplit("/", 1)[-1] for r in emulator.requests] == ["flows", "v3", "flows"]
     assert caught.value.code == "401013"
@@ -381,4 +381,4 @@ def test_refused_credentials_on_refresh_are_authentication_failed(
     )
 
     with pytest.raises(AuthenticationFailed, match="IMS refused"):
-        client.list_flows()
+        client.flows.list()

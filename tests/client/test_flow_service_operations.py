@@ -8,11 +8,8 @@ import pytest
 
 from aep_activation.catalog import DATA_LAKE_CONNECTION_SPEC_ID
 from aep_activation.errors import ResourceNotFound
-from aep_activation.flow_service import (
-    Created,
-    FlowServiceClient,
-    quoted_etag,
-)
+from aep_activation.flow_service import Created, FlowServiceClient, Resources
+from aep_activation.platform_api import quoted_etag
 from local.emulator import Emulator
 
 from . import payloads
@@ -22,11 +19,11 @@ FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 
 
 def build_flow(client: FlowServiceClient, name: str = "s3 flow") -> Created:
-    profile = client.create_connection(payloads.profile_base())
-    source = client.create_source_connection(payloads.profile_source(profile.id))
-    base = client.create_connection(payloads.s3_base())
-    target = client.create_target_connection(payloads.s3_target(base.id))
-    return client.create_flow(payloads.flow(source.id, target.id, name=name))
+    profile = client.connections.create(payloads.profile_base())
+    source = client.source_connections.create(payloads.profile_source(profile.id))
+    base = client.connections.create(payloads.s3_base())
+    target = client.target_connections.create(payloads.s3_target(base.id))
+    return client.flows.create(payloads.flow(source.id, target.id, name=name))
 
 
 def platform_calls(emulator: Emulator) -> list[Any]:
@@ -39,7 +36,7 @@ def platform_calls(emulator: Emulator) -> list[Any]:
 def test_every_call_carries_adobes_headers(emulator: Emulator, make_client: MakeClient) -> None:
     client = make_client(sandbox="dev-sandbox")
     build_flow(client)
-    client.list_flows()
+    client.flows.list()
 
     calls = platform_calls(emulator)
     assert calls
@@ -60,23 +57,23 @@ def test_every_call_carries_adobes_headers(emulator: Emulator, make_client: Make
 
 
 def test_connection_specs(client: FlowServiceClient) -> None:
-    specs = client.list_connection_specs()
-    s3 = client.get_connection_spec(payloads.AMAZON_S3)
+    specs = client.connection_specs.list()
+    s3 = client.connection_specs.get(payloads.AMAZON_S3)
 
     assert payloads.AMAZON_S3 in {spec["id"] for spec in specs}
     assert s3["id"] == payloads.AMAZON_S3
     assert "Access Key" in {auth["name"] for auth in s3["authSpec"]}
-    assert client.find_connection_spec_by_name(s3["name"]) == s3
-    assert client.find_connection_spec_by_name("No Such Destination") is None
-    assert [spec["id"] for spec in client.list_connection_specs(f"name=={s3['name']}")] == [
+    assert client.connection_specs.find_by_name(s3["name"]) == s3
+    assert client.connection_specs.find_by_name("No Such Destination") is None
+    assert [spec["id"] for spec in client.connection_specs.list(f"name=={s3['name']}")] == [
         payloads.AMAZON_S3
     ]
 
 
 def test_flow_specs_are_matched_on_target_and_source(client: FlowServiceClient) -> None:
-    legacy = client.find_flow_spec(payloads.AMAZON_S3)
-    audience = client.find_flow_spec(payloads.AMAZON_S3_NEW)
-    dataset = client.find_flow_spec(payloads.AMAZON_S3_NEW, DATA_LAKE_CONNECTION_SPEC_ID)
+    legacy = client.flow_specs.find_joining(payloads.AMAZON_S3)
+    audience = client.flow_specs.find_joining(payloads.AMAZON_S3_NEW)
+    dataset = client.flow_specs.find_joining(payloads.AMAZON_S3_NEW, DATA_LAKE_CONNECTION_SPEC_ID)
 
     assert legacy is not None
     assert legacy["id"] == payloads.FILE_STORAGE_FLOW_SPEC
@@ -84,9 +81,9 @@ def test_flow_specs_are_matched_on_target_and_source(client: FlowServiceClient) 
     assert dataset is not None
     assert audience["id"] == "1a0514a6-33d4-4c7f-aff8-594799c47549"
     assert dataset["id"] == "269ba276-16fc-47db-92b0-c1049a3c131f"
-    assert client.find_flow_spec("00000000-0000-0000-0000-000000000000") is None
-    assert client.get_flow_spec(audience["id"])["id"] == audience["id"]
-    named = client.list_flow_specs(f"name=={legacy['name']}")
+    assert client.flow_specs.find_joining("00000000-0000-0000-0000-000000000000") is None
+    assert client.flow_specs.get(audience["id"])["id"] == audience["id"]
+    named = client.flow_specs.list(f"name=={legacy['name']}")
     assert [spec["id"] for spec in named] == [legacy["id"]]
 
 
@@ -95,8 +92,8 @@ def test_flow_specs_are_matched_on_target_and_source(client: FlowServiceClient) 
 
 @pytest.mark.parametrize("kind", ["connection", "source_connection", "target_connection"], ids=str)
 def test_create_get_list_find_delete(client: FlowServiceClient, kind: str) -> None:
-    profile = client.create_connection(payloads.profile_base("shared profile base"))
-    s3 = client.create_connection(payloads.s3_base("shared s3 base"))
+    profile = client.connections.create(payloads.profile_base("shared profile base"))
+    s3 = client.connections.create(payloads.s3_base("shared s3 base"))
 
     def body(name: str) -> dict[str, Any]:
         if kind == "connection":
@@ -105,11 +102,12 @@ def test_create_get_list_find_delete(client: FlowServiceClient, kind: str) -> No
             return payloads.profile_source(profile.id, name)
         return payloads.s3_target(s3.id, name)
 
-    create = getattr(client, f"create_{kind}")
-    get = getattr(client, f"get_{kind}")
-    list_all = getattr(client, f"list_{kind}s")
-    find = getattr(client, f"find_{kind}_by_name")
-    delete = getattr(client, f"delete_{kind}")
+    collection: Resources = getattr(client, f"{kind}s")
+    create = collection.create
+    get = collection.get
+    list_all = collection.list
+    find = collection.find_by_name
+    delete = collection.delete
 
     first: Created = create(body("alpha"))
     second: Created = create(body("beta"))
@@ -133,11 +131,11 @@ def test_create_get_list_find_delete(client: FlowServiceClient, kind: str) -> No
 
 
 def test_find_by_name_prefers_the_oldest_of_duplicates(client: FlowServiceClient) -> None:
-    older = client.create_connection(payloads.s3_base("twin"))
-    client.create_connection(payloads.s3_base("twin"))
-    client.create_connection(payloads.s3_base("twin-not-quite"))
+    older = client.connections.create(payloads.s3_base("twin"))
+    client.connections.create(payloads.s3_base("twin"))
+    client.connections.create(payloads.s3_base("twin-not-quite"))
 
-    found = client.find_connection_by_name("twin")
+    found = client.connections.find_by_name("twin")
 
     assert found is not None
     assert found["id"] == older.id
@@ -145,9 +143,9 @@ def test_find_by_name_prefers_the_oldest_of_duplicates(client: FlowServiceClient
 
 def test_names_with_spaces_and_symbols_are_found(client: FlowServiceClient) -> None:
     name = "Summer sale S3 - target.v2_x"
-    created = client.create_connection(payloads.s3_base(name))
+    created = client.connections.create(payloads.s3_base(name))
 
-    found = client.find_connection_by_name(name)
+    found = client.connections.find_by_name(name)
 
     assert found is not None
     assert found["id"] == created.id
@@ -160,9 +158,9 @@ def test_lists_follow_next_links_across_pages(
     emulator: Emulator, client: FlowServiceClient
 ) -> None:
     emulator.page_size = 2
-    ids = {client.create_connection(payloads.s3_base(f"paged {n}")).id for n in range(7)}
+    ids = {client.connections.create(payloads.s3_base(f"paged {n}")).id for n in range(7)}
 
-    listed = client.list_connections()
+    listed = client.connections.list()
 
     assert {item["id"] for item in listed} == ids
     assert len(listed) == 7
@@ -175,19 +173,19 @@ def test_lists_follow_next_links_across_pages(
 def test_filters_hold_on_every_page(emulator: Emulator, client: FlowServiceClient) -> None:
     emulator.page_size = 2
     for n in range(5):
-        client.create_connection(payloads.s3_base("wanted"))
-        client.create_connection(payloads.s3_base(f"unwanted {n}"))
+        client.connections.create(payloads.s3_base("wanted"))
+        client.connections.create(payloads.s3_base(f"unwanted {n}"))
 
-    listed = client.list_connections("name==wanted")
+    listed = client.connections.list("name==wanted")
 
     assert [item["name"] for item in listed] == ["wanted"] * 5
 
 
 def test_several_properties_are_anded(client: FlowServiceClient) -> None:
-    client.create_connection(payloads.s3_base("both"))
-    client.create_connection(payloads.profile_base("both"))
+    client.connections.create(payloads.s3_base("both"))
+    client.connections.create(payloads.profile_base("both"))
 
-    listed = client.list_connections("name==both", f"connectionSpec.id=={payloads.AMAZON_S3}")
+    listed = client.connections.list("name==both", f"connectionSpec.id=={payloads.AMAZON_S3}")
 
     assert [item["connectionSpec"]["id"] for item in listed] == [payloads.AMAZON_S3]
 
@@ -198,29 +196,29 @@ def test_several_properties_are_anded(client: FlowServiceClient) -> None:
 def test_flow_create_get_list_find_delete(client: FlowServiceClient) -> None:
     created = build_flow(client, name="my flow")
 
-    flow = client.get_flow(created.id)
+    flow = client.flows.get(created.id)
 
     assert flow["etag"] == created.etag
     assert flow["flowSpec"]["id"] == payloads.FILE_STORAGE_FLOW_SPEC
-    assert [item["id"] for item in client.list_flows()] == [created.id]
-    found = client.find_flow_by_name("my flow")
+    assert [item["id"] for item in client.flows.list()] == [created.id]
+    found = client.flows.find_by_name("my flow")
     assert found is not None
     assert found["id"] == created.id
 
-    client.delete_flow(created.id)
+    client.flows.delete(created.id)
 
-    assert client.find_flow_by_name("my flow") is None
+    assert client.flows.find_by_name("my flow") is None
 
 
 def test_patch_with_200_returns_the_new_etag(emulator: Emulator, client: FlowServiceClient) -> None:
     created = build_flow(client)
     assert created.etag is not None
 
-    new_etag = client.patch_flow(
+    new_etag = client.flows.patch(
         created.id, [payloads.add_segment(), payloads.add_attribute()], created.etag
     )
 
-    flow = client.get_flow(created.id)
+    flow = client.flows.get(created.id)
     assert new_etag == flow["etag"] != created.etag
     selectors = flow["transformations"][0]["params"]["segmentSelectors"]["selectors"]
     assert [s["value"]["id"] for s in selectors] == [payloads.SEGMENT_ID]
@@ -234,8 +232,8 @@ def test_patch_with_202_and_no_body_returns_none(
     created = build_flow(client)
     assert created.etag is not None
 
-    assert client.patch_flow(created.id, [payloads.add_segment()], created.etag) is None
-    assert client.get_flow(created.id)["etag"] != created.etag
+    assert client.flows.patch(created.id, [payloads.add_segment()], created.etag) is None
+    assert client.flows.get(created.id)["etag"] != created.etag
 
 
 @pytest.mark.parametrize(
@@ -253,7 +251,7 @@ def test_if_match_is_sent_with_its_double_quotes(
     created = build_flow(client)
     assert created.etag is not None
 
-    client.patch_flow(created.id, [payloads.add_segment()], form(created.etag))
+    client.flows.patch(created.id, [payloads.add_segment()], form(created.etag))
 
     patch = next(r for r in emulator.requests if r.method == "PATCH")
     assert patch.header("If-Match") == created.etag
@@ -277,8 +275,8 @@ def test_list_runs_of_one_flow(emulator: Emulator, client: FlowServiceClient) ->
         emulator.add_run(mine.id)
     emulator.add_run(other.id, status="failed")
 
-    runs = client.list_runs(mine.id)
+    runs = client.runs.of_flow(mine.id)
 
     assert len(runs) == 3
     assert {run["flowId"] for run in runs} == {mine.id}
-    assert client.list_runs(build_flow(client, "idle").id) == []
+    assert client.runs.of_flow(build_flow(client, "idle").id) == []

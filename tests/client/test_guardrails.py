@@ -6,11 +6,12 @@ import uuid
 
 import pytest
 
+from aep_activation.dataflow_diff import DataflowSnapshot
 from aep_activation.errors import GuardrailExceeded
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import parse_activation_request
-from aep_activation.selectors import DataflowSnapshot
-from aep_activation.steps.dataflow import activate, read_dataflow
+from aep_activation.request import parse_activation_request
+from aep_activation.steps.activate_audiences import activate
+from aep_activation.steps.flow_view import read_dataflow
 from local.emulator import Emulator
 from tests.client import payloads
 from tests.model.invalid_requests import TODAY
@@ -19,11 +20,11 @@ from tests.statemachine.harness import example
 
 def full_dataflow(client: FlowServiceClient, emulator: Emulator) -> DataflowSnapshot:
     """A real dataflow already holding 249 audiences (activation reads it afresh)."""
-    profile = client.create_connection(payloads.profile_base())
-    source = client.create_source_connection(payloads.profile_source(profile.id))
-    base = client.create_connection(payloads.s3_base())
-    target = client.create_target_connection(payloads.s3_target(base.id))
-    created = client.create_flow(payloads.flow(source.id, target.id))
+    profile = client.connections.create(payloads.profile_base())
+    source = client.source_connections.create(payloads.profile_source(profile.id))
+    base = client.connections.create(payloads.s3_base())
+    target = client.target_connections.create(payloads.s3_target(base.id))
+    created = client.flows.create(payloads.flow(source.id, target.id))
     template = example("amazon-s3")["audiences"][0]
     selectors = [
         {"type": "PLATFORM_SEGMENT", "value": {**template, "id": str(uuid.uuid4())}}

@@ -42,6 +42,7 @@ def test_nothing_secret_in_errors_or_logs(
     caplog.set_level(logging.DEBUG)
     for name in (
         "aep-activation",
+        "aep-activation.aep_activation.platform_api",
         "aep-activation.aep_activation.flow_service",
         "aep-activation.aep_activation.ims",
     ):
@@ -53,21 +54,21 @@ def test_nothing_secret_in_errors_or_logs(
         lambda: emulator.inject(
             Fault.status_code(400, path="/connections", body={"message": echo})
         ),
-        lambda: client.create_connection(payloads.s3_base("x", secret_key=LEAKY_S3_SECRET)),
+        lambda: client.connections.create(payloads.s3_base("x", secret_key=LEAKY_S3_SECRET)),
         lambda: emulator.inject(
             Fault.status_code(500, path="/connections", body={"errorMessage": echo})
         ),
-        lambda: client.create_connection(payloads.s3_base("x", secret_key=LEAKY_S3_SECRET)),
+        lambda: client.connections.create(payloads.s3_base("x", secret_key=LEAKY_S3_SECRET)),
         # A long echo, cut to length: not even a prefix of the secret may survive the cut.
         lambda: emulator.inject(
             Fault.status_code(
                 422, path="/connections", body={"message": "x" * 480 + LEAKY_S3_SECRET}
             )
         ),
-        lambda: client.create_connection(payloads.s3_base("x", secret_key=LEAKY_S3_SECRET)),
+        lambda: client.connections.create(payloads.s3_base("x", secret_key=LEAKY_S3_SECRET)),
         # A token refused twice; IMS refusing the secret; timeouts and resets.
         lambda: emulator.inject(Fault.status_code(401, path="/flows", times=2)),
-        client.list_flows,
+        client.flows.list,
         lambda: emulator.inject(Fault.latency(0.3, path="/flows")),
         lambda: FlowServiceClient(
             emulator.platform_url,
@@ -77,16 +78,16 @@ def test_nothing_secret_in_errors_or_logs(
             sandbox="prod",
             session=session,
             timeout=(1, 0.05),
-        ).list_flows(),
+        ).flows.list(),
         lambda: emulator.inject(Fault.reset(path="/flows")),
-        client.list_flows,
+        client.flows.list,
         lambda: TokenProvider(
             emulator.ims_url,
             credentials.model_copy(update={"client_secret": SecretStr("wrong-" + "x" * 20)}),
             session=session,
             cache=TokenCache(),
         ).token(),
-        lambda: client.get_flow("no-such-flow"),
+        lambda: client.flows.get("no-such-flow"),
     ]
     errors: list[BaseException] = []
     for scenario in scenarios:

@@ -20,45 +20,45 @@ from .test_flow_service_operations import build_flow
 
 def exercise_every_operation(emulator: Emulator, client: FlowServiceClient) -> None:
     emulator.page_size = 2
-    specs = client.list_connection_specs()
-    client.get_connection_spec(payloads.AMAZON_S3)
-    client.find_connection_spec_by_name(specs[0]["name"])
-    flow_spec = client.find_flow_spec(payloads.AMAZON_S3)
+    specs = client.connection_specs.list()
+    client.connection_specs.get(payloads.AMAZON_S3)
+    client.connection_specs.find_by_name(specs[0]["name"])
+    flow_spec = client.flow_specs.find_joining(payloads.AMAZON_S3)
     assert flow_spec is not None
-    client.find_flow_spec(payloads.AMAZON_S3_NEW, DATA_LAKE_CONNECTION_SPEC_ID)
-    client.get_flow_spec(flow_spec["id"])
-    client.list_flow_specs(f"name=={flow_spec['name']}")
+    client.flow_specs.find_joining(payloads.AMAZON_S3_NEW, DATA_LAKE_CONNECTION_SPEC_ID)
+    client.flow_specs.get(flow_spec["id"])
+    client.flow_specs.list(f"name=={flow_spec['name']}")
 
     created = build_flow(client, "contract flow")
     assert created.etag is not None
-    flow = client.get_flow(created.id)
+    flow = client.flows.get(created.id)
     source_id = flow["sourceConnectionIds"][0]
     target_id = flow["targetConnectionIds"][0]
-    base_id = client.get_target_connection(target_id)["baseConnectionId"]
-    client.get_source_connection(source_id)
-    client.get_connection(base_id)
+    base_id = client.target_connections.get(target_id)["baseConnectionId"]
+    client.source_connections.get(source_id)
+    client.connections.get(base_id)
     for n in range(3):
-        client.create_connection(payloads.s3_base(f"extra {n}"))
-    client.list_connections()  # several pages
-    client.list_connections("name==extra 1", f"connectionSpec.id=={payloads.AMAZON_S3}")
-    client.find_connection_by_name("extra 2")
-    client.list_source_connections()
-    client.find_source_connection_by_name("profile source")
-    client.list_target_connections()
-    client.find_target_connection_by_name("s3 target")
-    client.list_flows()
-    client.find_flow_by_name("contract flow")
+        client.connections.create(payloads.s3_base(f"extra {n}"))
+    client.connections.list()  # several pages
+    client.connections.list("name==extra 1", f"connectionSpec.id=={payloads.AMAZON_S3}")
+    client.connections.find_by_name("extra 2")
+    client.source_connections.list()
+    client.source_connections.find_by_name("profile source")
+    client.target_connections.list()
+    client.target_connections.find_by_name("s3 target")
+    client.flows.list()
+    client.flows.find_by_name("contract flow")
 
-    etag = client.patch_flow(created.id, [payloads.add_segment()], created.etag)
+    etag = client.flows.patch(created.id, [payloads.add_segment()], created.etag)
     assert etag is not None
-    client.patch_flow(created.id, [payloads.add_attribute()], etag.strip('"'))
+    client.flows.patch(created.id, [payloads.add_attribute()], etag.strip('"'))
     emulator.add_run(created.id)
-    client.list_runs(created.id)
+    client.runs.of_flow(created.id)
 
-    client.delete_flow(created.id)
-    client.delete_target_connection(target_id)
-    client.delete_source_connection(source_id)
-    client.delete_connection(base_id)
+    client.flows.delete(created.id)
+    client.target_connections.delete(target_id)
+    client.source_connections.delete(source_id)
+    client.connections.delete(base_id)
 
 
 @pytest.mark.parametrize("sandbox", ["prod", "dev-1"])

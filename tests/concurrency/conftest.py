@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.concurrency.races import racing_stack
 from tests.statemachine.conftest import machine  # noqa: F401 - the same per-test fixture
 
 
 @pytest.fixture(scope="package")
-def local_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
+def local_deployment(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
     with racing_stack(_emulator_server) as stack:
         yield stack

@@ -26,7 +26,7 @@ from typing import Any
 
 from aep_activation.naming import default_resource_names
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import ExecutionResult, LocalStack
+from local.runtime import ExecutionResult, LocalDeployment
 from local.runtime.moto_fixes import DynamoDBAtomicWritesFix
 from tests.statemachine.conftest import (
     TEMPLATE,
@@ -46,7 +46,7 @@ CRITICAL_FIRST, CRITICAL_LAST = "ChooseOperation", "ValidateDataflow"
 
 
 @contextmanager
-def racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
+def racing_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
     # moto's conditional writes are not atomic (AWS's are): see local.runtime.moto_fixes.
     atomic_writes = DynamoDBAtomicWritesFix()
     atomic_writes.install()
@@ -58,8 +58,8 @@ def racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
 
 
 @contextmanager
-def _racing_stack(emulator: Emulator) -> Iterator[LocalStack]:
-    with LocalStack.against(
+def _racing_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
+    with LocalDeployment.against(
         emulator, TEMPLATE, skip_sleeps=False, sleep_scale=SLEEP_SCALE
     ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
@@ -94,7 +94,7 @@ def requests_for(activations: Sequence[str], per_activation: int) -> list[dict[s
 # ------------------------------------------------------------------------------ triggers
 
 
-def send_through_sqs(stack: LocalStack, requests: Sequence[dict[str, Any]]) -> list[str]:
+def send_through_sqs(stack: LocalDeployment, requests: Sequence[dict[str, Any]]) -> list[str]:
     """Every request on the queue first, then Lambda's poller runs the starter on them."""
     url = stack.physical("AudienceRequestQueue")
     for start in range(0, len(requests), 10):
@@ -109,7 +109,9 @@ def send_through_sqs(stack: LocalStack, requests: Sequence[dict[str, Any]]) -> l
     return list(stack.drain_queue(max_batches=len(requests)).executions)
 
 
-def send_through_eventbridge(stack: LocalStack, requests: Sequence[dict[str, Any]]) -> list[str]:
+def send_through_eventbridge(
+    stack: LocalDeployment, requests: Sequence[dict[str, Any]]
+) -> list[str]:
     """Every request as an ActivationRequested event, then the rule starts the executions."""
     bus = stack.physical("AudienceRequestBus")
     for start in range(0, len(requests), 10):
@@ -128,7 +130,7 @@ def send_through_eventbridge(stack: LocalStack, requests: Sequence[dict[str, Any
     return stack.deliver_events()
 
 
-def start_from_console(stack: LocalStack, requests: Sequence[dict[str, Any]]) -> list[str]:
+def start_from_console(stack: LocalDeployment, requests: Sequence[dict[str, Any]]) -> list[str]:
     """StartExecution for every request at once (one thread each), as people clicking."""
     arns: list[str] = [""] * len(requests)
     ready = threading.Barrier(len(requests))
@@ -145,7 +147,9 @@ def start_from_console(stack: LocalStack, requests: Sequence[dict[str, Any]]) ->
     return arns
 
 
-def wait_for_all(stack: LocalStack, arns: Sequence[str], timeout: float) -> list[ExecutionResult]:
+def wait_for_all(
+    stack: LocalDeployment, arns: Sequence[str], timeout: float
+) -> list[ExecutionResult]:
     pending = set(arns)
     deadline = time.monotonic() + timeout
     state_machine = stack.state_machine_arn()
@@ -339,7 +343,7 @@ def outcome(
 
 def run_burst(
     trigger: str,
-    stack: LocalStack,
+    stack: LocalDeployment,
     emulator: Emulator,
     requests: Sequence[dict[str, Any]],
     timeout: float,

@@ -1,7 +1,8 @@
 """Documented corrections of Adobe's published Flow Service specs.
 
-Each :class:`Erratum` fixes one place where a spec contradicts its own examples, the seed
-tutorial, or itself, and says which side the project follows and why.
+Each :class:`Erratum` fixes one place where a spec contradicts its own examples, Adobe's Flow
+Service tutorial ("Connect to batch destinations and activate data using the Flow Service
+API"), or itself, and says which side the project follows and why.
 ``test_spec_errata.py`` proves every one on the untouched spec.
 """
 
@@ -265,8 +266,8 @@ ERRATA: tuple[Erratum, ...] = (
         "destinations",
         "ConnectionItem.auth is oneOf five S3/SFTP request shapes: their key patterns reject "
         "the masked (and the spec's own placeholder) secrets a GET shows, the SFTP shapes "
-        "disagree with the seed's params, other destinations have none, and Profile Store "
-        "base connections have no auth at all (seed). The project checks {specName, params}; "
+        "disagree with the tutorial's params, other destinations have none, and Profile Store "
+        "base connections have no auth at all (tutorial). The project checks {specName, params}; "
         "the auth params per connection spec are checked by the emulator's catalogue tests.",
         _generic_connection_auth,
     ),
@@ -301,7 +302,7 @@ ERRATA: tuple[Erratum, ...] = (
         "connection-request-is-generic",
         "destinations",
         "POST /connections accepts only the S3 and SFTP request shapes, whose key patterns "
-        "reject the spec's own example placeholders; the seed creates Profile Store base "
+        "reject the spec's own example placeholders; the tutorial creates Profile Store base "
         "connections without auth and documents Campaign, Azure Blob, Eloqua, Responsys and "
         "Salesforce Marketing Cloud. The project checks name, connectionSpec{id, version} and "
         "auth{specName, params}; the emulator checks the params against the connection spec.",
@@ -320,7 +321,7 @@ ERRATA: tuple[Erratum, ...] = (
         "target-request-for-other-destinations",
         "destinations",
         "POST /targetConnections describes Amazon S3 and SFTP only (legacy and new cards); the "
-        "seed documents target connections for Campaign, Azure Blob, Eloqua, Responsys and "
+        "tutorial documents target connections for Campaign, Azure Blob, Eloqua, Responsys and "
         "Salesforce Marketing Cloud too. One more alternative takes any other connection spec "
         "(name, baseConnectionId, connectionSpec, params with a mode); the four described "
         "specs still have to match their own schema.",
@@ -330,8 +331,8 @@ ERRATA: tuple[Erratum, ...] = (
         "transformation-name-without-space",
         "destinations",
         "The create-flow request schemas enumerate transformations[].name 'General Transform'; "
-        "the seed, every request/response example and the response schema use "
-        "'GeneralTransform': the project follows the seed. The body is then anyOf (a new-card "
+        "the tutorial, every request/response example and the response schema use "
+        "'GeneralTransform': the project follows the tutorial. The body is then anyOf (a new-card "
         "segment flow fits both the legacy and the V2 request).",
         _transformation_name,
     ),

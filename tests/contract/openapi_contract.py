@@ -6,8 +6,8 @@ source/target connections, flows, runs) and ``flow-service.openapi.yaml`` (the o
 ``/connectionSpecs`` and ``/flowSpecs``). Both are read, never edited; the checks here run
 openapi-core against an in-memory copy with the errata of ``errata.py`` applied.
 
-Each erratum fixes one place where the spec contradicts its own examples, the seed tutorial
-or itself (``tests/contract/test_spec_errata.py`` proves each contradiction on the untouched
+Each erratum fixes one place where the spec contradicts its own examples, Adobe's Flow Service
+tutorial or itself (``tests/contract/test_spec_errata.py`` proves each contradiction on the untouched
 spec, so an erratum that Adobe fixes shows up as a failing test). Everything else is checked
 as published.
 

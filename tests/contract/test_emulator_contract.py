@@ -4,7 +4,7 @@ Every test drives the emulator over HTTP, then validates each recorded exchange 
 openapi-core against ``destinations.openapi.yaml`` (``/connectionSpecs`` and ``/flowSpecs``
 against ``flow-service.openapi.yaml``), with the documented errata of ``openapi_contract``.
 
-Where the spec and the seed disagree, the test says which one the project follows:
+Where the spec and Adobe's Flow Service tutorial disagree, the test says which one the project follows:
 
 - PATCH /flows: the reference answers 200 ``{id, etag}``, the tutorial 202 without a body.
   The emulator answers 200 by default (the contract) and 202 on request; the client must
@@ -157,7 +157,7 @@ def test_base_connections_of_every_auth_spec(emulator: Emulator) -> None:
         # A GET masks the secret, which then cannot match the secret's published pattern.
         (specs.AMAZON_S3, "AmazonS3Auth", {("params/s3SecretKey", "pattern")}),
         (specs.NEW_S3, "AmazonS3Auth", {("params/s3SecretKey", "pattern")}),
-        # internals.md (seed): host, username, password - the spec's legacy shape adds domain.
+        # internals.md (the tutorial): host, username, password - the spec's legacy shape adds domain.
         (specs.SFTP, "SFTPWithPasswordBaseConnectionAuthParameters", {("params", "required")}),
         (specs.NEW_SFTP, "SFTPWithPasswordBaseConnectionAuthParameters_V2", set()),
     ],

@@ -1,8 +1,8 @@
 """Each erratum of ``openapi_contract.ERRATA``, proven on the untouched spec.
 
-Every test shows the published spec rejecting its own example (or the seed's payload) for
-exactly the documented reason, and the corrected spec accepting it. If Adobe fixes its spec,
-the matching test fails and the erratum can go.
+Every test shows the published spec rejecting its own example (or the payload of Adobe's Flow
+Service tutorial) for exactly the documented reason, and the corrected spec accepting it. If
+Adobe fixes its spec, the matching test fails and the erratum can go.
 """
 
 from __future__ import annotations

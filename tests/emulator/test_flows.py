@@ -313,7 +313,7 @@ def test_patch_accepts_the_json_patch_media_type(emulator: Emulator) -> None:
     assert answer.status_code == 200
 
 
-# --- PATCH: selector rules (seed) --------------------------------------------------------
+# --- PATCH: selector rules (tutorial) ----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -408,7 +408,7 @@ def test_mandatory_fields_must_be_selected_attributes(emulator: Emulator) -> Non
     assert accepted.status_code == 200
 
 
-# --- enrichment (seed, "Validate the dataflow") -----------------------------------------
+# --- enrichment (tutorial, "Validate the dataflow") -------------------------------------
 
 
 def test_added_selectors_are_enriched_like_adobe_does(emulator: Emulator) -> None:

@@ -15,12 +15,8 @@ from typing import Any
 import pytest
 
 from aep_activation.errors import InvalidActivationRequest, RequestNestedTooDeeply, RequestTooLarge
-from aep_activation.model import (
-    MAX_AUDIENCES,
-    MAX_NESTING_DEPTH,
-    MAX_REQUEST_BYTES,
-    parse_activation_request,
-)
+from aep_activation.limits import MAX_AUDIENCES, MAX_NESTING_DEPTH, MAX_REQUEST_BYTES
+from aep_activation.request import parse_activation_request
 from tests.model.invalid_requests import TODAY, valid_request
 
 CONTROL_CHARACTERS = {"nul": "\x00", "crlf": "a\r\nb", "ansi": "\x1b[31mred\x1b[0m", "c1": "\x85"}

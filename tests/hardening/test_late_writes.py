@@ -24,8 +24,8 @@ def ensure(emulator: Emulator, timeout: tuple[float, float] = (2.0, 0.5)) -> str
     ensured = find_or_create(
         "base connection",
         dict(BODY),
-        find=client.find_connection_by_name,
-        create=client.create_connection,
+        find=client.connections.find_by_name,
+        create=client.connections.create,
         same=lambda found: True,
         differs="",
     )

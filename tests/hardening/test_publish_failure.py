@@ -13,7 +13,7 @@ import pytest
 
 from aep_activation.registry import ACTIVE, ActivationRegistry
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.conftest import (
     TEMPLATE,
     adobe_credentials_secret_name,
@@ -23,8 +23,8 @@ from tests.statemachine.harness import example
 
 
 @pytest.fixture
-def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalStack]:
-    with LocalStack.against(
+def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalDeployment]:
+    with LocalDeployment.against(
         emulator, TEMPLATE, env_overrides={"RESULT_EVENT_BUS": "no-such-bus"}, skip_sleeps=True
     ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
@@ -33,7 +33,7 @@ def stack_without_result_bus(emulator: Emulator) -> Iterator[LocalStack]:
 
 
 def test_a_result_bus_failure_after_success_still_reports_success(
-    emulator: Emulator, stack_without_result_bus: LocalStack
+    emulator: Emulator, stack_without_result_bus: LocalDeployment
 ) -> None:
     stack = stack_without_result_bus
 

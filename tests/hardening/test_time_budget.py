@@ -90,13 +90,13 @@ def test_a_call_gives_up_within_the_invocations_time_left(
     emulator: Emulator, one_second_left: None
 ) -> None:
     client = client_for(emulator, timeout=(2.0, 30.0))
-    client.list_connections()  # a token, and a first answer, well within the time
+    client.connections.list()  # a token, and a first answer, well within the time
     emulator.inject(Fault.latency(4.0, method="GET", path="/connections"))
 
     with pytest.raises(FlowServiceUnavailable, match="did not answer within the timeout"):
-        client.list_connections()  # its 30 s read timeout was cut to what was left
+        client.connections.list()  # its 30 s read timeout was cut to what was left
     with pytest.raises(FlowServiceUnavailable, match="time budget ran out"):
-        client.list_connections()  # nothing is left: not even sent
+        client.connections.list()  # nothing is left: not even sent
 
 
 class EndlessPages(BaseHTTPRequestHandler):
@@ -123,7 +123,7 @@ def test_paging_stops_at_the_bound_with_a_named_error(emulator: Emulator) -> Non
     try:
         client = client_for(emulator, platform_url=f"http://127.0.0.1:{server.server_address[1]}")
         with pytest.raises(PagingLimitExceeded, match=str(budget.MAX_PAGES)):
-            client.list_connections()
+            client.connections.list()
     finally:
         server.shutdown()
         server.server_close()
@@ -138,7 +138,7 @@ def test_retry_after_is_waited_out_inside_the_step_when_it_fits(
     emulator.inject(Fault.status_code(429, method="GET", path="/connections", retry_after=3))
     token = budget.begin(Context(60))
     try:
-        assert client.list_connections() == []
+        assert client.connections.list() == []
     finally:
         budget.end(token)
     assert slept == [3.0]
@@ -153,7 +153,7 @@ def test_retry_after_beyond_the_budget_goes_to_the_state_machine(emulator: Emula
     token = budget.begin(Context(60))
     try:
         with pytest.raises(FlowServiceThrottled) as caught:
-            client.list_connections()
+            client.connections.list()
     finally:
         budget.end(token)
     assert caught.value.retry_after == 120

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from aep_activation.dataflow_diff import audience_selector
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from aep_activation.request_schema import activation_request_json_schema
-from aep_activation.selectors import audience_selector
 from tests.model.invalid_requests import TODAY
 
 S0 = "audiences.0.schedule"

@@ -15,7 +15,7 @@ import pytest
 from aep_activation.columns import column_name
 from aep_activation.dataprep.mapping import desired_mapping
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
 

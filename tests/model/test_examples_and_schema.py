@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from aep_activation.model import ActivationRequest, parse_activation_request
+from aep_activation.request import ActivationRequest, parse_activation_request
 from aep_activation.request_schema import activation_request_json_schema, render_json_schema
 from tests.model.invalid_requests import TODAY, valid_request
 

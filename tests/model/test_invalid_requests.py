@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from tests.model.invalid_requests import INVALID_REQUESTS, TODAY, InvalidCase, valid_request
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
 from aep_activation.naming import ResourceName, default_resource_names, resource_names
+from aep_activation.request import parse_activation_request
 from tests.model.invalid_requests import TODAY
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from tests.model.invalid_requests import TODAY
 from tests.statemachine.harness import example
 

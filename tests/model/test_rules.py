@@ -10,14 +10,10 @@ from typing import Any
 
 import pytest
 
-from aep_activation import model
+from aep_activation import fields
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.model import (
-    MAX_AUDIENCES,
-    MAX_PROFILE_ATTRIBUTES,
-    ActivationRequest,
-    parse_activation_request,
-)
+from aep_activation.limits import MAX_AUDIENCES, MAX_PROFILE_ATTRIBUTES
+from aep_activation.request import ActivationRequest, parse_activation_request
 from tests.model.invalid_requests import TODAY
 
 
@@ -180,7 +176,7 @@ def test_today_is_the_injected_date_not_the_real_one(body: dict[str, Any]) -> No
 def test_without_an_injected_date_the_module_clock_is_used(
     body: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(model, "utc_today", lambda: date(2030, 7, 1))
+    monkeypatch.setattr(fields, "utc_today", lambda: date(2030, 7, 1))
     with pytest.raises(InvalidActivationRequest) as caught:
         parse_activation_request(body)
     assert [error["path"] for error in caught.value.errors] == [
@@ -189,7 +185,7 @@ def test_without_an_injected_date_the_module_clock_is_used(
     ]
 
 
-# --- seed rules that accept ------------------------------------------------------------
+# --- the tutorial's rules that accept --------------------------------------------------
 
 
 @pytest.mark.parametrize(

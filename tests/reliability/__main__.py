@@ -13,7 +13,7 @@ import sys
 import time
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.reliability import bad_input, matrix
 from tests.statemachine.conftest import TEMPLATE, seed_destination_secrets
 
@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with (
         Emulator() as emulator,
-        LocalStack.against(emulator, TEMPLATE, env_overrides=matrix.STACK_ENVIRONMENT) as stack,
+        LocalDeployment.against(
+            emulator, TEMPLATE, env_overrides=matrix.STACK_ENVIRONMENT
+        ) as stack,
     ):
         seed_destination_secrets(stack)
         if not args.skip_matrix:
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-def _matrix(emulator: Emulator, stack: LocalStack, slice_only: bool) -> bool:
+def _matrix(emulator: Emulator, stack: LocalDeployment, slice_only: bool) -> bool:
     cells = (
         matrix.diagonal()
         if slice_only
@@ -65,7 +67,7 @@ def _matrix(emulator: Emulator, stack: LocalStack, slice_only: bool) -> bool:
     return all(cell.as_expected for cell in done)
 
 
-def _bad_input(emulator: Emulator, stack: LocalStack) -> bool:
+def _bad_input(emulator: Emulator, stack: LocalDeployment) -> bool:
     print("\nBad input through every trigger:")
     started = time.monotonic()
     report = bad_input.run_all(emulator, stack)

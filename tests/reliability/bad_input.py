@@ -34,7 +34,7 @@ from typing import Any
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 
 from local.emulator import Emulator
-from local.runtime import ExecutionResult, LocalStack
+from local.runtime import ExecutionResult, LocalDeployment
 from tests.reliability.matrix import fresh_machine
 from tests.statemachine.harness import Machine, example
 
@@ -386,7 +386,7 @@ def _echoes(values: Iterable[str], texts: dict[str, str]) -> list[str]:
 
 def run_all(
     emulator: Emulator,
-    stack: LocalStack,
+    stack: LocalDeployment,
     cases: Sequence[BadRequest] | None = None,
     progress: Callable[[Outcome], None] | None = None,
 ) -> Report:

@@ -10,8 +10,8 @@ card's ``examples/amazon-s3-new-card.json``) with one fault injected into one ca
   retried (one attempt of that state, no retry sleep; a 401 is sent once more after one token
   refresh, as the client does), and nothing was duplicated.
 
-Known gaps are cells that fail today for a reason another issue owns; they are listed by name
-in :data:`KNOWN_GAPS` with that issue. A known gap that holds is reported too (the list must
+Known gaps are cells that fail today for a known reason outside the cell; they are listed by
+name in :data:`KNOWN_GAPS` with that reason. A known gap that holds is reported too (the list must
 then shrink), so the exit status stays honest both ways.
 """
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aep_activation.dataprep.ensure import data_prep_names
-from aep_activation.model import parse_activation_request
 from aep_activation.naming import default_resource_names
+from aep_activation.request import parse_activation_request
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
-from local.runtime import ExecutionResult, LocalStack
+from local.runtime import ExecutionResult, LocalDeployment
 from tests.statemachine.conftest import _empty_queues, adobe_credentials_secret_name
 from tests.statemachine.harness import Machine, assert_flow_holds, example, with_dataflow
 
@@ -307,7 +307,7 @@ class Cell:
         return "/".join(str(self.resources.get(kind, 0)) for kind in KINDS)
 
 
-def fresh_machine(emulator: Emulator, stack: LocalStack) -> Machine:
+def fresh_machine(emulator: Emulator, stack: LocalDeployment) -> Machine:
     """What tests/statemachine's ``machine`` fixture does before each test."""
     emulator.reset()
     _empty_queues(stack)
@@ -316,7 +316,7 @@ def fresh_machine(emulator: Emulator, stack: LocalStack) -> Machine:
     return Machine(emulator, stack)
 
 
-def run_cell(emulator: Emulator, stack: LocalStack, call: Call, fault: FaultCase) -> Cell:
+def run_cell(emulator: Emulator, stack: LocalDeployment, call: Call, fault: FaultCase) -> Cell:
     started = time.monotonic()
     cell = Cell(call, fault)
     machine = fresh_machine(emulator, stack)
@@ -491,7 +491,7 @@ def _judge_permanent(cell: Cell, machine: Machine, result: ExecutionResult) -> N
 
 def run_matrix(
     emulator: Emulator,
-    stack: LocalStack,
+    stack: LocalDeployment,
     cells: Iterable[tuple[Call, FaultCase]],
     progress: Callable[[Cell], None] | None = None,
 ) -> list[Cell]:

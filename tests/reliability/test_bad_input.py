@@ -9,7 +9,7 @@ import json
 import pytest
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.reliability import bad_input
 from tests.reliability.bad_input import FILES, BadRequest, load_cases
 from tests.reliability.matrix import fresh_machine
@@ -38,7 +38,7 @@ def test_the_files_are_the_models_corpus(tmp_path: object) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SLICE, ids=lambda case: case.id)
 def test_console_and_eventbridge_refuse_it_by_name_before_any_call(
-    adobe: Emulator, reliability_stack: LocalStack, case: BadRequest
+    adobe: Emulator, reliability_stack: LocalDeployment, case: BadRequest
 ) -> None:
     console = bad_input.console(fresh_machine(adobe, reliability_stack), case)
     event = bad_input.eventbridge(fresh_machine(adobe, reliability_stack), case)
@@ -49,7 +49,7 @@ def test_console_and_eventbridge_refuse_it_by_name_before_any_call(
 
 @pytest.mark.slow
 def test_sqs_dead_letters_each_with_its_error_and_runs_the_valid_message_of_its_batch(
-    adobe: Emulator, reliability_stack: LocalStack
+    adobe: Emulator, reliability_stack: LocalDeployment
 ) -> None:
     outcomes = bad_input.sqs_batches(fresh_machine(adobe, reliability_stack), CASES)
 
@@ -59,7 +59,7 @@ def test_sqs_dead_letters_each_with_its_error_and_runs_the_valid_message_of_its_
 
 @pytest.mark.slow
 def test_an_event_without_detail_or_with_a_string_detail_is_refused_by_name(
-    adobe: Emulator, reliability_stack: LocalStack
+    adobe: Emulator, reliability_stack: LocalDeployment
 ) -> None:
     outcomes = bad_input.odd_events(fresh_machine(adobe, reliability_stack))
 
@@ -69,7 +69,7 @@ def test_an_event_without_detail_or_with_a_string_detail_is_refused_by_name(
 
 @pytest.mark.slow
 def test_a_secret_inlined_in_the_request_is_echoed_nowhere(
-    adobe: Emulator, reliability_stack: LocalStack
+    adobe: Emulator, reliability_stack: LocalDeployment
 ) -> None:
     outcomes = bad_input.inlined_secret(fresh_machine(adobe, reliability_stack))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.reliability.matrix import (
     CALLS,
     FAULTS,
@@ -48,7 +48,7 @@ def test_the_calls_are_every_call_the_workflow_makes() -> None:
     ("call", "fault"), SLICE, ids=[f"{call.name}-{fault.name}" for call, fault in SLICE]
 )
 def test_a_cell_holds(
-    adobe: Emulator, reliability_stack: LocalStack, call: Call, fault: FaultCase
+    adobe: Emulator, reliability_stack: LocalDeployment, call: Call, fault: FaultCase
 ) -> None:
     try:
         cell = run_cell(adobe, reliability_stack, call, fault)
@@ -68,7 +68,7 @@ def test_a_cell_holds(
 
 @pytest.mark.slow
 def test_a_create_applied_after_the_read_timeout_leaves_no_duplicate(
-    adobe: Emulator, reliability_stack: LocalStack
+    adobe: Emulator, reliability_stack: LocalDeployment
 ) -> None:
     """Once a known gap: the flow's POST times out, Adobe applies it anyway,
     and the run must find it by name instead of making a second dataflow."""

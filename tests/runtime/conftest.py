@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -277,6 +277,6 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stack(project: Path) -> Iterator[LocalStack]:
-    with LocalStack(project) as local:
+def stack(project: Path) -> Iterator[LocalDeployment]:
+    with LocalDeployment(project) as local:
         yield local

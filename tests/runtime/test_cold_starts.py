@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.cpu_quota import MB_PER_VCPU, PERIOD_US
 from local.runtime.functions import BACKGROUND_NICE, ColdStarts
 
@@ -73,13 +73,13 @@ def cold_starts() -> ColdStarts:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, cold_starts: ColdStarts) -> Iterator[LocalStack]:
-    with LocalStack(_project(tmp_path), cold_starts=cold_starts) as local:
+def stack(tmp_path: Path, cold_starts: ColdStarts) -> Iterator[LocalDeployment]:
+    with LocalDeployment(_project(tmp_path), cold_starts=cold_starts) as local:
         yield local
 
 
 def test_a_cold_container_imports_nothing_in_advance_and_reports_its_init(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     first = stack.lambdas.invoke("ProbeFunction", {})
     second = stack.lambdas.invoke("ProbeFunction", {})
@@ -97,7 +97,7 @@ def test_a_cold_container_imports_nothing_in_advance_and_reports_its_init(
 
 
 def test_without_cold_starts_containers_fork_from_the_preloaded_factory(tmp_path: Path) -> None:
-    with LocalStack(_project(tmp_path)) as stack:
+    with LocalDeployment(_project(tmp_path)) as stack:
         call = stack.lambdas.invoke("ProbeFunction", {})
 
     assert call.result["preloaded"] == ["boto3", "pydantic", "requests"]
@@ -105,7 +105,7 @@ def test_without_cold_starts_containers_fork_from_the_preloaded_factory(tmp_path
 
 
 def test_calls_run_on_the_lambda_cpu_share_and_init_does_not(
-    stack: LocalStack, cold_starts: ColdStarts
+    stack: LocalDeployment, cold_starts: ColdStarts
 ) -> None:
     if cold_starts.quota is None:
         pytest.skip(cold_starts.note)
@@ -121,7 +121,7 @@ def test_calls_run_on_the_lambda_cpu_share_and_init_does_not(
 
 
 def test_a_retired_container_leaves_no_cgroup_behind(
-    stack: LocalStack, cold_starts: ColdStarts
+    stack: LocalDeployment, cold_starts: ColdStarts
 ) -> None:
     if cold_starts.quota is None:
         pytest.skip(cold_starts.note)
@@ -132,7 +132,7 @@ def test_a_retired_container_leaves_no_cgroup_behind(
 
 
 def test_an_asynchronous_call_starts_the_container_in_the_background_and_leaves_it_warm(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     answer = stack.client("lambda").invoke(
         FunctionName="ProbeFunction", InvocationType="Event", Payload=b'{"warm": true}'
@@ -153,7 +153,7 @@ def test_an_asynchronous_call_starts_the_container_in_the_background_and_leaves_
     assert later.result["initNice"] == BACKGROUND_NICE
 
 
-def test_a_synchronous_cold_start_runs_its_init_at_normal_priority(stack: LocalStack) -> None:
+def test_a_synchronous_cold_start_runs_its_init_at_normal_priority(stack: LocalDeployment) -> None:
     assert stack.lambdas.invoke("ProbeFunction", {}).result["initNice"] == 0
 
 
@@ -162,7 +162,7 @@ def test_a_failing_asynchronous_call_reaches_no_caller(tmp_path: Path) -> None:
     (tmp_path / "fns" / "probe" / "app.py").write_text(
         "def lambda_handler(event, context):\n    raise RuntimeError('no')\n", encoding="utf-8"
     )
-    with LocalStack(template, cold_starts=ColdStarts.detect(throttle=False)) as local:
+    with LocalDeployment(template, cold_starts=ColdStarts.detect(throttle=False)) as local:
         answer = local.client("lambda").invoke(
             FunctionName="ProbeFunction", InvocationType="Event", Payload=b"{}"
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.runtime.conftest import BACKOFF_RATE, INTERVAL_SECONDS, MAX_ATTEMPTS, MAX_DELAY_SECONDS
 
 
@@ -18,7 +18,7 @@ def declared_backoff(retries: int) -> list[float]:
 
 
 def test_a_task_failing_then_succeeding_is_retried_with_the_declared_backoff(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     result = stack.run({"failTimes": 3}, timeout=30)
 
@@ -30,7 +30,7 @@ def test_a_task_failing_then_succeeding_is_retried_with_the_declared_backoff(
     assert result.output["result"]["flaky"]["attempts"] == 4
 
 
-def test_retries_exhausted_are_caught_by_error_name(stack: LocalStack) -> None:
+def test_retries_exhausted_are_caught_by_error_name(stack: LocalDeployment) -> None:
     attempts_allowed = 1 + MAX_ATTEMPTS
 
     result = stack.run({"failTimes": attempts_allowed}, timeout=30)
@@ -46,7 +46,9 @@ def test_retries_exhausted_are_caught_by_error_name(stack: LocalStack) -> None:
     assert result.retry_sleeps("Flaky") == declared_backoff(MAX_ATTEMPTS)
 
 
-def test_parallel_branches_each_run_with_their_own_function_environment(stack: LocalStack) -> None:
+def test_parallel_branches_each_run_with_their_own_function_environment(
+    stack: LocalDeployment,
+) -> None:
     result = stack.run({"failTimes": 0}, timeout=30)
 
     assert set(result.states) == {"Branches", "Flaky", "Echo", "Pause", "Done"}
@@ -62,14 +64,16 @@ def test_parallel_branches_each_run_with_their_own_function_environment(stack: L
 
 
 def test_parameter_overrides_reach_the_environment(project: Path) -> None:
-    with LocalStack(project, parameter_overrides={"Greeting": "good day"}) as stack:
+    with LocalDeployment(project, parameter_overrides={"Greeting": "good day"}) as stack:
         result = stack.run({"failTimes": 0}, timeout=30)
 
     assert result.output["result"]["flaky"]["greeting"] == "good day"
     assert result.output["result"]["echo"]["mood"] == "formal"
 
 
-def test_environment_overrides_apply_to_every_function_and_do_not_leak(stack: LocalStack) -> None:
+def test_environment_overrides_apply_to_every_function_and_do_not_leak(
+    stack: LocalDeployment,
+) -> None:
     assert "ROLE" not in os.environ
     result = stack.run({"failTimes": 0}, timeout=30)
 
@@ -78,14 +82,14 @@ def test_environment_overrides_apply_to_every_function_and_do_not_leak(stack: Lo
     assert stack.function_environment("EchoFunction")["POWERTOOLS_TRACE_DISABLED"] == "true"
 
 
-def test_wait_states_are_recorded_not_slept(stack: LocalStack) -> None:
+def test_wait_states_are_recorded_not_slept(stack: LocalDeployment) -> None:
     result = stack.run({"failTimes": 0}, timeout=30)
 
     waits = [(s.state, s.seconds) for s in result.sleeps if s.kind == "wait"]
     assert waits == [("Pause", 30.0)]
 
 
-def test_definition_substitutions_come_from_the_template(stack: LocalStack) -> None:
+def test_definition_substitutions_come_from_the_template(stack: LocalDeployment) -> None:
     definition = json.loads(
         stack.stepfunctions.describe_state_machine(stateMachineArn=stack.state_machine_arn())[
             "definition"
@@ -97,7 +101,7 @@ def test_definition_substitutions_come_from_the_template(stack: LocalStack) -> N
     assert branches[1]["States"]["Echo"]["Resource"] == stack.physical("EchoFunction", "Arn")
 
 
-def test_module_state_is_per_function_and_survives_warm_calls(stack: LocalStack) -> None:
+def test_module_state_is_per_function_and_survives_warm_calls(stack: LocalDeployment) -> None:
     first = stack.run({"failTimes": 0}, timeout=30)
     second = stack.run({"failTimes": 0}, timeout=30)
     stack.cold_start()
@@ -112,7 +116,9 @@ def test_module_state_is_per_function_and_survives_warm_calls(stack: LocalStack)
     assert "ECHO_CALLS" not in os.environ
 
 
-def test_handler_output_is_captured_per_function_and_other_output_is_not(stack: LocalStack) -> None:
+def test_handler_output_is_captured_per_function_and_other_output_is_not(
+    stack: LocalDeployment,
+) -> None:
     print("printed by the test itself")
     stack.run({"failTimes": 1}, timeout=30)
 
@@ -128,7 +134,7 @@ def test_handler_output_is_captured_per_function_and_other_output_is_not(stack: 
     assert all("printed by the test itself" not in text for text in stack.log_lines)
 
 
-def test_an_execution_input_and_states_are_reported_in_order(stack: LocalStack) -> None:
+def test_an_execution_input_and_states_are_reported_in_order(stack: LocalDeployment) -> None:
     result = stack.run({"failTimes": 0}, name="ordered", timeout=30)
 
     assert result.name == "ordered"
@@ -140,7 +146,7 @@ def test_an_execution_input_and_states_are_reported_in_order(stack: LocalStack) 
 
 
 def test_invoking_through_the_lambda_api_reports_failures_as_lambda_does(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     lambda_client = stack.client("lambda")
 
@@ -157,7 +163,7 @@ def test_invoking_through_the_lambda_api_reports_failures_as_lambda_does(
     assert [i.function for i in stack.invocations] == ["BrokenFunction", "OddFunction"]
 
 
-def test_the_caller_can_read_the_environment_while_handlers_run(stack: LocalStack) -> None:
+def test_the_caller_can_read_the_environment_while_handlers_run(stack: LocalDeployment) -> None:
     execution = stack.start_execution({"failTimes": 2})
     seen_roles = set()
     while stack.stepfunctions.describe_execution(executionArn=execution)["status"] == "RUNNING":
@@ -168,7 +174,7 @@ def test_the_caller_can_read_the_environment_while_handlers_run(stack: LocalStac
 
 
 def test_waiting_gives_up_at_its_timeout_naming_where_the_execution_is(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     with stack.sleeping(scale=1.0):
         execution = stack.start_execution({"failTimes": 0})

@@ -10,7 +10,7 @@ import pytest
 
 from aep_activation import warm_up
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.functions import ColdStarts, Invocation
 from tests.statemachine.conftest import (
     TEMPLATE,
@@ -22,17 +22,21 @@ from tests.statemachine.test_pre_warm import NEW_DATAFLOW_PATH, VALIDATE
 
 
 @pytest.fixture
-def cold_stack(emulator: Emulator) -> Iterator[LocalStack]:
+def cold_stack(emulator: Emulator) -> Iterator[LocalDeployment]:
     """The template with every container started as a cold Lambda's (no CPU quota: the
     mechanics are tested here, not the time)."""
     cold_starts = ColdStarts.detect(throttle=False)
-    with LocalStack.against(emulator, TEMPLATE, skip_sleeps=True, cold_starts=cold_starts) as stack:
+    with LocalDeployment.against(
+        emulator, TEMPLATE, skip_sleeps=True, cold_starts=cold_starts
+    ) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)
         yield stack
 
 
-def test_a_warmed_function_serves_the_executions_first_call_warm(cold_stack: LocalStack) -> None:
+def test_a_warmed_function_serves_the_executions_first_call_warm(
+    cold_stack: LocalDeployment,
+) -> None:
     validate = cold_stack.lambdas.function(VALIDATE)
     assert validate is not None
     versions = validate.environment[warm_up.NEW_DATAFLOW_VARIABLE].split(",")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.runtime import LocalStack, TemplateError
+from local.runtime import LocalDeployment, TemplateError
 from local.runtime.template import (
     Resolver,
     load_template,
@@ -124,7 +124,7 @@ def lambda_resources(definition: dict[str, object]) -> list[str]:
 
 
 def test_every_lambda_the_deployed_state_machine_calls_is_a_published_version() -> None:
-    with LocalStack(REAL_TEMPLATE, platform_url="http://127.0.0.1:1/pf") as stack:
+    with LocalDeployment(REAL_TEMPLATE, platform_url="http://127.0.0.1:1/pf") as stack:
         definition = json.loads(
             stack.stepfunctions.describe_state_machine(stateMachineArn=stack.state_machine_arn())[
                 "definition"
@@ -181,7 +181,7 @@ def test_every_real_function_has_its_handler() -> None:
 
 
 def test_the_real_template_deploys_locally_with_everything_resolved() -> None:
-    with LocalStack(REAL_TEMPLATE, platform_url="http://127.0.0.1:1/pf") as stack:
+    with LocalDeployment(REAL_TEMPLATE, platform_url="http://127.0.0.1:1/pf") as stack:
         definition = stack.stepfunctions.describe_state_machine(
             stateMachineArn=stack.state_machine_arn()
         )["definition"]
@@ -198,7 +198,7 @@ def test_the_real_template_deploys_locally_with_everything_resolved() -> None:
 
 @pytest.mark.parametrize("result_type", ["ActivationSucceeded", "ActivationFailed"])
 def test_the_real_rule_ignores_result_events_on_the_shared_bus(result_type: str) -> None:
-    with LocalStack(REAL_TEMPLATE) as stack:
+    with LocalDeployment(REAL_TEMPLATE) as stack:
         ignored = stack.send_event(
             {"status": "x"}, source="aep.activation", detail_type=result_type
         )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.functions import Invocation
 from local.runtime.queues import failed_message_ids
 from local.runtime.template import QueueTriggerSpec
 
 
 def test_an_event_matching_the_rule_starts_an_execution_with_the_input_path(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     (execution,) = stack.send_event({"failTimes": 0}, source="test.app", detail_type="Requested")
 
@@ -25,7 +25,7 @@ def test_an_event_matching_the_rule_starts_an_execution_with_the_input_path(
     [("test.app", "Succeeded"), ("other.app", "Requested")],
 )
 def test_an_event_the_pattern_does_not_match_starts_nothing(
-    stack: LocalStack, source: str, detail_type: str
+    stack: LocalDeployment, source: str, detail_type: str
 ) -> None:
     assert stack.send_event({"failTimes": 0}, source=source, detail_type=detail_type) == []
     assert (
@@ -36,7 +36,7 @@ def test_an_event_the_pattern_does_not_match_starts_nothing(
 
 
 def test_sqs_messages_start_executions_and_a_rejected_one_ends_in_the_dlq(
-    stack: LocalStack,
+    stack: LocalDeployment,
 ) -> None:
     ok_ids = [stack.send_sqs({"failTimes": 0}), stack.send_sqs({"failTimes": 0})]
     rejected = stack.send_sqs({"reject": True})
@@ -53,7 +53,7 @@ def test_sqs_messages_start_executions_and_a_rejected_one_ends_in_the_dlq(
         assert stack.wait(execution, timeout=30).succeeded
 
 
-def test_a_batch_whose_handler_raises_fails_whole(stack: LocalStack) -> None:
+def test_a_batch_whose_handler_raises_fails_whole(stack: LocalDeployment) -> None:
     stack.send_sqs("explode")
 
     drained = stack.drain_queue()

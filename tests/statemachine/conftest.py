@@ -1,6 +1,6 @@
 """The real state machine, handlers and template in moto, against the Flow Service emulator.
 
-``local_stack`` is deployed once for this package (a deployment takes seconds): the Adobe
+``local_deployment`` is deployed once for this package (a deployment takes seconds): the Adobe
 credentials secret holds the emulator's client and every example's destination secret holds
 fake values shaped as its auth spec requires (the CLI's own seeding helper). Retry back-offs
 are recorded, not slept.
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.fake_secrets import fake_destination_secret
 from tests.statemachine.harness import REPOSITORY, Machine, example, example_names
 
@@ -29,7 +29,7 @@ TEMPLATE = REPOSITORY / "template.yaml"
 QUEUES = ("AudienceRequestQueue", "AudienceRequestDLQ", "RejectedRequestQueue")
 
 
-def adobe_credentials_secret_name(stack: LocalStack) -> str:
+def adobe_credentials_secret_name(stack: LocalDeployment) -> str:
     """The secret the template's functions read the Adobe credentials from."""
     names = {
         stack.function_environment(function).get("ADOBE_CREDENTIALS_SECRET")
@@ -39,7 +39,7 @@ def adobe_credentials_secret_name(stack: LocalStack) -> str:
     return str(names.pop())
 
 
-def seed_destination_secrets(stack: LocalStack) -> None:
+def seed_destination_secrets(stack: LocalDeployment) -> None:
     for name in example_names():
         request = example(name)
         secret_id = request["destination"]["auth"].get("secretId")
@@ -49,14 +49,14 @@ def seed_destination_secrets(stack: LocalStack) -> None:
 
 
 @pytest.fixture(scope="package")
-def local_stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
-    with LocalStack.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
+def local_deployment(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
+    with LocalDeployment.against(_emulator_server, TEMPLATE, skip_sleeps=True) as stack:
         stack.seed_secret(adobe_credentials_secret_name(stack), DEFAULT_CLIENT.credentials())
         seed_destination_secrets(stack)
         yield stack
 
 
-def _empty_queues(stack: LocalStack) -> None:
+def _empty_queues(stack: LocalDeployment) -> None:
     # Receive and delete: moto, like SQS, allows one PurgeQueue a minute.
     for queue in QUEUES:
         url = stack.physical(queue)
@@ -68,15 +68,15 @@ def _empty_queues(stack: LocalStack) -> None:
 
 
 @pytest.fixture
-def machine(emulator: Emulator, local_stack: LocalStack) -> Machine:
-    _empty_queues(local_stack)
+def machine(emulator: Emulator, local_deployment: LocalDeployment) -> Machine:
+    _empty_queues(local_deployment)
     # Warm containers may still hold the default credentials in their parameter cache: that
     # is what the secret holds again here. A test that swaps a secret cold-starts the stack.
-    local_stack.seed_secret(
-        adobe_credentials_secret_name(local_stack), DEFAULT_CLIENT.credentials()
+    local_deployment.seed_secret(
+        adobe_credentials_secret_name(local_deployment), DEFAULT_CLIENT.credentials()
     )
-    local_stack.published_events()  # read what earlier tests left on the bus
-    return Machine(emulator, local_stack)
+    local_deployment.published_events()  # read what earlier tests left on the bus
+    return Machine(emulator, local_deployment)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""One test's view of the shared LocalStack and emulator: run, then look at what happened.
+"""One test's view of the shared LocalDeployment and emulator: run, then look at what happened.
 
-The LocalStack is deployed once for the package (it takes seconds); a :class:`Machine` is made
+The LocalDeployment is deployed once for the package (it takes seconds); a :class:`Machine` is made
 per test after the emulator was reset, and everything it reports (log lines, result events,
 executions, requests) is limited to what happened since then.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from local.emulator import Emulator, RecordedRequest
-from local.runtime import ExecutionResult, LocalStack
+from local.runtime import ExecutionResult, LocalDeployment
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLES = REPOSITORY / "examples"
@@ -52,7 +52,7 @@ def example_names() -> list[str]:
 
 
 class Machine:
-    def __init__(self, emulator: Emulator, stack: LocalStack) -> None:
+    def __init__(self, emulator: Emulator, stack: LocalDeployment) -> None:
         self.emulator = emulator
         self.stack = stack
         self._log_mark = len(stack.captured_logs)

@@ -12,12 +12,8 @@ import uuid
 from typing import Any
 
 from aep_activation.errors import RequestTooLarge
-from aep_activation.model import (
-    MAX_AUDIENCES,
-    MAX_PROFILE_ATTRIBUTES,
-    MAX_REQUEST_BYTES,
-    parse_activation_request,
-)
+from aep_activation.limits import MAX_AUDIENCES, MAX_PROFILE_ATTRIBUTES, MAX_REQUEST_BYTES
+from aep_activation.request import parse_activation_request
 from tests.statemachine.harness import example
 
 TEMPLATE = "%DESTINATION_NAME%_%SEGMENT_ID%_%SEGMENT_NAME%_%TIMESTAMP%_" + "custom-text." * 4

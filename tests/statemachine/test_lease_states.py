@@ -8,10 +8,10 @@ import time
 from typing import Any
 
 from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS
-from aep_activation.model import MAX_FIRST_RUN_WAIT_MINUTES
+from aep_activation.limits import MAX_FIRST_RUN_WAIT_MINUTES
 from aep_activation.steps.lease import LEASE_WAIT_SECONDS
 from local.emulator import Fault
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.template import parse_template_text
 from tests.statemachine.asl import definition, retrier_for, states
 from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example, lease_items
@@ -253,12 +253,12 @@ def test_another_activation_does_not_wait(machine: Machine, leases: Any) -> None
     assert len(lease_items(leases)) == 2
 
 
-def test_the_lease_table_is_the_templates(local_stack: LocalStack) -> None:
-    table = local_stack.physical("ActivationLeaseTable")
+def test_the_lease_table_is_the_templates(local_deployment: LocalDeployment) -> None:
+    table = local_deployment.physical("ActivationLeaseTable")
     # The ending of a stopped or timed-out run gives its lease back from PublishResult.
-    environment = local_stack.function_environment("PublishResultFunction")
+    environment = local_deployment.function_environment("PublishResultFunction")
     assert environment["ACTIVATION_LEASE_TABLE"] == table
-    ttl = local_stack.client("dynamodb").describe_time_to_live(TableName=table)[
+    ttl = local_deployment.client("dynamodb").describe_time_to_live(TableName=table)[
         "TimeToLiveDescription"
     ]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aep_activation.catalog import find_destination
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from local.emulator import RecordedRequest
 from tests.statemachine.harness import (
     ONE_OF_EACH,

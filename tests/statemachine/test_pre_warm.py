@@ -6,7 +6,7 @@ function so warmed serves the execution's call warm)."""
 from __future__ import annotations
 
 from aep_activation import warm_up
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.functions import Invocation
 from tests.statemachine.harness import Machine, assert_flow_holds, example, with_dataflow
 
@@ -30,14 +30,14 @@ EXISTING_DATAFLOW_PATH = {
 }
 
 
-def _fresh_validate_request(stack: LocalStack) -> None:
+def _fresh_validate_request(stack: LocalDeployment) -> None:
     """A new ValidateRequest container: it has warmed nothing yet."""
     host = stack.lambdas.function(VALIDATE)
     assert host is not None
     host.cold_start()
 
 
-def _warm_ups(stack: LocalStack, since: int) -> list[Invocation]:
+def _warm_ups(stack: LocalDeployment, since: int) -> list[Invocation]:
     assert stack.lambdas.wait_for_async()
     return [i for i in stack.invocations[since:] if i.asynchronous]
 

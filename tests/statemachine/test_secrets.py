@@ -14,7 +14,7 @@ import pytest
 from aep_activation.credentials import parse_adobe_credentials
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.ims import TokenCache, TokenProvider
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from aep_activation.steps.connections import ensure_profile_base_connection
 from local.emulator import DEFAULT_CLIENT, Fault, ImsClient
 from local.runtime import ExecutionResult

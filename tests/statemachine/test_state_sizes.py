@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from aep_activation.model import MAX_AUDIENCES
+from aep_activation.limits import MAX_AUDIENCES
 from aep_activation.slim import FULL_RESULT_MESSAGE, STATE_BUDGET
 from local.runtime import ExecutionResult
 from local.runtime.sleeps import add_wait_listener, remove_wait_listener

@@ -7,14 +7,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example
 from tests.statemachine.paths import HAPPY_NEW, assert_route
 
 REQUEST = "amazon-s3"
 
 
-def request_rule(stack: LocalStack) -> tuple[str, str]:
+def request_rule(stack: LocalDeployment) -> tuple[str, str]:
     """The source and detail-type the template's rule for the state machine matches."""
     (rule,) = stack.template.event_rules
     (source,) = rule.pattern["source"]
@@ -22,7 +22,7 @@ def request_rule(stack: LocalStack) -> tuple[str, str]:
     return str(source), str(detail_type)
 
 
-def sqs_event(stack: LocalStack, messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def sqs_event(stack: LocalDeployment, messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Received messages in the shape Lambda's SQS poller hands to the function."""
     queue_arn = stack.physical("AudienceRequestQueue", "Arn")
     return {

@@ -8,7 +8,8 @@ import pytest
 
 from aep_activation.errors import ResourceConflict
 from aep_activation.flow_service import Created
-from aep_activation.steps.find_or_create import LookedUp, find_or_create
+from aep_activation.step_inputs import LookedUp
+from aep_activation.steps.find_or_create import find_or_create
 
 BODY = {"name": "summer-sale - dataflow", "kind": "ours"}
 

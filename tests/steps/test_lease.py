@@ -13,7 +13,7 @@ from aep_activation.errors import (
     ActivationLeaseUnavailable,
     ConfigurationError,
 )
-from aep_activation.model import parse_activation_request
+from aep_activation.request import parse_activation_request
 from aep_activation.steps.lease import (
     ACQUIRE_CONDITION,
     EXPIRES_AT,

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from aep_activation.model import MAX_FIRST_RUN_WAIT_MINUTES
+from aep_activation.limits import MAX_FIRST_RUN_WAIT_MINUTES
 from aep_activation.steps.run_watch import (
     FIRST_WAIT_SECONDS,
     LONGEST_WAIT_SECONDS,

@@ -10,8 +10,8 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from aep_activation.model import ActivationRequest, parse_activation_request
-from aep_activation.selectors import DataflowSnapshot, missing_from, plan_activation
+from aep_activation.dataflow_diff import DataflowSnapshot, diff_dataflow, missing_from
+from aep_activation.request import ActivationRequest, parse_activation_request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "amazon-s3.json"
 
@@ -50,7 +50,7 @@ def apply(flow: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, A
 
 def test_an_empty_flow_gets_every_audience_attribute_and_field() -> None:
     req = request()
-    plan = plan_activation(req, empty_flow())
+    plan = diff_dataflow(req, empty_flow())
 
     assert plan.added_audiences == [a.id for a in req.audiences]
     assert plan.added_attributes == list(req.profile_attributes)
@@ -71,9 +71,9 @@ def test_an_empty_flow_gets_every_audience_attribute_and_field() -> None:
 
 def test_after_applying_the_plan_nothing_is_missing_and_a_second_plan_is_empty() -> None:
     req = request()
-    flow = apply(empty_flow(), plan_activation(req, empty_flow()).operations)
+    flow = apply(empty_flow(), diff_dataflow(req, empty_flow()).operations)
     assert missing_from(req, flow) == []
-    assert plan_activation(req, flow).empty
+    assert diff_dataflow(req, flow).empty
     profile = flow["transformations"][0]["params"]["profileSelectors"]
     assert profile["primaryFields"] == [
         {"fieldType": "ATTRIBUTE", "attributePath": "personalEmail.address"}
@@ -82,7 +82,7 @@ def test_after_applying_the_plan_nothing_is_missing_and_a_second_plan_is_empty()
 
 def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_place() -> None:
     req = request()
-    flow = apply(empty_flow(), plan_activation(req, empty_flow()).operations)
+    flow = apply(empty_flow(), diff_dataflow(req, empty_flow()).operations)
     data = json.loads(EXAMPLE.read_text())
     data["audiences"][1]["schedule"]["frequency"] = "EVERY_12_HOURS"
     data["audiences"].append(
@@ -99,7 +99,7 @@ def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_plac
     )
     changed = parse_activation_request(data)
 
-    plan = plan_activation(changed, flow)
+    plan = diff_dataflow(changed, flow)
 
     assert plan.added_audiences == ["0d2b1a4e-5c1f-4f2a-9a0b-3c4d5e6f7a8b"]
     assert plan.updated_audiences == [data["audiences"][1]["id"]]
@@ -113,7 +113,7 @@ def test_audiences_already_present_are_skipped_and_changed_ones_replaced_in_plac
 
 def test_snapshot_round_trips_through_the_state_and_ignores_adobe_enrichment() -> None:
     req = request()
-    flow = apply(empty_flow(), plan_activation(req, empty_flow()).operations)
+    flow = apply(empty_flow(), diff_dataflow(req, empty_flow()).operations)
     snapshot = DataflowSnapshot.of_flow(flow)
 
     assert DataflowSnapshot.from_state(json.loads(json.dumps(snapshot.to_state()))) == snapshot
@@ -139,7 +139,7 @@ def test_a_flow_document_without_id_or_etag_is_an_unreadable_answer(broken: dict
 
 
 def converged_flow(req: ActivationRequest) -> dict[str, Any]:
-    return apply(empty_flow(), plan_activation(req, empty_flow()).operations)
+    return apply(empty_flow(), diff_dataflow(req, empty_flow()).operations)
 
 
 def test_an_audience_the_request_leaves_unnamed_is_not_rewritten_for_its_ui_name() -> None:
@@ -151,7 +151,7 @@ def test_an_audience_the_request_leaves_unnamed_is_not_rewritten_for_its_ui_name
         "Named in the UI"
     )
 
-    assert plan_activation(req, flow).empty
+    assert diff_dataflow(req, flow).empty
 
 
 def test_prune_removes_from_the_highest_index_down_and_leaves_fields_consistent() -> None:
@@ -163,7 +163,7 @@ def test_prune_removes_from_the_highest_index_down_and_leaves_fields_consistent(
     data["prune"] = True
     narrower = parse_activation_request(data)
 
-    plan = plan_activation(narrower, flow)
+    plan = diff_dataflow(narrower, flow)
 
     removals = [op["path"] for op in plan.operations if op["op"] == "remove"]
     assert removals == [
@@ -175,7 +175,7 @@ def test_prune_removes_from_the_highest_index_down_and_leaves_fields_consistent(
     assert plan.removed_attributes == ["person.name.lastName", "person.name.firstName"]
     after = apply(flow, plan.operations)
     assert missing_from(narrower, after) == []
-    assert plan_activation(narrower, after).empty
+    assert diff_dataflow(narrower, after).empty
 
 
 def test_without_prune_what_the_request_does_not_name_stays() -> None:
@@ -185,7 +185,7 @@ def test_without_prune_what_the_request_does_not_name_stays() -> None:
     data["audiences"] = data["audiences"][1:]
     data["profileAttributes"] = ["personalEmail.address"]
 
-    assert plan_activation(parse_activation_request(data), flow).empty
+    assert diff_dataflow(parse_activation_request(data), flow).empty
 
 
 def test_a_schedule_change_is_said_in_plain_words() -> None:
@@ -196,7 +196,7 @@ def test_a_schedule_change_is_said_in_plain_words() -> None:
     data["audiences"][0]["exportMode"] = "FIRST_FULL_THEN_INCREMENTAL"
     data["audiences"][0]["schedule"]["frequency"] = "EVERY_6_HOURS"
 
-    plan = plan_activation(parse_activation_request(data), flow)
+    plan = diff_dataflow(parse_activation_request(data), flow)
 
     assert plan.words == [
         "replace schedule of audience Interested in Mountain Biking "

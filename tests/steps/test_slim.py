@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aep_activation import slim
-from aep_activation.model import MAX_REQUEST_BYTES
+from aep_activation.limits import MAX_REQUEST_BYTES
 from aep_activation.slim import FULL_RESULT_MESSAGE, RESULT_BUDGETS, STATE_BUDGET, fit, size_of
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:m:e"

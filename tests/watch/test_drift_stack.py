@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from aep_activation.export_watch import emf_records
 from aep_activation.registry import KEY, NAME, REQUEST, ActivationRegistry
+from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.conftest import adobe_credentials_secret_name, seed_destination_secrets
 from tests.statemachine.harness import REPOSITORY, example, flow_audiences
 from tests.watch.registry_seed import register
@@ -31,8 +31,8 @@ SELECTORS = "/transformations/0/params/segmentSelectors/selectors"
 
 
 @pytest.fixture(scope="module")
-def stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
-    with LocalStack.against(
+def stack(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
+    with LocalDeployment.against(
         _emulator_server,
         TEMPLATE,
         parameter_overrides={"DriftWatchEnabled": "true"},
@@ -44,14 +44,14 @@ def stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
 
 
 @pytest.fixture(autouse=True)
-def empty_registry(stack: LocalStack) -> None:
+def empty_registry(stack: LocalDeployment) -> None:
     """Per test: the emulator is reset (by ``emulator``), so the registry starts empty too."""
     dynamodb, table = stack.client("dynamodb"), stack.physical("ActivationRegistryTable")
     for item in dynamodb.scan(TableName=table)["Items"]:
         dynamodb.delete_item(TableName=table, Key={KEY: item[KEY]})
 
 
-def registry(stack: LocalStack) -> ActivationRegistry:
+def registry(stack: LocalDeployment) -> ActivationRegistry:
     return ActivationRegistry(
         stack.physical("ActivationRegistryTable"), client=stack.client("dynamodb")
     )
@@ -63,11 +63,11 @@ def request(name: str) -> dict[str, Any]:
     return base
 
 
-def drift_events(stack: LocalStack) -> list[dict[str, Any]]:
+def drift_events(stack: LocalDeployment) -> list[dict[str, Any]]:
     return [e for e in stack.published_events() if e.get("detail-type") == "ActivationDrifted"]
 
 
-def drift_lines(stack: LocalStack) -> list[str]:
+def drift_lines(stack: LocalDeployment) -> list[str]:
     return [line.text for line in stack.captured_logs if line.function == DRIFT]
 
 
@@ -76,7 +76,7 @@ def writes_to_adobe(emulator: Emulator) -> list[str]:
 
 
 def test_one_drifted_activation_is_reported_in_words_at_every_pass(
-    emulator: Emulator, stack: LocalStack
+    emulator: Emulator, stack: LocalDeployment
 ) -> None:
     for name in ("steady", "drifting"):
         applied = stack.run(request(name), timeout=120)
@@ -134,7 +134,7 @@ def test_one_drifted_activation_is_reported_in_words_at_every_pass(
 
 
 def test_an_activation_that_cannot_be_planned_is_named_and_counted_and_the_pass_goes_on(
-    emulator: Emulator, stack: LocalStack
+    emulator: Emulator, stack: LocalDeployment
 ) -> None:
     applied = stack.run(request("kept"), timeout=120)
     assert applied.status == "SUCCEEDED", applied
@@ -168,6 +168,6 @@ def test_an_activation_that_cannot_be_planned_is_named_and_counted_and_the_pass_
     assert sum(m["DriftWatchErrors"] for m in counted) == 2
 
 
-def test_the_schedule_fires_the_drift_watch_every_rate_minutes(stack: LocalStack) -> None:
+def test_the_schedule_fires_the_drift_watch_every_rate_minutes(stack: LocalDeployment) -> None:
     assert stack.schedule_expression(SCHEDULE) == "rate(60 minutes)"
     assert stack.template.schedules[SCHEDULE].function == DRIFT

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from local.runtime.template import parse_template_text
 from tests.statemachine.harness import REPOSITORY
 
@@ -58,7 +58,7 @@ def test_the_drift_watch_reads_the_registry_and_puts_on_the_result_bus_only() ->
 
 
 def test_off_by_default_the_schedule_invokes_nothing(emulator: Emulator) -> None:
-    with LocalStack.against(emulator, REPOSITORY / "template.yaml") as default:
+    with LocalDeployment.against(emulator, REPOSITORY / "template.yaml") as default:
         with pytest.raises(RuntimeError, match="DISABLED"):
             default.fire_schedule("DriftWatchSchedule")
         assert default.invocations == []

@@ -22,9 +22,9 @@ from aep_activation.export_watch import (
     ExportWatch,
     PassReport,
     delay_minutes_from_env,
-    scheduled_time_ms,
 )
 from aep_activation.registry import KEY, TORN_DOWN, ActivationRegistry
+from aep_activation.watch_pass import scheduled_time_ms
 from local.emulator import DEFAULT_CLIENT, Emulator, Fault
 from local.emulator.faults import FaultKind
 from tests.client.conftest import MakeClient

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from aep_activation.export_watch import emf_records
+from aep_activation.watch_pass import emf_records
 from local.emulator import DEFAULT_CLIENT, Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.emulator.helpers import Api, add_attribute, add_segment, flow_body, segment_value
 from tests.statemachine.harness import REPOSITORY
 from tests.watch.registry_seed import register
@@ -33,7 +33,7 @@ AUDIENCE = "9f7d37fd-7039-4454-94ef-2b0cd6c3206a"
 EXPORT_KINDS = ("ExportSucceeded", "ExportFailed", "ExportDelayed")
 
 
-def credentials_secret(stack: LocalStack) -> str:
+def credentials_secret(stack: LocalDeployment) -> str:
     names = {
         stack.function_environment(f).get("ADOBE_CREDENTIALS_SECRET")
         for f in stack.template.functions
@@ -43,17 +43,17 @@ def credentials_secret(stack: LocalStack) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(_emulator_server: Emulator) -> Iterator[LocalStack]:
-    with LocalStack.against(_emulator_server, TEMPLATE, skip_sleeps=True) as local:
+def stack(_emulator_server: Emulator) -> Iterator[LocalDeployment]:
+    with LocalDeployment.against(_emulator_server, TEMPLATE, skip_sleeps=True) as local:
         local.seed_secret(credentials_secret(local), DEFAULT_CLIENT.credentials())
         yield local
 
 
-def export_events(stack: LocalStack) -> list[dict[str, Any]]:
+def export_events(stack: LocalDeployment) -> list[dict[str, Any]]:
     return [e for e in stack.published_events() if e.get("detail-type") in EXPORT_KINDS]
 
 
-def watch_lines(stack: LocalStack) -> list[str]:
+def watch_lines(stack: LocalDeployment) -> list[str]:
     return [line.text for line in stack.captured_logs if line.function == WATCH]
 
 
@@ -65,14 +65,14 @@ def nightly_dataflow(api: Api) -> str:
     return str(created["id"])
 
 
-def rate_seconds(stack: LocalStack) -> float:
+def rate_seconds(stack: LocalDeployment) -> float:
     expression = stack.schedule_expression(SCHEDULE)
     match = re.fullmatch(r"rate\((\d+) minutes?\)", expression)
     assert match, expression
     return int(match.group(1)) * 60.0
 
 
-def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalStack) -> None:
+def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalDeployment) -> None:
     emulator.simulate_runs(first_run_after=HOUR, run_every=86400, profiles=PROFILES)
     emulator.simulate_runs(late_by=4 * HOUR)
     api = Api(emulator)
@@ -152,7 +152,7 @@ def test_ten_dataflows_over_three_nights(emulator: Emulator, stack: LocalStack) 
         assert secret not in text
 
 
-def test_the_schedule_fires_every_rate_minutes_by_default(stack: LocalStack) -> None:
+def test_the_schedule_fires_every_rate_minutes_by_default(stack: LocalDeployment) -> None:
     assert stack.schedule_expression(SCHEDULE) == "rate(15 minutes)"
     assert stack.template.schedules[SCHEDULE].function == WATCH
 
@@ -161,7 +161,7 @@ MANY = 300
 
 
 def test_three_hundred_dataflows_are_read_in_one_pass(
-    emulator: Emulator, stack: LocalStack
+    emulator: Emulator, stack: LocalDeployment
 ) -> None:
     emulator.simulate_runs(first_run_after=HOUR, run_every=86400, profiles=1)
     emulator.page_size = 100  # Adobe's largest page: one GET per dataflow's runs

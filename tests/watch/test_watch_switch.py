@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from local.emulator import Emulator
-from local.runtime import LocalStack
+from local.runtime import LocalDeployment
 from tests.statemachine.harness import REPOSITORY
 
 SCHEDULE = "ExportWatchSchedule"
 
 
 def test_off_means_the_schedule_invokes_nothing(emulator: Emulator) -> None:
-    with LocalStack.against(
+    with LocalDeployment.against(
         emulator,
         REPOSITORY / "template.yaml",
         parameter_overrides={"ExportWatchEnabled": "false", "ExportWatchRateMinutes": "30"},

@@ -1,7 +1,7 @@
 """aep_activation: shared logic for activating AEP audiences to batch destinations.
 
 The Lambda layer every function imports. Modules are imported directly
-(``from aep_activation.model import parse_activation_request``); this package file stays
+(``from aep_activation.request import parse_activation_request``); this package file stays
 light so a cold start pays only for what a handler uses.
 """
 

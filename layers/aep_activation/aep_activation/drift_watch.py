@@ -32,19 +32,18 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools import Logger
 
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
-from aep_activation.export_watch import (
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.request import ActivationRequest
+from aep_activation.steps.plan import Plan, plan
+from aep_activation.watch_pass import (
     EVENT_SOURCE,
-    METRIC_NAMESPACE,
-    SERVICE,
     WORKERS,
     MetricSink,
-    each_within_budget,
+    emf_record,
     print_metrics,
+    watch_each,
 )
-from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
-from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
-from aep_activation.steps.plan import Plan, plan
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -54,7 +53,6 @@ logger = Logger(service="aep-activation", child=True)
 ACTIVATION_DRIFTED: Final = "ActivationDrifted"
 DRIFTED: Final = "ActivationsDrifted"
 DRIFT_ERRORS: Final = "DriftWatchErrors"
-"""Activations planned at once: a plan is a handful of GETs; Adobe sees a few at a time."""
 
 
 @dataclass
@@ -95,18 +93,13 @@ class DriftWatch:
         report = DriftReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE]
         report.activations = len(watched)
-        clients = self._clients(watched, report)
-
-        def check_one(activation: RegisteredActivation) -> None:
-            client = clients.get(activation.sandbox)
-            if client is None:
-                return  # its sandbox has no client: already reported
-            try:
-                self._check(activation, client, report)
-            except Exception as exc:  # one activation's trouble never stops the pass
-                self._failed(activation, exc, report)
-
-        report.left_for_next_pass = each_within_budget(watched, check_one, self.workers)
+        report.left_for_next_pass = watch_each(
+            watched,
+            self.flow_service_for,
+            lambda activation, client: self._check(activation, client, report),
+            lambda activation, exc: self._failed(activation, exc, report),
+            self.workers,
+        )
         if report.left_for_next_pass:
             logger.warning(
                 "drift watch pass out of time; the rest waits for the next pass",
@@ -114,24 +107,8 @@ class DriftWatch:
             )
         report.errors.sort(key=lambda error: error["activation"])
         if report.drifted:
-            self.emit_metrics(self._emf({DRIFTED: len(report.drifted)}))
+            self.emit_metrics(emf_record(int(self.clock() * 1000), {DRIFTED: len(report.drifted)}))
         return report
-
-    def _clients(
-        self, watched: list[RegisteredActivation], report: DriftReport
-    ) -> dict[str, FlowServiceClient]:
-        """One client per sandbox, its token fetched once before the threads share it."""
-        clients: dict[str, FlowServiceClient] = {}
-        for sandbox in sorted({a.sandbox for a in watched}):
-            try:
-                client = self.flow_service_for(sandbox)
-                client.ensure_token()
-                clients[sandbox] = client
-            except Exception as exc:  # credentials or IMS: every activation of the sandbox
-                for activation in watched:
-                    if activation.sandbox == sandbox:
-                        self._failed(activation, exc, report)
-        return clients
 
     def _check(
         self, activation: RegisteredActivation, client: FlowServiceClient, report: DriftReport
@@ -180,24 +157,7 @@ class DriftWatch:
         )
         with report.lock:
             report.errors.append({"activation": activation.key, "error": name})
-        self.emit_metrics(self._emf({DRIFT_ERRORS: 1}))
-
-    def _emf(self, values: dict[str, int]) -> dict[str, Any]:
-        """One EMF record on the stack-wide series (``service`` alone)."""
-        return {
-            "service": SERVICE,
-            "_aws": {
-                "Timestamp": int(self.clock() * 1000),
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": METRIC_NAMESPACE,
-                        "Dimensions": [["service"]],
-                        "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
-                    }
-                ],
-            },
-            **values,
-        }
+        self.emit_metrics(emf_record(int(self.clock() * 1000), {DRIFT_ERRORS: 1}))
 
 
 def drifted_detail(activation: RegisteredActivation, dry_run: Plan) -> dict[str, Any]:

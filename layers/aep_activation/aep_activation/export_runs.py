@@ -149,7 +149,7 @@ def read_runs(
     created at or after it (Adobe's ``property=createdAt>=<epoch ms>`` filter, as the
     destinations OpenAPI's list examples use it), so a watch reads only what is new."""
     filters = [f"createdAt>={created_since_ms}"] if created_since_ms is not None else []
-    listed = client.list_runs(flow_id, *filters)
+    listed = client.runs.of_flow(flow_id, *filters)
     outcomes = [run_outcome(run) for run in listed]
     outcomes.sort(key=lambda o: (o.created_at_ms or 0, o.began_at_ms or 0, o.run_id))
     return outcomes

@@ -29,31 +29,34 @@ picks up the rest.
 
 from __future__ import annotations
 
-import contextvars
 import json
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger
 
-from aep_activation import budget
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
 from aep_activation.export_runs import FAILED, SUCCEEDED, RunOutcome, read_runs
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.watch_pass import (
+    EVENT_SOURCE,
+    WORKERS,
+    MetricSink,
+    emf_record,
+    print_metrics,
+    watch_each,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
 logger = Logger(service="aep-activation", child=True)
 
-EVENT_SOURCE: Final = "aep.activation"
 EXPORT_SUCCEEDED: Final = "ExportSucceeded"
 EXPORT_FAILED: Final = "ExportFailed"
 EXPORT_DELAYED: Final = "ExportDelayed"
@@ -61,15 +64,7 @@ DEFAULT_DELAY_MINUTES: Final = 150
 DELAY_VARIABLE: Final = "EXPORT_DELAYED_AFTER_MINUTES"
 FIRST_LOOK_BACK_MS: Final = 24 * 3600 * 1000
 LOOK_BACK_MS: Final = 3600 * 1000
-STOP_WITH_SECONDS_LEFT: Final = 30.0
-"""A pass reads no further dataflow with less than this left of its invocation."""
 PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
-WORKERS: Final = 4
-"""Dataflows read at once: a pass over hundreds stays well inside the function's time while
-Adobe sees a handful of concurrent reads."""
-
-METRIC_NAMESPACE: Final = "AepActivation"
-SERVICE: Final = "aep-activation"
 RUNS_SUCCEEDED: Final = "ExportRunsSucceeded"
 RUNS_FAILED: Final = "ExportRunsFailed"
 RUNS_DELAYED: Final = "ExportRunsDelayed"
@@ -149,39 +144,6 @@ class PassReport:
         }
 
 
-MetricSink = Callable[[dict[str, Any]], None]
-
-
-def print_metrics(record: dict[str, Any], stream: TextIO | None = None) -> None:
-    """CloudWatch's embedded metric format: Lambda's log line becomes the metrics."""
-    out = stream or sys.stdout
-    out.write(json.dumps(record, separators=(",", ":")) + "\n")  # one write: threads share it
-    out.flush()
-
-
-def each_within_budget(
-    activations: list[RegisteredActivation],
-    work: Callable[[RegisteredActivation], None],
-    workers: int,
-) -> int:
-    """``work`` on each activation, ``workers`` at a time, each thread carrying the
-    invocation's time budget; one reached with less than :data:`STOP_WITH_SECONDS_LEFT` left
-    is not started. Returns how many wait for the next pass."""
-
-    def within_budget(activation: RegisteredActivation) -> bool:
-        left = budget.remaining()
-        if left is not None and left < STOP_WITH_SECONDS_LEFT:
-            return False
-        work(activation)
-        return True
-
-    # Each task runs in a copy of this context: the invocation's time budget goes along.
-    tasks = [(contextvars.copy_context(), activation) for activation in activations]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        done = list(pool.map(lambda task: task[0].run(within_budget, task[1]), tasks))
-    return done.count(False)
-
-
 @dataclass
 class ExportWatch:
     """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
@@ -202,18 +164,13 @@ class ExportWatch:
         report = PassReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE and a.dataflow_id]
         report.activations = len(watched)
-        clients = self._clients(watched, report, now_ms)
-
-        def watch_one(activation: RegisteredActivation) -> None:
-            client = clients.get(activation.sandbox)
-            if client is None:
-                return  # its sandbox has no client: already reported
-            try:
-                self._watch(activation, client, report, now_ms)
-            except Exception as exc:  # one dataflow's trouble never stops the pass
-                self._failed(activation, exc, report, now_ms)
-
-        report.left_for_next_pass = each_within_budget(watched, watch_one, self.workers)
+        report.left_for_next_pass = watch_each(
+            watched,
+            self.flow_service_for,
+            lambda activation, client: self._watch(activation, client, report, now_ms),
+            lambda activation, exc: self._failed(activation, exc, report, now_ms),
+            self.workers,
+        )
         if report.left_for_next_pass:
             logger.warning(
                 "export watch pass out of time; the rest waits for the next pass",
@@ -221,22 +178,6 @@ class ExportWatch:
             )
         report.errors.sort(key=lambda error: error["activation"])
         return report
-
-    def _clients(
-        self, watched: list[RegisteredActivation], report: PassReport, now_ms: int
-    ) -> dict[str, FlowServiceClient]:
-        """One client per sandbox, its token fetched once before the threads share it."""
-        clients: dict[str, FlowServiceClient] = {}
-        for sandbox in sorted({a.sandbox for a in watched}):
-            try:
-                client = self.flow_service_for(sandbox)
-                client.ensure_token()
-                clients[sandbox] = client
-            except Exception as exc:  # credentials or IMS: every dataflow of the sandbox
-                for activation in watched:
-                    if activation.sandbox == sandbox:
-                        self._failed(activation, exc, report, now_ms)
-        return clients
 
     # ----------------------------------------------------------------- one dataflow
 
@@ -276,7 +217,7 @@ class ExportWatch:
                 reported.add(run.run_id)
             elif not run.finished and run.run_id not in delayed and self._late(run, now_ms):
                 entries.append((EXPORT_DELAYED, self._delayed_detail(activation, run, now_ms)))
-                metrics.append(_emf(now_ms, {RUNS_DELAYED: 1}, dataflow_id, None))
+                metrics.append(emf_record(now_ms, {RUNS_DELAYED: 1}, dataflow_id))
                 delayed.add(run.run_id)
         self._publish(entries)
         for record in metrics:
@@ -339,7 +280,7 @@ class ExportWatch:
                     "error": name,
                 }
             )
-        self.emit_metrics(_emf(now_ms, {WATCH_ERRORS: 1}, None, None))
+        self.emit_metrics(emf_record(now_ms, {WATCH_ERRORS: 1}))
 
     # ----------------------------------------------------------------- event details
 
@@ -433,7 +374,7 @@ def _run_metrics(run: RunOutcome, dataflow_id: str, now_ms: int) -> list[dict[st
     for name, count in ((RECORDS, run.records), (FILES, run.files), (SKIPPED, run.skipped)):
         if count is not None:
             values[name] = count
-    records = [_emf(now_ms, values, dataflow_id, None)]
+    records = [emf_record(now_ms, values, dataflow_id)]
     for audience in run.audiences:
         counts = {
             name: count
@@ -441,56 +382,14 @@ def _run_metrics(run: RunOutcome, dataflow_id: str, now_ms: int) -> list[dict[st
             if count is not None
         }
         if counts:
-            records.append(_emf(now_ms, counts, dataflow_id, audience.audience_id))
+            records.append(emf_record(now_ms, counts, dataflow_id, audience.audience_id))
     return records
-
-
-def _emf(
-    now_ms: int, values: Mapping[str, int], dataflow: str | None, audience: str | None
-) -> dict[str, Any]:
-    """One EMF record. The stack-wide series (``service`` alone) is what the alarms watch;
-    ``dataflow`` (and ``audience``) say which."""
-    dimensions: list[list[str]] = [["service"]]
-    record: dict[str, Any] = {"service": SERVICE}
-    if dataflow is not None:
-        dimensions.append(["service", "dataflow"])
-        record["dataflow"] = dataflow
-    if audience is not None:
-        dimensions = [["service", "dataflow", "audience"]]
-        record["audience"] = audience
-    record["_aws"] = {
-        "Timestamp": now_ms,
-        "CloudWatchMetrics": [
-            {
-                "Namespace": METRIC_NAMESPACE,
-                "Dimensions": dimensions,
-                "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
-            }
-        ],
-    }
-    record.update(values)
-    return record
 
 
 def _iso(epoch_ms: int | None) -> str | None:
     if epoch_ms is None:
         return None
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat().replace("+00:00", "Z")
-
-
-def scheduled_time_ms(event: Mapping[str, Any]) -> int | None:
-    """The pass's time from the schedule's input (``scheduledTime``: EventBridge Scheduler's
-    ``<aws.scheduler.scheduled-time>``, ISO 8601), or None when absent or unreadable."""
-    raw = event.get("scheduledTime")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
 
 
 def delay_minutes_from_env(environ: Mapping[str, str]) -> int:
@@ -504,16 +403,3 @@ def delay_minutes_from_env(environ: Mapping[str, str]) -> int:
     if minutes < 1:
         raise ConfigurationError(f"{DELAY_VARIABLE} must be a whole number of minutes, at least 1")
     return minutes
-
-
-def emf_records(lines: Iterable[str]) -> list[dict[str, Any]]:
-    """The EMF records among log lines (what CloudWatch would turn into metrics)."""
-    found = []
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(value, dict) and "_aws" in value:
-            found.append(value)
-    return found

@@ -4,17 +4,59 @@ Creation steps find-or-create by name, so a retry after an ambiguous failure fin
 first attempt made instead of making a duplicate. That only works if the same request always
 yields the same names: they derive from ``request.name`` alone (or the request's explicit
 ``resources.*`` overrides), never from a clock, a random value or the catalog's wording.
+
+Here are the request's ``resources`` models (the overrides), the names derived from them, and
+the names of the Data Prep resources the new cards add. The request's models import this
+module; it reads a request only through :class:`Named` (its ``name`` and ``resources``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Annotated, Protocol
 
-if TYPE_CHECKING:  # model.py imports this module; the types are only needed for checking
-    from aep_activation.model import ActivationRequest, ResourceNaming
+from pydantic import AfterValidator
+
+from aep_activation.fields import Description, RequestModel, no_control_characters
+from aep_activation.violations import Matches
 
 _TOOL = "aep-batch-activation"
+
+ResourceNameText = Annotated[
+    str,
+    Matches(
+        r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]{0,254}[^\s\x00-\x1f\x7f])?$",
+        "must be 1-256 characters, no control characters, no leading or trailing spaces",
+    ),
+    AfterValidator(no_control_characters),  # the pattern leaves out C1 controls
+]
+
+
+class ResourceNaming(RequestModel):
+    """A name and description to use instead of the derived ones."""
+
+    name: ResourceNameText | None = None
+    description: Description | None = None
+
+
+class Resources(RequestModel):
+    """Optional overrides of the names of the resources the activation creates."""
+
+    profile_base_connection: ResourceNaming | None = None
+    source_connection: ResourceNaming | None = None
+    destination_base_connection: ResourceNaming | None = None
+    target_connection: ResourceNaming | None = None
+    dataflow: ResourceNaming | None = None
+
+
+class Named(Protocol):
+    """What the names derive from: an activation request's name and overrides."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def resources(self) -> Resources: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +121,7 @@ def _override(default: ResourceName, given: ResourceNaming | None) -> ResourceNa
     )
 
 
-def resource_names(request: ActivationRequest) -> ResourceNames:
+def resource_names(request: Named) -> ResourceNames:
     """The five resource names for this request: overrides first, else derived from its name."""
     defaults = default_resource_names(request.name)
     given = request.resources
@@ -96,6 +138,12 @@ def resource_names(request: ActivationRequest) -> ResourceNames:
     )
 
 
-CLIENT_REQUEST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
-"""A requester's ``requestId``: checked by the request model, and again wherever a raw
-request's id is echoed (a refused SQS message, a failed run's result)."""
+def mapping_set_name(request: Named) -> str:
+    """The new cards' Data Prep mapping set, named after the dataflow."""
+    return f"{resource_names(request).dataflow.name} - mapping set"
+
+
+def schema_name(base: str, side: str, fingerprint: str) -> str:
+    """A Data Prep input or output schema's name: Data Prep schemas have no update, so the name
+    carries the fingerprint of the mappings they were made for."""
+    return f"{base} - {side} schema {fingerprint}"

@@ -2,7 +2,7 @@
 
     python -m aep_activation.request_schema --write-schema schema/activation-request.schema.json
 
-Kept out of :mod:`aep_activation.model`: no Lambda needs pydantic's schema generator.
+Kept out of :mod:`aep_activation.request`: no Lambda needs pydantic's schema generator.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 
 class _UntitledFields(GenerateJsonSchema):

@@ -11,7 +11,7 @@ from typing import Any
 from aep_activation.config import Settings
 from aep_activation.flow_service import FlowServiceClient, flow_service_from_settings
 from aep_activation.lambda_init import prepare
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 
 def build_request_model() -> None:

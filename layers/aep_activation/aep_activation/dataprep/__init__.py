@@ -3,6 +3,6 @@ mapping set's shape (:mod:`.mapping`), finding or creating the schemas and the s
 (:mod:`.ensure`), the EnsureMappingSet step (:mod:`.step`), and the attribute strategy of the
 dataflow diff (:mod:`.attributes`).
 
-Nothing is imported here: the selectors diff imports :mod:`.mapping`, and
-:mod:`.attributes` imports the selectors diff back.
+Nothing is imported here: the dataflow diff imports :mod:`.mapping`, and
+:mod:`.attributes` imports the dataflow diff back.
 """

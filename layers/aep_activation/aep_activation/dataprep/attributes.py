@@ -1,7 +1,7 @@
 """The attribute strategy of the new file-based cards: their attributes and their one
 identity live in a Data Prep mapping set that the flow names (``profileMapping``).
 
-It plugs into the desired-state diff (:func:`aep_activation.selectors.plan_activation`) beside
+It plugs into the desired-state diff (:func:`aep_activation.dataflow_diff.diff_dataflow`) beside
 the selectors strategy of the legacy cards; like it, it is pure.
 """
 
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aep_activation.columns import column_name
+from aep_activation.dataflow_diff import Change, PartDiff
 from aep_activation.dataprep.mapping import (
     DesiredMapping,
     MappingRef,
@@ -19,8 +20,7 @@ from aep_activation.dataprep.mapping import (
     mapped_attributes,
     renamed_columns,
 )
-from aep_activation.model import ActivationRequest
-from aep_activation.selectors import Change, PartDiff
+from aep_activation.request import ActivationRequest
 
 
 class MappingSetAttributes:
@@ -30,7 +30,7 @@ class MappingSetAttributes:
     beside it. The set holds exactly the request's mappings (a change makes a new version), so
     ``prune`` does not apply to them.
 
-    Pure, like the other strategy: the calls are the caller's (``steps/dataflow.py``).
+    Pure, like the other strategy: the calls are the caller's (``steps/flow_view.py``).
     ``held`` is the mapping set the flow names now, as Data Prep returns it (None: none is
     attached, or it was not read); ``target`` the version that holds the request's mappings,
     found or created before planning (None in a dry run or a check: then a flow whose set does

@@ -1,8 +1,8 @@
 """ConversionClient: Adobe's Data Prep API (``/data/foundation/conversion``), the part the new
 file-based cards need: mapper schemas and mapping sets.
 
-It rides on :class:`FlowServiceClient` (same gateway, token, headers, error taxonomy, and its
-check of the ids put in a path); lists
+It rides on the Platform gateway (:meth:`~aep_activation.platform_api.PlatformApi.api_at`: the
+same token, headers, error taxonomy, and check of the ids put in a path); lists
 page with ``start``/``limit`` and answer ``{"data": [...]}`` (Data Prep's ``MapperSetPage``).
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.flow_service import FlowServiceClient, path_segment
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.platform_api import path_segment
 
 CONVERSION_PATH = "/data/foundation/conversion"
 PAGE_SIZE = 100
@@ -20,7 +21,7 @@ _MAX_PAGES = 100  # 10,000 resources of one name: far beyond any real sandbox
 
 class ConversionClient:
     def __init__(self, flow_service: FlowServiceClient) -> None:
-        self._http = flow_service.for_service(CONVERSION_PATH)
+        self._http = flow_service.api_at(CONVERSION_PATH)
 
     @property
     def sandbox(self) -> str:

@@ -34,9 +34,10 @@ from aep_activation.dataprep.mapping import (
 )
 from aep_activation.errors import FlowServiceUnavailable
 from aep_activation.flow_service import Created
-from aep_activation.model import ActivationRequest
-from aep_activation.naming import resource_names
-from aep_activation.steps.find_or_create import Ensured, LookedUp, find_or_create
+from aep_activation.naming import mapping_set_name, resource_names, schema_name
+from aep_activation.request import ActivationRequest
+from aep_activation.step_inputs import LookedUp
+from aep_activation.steps.find_or_create import Ensured, find_or_create
 
 UNCONFIRMED: Final = (
     "answered under this activation's name but not what it maps, and no flow points at it; "
@@ -73,23 +74,13 @@ class EnsuredMapping:
         }
 
 
-def mapping_set_name(request: ActivationRequest) -> str:
-    return f"{resource_names(request).dataflow.name} - mapping set"
-
-
-def schema_name(base: str, side: str, desired: DesiredMapping) -> str:
-    """An input or output schema's name: Data Prep schemas have no update, so the name
-    carries the fingerprint of the mappings they were made for."""
-    return f"{base} - {side} schema {desired.fingerprint}"
-
-
 def data_prep_names(request: ActivationRequest) -> tuple[str, str, str]:
     """The names the Data Prep step finds its resources by: input schema, output schema,
     mapping set (ResolveSpecs looks them up beside the connections)."""
     base, desired = resource_names(request).dataflow.name, desired_mapping(request)
     return (
-        schema_name(base, "input", desired),
-        schema_name(base, "output", desired),
+        schema_name(base, "input", desired.fingerprint),
+        schema_name(base, "output", desired.fingerprint),
         mapping_set_name(request),
     )
 
@@ -226,7 +217,10 @@ class _Ensure:
                 answer = self.conversion.create_schema(str(body["name"]), body["jsonSchema"])
                 return Created(str(answer["id"]))
 
-            body = {"name": schema_name(base, side, self.desired), "jsonSchema": json_schema}
+            body = {
+                "name": schema_name(base, side, self.desired.fingerprint),
+                "jsonSchema": json_schema,
+            }
             return self.ensure(
                 f"{side}Schema", body, create, self.conversion.find_schemas, confirms
             )

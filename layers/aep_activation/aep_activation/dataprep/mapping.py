@@ -27,7 +27,7 @@ from aep_activation.columns import (
     identity_of_source,
     identity_source,
 )
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 __all__ = ["column_name", "escape_namespace", "identity_source"]
 

@@ -21,8 +21,8 @@ from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.ensure import EnsuredMapping, ensure_mapping_set
 from aep_activation.dataprep.mapping import attached_mapping, desired_mapping
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
-from aep_activation.steps.find_or_create import LookedUp
+from aep_activation.request import ActivationRequest
+from aep_activation.step_inputs import LookedUp
 
 DATA_PREP = "dataPrep"
 """The look-up's key: None when nothing was found under any of the Data Prep names."""
@@ -40,7 +40,7 @@ def ensure_for_activation(
     be made, nothing written)."""
     conversion = ConversionClient(client)
     dataflow_id = (existing or {}).get("dataflow")
-    attached = attached_mapping(client.get_flow(dataflow_id)) if dataflow_id else None
+    attached = attached_mapping(client.flows.get(dataflow_id)) if dataflow_id else None
     looked_up = None
     if existing is not None and DATA_PREP in existing and existing[DATA_PREP] is None:
         looked_up = LookedUp(id=None, retry=retry)

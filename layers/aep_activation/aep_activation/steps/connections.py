@@ -12,9 +12,10 @@ from typing import Any
 
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
-from aep_activation.steps.find_or_create import Ensured, LookedUp, find_or_create, spec_id
+from aep_activation.request import ActivationRequest
+from aep_activation.step_inputs import LookedUp
+from aep_activation.steps.find_or_create import Ensured, find_or_create, spec_id
 
 SPEC_VERSION = "1.0"
 
@@ -31,8 +32,8 @@ def ensure_profile_base_connection(
     return find_or_create(
         "base connection",
         body,
-        find=client.find_connection_by_name,
-        create=client.create_connection,
+        find=client.connections.find_by_name,
+        create=client.connections.create,
         same=lambda found: spec_id(found) == PROFILE_STORE_CONNECTION_SPEC_ID,
         differs="it is not a Profile Store connection",
         looked_up=looked_up,
@@ -57,8 +58,8 @@ def ensure_source_connection(
     return find_or_create(
         "source connection",
         body,
-        find=client.find_source_connection_by_name,
-        create=client.create_source_connection,
+        find=client.source_connections.find_by_name,
+        create=client.source_connections.create,
         same=lambda found: found.get("baseConnectionId") == base_connection_id,
         differs=f"it does not use base connection {base_connection_id}",
         looked_up=looked_up,
@@ -98,8 +99,8 @@ def ensure_destination_base_connection(
     return find_or_create(
         "base connection",
         body,
-        find=client.find_connection_by_name,
-        create=client.create_connection,
+        find=client.connections.find_by_name,
+        create=client.connections.create,
         same=lambda found: spec_id(found) == connection_spec_id,
         differs=f"its connection spec is not {connection_spec_id}",
         looked_up=looked_up,
@@ -129,8 +130,8 @@ def ensure_target_connection(
     return find_or_create(
         "target connection",
         body,
-        find=client.find_target_connection_by_name,
-        create=client.create_target_connection,
+        find=client.target_connections.find_by_name,
+        create=client.target_connections.create,
         same=lambda found: found.get("baseConnectionId") == base_connection_id,
         differs=f"it does not use base connection {base_connection_id}",
         looked_up=looked_up,

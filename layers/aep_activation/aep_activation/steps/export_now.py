@@ -22,12 +22,11 @@ from aep_activation.errors import (
     FlowServiceUnavailable,
 )
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.limits import MAX_AUDIENCES_PER_JOB
+from aep_activation.request import ActivationRequest
 
 ADHOC_SERVICE_PATH = "/data/core/activation/disflowprovider"
 ADHOC_ACCEPT = "application/vnd.adobe.adhoc.activation+json; version=2"
-MAX_AUDIENCES_PER_JOB = 80
-"""Adobe: "each ad-hoc activation job can activate up to 80 segments"."""
 EXPORT_NOW_WATCH_MINUTES = 60
 """How long the run watch follows the ad-hoc runs when the request's ``waitForFirstRun``
 does not say (its ``timeoutMinutes``, at most 1440, bounds it then)."""
@@ -53,7 +52,7 @@ def export_now(
     """Start the ad-hoc runs: ``{dataflowId, jobs, runs: [{audienceId, runId}], runIds,
     watchMinutes}``, the last two for the run watch that follows. The ``statusURL`` Adobe
     answers is Flow Service's ``/runs/{runId}``: only the id is kept (state is scarce)."""
-    adhoc = client.for_service(ADHOC_SERVICE_PATH)
+    adhoc = client.api_at(ADHOC_SERVICE_PATH)
     batches = jobs([audience.id for audience in request.audiences])
     runs: list[dict[str, str]] = []
     for batch in batches:

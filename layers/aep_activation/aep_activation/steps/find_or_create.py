@@ -9,25 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aep_activation import budget
 from aep_activation.errors import FlowServiceUnavailable, ResourceConflict
-
-if TYPE_CHECKING:  # the event models import this module: keep it free of the HTTP client
-    from aep_activation.flow_service import Created
-
-
-@dataclass(frozen=True)
-class LookedUp:
-    """What ResolveSpecs' look-up found for this step's resource, before any step ran.
-
-    ``id`` None: there was none then. On a first attempt the step creates it without finding
-    again; on a retry (``retry``) it finds first, as its earlier create may have landed.
-    """
-
-    id: str | None
-    retry: bool
+from aep_activation.flow_service import Created
+from aep_activation.step_inputs import LookedUp
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.dataprep.step import DATA_PREP
 from aep_activation.errors import ResourceConflict
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
 from aep_activation.naming import resource_names
+from aep_activation.request import ActivationRequest
 from aep_activation.steps.find_or_create import spec_id
 from aep_activation.steps.resolve import ResolvedSpecs, resolve_specs
 
@@ -39,16 +39,16 @@ def resolve_and_look_up(
     names = resource_names(request)
     finds: dict[str, tuple[Callable[[str], Found], str]] = {
         "profileBaseConnection": (
-            client.find_connection_by_name,
+            client.connections.find_by_name,
             names.profile_base_connection.name,
         ),
-        "sourceConnection": (client.find_source_connection_by_name, names.source_connection.name),
+        "sourceConnection": (client.source_connections.find_by_name, names.source_connection.name),
         "destinationBaseConnection": (
-            client.find_connection_by_name,
+            client.connections.find_by_name,
             names.destination_base_connection.name,
         ),
-        "targetConnection": (client.find_target_connection_by_name, names.target_connection.name),
-        "dataflow": (client.find_flow_by_name, names.dataflow.name),
+        "targetConnection": (client.target_connections.find_by_name, names.target_connection.name),
+        "dataflow": (client.flows.find_by_name, names.dataflow.name),
     }
     data_prep = uses_mapping_set(request)
     prep_finds = _data_prep_finds(request, client) if data_prep else []

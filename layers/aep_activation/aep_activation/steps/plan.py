@@ -14,42 +14,42 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from aep_activation.dataflow_diff import diff_dataflow, empty_transformations
 from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.dataprep.step import would_make
-from aep_activation.flow_service import FlowServiceClient, JsonObject
-from aep_activation.model import ActivationRequest
+from aep_activation.flow_service import Collection, FlowServiceClient, JsonObject
 from aep_activation.naming import ResourceNames, resource_names
-from aep_activation.selectors import empty_transformations, plan_activation
-from aep_activation.steps.dataflow import STATE_ACTIONS, attribute_strategy
+from aep_activation.request import ActivationRequest
+from aep_activation.steps.flow_view import STATE_ACTIONS, attribute_strategy
 from aep_activation.steps.resolve import resolve_specs
 
-# What apply creates before the dataflow, in order: (state key, words, its name, its finder).
-_Finder = Callable[[FlowServiceClient, str], JsonObject | None]
-_CREATED_BY_APPLY: tuple[tuple[str, str, Callable[[ResourceNames], str], _Finder], ...] = (
+# What apply creates before the dataflow, in order: (state key, words, its name, where it is).
+_Where = Callable[[FlowServiceClient], Collection]
+_CREATED_BY_APPLY: tuple[tuple[str, str, Callable[[ResourceNames], str], _Where], ...] = (
     (
         "profileBaseConnection",
         "Profile Store base connection",
         lambda names: names.profile_base_connection.name,
-        FlowServiceClient.find_connection_by_name,
+        lambda client: client.connections,
     ),
     (
         "sourceConnection",
         "source connection",
         lambda names: names.source_connection.name,
-        FlowServiceClient.find_source_connection_by_name,
+        lambda client: client.source_connections,
     ),
     (
         "destinationBaseConnection",
         "destination base connection",
         lambda names: names.destination_base_connection.name,
-        FlowServiceClient.find_connection_by_name,
+        lambda client: client.connections,
     ),
     (
         "targetConnection",
         "target connection",
         lambda names: names.target_connection.name,
-        FlowServiceClient.find_target_connection_by_name,
+        lambda client: client.target_connections,
     ),
 )
 
@@ -91,14 +91,14 @@ def plan(
     would_create: list[dict[str, str]] = []
     flow: JsonObject | None
     if request.dataflow_id is not None:
-        flow = client.get_flow(request.dataflow_id)  # named: it must exist (404 otherwise)
+        flow = client.flows.get(request.dataflow_id)  # named: it must exist (404 otherwise)
     else:
-        for key, words, name_of, find in _CREATED_BY_APPLY:
+        for key, words, name_of, collection in _CREATED_BY_APPLY:
             name = name_of(names)
-            if find(client, name) is None:
+            if collection(client).find_by_name(name) is None:
                 would_create.append({"resource": key, "name": name, "words": f"create {words}"})
-        found = client.find_flow_by_name(names.dataflow.name)
-        flow = client.get_flow(str(found["id"])) if found else None
+        found = client.flows.find_by_name(names.dataflow.name)
+        flow = client.flows.get(str(found["id"])) if found else None
     if uses_mapping_set(request):  # what EnsureMappingSet would make beside the connections
         would_create += would_make(request, client, flow)
     if flow is None:
@@ -108,7 +108,7 @@ def plan(
     # A dataflow apply would create starts empty and enabled: diff against that.
     live = flow or _new_flow(specs.flow_spec_id, mapping_set=uses_mapping_set(request))
     # New cards: the mapping set the flow names is read (a GET); none is made in a dry run.
-    diff = plan_activation(
+    diff = diff_dataflow(
         request, live, attributes=attribute_strategy(live, ConversionClient(client))
     )
     action = (

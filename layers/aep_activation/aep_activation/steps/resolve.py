@@ -16,7 +16,7 @@ from aep_activation.errors import (
     UnknownDestination,
 )
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.model import ActivationRequest
+from aep_activation.request import ActivationRequest
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ def resolve_specs(
     # The flow specs depend on the connection spec's id alone: read them side by side with it.
     with ThreadPoolExecutor(max_workers=1) as pool:
         flow_specs = pool.submit(
-            client.flow_specs_joining, connection_spec_id, PROFILE_STORE_CONNECTION_SPEC_ID
+            client.flow_specs.joining, connection_spec_id, PROFILE_STORE_CONNECTION_SPEC_ID
         )
         return _check_against_specs(
-            request, client.get_connection_spec, connection_spec_id, flow_specs, secret_keys
+            request, client.connection_specs.get, connection_spec_id, flow_specs, secret_keys
         )
 
 
@@ -185,7 +185,7 @@ def _flow_spec(
     and the Profile Store as source (dataset flow specs share the target but not the source).
 
     ``candidates`` are the flow specs joining the Profile Store to the target
-    (:meth:`FlowServiceClient.flow_specs_joining`). An override must be one of them; the
+    (:meth:`~aep_activation.flow_service.FlowSpecs.joining`). An override must be one of them; the
     catalog's default is only preferred among them.
     """
     for flow_spec in candidates:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aep_activation import catalog
 from aep_activation.errors import ConfigurationError, failure_kind
-from aep_activation.naming import CLIENT_REQUEST_ID_PATTERN
+from aep_activation.fields import CLIENT_REQUEST_ID_PATTERN
 from aep_activation.steps.lease import held_message
 
 if TYPE_CHECKING:

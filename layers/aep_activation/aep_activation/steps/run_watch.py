@@ -53,7 +53,7 @@ def check_runs(
     next: ``nextWaitSeconds`` (the Wait's ``SecondsPath``), ``waitedSeconds`` once that wait
     is behind, and ``timeUp`` when this was the watch's last look (then, with runs still
     going, :data:`TIMED_OUT`'s fields in place of the first run's)."""
-    listed = client.list_runs(flow_id)
+    listed = client.runs.of_flow(flow_id)
     wait = next_wait_seconds(polls + 1, waited_seconds, timeout_minutes)
     watch: dict[str, Any] = {
         "polls": polls + 1,

@@ -23,9 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from aep_activation.errors import ActivationError, InvalidActivationRequest
-from aep_activation.model import parse_activation_request
-from aep_activation.naming import CLIENT_REQUEST_ID_PATTERN
+from aep_activation.fields import CLIENT_REQUEST_ID_PATTERN
 from aep_activation.observability import logger
+from aep_activation.request import parse_activation_request
 from aep_activation.steps.validate import check_secret_prefix
 
 if TYPE_CHECKING:

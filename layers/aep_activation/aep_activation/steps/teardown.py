@@ -28,12 +28,11 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from aep_activation.dataprep.client import ConversionClient
-from aep_activation.dataprep.ensure import mapping_set_name
 from aep_activation.dataprep.mapping import attached_mapping
 from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound, TeardownNotConfirmed
 from aep_activation.flow_service import FlowServiceClient, JsonObject
-from aep_activation.model import ActivationRequest
-from aep_activation.naming import resource_names
+from aep_activation.naming import mapping_set_name, resource_names
+from aep_activation.request import ActivationRequest
 
 
 def tear_down(request: ActivationRequest, client: FlowServiceClient) -> dict[str, Any]:
@@ -74,8 +73,8 @@ def tear_down(request: ActivationRequest, client: FlowServiceClient) -> dict[str
 def find_flow(request: ActivationRequest, client: FlowServiceClient) -> JsonObject | None:
     """The activation's dataflow, by ``dataflowId`` or by name; None when it is gone."""
     if request.dataflow_id is not None:
-        return _get_or_none(client.get_flow, request.dataflow_id)
-    return client.find_flow_by_name(resource_names(request).dataflow.name)
+        return _get_or_none(client.flows.get, request.dataflow_id)
+    return client.flows.find_by_name(resource_names(request).dataflow.name)
 
 
 def confirm_flow(request: ActivationRequest, flow: JsonObject | None) -> None:
@@ -101,15 +100,15 @@ def find_resources(
         source_ids = _ids(flow.get("sourceConnectionIds"))
         target_ids = _ids(flow.get("targetConnectionIds"))
     else:  # the flow is gone already (an earlier teardown): its connections by name
-        source = client.find_source_connection_by_name(names.source_connection.name)
-        target = client.find_target_connection_by_name(names.target_connection.name)
+        source = client.source_connections.find_by_name(names.source_connection.name)
+        target = client.target_connections.find_by_name(names.target_connection.name)
         source_ids = [str(source["id"])] if source else []
         target_ids = [str(target["id"])] if target else []
-    profile_id = _base_of(client.get_source_connection, source_ids) or _id_of(
-        client.find_connection_by_name(names.profile_base_connection.name)
+    profile_id = _base_of(client.source_connections.get, source_ids) or _id_of(
+        client.connections.find_by_name(names.profile_base_connection.name)
     )
-    destination_id = _base_of(client.get_target_connection, target_ids) or _id_of(
-        client.find_connection_by_name(names.destination_base_connection.name)
+    destination_id = _base_of(client.target_connections.get, target_ids) or _id_of(
+        client.connections.find_by_name(names.destination_base_connection.name)
     )
     return {
         "dataflowId": str(flow["id"]) if flow else None,
@@ -182,17 +181,17 @@ class _Teardown:
     def _operations(self, kind: str) -> tuple[Callable[[str], None], Callable[[str], JsonObject]]:
         c = self._client
         return {
-            "flows": (c.delete_flow, c.get_flow),
-            "targetConnections": (c.delete_target_connection, c.get_target_connection),
-            "sourceConnections": (c.delete_source_connection, c.get_source_connection),
-            "connections": (c.delete_connection, c.get_connection),
+            "flows": (c.flows.delete, c.flows.get),
+            "targetConnections": (c.target_connections.delete, c.target_connections.get),
+            "sourceConnections": (c.source_connections.delete, c.source_connections.get),
+            "connections": (c.connections.delete, c.connections.get),
         }[kind]
 
 
 def _source_connections_using(client: FlowServiceClient, base_connection_id: str) -> list[str]:
     return [
         str(source["id"])
-        for source in client.list_source_connections()
+        for source in client.source_connections.list()
         if source.get("baseConnectionId") == base_connection_id
     ]
 

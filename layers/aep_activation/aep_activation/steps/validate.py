@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aep_activation.errors import ConfigurationError, InvalidActivationRequest, SecretUnavailable
-from aep_activation.model import ActivationRequest, parse_activation_request
+from aep_activation.request import ActivationRequest, parse_activation_request
 from aep_activation.secrets import secret_exists
 
 

@@ -6,14 +6,14 @@ A flow's ``transformations[GeneralTransform].params`` carries ``segmentSelectors
 Adobe enriches what it stores (``createTime``, ``mapping``...), so comparisons look only at
 the fields a request sets.
 
-The desired-state diff (:func:`plan_activation`) has two independent parts:
+The desired-state diff (:func:`diff_dataflow`) has two independent parts:
 
 - audiences: ``segmentSelectors``, the same for every card (:func:`_diff_audiences`);
 - attributes: an :class:`AttributeStrategy`. :class:`ProfileSelectorAttributes` reads and
   writes ``profileSelectors``; ``dataprep.attributes.MappingSetAttributes`` handles the new
   file-based cards, whose attributes and one identity live in a Data Prep mapping set.
 
-The state machine carries a compact :class:`DataflowSnapshot`; writes are planned from a
+The state machine carries a compact :class:`DataflowSnapshot`; writes are diffed from a
 fresh read of the flow, sent with that read's etag.
 """
 
@@ -29,7 +29,8 @@ from aep_activation.dataprep.mapping import (
     general_transform_skeleton,
 )
 from aep_activation.errors import FlowServiceUnavailable
-from aep_activation.model import ActivationRequest, Audience
+from aep_activation.request import ActivationRequest
+from aep_activation.request.audience import Audience
 
 _ADOBE_TIMES = ("createTime", "updateTime")
 """Adobe's own fields of a segment selector that a replaced selector must carry back."""
@@ -69,7 +70,7 @@ def primary_fields(paths: list[str]) -> list[dict[str, str]]:
 class DataflowSnapshot:
     """What the state carries about a flow: ids, never whole selectors, so that a
     250-audience flow stays far below the 256 KB state limit. Decisions to write are never
-    taken from it: they read the flow afresh (:func:`plan_activation`)."""
+    taken from it: they read the flow afresh (:func:`diff_dataflow`)."""
 
     id: str
     etag: str
@@ -306,7 +307,7 @@ def attributes_held_as(flow: Mapping[str, Any]) -> Literal["mappingSet", "profil
 
 
 @dataclass(frozen=True)
-class ActivationPlan:
+class DataflowDiff:
     """The JSON Patch that makes the flow hold the request, and each change in words."""
 
     operations: list[dict[str, Any]]
@@ -348,13 +349,13 @@ class ActivationPlan:
         return [c.words for c in self.changes]
 
 
-def plan_activation(
+def diff_dataflow(
     request: ActivationRequest,
     flow: Mapping[str, Any],
     *,
     prune: bool | None = None,
     attributes: AttributeStrategy = PROFILE_SELECTORS,
-) -> ActivationPlan:
+) -> DataflowDiff:
     """The patch from what ``flow`` (a fresh read) holds to what ``request`` asks for.
 
     Audiences present and identical are left alone, present but different ones replaced
@@ -367,7 +368,7 @@ def plan_activation(
     base = f"/transformations/{index}/params"
     audiences = _diff_audiences(request, params, base, prune=prune)
     attribute_part = attributes.diff(request, params, base, prune=prune)
-    return ActivationPlan(
+    return DataflowDiff(
         operations=[*audiences.operations, *attribute_part.operations],
         changes=[*audiences.changes, *attribute_part.changes],
     )
@@ -486,4 +487,4 @@ def missing_from(
     attributes: AttributeStrategy = PROFILE_SELECTORS,
 ) -> list[str]:
     """What still differs between the flow and the request, in plain words (empty: converged)."""
-    return plan_activation(request, flow, attributes=attributes).words
+    return diff_dataflow(request, flow, attributes=attributes).words

@@ -6,15 +6,27 @@ in the state machine or a hand-edited execution, and fails with the field that i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aep_activation.errors import InvalidActivationRequest
-from aep_activation.steps.find_or_create import LookedUp
 
 
-class StepEvent(BaseModel):
+@dataclass(frozen=True)
+class LookedUp:
+    """What ResolveSpecs' look-up found for this step's resource, before any step ran.
+
+    ``id`` None: there was none then. On a first attempt the step creates it without finding
+    again; on a retry (``retry``) it finds first, as its earlier create may have landed.
+    """
+
+    id: str | None
+    retry: bool
+
+
+class StepInput(BaseModel):
     # defer_build: each handler parses one of these models; the others are never built.
     model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
 
@@ -31,27 +43,27 @@ class StepEvent(BaseModel):
         return LookedUp(id=self.existing[kind], retry=self.retry_count > 0)
 
 
-class ConnectionStepEvent(StepEvent):
+class ConnectionStepInput(StepInput):
     base_connection_id: str = Field(alias="baseConnectionId", min_length=1)
 
 
-class DestinationStepEvent(StepEvent):
+class DestinationStepInput(StepInput):
     specs: dict[str, Any]
 
 
-class TargetConnectionStepEvent(DestinationStepEvent):
+class TargetConnectionStepInput(DestinationStepInput):
     base_connection_id: str = Field(alias="baseConnectionId", min_length=1)
 
 
-class DataflowStepEvent(DestinationStepEvent):
+class DataflowStepInput(DestinationStepInput):
     connections: dict[str, Any]
 
 
-class SnapshotStepEvent(StepEvent):
+class SnapshotStepInput(StepInput):
     dataflow: dict[str, Any]
 
 
-class ActivateStepEvent(SnapshotStepEvent):
+class ActivateStepInput(SnapshotStepInput):
     """``dataflow``: EnsureDataflow's answer (``created`` when it made the flow), or just the
     ``id`` of the flow the request names."""
 
@@ -69,7 +81,7 @@ class ActivateStepEvent(SnapshotStepEvent):
         return etag if isinstance(etag, str) else None
 
 
-class ValidateStepEvent(SnapshotStepEvent):
+class ValidateStepInput(SnapshotStepInput):
     activation: dict[str, Any] | None = None
 
     @property
@@ -80,7 +92,7 @@ class ValidateStepEvent(SnapshotStepEvent):
         return mapping if isinstance(mapping, dict) else None
 
 
-class ResultEvent(BaseModel):
+class ResultInput(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     status: Literal["SUCCEEDED", "FAILED"]
@@ -88,7 +100,7 @@ class ResultEvent(BaseModel):
     state: dict[str, Any]
 
 
-class RunWatchStepEvent(StepEvent):
+class RunWatchStepInput(StepInput):
     dataflow_id: str = Field(alias="dataflowId", min_length=1)
     polls: int = Field(ge=0)
     timeout_minutes: int = Field(alias="timeoutMinutes", ge=1)
@@ -96,10 +108,10 @@ class RunWatchStepEvent(StepEvent):
     waited_seconds: int = Field(default=0, alias="waitedSeconds", ge=0)
 
 
-EventModel = TypeVar("EventModel", bound=BaseModel)
+InputModel = TypeVar("InputModel", bound=BaseModel)
 
 
-def parse_event(event: dict[str, Any], model: type[EventModel]) -> EventModel:
+def parse_step_input(event: dict[str, Any], model: type[InputModel]) -> InputModel:
     """The event as ``model``. Validated by pydantic directly, as Powertools' ``parse`` would:
     importing Powertools Parser loads every event model it ships (~0.2 s of cold start)."""
     try:

@@ -1,0 +1,162 @@
+"""What the two scheduled watches (export, drift) share: one pass over the registry's
+activations within the invocation's time budget, one client per sandbox, the events' source,
+and their metrics as CloudWatch's embedded metric format (EMF).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, Final, TextIO
+
+from aep_activation import budget
+from aep_activation.flow_service import FlowServiceClient
+from aep_activation.registry import RegisteredActivation
+
+EVENT_SOURCE: Final = "aep.activation"
+METRIC_NAMESPACE: Final = "AepActivation"
+SERVICE: Final = "aep-activation"
+STOP_WITH_SECONDS_LEFT: Final = 30.0
+"""A pass starts no further activation with less than this left of its invocation."""
+WORKERS: Final = 4
+"""Activations read at once: a pass over hundreds stays well inside the function's time while
+Adobe sees a handful of concurrent reads."""
+
+MetricSink = Callable[[dict[str, Any]], None]
+
+
+def each_within_budget(
+    activations: list[RegisteredActivation],
+    work: Callable[[RegisteredActivation], None],
+    workers: int,
+) -> int:
+    """``work`` on each activation, ``workers`` at a time, each thread carrying the
+    invocation's time budget; one reached with less than :data:`STOP_WITH_SECONDS_LEFT` left
+    is not started. Returns how many wait for the next pass."""
+
+    def within_budget(activation: RegisteredActivation) -> bool:
+        left = budget.remaining()
+        if left is not None and left < STOP_WITH_SECONDS_LEFT:
+            return False
+        work(activation)
+        return True
+
+    # Each task runs in a copy of this context: the invocation's time budget goes along.
+    tasks = [(contextvars.copy_context(), activation) for activation in activations]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        done = list(pool.map(lambda task: task[0].run(within_budget, task[1]), tasks))
+    return done.count(False)
+
+
+def watch_each(
+    watched: list[RegisteredActivation],
+    flow_service_for: Callable[[str], FlowServiceClient],
+    work: Callable[[RegisteredActivation, FlowServiceClient], None],
+    failed: Callable[[RegisteredActivation, Exception], None],
+    workers: int,
+) -> int:
+    """``work`` on each activation with its sandbox's client, within the budget
+    (:func:`each_within_budget`); any error goes to ``failed`` and the pass goes on. Returns
+    how many wait for the next pass."""
+    clients = clients_by_sandbox(watched, flow_service_for, failed)
+
+    def one(activation: RegisteredActivation) -> None:
+        client = clients.get(activation.sandbox)
+        if client is None:
+            return  # its sandbox has no client: already reported
+        try:
+            work(activation, client)
+        except Exception as exc:  # one activation's trouble never stops the pass
+            failed(activation, exc)
+
+    return each_within_budget(watched, one, workers)
+
+
+def clients_by_sandbox(
+    watched: list[RegisteredActivation],
+    flow_service_for: Callable[[str], FlowServiceClient],
+    failed: Callable[[RegisteredActivation, Exception], None],
+) -> dict[str, FlowServiceClient]:
+    """One client per sandbox, its token fetched once before the threads share it. A sandbox
+    whose client cannot be made (credentials, IMS) is reported through ``failed`` for each of
+    its activations."""
+    clients: dict[str, FlowServiceClient] = {}
+    for sandbox in sorted({a.sandbox for a in watched}):
+        try:
+            client = flow_service_for(sandbox)
+            client.ensure_token()
+            clients[sandbox] = client
+        except Exception as exc:  # every activation of the sandbox
+            for activation in watched:
+                if activation.sandbox == sandbox:
+                    failed(activation, exc)
+    return clients
+
+
+def print_metrics(record: dict[str, Any], stream: TextIO | None = None) -> None:
+    """CloudWatch's embedded metric format: Lambda's log line becomes the metrics."""
+    out = stream or sys.stdout
+    out.write(json.dumps(record, separators=(",", ":")) + "\n")  # one write: threads share it
+    out.flush()
+
+
+def emf_record(
+    now_ms: int,
+    values: Mapping[str, int],
+    dataflow: str | None = None,
+    audience: str | None = None,
+) -> dict[str, Any]:
+    """One EMF record. The stack-wide series (``service`` alone) is what the alarms watch;
+    ``dataflow`` (and ``audience``) say which."""
+    dimensions: list[list[str]] = [["service"]]
+    record: dict[str, Any] = {"service": SERVICE}
+    if dataflow is not None:
+        dimensions.append(["service", "dataflow"])
+        record["dataflow"] = dataflow
+    if audience is not None:
+        dimensions = [["service", "dataflow", "audience"]]
+        record["audience"] = audience
+    record["_aws"] = {
+        "Timestamp": now_ms,
+        "CloudWatchMetrics": [
+            {
+                "Namespace": METRIC_NAMESPACE,
+                "Dimensions": dimensions,
+                "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
+            }
+        ],
+    }
+    record.update(values)
+    return record
+
+
+def emf_records(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The EMF records among log lines (what CloudWatch would turn into metrics)."""
+    found = []
+    for line in lines:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "_aws" in value:
+            found.append(value)
+    return found
+
+
+def scheduled_time_ms(event: Mapping[str, Any]) -> int | None:
+    """The pass's time from the schedule's input (``scheduledTime``: EventBridge Scheduler's
+    ``<aws.scheduler.scheduled-time>``, ISO 8601), or None when absent or unreadable."""
+    raw = event.get("scheduledTime")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
