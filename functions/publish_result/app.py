@@ -73,7 +73,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if event.get("source") == "aws.states":
         return _ended(dict(event.get("detail") or {}))
     parsed = parse_step_input(event, ResultInput)
-    summary = summarize(parsed.status, parsed.execution, parsed.state)
+    summary = summarize(
+        parsed.status,
+        parsed.execution,
+        parsed.state,
+        lease_holder=lambda key: leases_from_env(_dynamodb()).holder_item(key),
+    )
     publish(summary, _events(), _bus())
     if parsed.status == "SUCCEEDED":
         metrics.add_metric(name="ActivationsSucceeded", unit=MetricUnit.Count, value=1)

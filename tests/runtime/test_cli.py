@@ -44,12 +44,11 @@ def test_a_console_run_reports_the_dataflow_as_the_server_has_it(
     out = capsys.readouterr().out
     report = json.loads(out)
     assert (status, report["status"], report["error"]) == (0, "SUCCEEDED", None)
-    assert report["states"][0] == "PrepareExecution"
-    assert report["states"][-4:] == [
+    assert report["states"][0] == "ValidateRequest"
+    assert report["states"][-3:] == [
         "PublishSuccess",
         "RecordsInRegistry",
         "RecordActiveActivation",
-        "ActivationSucceeded",
     ]
     assert sorted(report["dataflow"]["audiences"]) == sorted(a["id"] for a in request["audiences"])
     assert report["dataflow"]["attributes"] == request["profileAttributes"]

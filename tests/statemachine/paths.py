@@ -57,9 +57,10 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # A request that passed validation to apply or tear down takes its activation's lease before
 # anything else, and gives it back before publishing the result (or before a run watch), on
 # success and failure alike. A plan only reads: it takes no lease.
-VALIDATE = ("PrepareExecution", "ValidateRequest")
+VALIDATE = ("ValidateRequest",)
 # apply and teardown record how they ended in the registry (a failure only on a registered
-# activation's item, which the write's condition decides); plan writes nothing.
+# activation's item, which the write's condition decides), and a success's record ends the
+# run; plan writes nothing (ActivationSucceeded ends it).
 RECORD_ACTIVE = ("RecordsInRegistry", "RecordActiveActivation")
 RECORD_TORN_DOWN = ("RecordsInRegistry", "RecordTornDownActivation")
 RECORD_NOTHING = ("RecordsInRegistry",)
@@ -83,18 +84,17 @@ FINISH = (
     "ExportOrWatch",  # a Choice; exportNow and waitForFirstRun are off unless asked
     "ReleaseActivationLease",
     "PublishSuccess",
-    *RECORD_ACTIVE,
-    "ActivationSucceeded",
+    *RECORD_ACTIVE,  # the record ends the run
 )
 # The run watch: the lease given back, a first look, then one more a minute until the runs
 # end or time is up.
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
 RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
-PUBLISH = ("PublishSuccess", *RECORD_ACTIVE, "ActivationSucceeded")
+PUBLISH = ("PublishSuccess", *RECORD_ACTIVE)
 
 
-def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tuple[str, ...]:
+def export_now_finish(polls_after_the_first: int) -> tuple[str, ...]:
     """From ActivateAudiences: export now, then the run watch following its ad-hoc runs."""
     return (
         "ActivateAudiences",
@@ -105,7 +105,6 @@ def export_now_finish(polls_after_the_first: int, timed_out: bool = False) -> tu
         RELEASE_BEFORE_WATCH,
         *CHECK_RUNS,
         *POLL_RUNS_AGAIN * polls_after_the_first,
-        *(("RunWatchTimedOut",) if timed_out else ()),
         *PUBLISH,
     )
 
@@ -126,7 +125,9 @@ def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
     (a plan records nothing)."""
     if state == "PlanActivation":
         return (*before, "PublishFailure", "RecordsFailureInRegistry", "ActivationFailed")
-    if state == "ValidateRequest" or state in NO_LEASE_HELD:
+    if state == "ValidateRequest":  # its Catch keeps the error; the request is put beside it
+        return (*before, "RequestRefused", *FAIL[1:])
+    if state in NO_LEASE_HELD:
         return (*before, *FAIL[1:])
     return (*before, *FAIL)
 

@@ -9,15 +9,19 @@ from tests.statemachine.asl import ASL_PATH, states
 from tests.statemachine.harness import Machine, example, lambda_calls, transitions
 from tests.statemachine.paths import HAPPY_NEW, assert_route
 
-# The legacy card's fresh apply: 17 for the steps and the lease, 2 for the Data Prep branch it
-# passes through (NeedsMappingSet, NoMappingSet), 3 for the registry's record
-# (RecordsInRegistry, RecordActiveActivation, ActivationSucceeded).
-FRESH_APPLY_TRANSITIONS = 22
+# The legacy card's fresh apply: 16 for the steps and the lease (ValidateRequest takes the input
+# as it comes), 2 for the Data Prep branch it passes through (NeedsMappingSet, NoMappingSet),
+# 2 for the registry's record (RecordsInRegistry, RecordActiveActivation, which ends the run).
+FRESH_APPLY_TRANSITIONS = 20
 FRESH_APPLY_LAMBDA_CALLS = 10
-# Parallel branches' states included: the steps, the native lease (4), the Data Prep branch (4)
-# and the registry's records (6).
-MOST_STATES = 50
-MOST_LINES = 1070
+# A teardown: ValidateRequest, the lease (3), TeardownActivation (finds and deletes in one
+# call), the release, PublishSuccess and the record (2).
+TEARDOWN_TRANSITIONS = 9
+TEARDOWN_LAMBDA_CALLS = 3
+# Parallel branches' states included: the steps, the native lease (4), the Data Prep branch (4),
+# the registry's records (6) and RequestRefused (a refused request's input put back).
+MOST_STATES = 44
+MOST_LINES = 890
 
 
 def test_the_definition_stays_small() -> None:
@@ -36,3 +40,19 @@ def test_a_fresh_apply_costs_its_counted_transitions_and_lambda_calls(machine: M
     # ValidateDataflow, ValidateRequest and PublishResult: the lease calls no Lambda.
     assert lambda_calls(result) <= FRESH_APPLY_LAMBDA_CALLS
     print(f"fresh apply: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls")
+
+
+def test_a_teardown_costs_its_counted_transitions_and_lambda_calls(machine: Machine) -> None:
+    request = example("amazon-s3")
+    applied = machine.run(request)
+    assert applied.status == "SUCCEEDED", (applied.error, applied.cause)
+    dataflow_id = applied.output["resources"]["dataflowId"]
+
+    result = machine.run({**request, "operation": "teardown", "confirmDataflowId": dataflow_id})
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert machine.census() == {}
+    assert transitions(result) <= TEARDOWN_TRANSITIONS
+    # ValidateRequest, TeardownActivation and PublishResult.
+    assert lambda_calls(result) <= TEARDOWN_LAMBDA_CALLS
+    print(f"teardown: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls")

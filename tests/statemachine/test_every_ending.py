@@ -104,8 +104,8 @@ def test_a_timed_out_execution_is_reported_with_the_state_it_was_in(
 def test_an_uncatchable_data_limit_failure_is_reported_with_its_state(
     machine: Machine, leases: Any
 ) -> None:
-    # An input just under 256 KiB: the first state's output (the input under $.request) is
-    # over it. States.DataLimitExceeded: no Catch takes it.
+    # An input just under 256 KiB: the first state's parameters (the input under "request",
+    # with the execution's id) are over it. States.DataLimitExceeded: no Catch takes it.
     request = {**example("amazon-s3"), "note": ""}
     compact = len(json.dumps(request, separators=(",", ":")).encode("utf-8"))
     request["note"] = "x" * (MAX_STATE_BYTES - 5 - compact)
@@ -117,7 +117,7 @@ def test_an_uncatchable_data_limit_failure_is_reported_with_its_state(
 
     detail = _failed_event(machine, result.arn)
     assert detail["endedAs"] == "FAILED"
-    assert detail["failure"]["state"] == "PrepareExecution"
+    assert detail["failure"]["state"] == "ValidateRequest"
     assert detail["failure"]["error"] == "States.DataLimitExceeded"
     assert detail["activation"] == "summer-sale-s3"
 

@@ -128,7 +128,7 @@ def test_a_run_still_going_when_the_watch_times_out_is_reported_as_such(
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     # Looks at 0, 30, 90 and 120 s cover the request's two minutes; then the watch stops.
-    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(3, timed_out=True)))
+    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(3)))
     exported = result.output["exportNow"]
     assert exported["watch"] == {
         "finished": False,
@@ -248,7 +248,7 @@ def test_an_hour_s_watch_of_runs_that_never_end_costs_at_most_30_transitions(
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert EXPORT_NOW_WATCH_MINUTES == 60
-    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(8, timed_out=True)))
+    assert_route(result.states, (*NEW_DATAFLOW, *export_now_finish(8)))
     assert result.output["exportNow"]["watch"]["polls"] == 9
     assert len(clocked.calls("GET", "/runs")) == 9
     waits = [
@@ -259,5 +259,5 @@ def test_an_hour_s_watch_of_runs_that_never_end_costs_at_most_30_transitions(
     assert waits == [30, 60, 120, 240, 480, 900, 900, 870]
     assert sum(waits) == 60 * 60
     watch = {"StartWatchingExportRuns", "ReleaseActivationLeaseBeforeRunWatch", "CheckRuns"}
-    watch |= {"RunsFinished", "WaitForRuns", "RunWatchTimedOut"}
+    watch |= {"RunsFinished", "WaitForRuns"}
     assert transitions(result, watch) <= 30

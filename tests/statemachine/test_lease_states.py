@@ -68,13 +68,13 @@ def test_only_runs_holding_no_lease_skip_the_release() -> None:
         name for name, state in top.items() if "PublishFailure" in _next_states(state)
     )
     # Refused by validation, a plan (it takes no lease), the run watch (it gave it back), a
-    # lease held elsewhere (never taken).
+    # lease held elsewhere (never taken: the publisher reads who holds it).
     assert straight_to_publish == [
+        "AcquireActivationLease",
         "CheckRuns",
         "PlanActivation",
-        "ReadActivationLeaseHolder",
         "ReleaseActivationLeaseAfterFailure",
-        "ValidateRequest",
+        "RequestRefused",
     ]
 
 
@@ -128,7 +128,7 @@ def test_every_leased_step_is_handed_the_lease_expiry_and_stops_before_it() -> N
     every = states()
     leased = _leased_tasks()
     assert {"ResolveSpecs", "EnsureSourceConnection", "ActivateAudiences", "ExportNow"} <= leased
-    assert "DeleteProfileBaseConnection" in leased
+    assert "TeardownActivation" in leased
     assert "CheckRuns" not in leased
     for name in leased:
         assert "leaseExpiresAt.$" in every[name]["Parameters"], name
@@ -217,7 +217,7 @@ def test_a_lease_held_elsewhere_is_waited_for_then_fails_by_name_touching_nothin
     assert result.error == "ActivationLeaseHeld"
     assert OTHER in (result.cause or "")
     # Straight to the failure event: the lease was never taken, so nothing is given back.
-    assert_route(result.states, (*START, "ReadActivationLeaseHolder", *FAIL[1:]))
+    assert_route(result.states, (*START, *FAIL[1:]))
     (visit,) = result.visits_of(ACQUIRE)
     assert visit.attempts == held.max_attempts + 1  # bounded
     asked = result.retry_sleeps(ACQUIRE)

@@ -12,21 +12,15 @@ from tests.statemachine.harness import ONE_OF_EACH, Machine, example, with_dataf
 from tests.statemachine.paths import FAIL, RECORD_TORN_DOWN, START, assert_route
 
 REQUEST = "amazon-s3"
-TEARDOWN_STEPS = (
-    "FindActivationResources",
-    "DeleteDataflow",
-    "DeleteTargetAndSourceConnections",
-    "DeleteDestinationBaseConnection",
-    "DeleteProfileBaseConnection",
-)
+# One state finds and deletes, level by level (each retry starts from what exists now).
+TEARDOWN_STEP = "TeardownActivation"
 TEARDOWN = (
     *START,
     "ChooseOperation",
-    *TEARDOWN_STEPS,
+    TEARDOWN_STEP,
     "ReleaseActivationLease",
     "PublishSuccess",
     *RECORD_TORN_DOWN,
-    "ActivationSucceeded",
 )
 
 
@@ -105,7 +99,7 @@ def test_a_teardown_failing_at_the_target_connection_completes_when_started_agai
 ) -> None:
     request = example(REQUEST)
     ids = applied(machine, request)
-    budget = asl.retrier_for("DeleteTargetAndSourceConnections", "FlowServiceUnavailable")
+    budget = asl.retrier_for(TEARDOWN_STEP, "FlowServiceUnavailable")
     attempts = budget.max_attempts + 1
     machine.emulator.inject(
         Fault.status_code(503, method="DELETE", path="/targetConnections/*", times=attempts)
@@ -120,13 +114,18 @@ def test_a_teardown_failing_at_the_target_connection_completes_when_started_agai
         (
             *START,
             "ChooseOperation",
-            *TEARDOWN_STEPS[:3],
+            TEARDOWN_STEP,
             *FAIL,
         ),
     )
     assert len(machine.calls("DELETE", "/targetConnections/*")) == attempts
+    # Each retry started from what exists now: the dataflow, gone after the first attempt, was
+    # deleted once, and no DELETE reached a base connection (the level below never started).
+    assert len(machine.calls("DELETE", "/flows/*")) == 1
+    assert machine.calls("DELETE", "/connections/*") == []
     (event,) = machine.result_events(failed.arn)
-    assert event["detail"]["failure"]["state"] == "DeleteTargetAndSourceConnections"
+    assert event["detail"]["failure"]["state"] == TEARDOWN_STEP
+    assert event["detail"]["failure"]["error"] == "FlowServiceUnavailable"
     left = {**ONE_OF_EACH, "flows": 0}
     assert machine.census() == {"prod": left}  # the dataflow went, the rest is still there
     assert machine.resource_ids_without_flow() == {
@@ -251,7 +250,7 @@ def test_a_teardown_whose_confirmation_names_another_dataflow_deletes_nothing(
     (event,) = machine.result_events(result.arn)
     failure = event["detail"]["failure"]
     assert (failure["state"], failure["error"], failure["kind"]) == (
-        "FindActivationResources",
+        TEARDOWN_STEP,
         "TeardownNotConfirmed",
         "input",
     )

@@ -21,6 +21,7 @@ from aep_activation.steps.lease import (
     KEY,
     LEASE_WAIT_SECONDS,
     ActivationLeases,
+    held_message,
     lease_for,
     lease_key,
     lease_seconds_from_env,
@@ -122,6 +123,20 @@ def test_an_expired_lease_is_free_without_waiting_for_the_ttl_sweep(
         leases.acquire(KEY_A, SECOND)
     clock.now += 1
     assert leases.acquire(KEY_A, SECOND).holder == SECOND
+
+
+def test_the_holder_is_read_for_the_failure_event_of_a_run_that_waited_in_vain(
+    leases: ActivationLeases, clock: Clock, dynamodb: Any
+) -> None:
+    leases.acquire(KEY_A, FIRST)
+
+    item = leases.holder_item(KEY_A)
+
+    assert item == {HOLDER: {"S": FIRST}, EXPIRES_AT: {"N": str(int(clock.now) + 600)}}
+    assert FIRST in held_message(KEY_A, item)
+    assert leases.holder_item(KEY_B) is None  # given back meanwhile: no one named
+    missing = ActivationLeases("no-such-table", client=dynamodb, seconds=60)
+    assert missing.holder_item(KEY_A) is None  # only words: an unreadable table raises nothing
 
 
 def test_a_table_that_does_not_answer_is_a_transient_error(dynamodb: Any) -> None:

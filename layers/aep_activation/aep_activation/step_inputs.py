@@ -26,12 +26,6 @@ class LookedUp:
     retry: bool
 
 
-TeardownStep = Literal[
-    "find", "dataflow", "connections", "destinationBaseConnection", "profileBaseConnection"
-]
-"""The teardown's steps, in the order they run (:mod:`aep_activation.steps.teardown`)."""
-
-
 class StepInput(BaseModel):
     # defer_build: each handler parses one of these models; the others are never built.
     model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
@@ -104,11 +98,6 @@ class ResultInput(BaseModel):
     status: Literal["SUCCEEDED", "FAILED"]
     execution: str
     state: dict[str, Any]
-
-
-class TeardownStepInput(StepInput):
-    step: TeardownStep
-    teardown: dict[str, Any] | None = None
 
 
 class RunWatchStepInput(StepInput):

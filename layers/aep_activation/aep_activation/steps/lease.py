@@ -122,6 +122,21 @@ class ActivationLeases:
             raise _unavailable("PutItem", exc) from None
         return lease
 
+    def holder_item(self, key: str) -> dict[str, Any] | None:
+        """The lease's item (holder and expiry, as DynamoDB gives them); None when there is
+        none or it cannot be read (it only words a failure event)."""
+        try:
+            answer = self._client.get_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": key}},
+                ProjectionExpression=f"{HOLDER}, {EXPIRES_AT}",
+                ConsistentRead=True,
+            )
+        except (ClientError, BotoCoreError):
+            return None
+        item = answer.get("Item")
+        return dict(item) if item else None
+
     def release(self, key: str, holder: str) -> bool:
         """Give the lease back if ``holder`` has it; False if it did not (nothing to do)."""
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aep_activation import catalog
@@ -29,7 +30,14 @@ _WATCH_BOOKKEEPING = frozenset({"runIds", "runs", "waitedSeconds", "nextWaitSeco
 _BRANCH_STATE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 
 
-def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, Any]:
+def summarize(
+    status: str,
+    execution: str,
+    state: dict[str, Any],
+    lease_holder: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
+    """The result event's detail; ``lease_holder`` reads the lease's item when the run failed
+    because another execution held it (who, until when)."""
     request = _object(state.get("request"))
     destination = _object(request.get("destination"))
     connections = state.get("connections") or {}
@@ -118,11 +126,13 @@ def summarize(status: str, execution: str, state: dict[str, Any]) -> dict[str, A
             summary["leftBehind"] = list(mapping.get("leftBehind") or [])
         _note_truncated(summary["changes"], activation)
     else:
-        summary["failure"] = failure_of(failure_in(state))
+        summary["failure"] = failure_of(failure_in(state, lease_holder))
     return summary
 
 
-def failure_in(state: dict[str, Any]) -> dict[str, Any]:
+def failure_in(
+    state: dict[str, Any], lease_holder: Callable[[str], object] | None = None
+) -> dict[str, Any]:
     """``{state, error, cause}`` of the run's failure. Each state's Catch puts what it caught
     (``{Error, Cause}``) under ``$.failed.<its name>``, so the key names the failed state; a
     run reported from outside (``execution_ended``) hands ``failure`` in that shape already."""
@@ -133,10 +143,10 @@ def failure_in(state: dict[str, Any]) -> dict[str, Any]:
     error, cause = _object(caught).get("Error"), _object(caught).get("Cause")
     if name == LEASE_STATE and error == LEASE_HELD:
         # The native PutItem's refusal, once its retries were spent: another execution of
-        # the activation held the lease all along. ReadActivationLeaseHolder read who.
-        key = _object(state.get("lease")).get("key")
-        held_by = _object(state.get("leaseHeldBy")).get("Item")
-        error, cause = "ActivationLeaseHeld", held_message(str(key), held_by)
+        # the activation held the lease all along: who, read now.
+        key = str(_object(state.get("lease")).get("key"))
+        held_by = lease_holder(key) if lease_holder is not None else None
+        error, cause = "ActivationLeaseHeld", held_message(key, held_by)
     return {"state": name, "error": error, "cause": cause}
 
 

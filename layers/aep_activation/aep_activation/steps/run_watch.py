@@ -23,6 +23,7 @@ NOT_LISTED: Final = "notListed"
 
 FIRST_WAIT_SECONDS: Final = 30
 LONGEST_WAIT_SECONDS: Final = 900
+TIMED_OUT: Final = {"status": "TIMED_OUT", "finished": False, "timedOut": True}
 
 
 def next_wait_seconds(polls: int, waited_seconds: int, timeout_minutes: int) -> int:
@@ -50,7 +51,8 @@ def check_runs(
     """One poll. ``finished`` once every followed run has; the watch's own fields
     (``runIds``, ``timeoutMinutes``) are handed back for the next poll, with when to look
     next: ``nextWaitSeconds`` (the Wait's ``SecondsPath``), ``waitedSeconds`` once that wait
-    is behind, and ``timeUp`` when this was the watch's last look."""
+    is behind, and ``timeUp`` when this was the watch's last look (then, with runs still
+    going, :data:`TIMED_OUT`'s fields in place of the first run's)."""
     listed = client.runs.of_flow(flow_id)
     wait = next_wait_seconds(polls + 1, waited_seconds, timeout_minutes)
     watch: dict[str, Any] = {
@@ -64,15 +66,21 @@ def check_runs(
     if run_ids is None:  # the first scheduled run: the earliest one listed
         runs = [run_report(min(listed, key=_started))] if listed else []
         first = runs[0] if runs else {"status": None, "finished": False}
-        return {**watch, **first, "runs": runs}
-    by_id = {str(run.get("id")): run for run in listed}
-    runs = [
-        run_report(by_id[run_id])
-        if run_id in by_id
-        else {"runId": run_id, "status": NOT_LISTED, "finished": False}
-        for run_id in run_ids
-    ]
-    return {**watch, "finished": all(run["finished"] for run in runs), "runs": runs}
+        outcome = {**watch, **first, "runs": runs}
+    else:
+        by_id = {str(run.get("id")): run for run in listed}
+        runs = [
+            run_report(by_id[run_id])
+            if run_id in by_id
+            else {"runId": run_id, "status": NOT_LISTED, "finished": False}
+            for run_id in run_ids
+        ]
+        outcome = {**watch, "finished": all(run["finished"] for run in runs), "runs": runs}
+    if watch["timeUp"] and not outcome["finished"]:
+        # The last look, and the runs still going: the watch ends as timed out, with how each
+        # run stood (the activation itself succeeded).
+        return {**watch, **TIMED_OUT, "runs": runs}
+    return outcome
 
 
 def fit_watch(watch: dict[str, Any], execution: str | None) -> dict[str, Any]:

@@ -4,27 +4,28 @@
 4. the Profile Store base connection, unless another source connection (another flow) still
 uses it. Each deletion is confirmed by a 404 on read.
 
-The find step refuses (:class:`TeardownNotConfirmed`) unless the live dataflow's id is the
-request's ``confirmDataflowId``: a name alone never deletes a dataflow.
+One step (one state, one Lambda call) does it all. Before anything is deleted it refuses
+(:class:`TeardownNotConfirmed`) unless the live dataflow's id is the request's
+``confirmDataflowId``: a name alone never deletes a dataflow.
 
-Every step starts from what exists now, so a teardown that failed halfway finishes when run
-again, and a second teardown deletes nothing: resources are found by ``dataflowId`` or by
-their deterministic names, a DELETE answered 404 counts as already gone.
+It starts from what exists now, so a retry, or a teardown that failed halfway and is run
+again, finishes the job, and a second teardown deletes nothing: resources are found by
+``dataflowId`` or by their deterministic names, a DELETE answered 404 counts as already gone.
 
-The state carries one record, ``$.teardown``, that each step returns grown by its part:
-``{"resources": {...ids, null when absent}, "deleted": [...], "alreadyGone": [...],
-"kept": [...], "leftBehind": [...]}``.
+Its result, ``$.teardown``: ``{"resources": {...ids, null when absent}, "deleted": [...],
+"alreadyGone": [...], "kept": [...], "leftBehind": [...]}`` (after a retry, what the failed
+attempt deleted is ``alreadyGone``).
 
 On the new file-based cards the dataflow's mapping set and its input and output schemas
 stay: Adobe's Data Prep API (``data-prep.yaml``) publishes no DELETE for either, only list,
-create, read and update. The find step lists them in ``leftBehind`` (mapping set id and
+create, read and update. The step lists them in ``leftBehind`` (mapping set id and
 version, schema ids, and why), so nobody believes them gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, get_args
+from typing import Any, Final
 
 from aep_activation.dataprep.client import ConversionClient
 from aep_activation.dataprep.mapping import attached_mapping
@@ -32,54 +33,40 @@ from aep_activation.errors import DeletionNotConfirmed, ResourceNotFound, Teardo
 from aep_activation.flow_service import FlowServiceClient, JsonObject
 from aep_activation.naming import mapping_set_name, resource_names
 from aep_activation.request import ActivationRequest
-from aep_activation.step_inputs import TeardownStep
-
-STEPS: Final[tuple[TeardownStep, ...]] = get_args(TeardownStep)  # in the order they run
 
 
-def run_step(
-    step: TeardownStep,
-    request: ActivationRequest,
-    client: FlowServiceClient,
-    record: dict[str, Any] | None,
-) -> dict[str, Any]:
-    if step == "find":
-        flow = find_flow(request, client)
-        confirm_flow(request, flow)
-        return {
-            "resources": find_resources(request, client, flow),
-            "deleted": [],
-            "alreadyGone": [],
-            "kept": [],
-            "leftBehind": left_behind(request, ConversionClient(client), flow),
-        }
-    if record is None:
-        raise ValueError(f"teardown step {step} needs the record of the find step")
+def tear_down(request: ActivationRequest, client: FlowServiceClient) -> dict[str, Any]:
+    """Find what the activation made, then delete it level by level; the record of it all."""
+    flow = find_flow(request, client)
+    confirm_flow(request, flow)  # before anything is deleted
+    record: dict[str, Any] = {
+        "resources": find_resources(request, client, flow),
+        "deleted": [],
+        "alreadyGone": [],
+        "kept": [],
+        "leftBehind": left_behind(request, ConversionClient(client), flow),
+    }
     teardown = _Teardown(client, record)
     resources = record["resources"]
-    if step == "dataflow":
-        teardown.delete("flows", resources.get("dataflowId"))
-    elif step == "connections":
-        for target_id in resources.get("targetConnectionIds") or []:
-            teardown.delete("targetConnections", target_id)
-        for source_id in resources.get("sourceConnectionIds") or []:
-            teardown.delete("sourceConnections", source_id)
-    elif step == "destinationBaseConnection":
-        teardown.delete("connections", resources.get("destinationBaseConnectionId"))
+    teardown.delete("flows", resources.get("dataflowId"))
+    for target_id in resources.get("targetConnectionIds") or []:
+        teardown.delete("targetConnections", target_id)
+    for source_id in resources.get("sourceConnectionIds") or []:
+        teardown.delete("sourceConnections", source_id)
+    teardown.delete("connections", resources.get("destinationBaseConnectionId"))
+    profile_id = resources.get("profileBaseConnectionId")
+    users = _source_connections_using(client, profile_id) if profile_id else []
+    if users:
+        record["kept"].append(
+            {
+                "kind": "connections",
+                "id": profile_id,
+                "reason": "the Profile Store base connection is still used by source "
+                f"connection(s) {', '.join(users)}",
+            }
+        )
     else:
-        profile_id = resources.get("profileBaseConnectionId")
-        users = _source_connections_using(client, profile_id) if profile_id else []
-        if users:
-            record["kept"].append(
-                {
-                    "kind": "connections",
-                    "id": profile_id,
-                    "reason": "the Profile Store base connection is still used by source "
-                    f"connection(s) {', '.join(users)}",
-                }
-            )
-        else:
-            teardown.delete("connections", profile_id)
+        teardown.delete("connections", profile_id)
     return record
 
 
