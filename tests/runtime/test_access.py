@@ -140,7 +140,8 @@ def secrets_the_handler_reads(resource: dict[str, Any]) -> set[str]:
     code = ROOT / resource["Properties"]["CodeUri"] / "app.py"
     source = code.read_text(encoding="utf-8")
     needs = set()
-    if "flow_service_for(" in source:  # a Flow Service client: credentials and shared token
+    # A Flow Service client, called here or handed on as a factory: credentials and shared token.
+    if re.search(r"\bflow_service_for\b", source):
         needs |= {"adobe-credentials", "ims-token-cache"}
     if re.search(r"\b(get_json_secret|secret_keys)\b", source):
         needs.add("destination-secrets")
