@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.emulator import Emulator, specs
+from local.emulator import Emulator, RecordedRequest, specs
 from tests.contract.openapi_contract import (
     ContractViolation,
     corrected_spec,
@@ -400,6 +400,21 @@ def test_declared_error_answers(emulator: Emulator) -> None:
                 validate_recorded_exchange(record)
 
 
+def assert_status_undeclared(record: RecordedRequest) -> None:
+    """The answer breaks the spec in one way only: its status is not declared there."""
+    errors = response_errors(record_request(record), record_response(record))
+    assert len(errors) == 1
+    assert errors[0].startswith("ResponseNotFound")
+
+
+def assert_spec_declares(operation: tuple[str, str, str], status: str, *, instead_of: str) -> None:
+    """The spec's (file, path, method) declares ``status`` where the emulator answers another."""
+    spec, path, method = operation
+    declared = raw_spec(spec)["paths"][path][method]["responses"]
+    assert status in declared
+    assert instead_of not in declared
+
+
 def test_patch_202_is_the_tutorial_not_the_reference(emulator: Emulator) -> None:
     api = Api(emulator)
     created = api.s3_flow()
@@ -408,14 +423,9 @@ def test_patch_202_is_the_tutorial_not_the_reference(emulator: Emulator) -> None
     answer = api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
 
     assert answer.status_code == 202
-    record = emulator.requests[-1]
-    validate_recorded_request(record)
-    errors = response_errors(record_request(record), record_response(record))
-    assert len(errors) == 1
-    assert errors[0].startswith("ResponseNotFound")
-    declared = raw_spec("destinations")["paths"]["/flows/{id}"]["patch"]["responses"]
-    assert "200" in declared
-    assert "202" not in declared
+    validate_recorded_request(emulator.requests[-1])
+    assert_status_undeclared(emulator.requests[-1])
+    assert_spec_declares(("destinations", "/flows/{id}", "patch"), "200", instead_of="202")
 
 
 def test_an_invalid_flow_is_a_400_the_spec_does_not_declare(emulator: Emulator) -> None:
@@ -424,11 +434,8 @@ def test_an_invalid_flow_is_a_400_the_spec_does_not_declare(emulator: Emulator) 
 
     assert api.post("/flows", body).status_code == 400
 
-    record = emulator.requests[-1]
-    validate_recorded_request(record)
-    errors = response_errors(record_request(record), record_response(record))
-    assert len(errors) == 1
-    assert errors[0].startswith("ResponseNotFound")
+    validate_recorded_request(emulator.requests[-1])
+    assert_status_undeclared(emulator.requests[-1])
 
 
 def test_a_missing_token_on_the_catalogue_is_401_where_the_sources_spec_says_403(
@@ -439,13 +446,8 @@ def test_a_missing_token_on_the_catalogue_is_401_where_the_sources_spec_says_403
     answer = Api(emulator).get("/connectionSpecs", headers={"Authorization": "Bearer nope"})
 
     assert answer.status_code == 401
-    record = emulator.requests[-1]
-    errors = response_errors(record_request(record), record_response(record))
-    assert len(errors) == 1
-    assert errors[0].startswith("ResponseNotFound")
-    declared = raw_spec("flow-service")["paths"]["/connectionSpecs"]["get"]["responses"]
-    assert "403" in declared
-    assert "401" not in declared
+    assert_status_undeclared(emulator.requests[-1])
+    assert_spec_declares(("flow-service", "/connectionSpecs", "get"), "403", instead_of="401")
 
 
 # --- the helpers themselves ----------------------------------------------------------------
