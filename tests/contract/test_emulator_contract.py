@@ -92,6 +92,22 @@ def base_connection(api: Api, spec: specs.ConnectionSpec) -> str:
     return str(api.created("/connections", body)["id"])
 
 
+def target_connection(api: Api, spec_id: str) -> dict[str, Any]:
+    """A target connection of a one-mode spec, with its params, on a base connection of it."""
+    spec = specs.connection_spec(spec_id)
+    assert spec is not None
+    (params,) = target_params(spec)
+    return api.created(
+        "/targetConnections",
+        {
+            "name": "t",
+            "baseConnectionId": base_connection(api, spec),
+            "connectionSpec": spec_ref(spec_id),
+            "params": params,
+        },
+    )
+
+
 DESTINATIONS = [spec for spec in specs.CONNECTION_SPECS if not spec.is_source]
 
 
@@ -236,18 +252,7 @@ def test_target_params_of_the_connection_specs_the_spec_describes(
 ) -> None:
     """TargetConnectionItem.params is checked loosely (erratum): here, precisely."""
     api = Api(emulator)
-    spec = specs.connection_spec(spec_id)
-    assert spec is not None
-    (params,) = target_params(spec)
-    created = api.created(
-        "/targetConnections",
-        {
-            "name": "t",
-            "baseConnectionId": base_connection(api, spec),
-            "connectionSpec": spec_ref(spec_id),
-            "params": params,
-        },
-    )
+    created = target_connection(api, spec_id)
     shown = api.get(f"/targetConnections/{created['id']}").json()["items"][0]["params"]
 
     name, inner = schema
@@ -296,18 +301,7 @@ def test_a_legacy_dataflow_from_creation_to_activation(emulator: Emulator) -> No
 
 def test_a_new_card_segment_dataflow(emulator: Emulator) -> None:
     api = Api(emulator)
-    spec = specs.connection_spec(specs.NEW_S3)
-    assert spec is not None
-    (params,) = target_params(spec)
-    target = api.created(
-        "/targetConnections",
-        {
-            "name": "t",
-            "baseConnectionId": base_connection(api, spec),
-            "connectionSpec": spec_ref(spec.id),
-            "params": params,
-        },
-    )
+    target = target_connection(api, specs.NEW_S3)
     body = payloads.flow(api.profile_source(), target["id"], "1a0514a6-33d4-4c7f-aff8-594799c47549")
     created = api.created("/flows", body)
     api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
