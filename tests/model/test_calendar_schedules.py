@@ -29,6 +29,18 @@ def with_schedule(body: dict[str, Any], export_mode: str, **schedule: Any) -> di
     return body
 
 
+def calendar_schedule(body: dict[str, Any], frequency: str, **changes: Any) -> dict[str, Any]:
+    """A valid full export on ``frequency`` (scheduled at 06:00 from 2030-06-05), changed."""
+    return with_schedule(
+        body,
+        "DAILY_FULL_EXPORT",
+        frequency=frequency,
+        triggerType="SCHEDULED",
+        startTime="06:00",
+        **changes,
+    )
+
+
 @pytest.mark.parametrize("frequency", CALENDAR)
 def test_a_full_export_weekly_or_monthly_at_a_start_time_is_accepted(
     body: dict[str, Any], frequency: str
@@ -123,14 +135,7 @@ def test_the_day_comes_from_the_start_date_not_a_field_of_its_own(
     body: dict[str, Any], field: str, value: Any, rule: str
 ) -> None:
     frequency = "WEEKLY" if field == "dayOfWeek" else "MONTHLY"
-    with_schedule(
-        body,
-        "DAILY_FULL_EXPORT",
-        frequency=frequency,
-        triggerType="SCHEDULED",
-        startTime="06:00",
-        **{field: value},
-    )
+    calendar_schedule(body, frequency, **{field: value})
 
     (error,) = refusals(body)
 
@@ -141,14 +146,7 @@ def test_the_day_comes_from_the_start_date_not_a_field_of_its_own(
 
 @pytest.mark.parametrize("frequency", CALENDAR)
 def test_the_end_date_may_not_precede_the_start_date(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(
-        body,
-        "DAILY_FULL_EXPORT",
-        frequency=frequency,
-        triggerType="SCHEDULED",
-        startTime="06:00",
-        endDate="2030-06-04",
-    )
+    calendar_schedule(body, frequency, endDate="2030-06-04")
 
     (error,) = refusals(body)
 
@@ -158,10 +156,7 @@ def test_the_end_date_may_not_precede_the_start_date(body: dict[str, Any], frequ
 
 @pytest.mark.parametrize("frequency", CALENDAR)
 def test_the_start_date_may_not_be_in_the_past(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(
-        body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="SCHEDULED", startTime="06:00"
-    )
-    body["audiences"][0]["schedule"]["startDate"] = "2026-01-14"  # the day before TODAY
+    calendar_schedule(body, frequency, startDate="2026-01-14")  # the day before TODAY
 
     (error,) = refusals(body)
 
