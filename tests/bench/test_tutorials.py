@@ -4,7 +4,7 @@ calls, in order, and leaves a dataflow activating the request's audiences."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +25,23 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
-def _request(name: str) -> dict[str, Any]:
-    return dict(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
-
-
-def test_the_seed_tutorial_makes_its_nine_calls(emulator: Emulator) -> None:
-    request = _request("amazon-s3.json")
-    flow_id = run_tutorial(
+def _run(
+    tutorial: Callable[..., str], emulator: Emulator, example: str
+) -> tuple[dict[str, Any], str]:
+    """Run a tutorial on an example request against the emulator: the request, the flow id."""
+    request = dict(json.loads((EXAMPLES / example).read_text(encoding="utf-8")))
+    flow_id = tutorial(
         emulator.platform_url,
         emulator.ims_url,
         DEFAULT_CLIENT.credentials(),
         request,
         dict(fake_destination_secret(request) or {}),
     )
+    return request, flow_id
+
+
+def test_the_seed_tutorial_makes_its_nine_calls(emulator: Emulator) -> None:
+    request, flow_id = _run(run_tutorial, emulator, "amazon-s3.json")
 
     methods = [c.method for c in emulator.requests]
     assert len(emulator.requests) == 9
@@ -50,14 +54,7 @@ def test_the_seed_tutorial_makes_its_nine_calls(emulator: Emulator) -> None:
 
 
 def test_the_new_card_tutorial_makes_the_file_based_guides_calls(emulator: Emulator) -> None:
-    request = _request("amazon-s3-new-card.json")
-    flow_id = run_new_card_tutorial(
-        emulator.platform_url,
-        emulator.ims_url,
-        DEFAULT_CLIENT.credentials(),
-        request,
-        dict(fake_destination_secret(request) or {}),
-    )
+    request, flow_id = _run(run_new_card_tutorial, emulator, "amazon-s3-new-card.json")
 
     paths = [(c.method, c.path) for c in emulator.requests]
     assert len(paths) == 12

@@ -26,10 +26,9 @@ from openapi_core import OpenAPI
 from local.emulator import RecordedRequest
 from tests.contract.openapi_contract import (
     ContractRequest,
-    ContractResponse,
     ContractViolation,
     describe,
-    make_response,
+    record_response,
 )
 from tests.contract.openapi_contract import make_request as _flow_request
 
@@ -82,19 +81,11 @@ def make_request(record: RecordedRequest) -> ContractRequest:
     return request
 
 
-def make_recorded_response(record: RecordedRequest) -> ContractResponse:
-    if record.status is None:
-        raise ContractViolation(f"{record.method} {record.path}: no response")
-    body = record.response_body
-    data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
-    return make_response(record.status, record.response_headers.items(), data)
-
-
 def exchange_errors(record: RecordedRequest, *, corrected: bool = True) -> list[str]:
     spec = openapi(corrected)
     request = make_request(record)
     errors = describe(spec.request_validator.iter_errors(request))
-    errors += describe(spec.response_validator.iter_errors(request, make_recorded_response(record)))
+    errors += describe(spec.response_validator.iter_errors(request, record_response(record)))
     return errors
 
 

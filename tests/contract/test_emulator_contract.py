@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.emulator import Emulator, specs
+from local.emulator import Emulator, RecordedRequest, specs
 from tests.contract.openapi_contract import (
     ContractViolation,
     corrected_spec,
@@ -90,6 +90,22 @@ def base_connection(api: Api, spec: specs.ConnectionSpec) -> str:
         auth = spec.auth_specs[0]
         body["auth"] = {"specName": auth["name"], "params": auth_params(spec, auth)}
     return str(api.created("/connections", body)["id"])
+
+
+def target_connection(api: Api, spec_id: str) -> dict[str, Any]:
+    """A target connection of a one-mode spec, with its params, on a base connection of it."""
+    spec = specs.connection_spec(spec_id)
+    assert spec is not None
+    (params,) = target_params(spec)
+    return api.created(
+        "/targetConnections",
+        {
+            "name": "t",
+            "baseConnectionId": base_connection(api, spec),
+            "connectionSpec": spec_ref(spec_id),
+            "params": params,
+        },
+    )
 
 
 DESTINATIONS = [spec for spec in specs.CONNECTION_SPECS if not spec.is_source]
@@ -236,18 +252,7 @@ def test_target_params_of_the_connection_specs_the_spec_describes(
 ) -> None:
     """TargetConnectionItem.params is checked loosely (erratum): here, precisely."""
     api = Api(emulator)
-    spec = specs.connection_spec(spec_id)
-    assert spec is not None
-    (params,) = target_params(spec)
-    created = api.created(
-        "/targetConnections",
-        {
-            "name": "t",
-            "baseConnectionId": base_connection(api, spec),
-            "connectionSpec": spec_ref(spec_id),
-            "params": params,
-        },
-    )
+    created = target_connection(api, spec_id)
     shown = api.get(f"/targetConnections/{created['id']}").json()["items"][0]["params"]
 
     name, inner = schema
@@ -296,18 +301,7 @@ def test_a_legacy_dataflow_from_creation_to_activation(emulator: Emulator) -> No
 
 def test_a_new_card_segment_dataflow(emulator: Emulator) -> None:
     api = Api(emulator)
-    spec = specs.connection_spec(specs.NEW_S3)
-    assert spec is not None
-    (params,) = target_params(spec)
-    target = api.created(
-        "/targetConnections",
-        {
-            "name": "t",
-            "baseConnectionId": base_connection(api, spec),
-            "connectionSpec": spec_ref(spec.id),
-            "params": params,
-        },
-    )
+    target = target_connection(api, specs.NEW_S3)
     body = payloads.flow(api.profile_source(), target["id"], "1a0514a6-33d4-4c7f-aff8-594799c47549")
     created = api.created("/flows", body)
     api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
@@ -400,6 +394,21 @@ def test_declared_error_answers(emulator: Emulator) -> None:
                 validate_recorded_exchange(record)
 
 
+def assert_status_undeclared(record: RecordedRequest) -> None:
+    """The answer breaks the spec in one way only: its status is not declared there."""
+    errors = response_errors(record_request(record), record_response(record))
+    assert len(errors) == 1
+    assert errors[0].startswith("ResponseNotFound")
+
+
+def assert_spec_declares(operation: tuple[str, str, str], status: str, *, instead_of: str) -> None:
+    """The spec's (file, path, method) declares ``status`` where the emulator answers another."""
+    spec, path, method = operation
+    declared = raw_spec(spec)["paths"][path][method]["responses"]
+    assert status in declared
+    assert instead_of not in declared
+
+
 def test_patch_202_is_the_tutorial_not_the_reference(emulator: Emulator) -> None:
     api = Api(emulator)
     created = api.s3_flow()
@@ -408,14 +417,9 @@ def test_patch_202_is_the_tutorial_not_the_reference(emulator: Emulator) -> None
     answer = api.patch(f"/flows/{created['id']}", [add_segment(segment_value())], created["etag"])
 
     assert answer.status_code == 202
-    record = emulator.requests[-1]
-    validate_recorded_request(record)
-    errors = response_errors(record_request(record), record_response(record))
-    assert len(errors) == 1
-    assert errors[0].startswith("ResponseNotFound")
-    declared = raw_spec("destinations")["paths"]["/flows/{id}"]["patch"]["responses"]
-    assert "200" in declared
-    assert "202" not in declared
+    validate_recorded_request(emulator.requests[-1])
+    assert_status_undeclared(emulator.requests[-1])
+    assert_spec_declares(("destinations", "/flows/{id}", "patch"), "200", instead_of="202")
 
 
 def test_an_invalid_flow_is_a_400_the_spec_does_not_declare(emulator: Emulator) -> None:
@@ -424,11 +428,8 @@ def test_an_invalid_flow_is_a_400_the_spec_does_not_declare(emulator: Emulator) 
 
     assert api.post("/flows", body).status_code == 400
 
-    record = emulator.requests[-1]
-    validate_recorded_request(record)
-    errors = response_errors(record_request(record), record_response(record))
-    assert len(errors) == 1
-    assert errors[0].startswith("ResponseNotFound")
+    validate_recorded_request(emulator.requests[-1])
+    assert_status_undeclared(emulator.requests[-1])
 
 
 def test_a_missing_token_on_the_catalogue_is_401_where_the_sources_spec_says_403(
@@ -439,13 +440,8 @@ def test_a_missing_token_on_the_catalogue_is_401_where_the_sources_spec_says_403
     answer = Api(emulator).get("/connectionSpecs", headers={"Authorization": "Bearer nope"})
 
     assert answer.status_code == 401
-    record = emulator.requests[-1]
-    errors = response_errors(record_request(record), record_response(record))
-    assert len(errors) == 1
-    assert errors[0].startswith("ResponseNotFound")
-    declared = raw_spec("flow-service")["paths"]["/connectionSpecs"]["get"]["responses"]
-    assert "403" in declared
-    assert "401" not in declared
+    assert_status_undeclared(emulator.requests[-1])
+    assert_spec_declares(("flow-service", "/connectionSpecs", "get"), "403", instead_of="401")
 
 
 # --- the helpers themselves ----------------------------------------------------------------

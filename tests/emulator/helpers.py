@@ -245,16 +245,6 @@ def new_s3_flow(api: Api, **overrides: Any) -> dict[str, Any]:
         },
     )
     body = payloads.flow(api.profile_source(), target["id"], NEW_S3_SEGMENT_FLOW_SPEC)
-    body["transformations"] = [
-        {
-            "name": "GeneralTransform",
-            "params": {
-                "mandatoryFields": [],
-                "primaryFields": [],
-                "profileMapping": {},
-                "segmentSelectors": {"selectors": []},
-            },
-        }
-    ]
+    body["transformations"] = [payloads.new_card_transform()]
     body.update(overrides)
     return api.created("/flows", body)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
 from local.emulator import MASK, Emulator, specs
 from tests.emulator.helpers import Api
@@ -30,6 +32,33 @@ def base_body(spec_id: str, spec_name: str, params: dict[str, str]) -> dict[str,
         "connectionSpec": spec_ref(spec_id),
         "auth": {"specName": spec_name, "params": params},
     }
+
+
+def created_on_a_new_base(
+    api: Api, base: dict[str, Any], path: str, body_on: Callable[[str], dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Create a base connection, then a connection at ``path`` on it; the base as created and
+    the connection as read back."""
+    made = api.created("/connections", base)
+    created = api.created(path, body_on(made["id"]))
+    return made, api.get(f"{path}/{created['id']}").json()["items"][0]
+
+
+def post_target_on_a_new_base(
+    api: Api, spec_id: str, auth: dict[str, Any], params: dict[str, Any]
+) -> requests.Response:
+    """Create a base connection of ``spec_id`` with ``auth``, then POST a target connection
+    with ``params`` on it: the answer."""
+    base = api.created(
+        "/connections", {"name": "c", "connectionSpec": spec_ref(spec_id), "auth": auth}
+    )
+    body = {
+        "name": "t",
+        "baseConnectionId": base["id"],
+        "connectionSpec": spec_ref(spec_id),
+        "params": params,
+    }
+    return api.post("/targetConnections", body)
 
 
 def error_of(answer: Any, status: int = 400) -> tuple[str, str]:
@@ -175,11 +204,9 @@ def test_a_body_that_is_not_json_is_400(emulator: Emulator) -> None:
 
 
 def test_a_profile_store_source_connection(emulator: Emulator) -> None:
-    api = Api(emulator)
-    base = api.created("/connections", payloads.profile_base())
-
-    created = api.created("/sourceConnections", payloads.profile_source(base["id"]))
-    item = api.get(f"/sourceConnections/{created['id']}").json()["items"][0]
+    base, item = created_on_a_new_base(
+        Api(emulator), payloads.profile_base(), "/sourceConnections", payloads.profile_source
+    )
 
     assert item["baseConnectionId"] == base["id"]
     assert item["typeInfo"] == {"type": "ProfileFragments", "id": "ups"}
@@ -218,10 +245,9 @@ def test_a_destination_spec_cannot_be_a_source(emulator: Emulator) -> None:
 
 def test_a_target_connection(emulator: Emulator) -> None:
     api = Api(emulator)
-    base = api.created("/connections", payloads.s3_base())
-
-    created = api.created("/targetConnections", payloads.s3_target(base["id"]))
-    item = api.get(f"/targetConnections/{created['id']}").json()["items"][0]
+    base, item = created_on_a_new_base(
+        api, payloads.s3_base(), "/targetConnections", payloads.s3_target
+    )
 
     assert item["params"] == payloads.s3_target(base["id"])["params"]
     assert item["baseConnectionId"] == base["id"]
@@ -267,19 +293,9 @@ def test_target_params_follow_the_target_spec(
 def test_campaign_requirements_depend_on_the_mode(
     emulator: Emulator, params: dict[str, str], ok: bool
 ) -> None:
-    api = Api(emulator)
     auth = {"specName": "S3", "params": {"accessId": "a", "secretKey": "s"}}
-    base = api.created(
-        "/connections", {"name": "c", "connectionSpec": spec_ref(specs.CAMPAIGN), "auth": auth}
-    )
-    body = {
-        "name": "t",
-        "baseConnectionId": base["id"],
-        "connectionSpec": spec_ref(specs.CAMPAIGN),
-        "params": params,
-    }
 
-    answer = api.post("/targetConnections", body)
+    answer = post_target_on_a_new_base(Api(emulator), specs.CAMPAIGN, auth, params)
 
     assert answer.status_code == (201 if ok else 400), answer.text
 
@@ -295,11 +311,7 @@ def test_campaign_requirements_depend_on_the_mode(
     ],
 )
 def test_new_card_target_params(emulator: Emulator, change: dict[str, Any], ok: bool) -> None:
-    api = Api(emulator)
     auth = {"specName": "Access Key", "params": {"s3AccessKey": "a", "s3SecretKey": "s"}}
-    base = api.created(
-        "/connections", {"name": "c", "connectionSpec": spec_ref(specs.NEW_S3), "auth": auth}
-    )
     params = {
         "mode": "Server-to-server",
         "bucketName": "dataexportsbucket",
@@ -309,14 +321,10 @@ def test_new_card_target_params(emulator: Emulator, change: dict[str, Any], ok: 
     }
     params.update(change)
     params = {k: v for k, v in params.items() if v is not None}
-    body = {
-        "name": "t",
-        "baseConnectionId": base["id"],
-        "connectionSpec": spec_ref(specs.NEW_S3),
-        "params": params,
-    }
 
-    assert api.post("/targetConnections", body).status_code == (201 if ok else 400)
+    answer = post_target_on_a_new_base(Api(emulator), specs.NEW_S3, auth, params)
+
+    assert answer.status_code == (201 if ok else 400)
 
 
 def test_a_target_connection_needs_a_base_connection_of_its_spec(emulator: Emulator) -> None:

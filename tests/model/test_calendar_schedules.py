@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from aep_activation.dataflow_diff import audience_selector
-from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
 from aep_activation.request_schema import activation_request_json_schema
-from tests.support.corpus import TODAY
+from tests.support.corpus import TODAY, refusals
 
 S0 = "audiences.0.schedule"
 CALENDAR = ["WEEKLY", "MONTHLY"]
@@ -30,10 +29,16 @@ def with_schedule(body: dict[str, Any], export_mode: str, **schedule: Any) -> di
     return body
 
 
-def errors_of(body: dict[str, Any]) -> list[dict[str, str]]:
-    with pytest.raises(InvalidActivationRequest) as caught:
-        parse_activation_request(body, today=TODAY)
-    return caught.value.errors
+def calendar_schedule(body: dict[str, Any], frequency: str, **changes: Any) -> dict[str, Any]:
+    """A valid full export on ``frequency`` (scheduled at 06:00 from 2030-06-05), changed."""
+    return with_schedule(
+        body,
+        "DAILY_FULL_EXPORT",
+        frequency=frequency,
+        triggerType="SCHEDULED",
+        startTime="06:00",
+        **changes,
+    )
 
 
 @pytest.mark.parametrize("frequency", CALENDAR)
@@ -69,46 +74,54 @@ def test_an_end_date_is_optional_as_for_daily(body: dict[str, Any], frequency: s
 
 
 @pytest.mark.parametrize("frequency", CALENDAR)
-def test_weekly_and_monthly_export_full_files_only(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(body, "FIRST_FULL_THEN_INCREMENTAL", frequency=frequency, startTime="06:00")
-
-    (error,) = errors_of(body)
-
-    assert error["path"] == f"{S0}.frequency"
-    assert f"{frequency} exports full files only" in error["message"]
-    assert "use exportMode DAILY_FULL_EXPORT" in error["message"]
-
-
-@pytest.mark.parametrize("frequency", CALENDAR)
-def test_weekly_and_monthly_do_not_follow_segment_evaluation(
-    body: dict[str, Any], frequency: str
+@pytest.mark.parametrize(
+    ("export_mode", "schedule", "field", "rules"),
+    [
+        pytest.param(
+            "FIRST_FULL_THEN_INCREMENTAL",
+            {"startTime": "06:00"},
+            "frequency",
+            ["{frequency} exports full files only", "use exportMode DAILY_FULL_EXPORT"],
+            id="full-files-only",
+        ),
+        pytest.param(
+            "DAILY_FULL_EXPORT",
+            {"triggerType": "AFTER_SEGMENT_EVAL"},
+            "triggerType",
+            ["must be SCHEDULED with frequency {frequency}"],
+            id="not-after-segment-evaluation",
+        ),
+        pytest.param(
+            "DAILY_FULL_EXPORT",
+            {"triggerType": "SCHEDULED"},
+            "startTime",
+            ["is required when triggerType is SCHEDULED"],
+            id="needs-a-start-time",
+        ),
+        pytest.param(
+            "DAILY_FULL_EXPORT",
+            {"startTime": "06:00"},
+            "triggerType",
+            ["is required with exportMode DAILY_FULL_EXPORT"],
+            id="needs-a-trigger-type",
+        ),
+    ],
+)
+def test_weekly_and_monthly_rules_are_refused_naming_the_field(
+    body: dict[str, Any],
+    frequency: str,
+    export_mode: str,
+    schedule: dict[str, str],
+    field: str,
+    rules: list[str],
 ) -> None:
-    with_schedule(body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="AFTER_SEGMENT_EVAL")
+    with_schedule(body, export_mode, frequency=frequency, **schedule)
 
-    (error,) = errors_of(body)
+    (error,) = refusals(body)
 
-    assert error["path"] == f"{S0}.triggerType"
-    assert f"must be SCHEDULED with frequency {frequency}" in error["message"]
-
-
-@pytest.mark.parametrize("frequency", CALENDAR)
-def test_weekly_and_monthly_need_a_start_time(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="SCHEDULED")
-
-    (error,) = errors_of(body)
-
-    assert error["path"] == f"{S0}.startTime"
-    assert "is required when triggerType is SCHEDULED" in error["message"]
-
-
-@pytest.mark.parametrize("frequency", CALENDAR)
-def test_weekly_and_monthly_need_a_trigger_type(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(body, "DAILY_FULL_EXPORT", frequency=frequency, startTime="06:00")
-
-    (error,) = errors_of(body)
-
-    assert error["path"] == f"{S0}.triggerType"
-    assert "is required with exportMode DAILY_FULL_EXPORT" in error["message"]
+    assert error["path"] == f"{S0}.{field}"
+    for rule in rules:
+        assert rule.format(frequency=frequency) in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -122,16 +135,9 @@ def test_the_day_comes_from_the_start_date_not_a_field_of_its_own(
     body: dict[str, Any], field: str, value: Any, rule: str
 ) -> None:
     frequency = "WEEKLY" if field == "dayOfWeek" else "MONTHLY"
-    with_schedule(
-        body,
-        "DAILY_FULL_EXPORT",
-        frequency=frequency,
-        triggerType="SCHEDULED",
-        startTime="06:00",
-        **{field: value},
-    )
+    calendar_schedule(body, frequency, **{field: value})
 
-    (error,) = errors_of(body)
+    (error,) = refusals(body)
 
     assert error["path"] == f"{S0}.{field}"
     assert rule in error["message"]
@@ -140,16 +146,9 @@ def test_the_day_comes_from_the_start_date_not_a_field_of_its_own(
 
 @pytest.mark.parametrize("frequency", CALENDAR)
 def test_the_end_date_may_not_precede_the_start_date(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(
-        body,
-        "DAILY_FULL_EXPORT",
-        frequency=frequency,
-        triggerType="SCHEDULED",
-        startTime="06:00",
-        endDate="2030-06-04",
-    )
+    calendar_schedule(body, frequency, endDate="2030-06-04")
 
-    (error,) = errors_of(body)
+    (error,) = refusals(body)
 
     assert error["path"] == f"{S0}.endDate"
     assert "must not be before startDate" in error["message"]
@@ -157,12 +156,9 @@ def test_the_end_date_may_not_precede_the_start_date(body: dict[str, Any], frequ
 
 @pytest.mark.parametrize("frequency", CALENDAR)
 def test_the_start_date_may_not_be_in_the_past(body: dict[str, Any], frequency: str) -> None:
-    with_schedule(
-        body, "DAILY_FULL_EXPORT", frequency=frequency, triggerType="SCHEDULED", startTime="06:00"
-    )
-    body["audiences"][0]["schedule"]["startDate"] = "2026-01-14"  # the day before TODAY
+    calendar_schedule(body, frequency, startDate="2026-01-14")  # the day before TODAY
 
-    (error,) = errors_of(body)
+    (error,) = refusals(body)
 
     assert error["path"] == f"{S0}.startDate"
     assert "must not be in the past" in error["message"]

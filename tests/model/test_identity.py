@@ -5,19 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from aep_activation.dataprep.mapping import desired_mapping, identity_source
-from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
 from tests.statemachine.harness import example
-from tests.support.corpus import TODAY
-
-
-def _errors(data: Any) -> list[dict[str, str]]:
-    with pytest.raises(InvalidActivationRequest) as caught:
-        parse_activation_request(data, today=TODAY)
-    return caught.value.errors
+from tests.support.corpus import TODAY, refusals
 
 
 def new_card() -> dict[str, Any]:
@@ -39,14 +30,14 @@ def test_a_new_card_request_names_one_identity_and_may_deduplicate_on_it() -> No
 def test_a_list_of_identities_is_refused_naming_the_rule() -> None:
     body = new_card()
     body["identityNamespace"] = ["Email", "ECID"]
-    errors = _errors(body)
+    errors = refusals(body)
     assert {"path": "identityNamespace", "message": errors[0]["message"]} in errors
     assert "only one identity per dataflow" in json.dumps(errors)
 
 
 def test_legacy_cards_take_no_identity_namespace(body: dict[str, Any]) -> None:
     body["identityNamespace"] = "Email"
-    errors = _errors(body)
+    errors = refusals(body)
     assert [e["path"] for e in errors] == ["identityNamespace"]
     assert "new file-based cards" in errors[0]["message"]
 
@@ -54,7 +45,7 @@ def test_legacy_cards_take_no_identity_namespace(body: dict[str, Any]) -> None:
 def test_a_deduplication_key_must_be_an_attribute_or_the_identity() -> None:
     body = new_card()
     body["deduplicationKeys"] = ["ECID"]
-    errors = _errors(body)
+    errors = refusals(body)
     assert errors == [
         {
             "path": "deduplicationKeys.0",

@@ -6,18 +6,11 @@ from typing import Any
 
 import pytest
 
-from aep_activation.errors import InvalidActivationRequest
 from aep_activation.request import parse_activation_request
 from tests.statemachine.harness import example
-from tests.support.corpus import TODAY
+from tests.support.corpus import TODAY, refusals
 
 ROLE = "arn:aws:iam::123456789012:role/aep-exports"
-
-
-def _errors(data: Any) -> list[dict[str, str]]:
-    with pytest.raises(InvalidActivationRequest) as caught:
-        parse_activation_request(data, today=TODAY)
-    return caught.value.errors
 
 
 def assumed_role() -> dict[str, Any]:
@@ -35,7 +28,7 @@ def test_an_assumed_role_needs_no_secret_and_its_role_is_an_auth_param() -> None
 def test_an_assumed_role_needs_its_role() -> None:
     body = assumed_role()
     del body["destination"]["auth"]["s3Role"]
-    assert _errors(body) == [
+    assert refusals(body) == [
         {"path": "destination.auth.s3Role", "message": "is required with auth spec 'Assumed Role'"}
     ]
 
@@ -43,22 +36,22 @@ def test_an_assumed_role_needs_its_role() -> None:
 def test_an_assumed_role_takes_no_secret() -> None:
     body = assumed_role()
     body["destination"]["auth"]["secretId"] = "aep/destinations/s3"
-    assert [e["path"] for e in _errors(body)] == ["destination.auth.secretId"]
+    assert [e["path"] for e in refusals(body)] == ["destination.auth.secretId"]
 
 
 def test_a_role_is_refused_with_access_keys_and_on_other_cards() -> None:
     body = example("amazon-s3-new-card")
     body["destination"]["auth"]["s3Role"] = ROLE
-    assert [e["path"] for e in _errors(body)] == ["destination.auth.s3Role"]
+    assert [e["path"] for e in refusals(body)] == ["destination.auth.s3Role"]
     legacy = example("amazon-s3")
     legacy["destination"]["auth"]["s3Role"] = ROLE
-    assert [e["path"] for e in _errors(legacy)] == ["destination.auth.s3Role"]
+    assert [e["path"] for e in refusals(legacy)] == ["destination.auth.s3Role"]
 
 
 def test_a_role_must_be_an_iam_role_arn() -> None:
     body = assumed_role()
     body["destination"]["auth"]["s3Role"] = "aep-exports"
-    (error,) = _errors(body)
+    (error,) = refusals(body)
     assert error["path"] == "destination.auth.s3Role"
     assert "IAM role ARN" in error["message"]
 
@@ -74,7 +67,7 @@ def test_a_role_must_be_an_iam_role_arn() -> None:
 def test_csv_options_follow_adobes_enums(options: Any, path: str, words: str) -> None:
     body = assumed_role()
     body["destination"]["target"]["csvOptions"] = options
-    (error,) = _errors(body)
+    (error,) = refusals(body)
     assert error["path"] == path
     assert words in error["message"]
 
@@ -82,7 +75,7 @@ def test_csv_options_follow_adobes_enums(options: Any, path: str, words: str) ->
 def test_csv_options_need_csv_files() -> None:
     body = assumed_role()
     body["destination"]["target"]["fileType"] = "PARQUET"
-    assert _errors(body) == [
+    assert refusals(body) == [
         {"path": "destination.target.csvOptions", "message": "applies only with fileType CSV"}
     ]
 
@@ -90,7 +83,7 @@ def test_csv_options_need_csv_files() -> None:
 def test_the_manifest_flag_is_a_boolean() -> None:
     body = assumed_role()
     body["destination"]["target"]["includeFileManifest"] = "yes"
-    assert _errors(body) == [
+    assert refusals(body) == [
         {"path": "destination.target.includeFileManifest", "message": "must be true or false"}
     ]
 
@@ -98,6 +91,6 @@ def test_the_manifest_flag_is_a_boolean() -> None:
 def test_file_options_are_new_card_params_only() -> None:
     body = example("amazon-s3")
     body["destination"]["target"]["includeFileManifest"] = True
-    (error,) = _errors(body)
+    (error,) = refusals(body)
     assert error["path"] == "destination.target.includeFileManifest"
     assert "new file-based cards" in error["message"]

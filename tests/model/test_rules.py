@@ -14,17 +14,11 @@ from aep_activation import fields
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.limits import MAX_AUDIENCES, MAX_PROFILE_ATTRIBUTES
 from aep_activation.request import ActivationRequest, parse_activation_request
-from tests.support.corpus import TODAY
-
-
-def _errors(data: Any, today: date = TODAY) -> list[dict[str, str]]:
-    with pytest.raises(InvalidActivationRequest) as caught:
-        parse_activation_request(data, today=today)
-    return caught.value.errors
+from tests.support.corpus import TODAY, refusals
 
 
 def _paths(data: Any, today: date = TODAY) -> list[str]:
-    return [error["path"] for error in _errors(data, today)]
+    return [error["path"] for error in refusals(data, today)]
 
 
 def _audiences(count: int, template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,7 +36,7 @@ def test_250_audiences_are_accepted(body: dict[str, Any]) -> None:
 
 def test_251_audiences_are_rejected(body: dict[str, Any]) -> None:
     body["audiences"] = _audiences(MAX_AUDIENCES + 1, body["audiences"][0])
-    errors = _errors(body)
+    errors = refusals(body)
     assert errors == [
         {
             "path": "audiences",
@@ -65,14 +59,14 @@ def test_251_audiences_pass_when_the_request_overrides_the_soft_limit(
 def test_overriding_one_soft_limit_leaves_the_other(body: dict[str, Any]) -> None:
     body["profileAttributes"] = [f"_acme.field{index}" for index in range(51)]
     body["overrideSoftLimits"] = ["audiencesPerDataflow"]
-    errors = _errors(body)
+    errors = refusals(body)
     assert [error["path"] for error in errors] == ["profileAttributes"]
     assert "mappedAttributesPerDataflow" in errors[0]["message"]
 
 
 def test_only_known_soft_limits_can_be_overridden(body: dict[str, Any]) -> None:
     body["overrideSoftLimits"] = ["destinationsPerSandbox"]
-    assert [error["path"] for error in _errors(body)] == ["overrideSoftLimits.0"]
+    assert [error["path"] for error in refusals(body)] == ["overrideSoftLimits.0"]
 
 
 def test_50_profile_attributes_are_accepted(body: dict[str, Any]) -> None:
@@ -85,7 +79,7 @@ def test_50_profile_attributes_are_accepted(body: dict[str, Any]) -> None:
 def test_51_profile_attributes_are_rejected(body: dict[str, Any]) -> None:
     body["profileAttributes"] = [f"_acme.field{index}" for index in range(50)]
     body["profileAttributes"].append("personalEmail.address")
-    errors = _errors(body)
+    errors = refusals(body)
     assert [error["path"] for error in errors] == ["profileAttributes"]
     assert "at most 50 mapped attributes" in errors[0]["message"]
 
@@ -145,7 +139,7 @@ def test_a_start_date_of_today_is_accepted_and_yesterday_is_not(body: dict[str, 
     assert parse_activation_request(body, today=TODAY).audiences[0].schedule.start_date == TODAY
 
     schedule["startDate"] = (TODAY - timedelta(days=1)).isoformat()
-    errors = _errors(body)
+    errors = refusals(body)
     assert errors == [
         {
             "path": "audiences.0.schedule.startDate",
@@ -386,7 +380,7 @@ def test_rules_of_one_audience_are_reported_together(body: dict[str, Any]) -> No
     audience = body["audiences"][0]
     audience["filenameTemplate"] = "%TIMESTAMP%_%DATETIME(YYYYMMdd_HHmmss)%"
     audience["schedule"] = {"frequency": "EVERY_3_HOURS", "startDate": "2030-06-01"}
-    errors = _errors(body)
+    errors = refusals(body)
     assert [(error["path"], error["message"]) for error in errors] == [
         ("audiences.0.filenameTemplate", "must contain %DESTINATION_NAME%"),
         ("audiences.0.filenameTemplate", "must contain %SEGMENT_ID%"),
@@ -508,7 +502,7 @@ def test_any_mapping_is_accepted(body: dict[str, Any]) -> None:
 
 
 def test_malformed_json_is_one_root_error_without_the_text() -> None:
-    errors = _errors('{"name": "x", "password": "hunter2-pw",')
+    errors = refusals('{"name": "x", "password": "hunter2-pw",')
     assert len(errors) == 1
     assert errors[0]["path"] == "(root)"
     assert errors[0]["message"].startswith("is not valid JSON: ")
@@ -517,14 +511,14 @@ def test_malformed_json_is_one_root_error_without_the_text() -> None:
 
 
 def test_bytes_that_are_not_utf8_are_one_root_error() -> None:
-    assert _errors(b'{"name": "\xff"}') == [
+    assert refusals(b'{"name": "\xff"}') == [
         {"path": "(root)", "message": "is not valid JSON: the text is not UTF-8"}
     ]
 
 
 @pytest.mark.parametrize("document", ["[]", "42", '"text"', "null"])
 def test_a_json_document_that_is_not_an_object_is_rejected(document: str) -> None:
-    assert _errors(document) == [{"path": "(root)", "message": "must be a JSON object"}]
+    assert refusals(document) == [{"path": "(root)", "message": "must be a JSON object"}]
 
 
 def test_fields_may_be_given_by_their_python_names(body: dict[str, Any]) -> None:

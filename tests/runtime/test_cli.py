@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,29 @@ from local.runtime.fake_secrets import FAKE_VALUES, fake_destination_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "amazon-s3.json"
+
+
+def operator_secrets(tmp_path: Path, request: dict[str, Any]) -> Path:
+    """The operator's secrets file, holding the request's destination secret: against another
+    Flow Service the CLI makes up no secret."""
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(
+        json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})
+    )
+    return secrets
+
+
+def against(emulator: Emulator, secrets: Path) -> list[str]:
+    """The options that run the CLI against the emulator as another Flow Service."""
+    return [
+        "--platform-url",
+        emulator.platform_url,
+        "--ims-url",
+        emulator.ims_url,
+        "--secrets",
+        str(secrets),
+        "--json",
+    ]
 
 
 def test_a_missing_request_file_is_a_usage_error(
@@ -142,24 +166,10 @@ def test_a_plan_run_prints_the_plan_and_writes_nothing(
 def test_every_operation_runs_against_a_platform_url(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from local.emulator import Emulator
-
     request = json.loads(EXAMPLE.read_text())
-    # Against another Flow Service the CLI makes up no secret: the operator's file holds it.
-    secrets = tmp_path / "secrets.json"
-    secrets.write_text(
-        json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})
-    )
+    secrets = operator_secrets(tmp_path, request)
     with Emulator() as emulator:
-        where = [
-            "--platform-url",
-            emulator.platform_url,
-            "--ims-url",
-            emulator.ims_url,
-            "--secrets",
-            str(secrets),
-            "--json",
-        ]
+        where = against(emulator, secrets)
         reports = {}
         for operation in ("apply", "plan", "teardown"):
             path = tmp_path / f"{operation}.json"
@@ -216,27 +226,11 @@ def test_against_a_served_emulator_a_run_fetches_one_token_and_reads_the_flow_ba
 ) -> None:
     """The report's dataflow is ValidateDataflow's read-back of the server: the CLI neither
     reads the flow (nor its mapping set) again nor fetches a token of its own for it."""
-    from local.emulator import Emulator
-
     example_path = ROOT / "examples" / example_name
     request = json.loads(example_path.read_text())
-    secrets = tmp_path / "secrets.json"
-    secrets.write_text(
-        json.dumps({request["destination"]["auth"]["secretId"]: fake_destination_secret(request)})
-    )
+    secrets = operator_secrets(tmp_path, request)
     with Emulator() as emulator:
-        status = main(
-            [
-                str(example_path),
-                "--platform-url",
-                emulator.platform_url,
-                "--ims-url",
-                emulator.ims_url,
-                "--secrets",
-                str(secrets),
-                "--json",
-            ]
-        )
+        status = main([str(example_path), *against(emulator, secrets)])
         report = json.loads(capsys.readouterr().out)
         calls = list(emulator.requests)
 

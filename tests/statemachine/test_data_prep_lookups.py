@@ -40,6 +40,15 @@ def use_shape(emulator: Emulator, shape: str) -> None:
     emulator.configure(data_prep_list_names=shape == "named")
 
 
+def applied_in_shape(machine: Machine, name: str, shape: str) -> dict[str, Any]:
+    """The example ``name`` applied once, with Data Prep lists in ``shape``: the request."""
+    use_shape(machine.emulator, shape)
+    request = example(name)
+    first = machine.run(request)
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    return request
+
+
 def conversion_writes(machine: Machine) -> list[str]:
     return [
         f"{r.method} {r.path[len(CONVERSION) :]}"
@@ -85,10 +94,7 @@ def assert_one_set_and_orphans_reported(machine: Machine, result: ExecutionResul
 def test_a_rerun_creates_nothing_and_sends_no_patch(
     machine: Machine, name: str, shape: str
 ) -> None:
-    use_shape(machine.emulator, shape)
-    request = example(name)
-    first = machine.run(request)
-    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    request = applied_in_shape(machine, name, shape)
     reference, etag = attached(machine), machine.only_flow()["etag"]
     machine.emulator.clear_requests()
 
@@ -124,10 +130,7 @@ def test_a_rerun_creates_nothing_and_sends_no_patch(
 def test_a_changed_attribute_list_makes_exactly_one_new_version(
     machine: Machine, name: str, shape: str
 ) -> None:
-    use_shape(machine.emulator, shape)
-    request = example(name)
-    first = machine.run(request)
-    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    request = applied_in_shape(machine, name, shape)
     (before,) = machine.emulator.list_resources("mappingSets")
     request["profileAttributes"] = [*request["profileAttributes"], "homeAddress.city"]
     machine.emulator.clear_requests()

@@ -23,6 +23,7 @@ from tests.statemachine.harness import (
     example_names,
 )
 from tests.statemachine.paths import HAPPY_NEW_CARD, assert_route
+from tests.support import payloads
 
 CONVERSION_BASE = "/data/foundation/conversion"
 NEW_CARD_CONNECTION_SPECS = {
@@ -95,17 +96,7 @@ def test_the_dataflow_is_created_with_the_general_transform_skeleton(machine: Ma
     result = machine.run(example("amazon-s3-new-card"))
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     (create,) = machine.calls("POST", "/flows")
-    assert create.body["transformations"] == [
-        {
-            "name": "GeneralTransform",
-            "params": {
-                "mandatoryFields": [],
-                "primaryFields": [],
-                "profileMapping": {},
-                "segmentSelectors": {"selectors": []},
-            },
-        }
-    ]
+    assert create.body["transformations"] == [payloads.new_card_transform()]
 
 
 def test_a_rerun_creates_nothing_and_patches_nothing(machine: Machine) -> None:

@@ -118,14 +118,21 @@ def test_a_plan_writes_nothing(machine: Machine, registry: ActivationRegistry) -
     assert "plan" in result.output
 
 
-def test_a_plan_leaves_a_registered_item_as_it_was(
-    machine: Machine, registry: ActivationRegistry
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        pytest.param({"operation": "plan"}, "SUCCEEDED", id="a-plan"),
+        pytest.param({"operation": "destroy"}, "FAILED", id="an-invalid-request"),
+    ],
+)
+def test_a_run_that_writes_nothing_leaves_a_registered_item_as_it_was(
+    machine: Machine, registry: ActivationRegistry, change: dict[str, str], status: str
 ) -> None:
     request = example(REQUEST)
     assert machine.run(request).status == "SUCCEEDED"
     before = raw_items(registry)
 
-    assert machine.run({**request, "operation": "plan"}).status == "SUCCEEDED"
+    assert machine.run({**request, **change}).status == status
 
     assert raw_items(registry) == before
 
@@ -161,17 +168,6 @@ def test_a_failed_first_apply_registers_nothing(
 
     assert result.status == "FAILED"
     assert raw_items(registry) == []
-
-
-def test_an_invalid_request_writes_nothing(machine: Machine, registry: ActivationRegistry) -> None:
-    request = example(REQUEST)
-    assert machine.run(request).status == "SUCCEEDED"
-    before = raw_items(registry)
-
-    result = machine.run({**request, "operation": "destroy"})
-
-    assert result.status == "FAILED"
-    assert raw_items(registry) == before
 
 
 def test_the_export_watch_cursor_survives_an_apply(

@@ -264,25 +264,25 @@ def _evaluate(template: Any, lease: dict[str, Any]) -> Any:
     return template
 
 
-def asl_acquire(dynamodb: Any, lease: dict[str, Any]) -> bool:
-    """AcquireActivationLease's PutItem as the ASL writes it: True if taken."""
-    parameters = _evaluate(states()["AcquireActivationLease"]["Parameters"], lease)
-    parameters["TableName"] = TABLE
-    try:
-        dynamodb.put_item(**parameters)
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
-
-
-def asl_release(dynamodb: Any, lease: dict[str, Any], state: str) -> bool:
+def _asl_write(dynamodb: Any, operation: str, state: str, lease: dict[str, Any]) -> bool:
+    """A lease state's conditional DynamoDB write as the ASL makes it: False if refused."""
     parameters = _evaluate(states()[state]["Parameters"], lease)
     parameters["TableName"] = TABLE
     try:
-        dynamodb.delete_item(**parameters)
+        getattr(dynamodb, operation)(**parameters)
     except dynamodb.exceptions.ConditionalCheckFailedException:
         return False
     return True
+
+
+def asl_acquire(dynamodb: Any, lease: dict[str, Any]) -> bool:
+    """AcquireActivationLease's PutItem as the ASL writes it: True if taken."""
+    return _asl_write(dynamodb, "put_item", "AcquireActivationLease", lease)
+
+
+def asl_release(dynamodb: Any, lease: dict[str, Any], state: str) -> bool:
+    """A release state's DeleteItem as the ASL writes it: True if released."""
+    return _asl_write(dynamodb, "delete_item", state, lease)
 
 
 def test_the_state_machine_writes_the_lease_this_module_describes(dynamodb: Any) -> None:

@@ -13,18 +13,9 @@ from aep_activation import budget
 from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS, check_lease
 from aep_activation.errors import ActivationLeaseExpired
 from aep_activation.observability import step_handler
+from tests.support.lambda_context import LambdaContext
 
-
-class Context:
-    function_name = "Step"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:Step"
-    memory_limit_in_mb = 256
-    aws_request_id = "request"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
+CONTEXT = LambdaContext()
 
 calls: list[dict[str, Any]] = []
 
@@ -43,7 +34,7 @@ def _forget_calls() -> None:
 def test_a_step_with_time_left_on_its_lease_runs() -> None:
     expires = int(time.time()) + LEASE_STEP_MARGIN_SECONDS + 60
 
-    assert leased_step({"request": {}, "leaseExpiresAt": expires}, Context()) == {"done": True}
+    assert leased_step({"request": {}, "leaseExpiresAt": expires}, CONTEXT) == {"done": True}
     assert len(calls) == 1
 
 
@@ -52,12 +43,12 @@ def test_a_step_too_close_to_its_lease_expiry_does_nothing_and_says_so(left: int
     expires = int(time.time()) + left
 
     with pytest.raises(ActivationLeaseExpired, match="lease expires"):
-        leased_step({"request": {}, "leaseExpiresAt": expires}, Context())
+        leased_step({"request": {}, "leaseExpiresAt": expires}, CONTEXT)
     assert calls == []
 
 
 def test_a_step_handed_no_lease_expiry_is_not_held_to_one() -> None:
-    assert leased_step({"request": {}}, Context()) == {"done": True}
+    assert leased_step({"request": {}}, CONTEXT) == {"done": True}
     check_lease(None)
 
 

@@ -22,6 +22,12 @@ def request(**changes: Any) -> ActivationRequest:
     return parse_activation_request(data)
 
 
+def narrower_request(**changes: Any) -> ActivationRequest:
+    """The example without its first audience, and with one attribute of its three."""
+    audiences = json.loads(EXAMPLE.read_text())["audiences"][1:]
+    return request(audiences=audiences, profileAttributes=["personalEmail.address"], **changes)
+
+
 def empty_flow() -> dict[str, Any]:
     return {
         "id": "8256cfb4-17e6-432c-a469-6aedafb16cd5",
@@ -157,11 +163,7 @@ def test_an_audience_the_request_leaves_unnamed_is_not_rewritten_for_its_ui_name
 def test_prune_removes_from_the_highest_index_down_and_leaves_fields_consistent() -> None:
     req = request()
     flow = converged_flow(req)
-    data = json.loads(EXAMPLE.read_text())
-    data["audiences"] = data["audiences"][1:]
-    data["profileAttributes"] = ["personalEmail.address"]
-    data["prune"] = True
-    narrower = parse_activation_request(data)
+    narrower = narrower_request(prune=True)
 
     plan = diff_dataflow(narrower, flow)
 
@@ -179,13 +181,9 @@ def test_prune_removes_from_the_highest_index_down_and_leaves_fields_consistent(
 
 
 def test_without_prune_what_the_request_does_not_name_stays() -> None:
-    req = request()
-    flow = converged_flow(req)
-    data = json.loads(EXAMPLE.read_text())
-    data["audiences"] = data["audiences"][1:]
-    data["profileAttributes"] = ["personalEmail.address"]
+    flow = converged_flow(request())
 
-    assert diff_dataflow(parse_activation_request(data), flow).empty
+    assert diff_dataflow(narrower_request(), flow).empty
 
 
 def test_a_schedule_change_is_said_in_plain_words() -> None:

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from aep_activation import warm_up
 from aep_activation.observability import step_handler
+from tests.support.lambda_context import LambdaContext
 
 NEW = "arn:aws:lambda:us-east-1:123456789012:function:ResolveSpecs:3"
 LATER = "arn:aws:lambda:us-east-1:123456789012:function:ActivateAudiences:7"
@@ -20,16 +21,7 @@ ENVIRON = {
     warm_up.EXISTING_DATAFLOW_VARIABLE: LATER,
 }
 
-
-class Context:
-    function_name = "Step"
-    function_version = "3"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:Step:3"
-    memory_limit_in_mb = 256
-    aws_request_id = "request"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+CONTEXT = LambdaContext(function_version="3")
 
 
 class RecordingLambda:
@@ -97,7 +89,7 @@ def a_step(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def test_a_step_answers_the_warm_up_event_without_running() -> None:
     calls.clear()
 
-    assert a_step(dict(warm_up.WARM_UP_EVENT), Context()) == warm_up.WARMED_UP
+    assert a_step(dict(warm_up.WARM_UP_EVENT), CONTEXT) == warm_up.WARMED_UP
     assert calls == []
 
 
@@ -108,7 +100,7 @@ def test_a_step_answers_the_warm_up_event_without_running() -> None:
 def test_any_other_event_runs_the_step(event: dict[str, Any]) -> None:
     calls.clear()
 
-    assert a_step(event, Context()) == {"done": True}
+    assert a_step(event, CONTEXT) == {"done": True}
     assert calls == [event]
 
 

@@ -1,2 +1,2 @@
-"""What the tests share: the deployed stack, the Adobe bodies, the flow readers and the
-invalid-request corpus."""
+"""What the tests share: the deployed stack, the Adobe bodies, the flow readers, Lambda's context
+and the invalid-request corpus."""

@@ -20,6 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from aep_activation.errors import InvalidActivationRequest
+from aep_activation.request import parse_activation_request
+
 TODAY = date(2026, 1, 15)
 """The "today" the model tests validate against: results never depend on the real date."""
 
@@ -79,6 +84,13 @@ _BASE: dict[str, Any] = {
 def valid_request() -> dict[str, Any]:
     """A fresh copy of the valid base request (Amazon S3, two audiences, three attributes)."""
     return copy.deepcopy(_BASE)
+
+
+def refusals(data: Any, today: date = TODAY) -> list[dict[str, str]]:
+    """The errors (``path``, ``message``) the model refuses ``data`` with; it must refuse it."""
+    with pytest.raises(InvalidActivationRequest) as caught:
+        parse_activation_request(data, today=today)
+    return caught.value.errors
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,20 @@ def flow(
     }
 
 
+def new_card_transform() -> dict[str, Any]:
+    """The one transformation a new card's segment flow is created with (file-based guide):
+    empty mandatory and primary fields, no mapping set yet, no audience yet."""
+    return {
+        "name": "GeneralTransform",
+        "params": {
+            "mandatoryFields": [],
+            "primaryFields": [],
+            "profileMapping": {},
+            "segmentSelectors": {"selectors": []},
+        },
+    }
+
+
 def segment_value(segment_id: str = SEGMENT_ID, **overrides: Any) -> dict[str, Any]:
     """An audience's selector value; ``schedule`` overrides are merged into the default one."""
     value: dict[str, Any] = {

@@ -5,7 +5,6 @@ else: it writes nothing, neither to the registry nor (by its code) to Adobe."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from local.emulator import Emulator
 from local.runtime import LocalDeployment
 from local.runtime.template import parse_template_text
 from tests.statemachine.harness import REPOSITORY
+from tests.watch.conftest import assert_scheduled_watch
 
 TEMPLATE = parse_template_text((REPOSITORY / "template.yaml").read_text(encoding="utf-8"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -24,24 +24,7 @@ def test_the_schedule_is_disabled_unless_switched_on_at_the_parameters_rate() ->
     assert parameters["DriftWatchEnabled"]["Default"] == "false"
     assert parameters["DriftWatchEnabled"]["AllowedValues"] == ["true", "false"]
     assert parameters["DriftWatchRateMinutes"]["Default"] == 60
-    properties = RESOURCES["DriftWatchSchedule"]["Properties"]
-    assert properties["State"] == {"Fn::If": ["DriftWatchOn", "ENABLED", "DISABLED"]}
-    assert TEMPLATE["Conditions"]["DriftWatchOn"] == {
-        "Fn::Equals": [{"Ref": "DriftWatchEnabled"}, "true"]
-    }
-    assert properties["ScheduleExpression"] == {"Fn::Sub": "rate(${DriftWatchRateMinutes} minutes)"}
-    target = properties["Target"]
-    assert target["Arn"] == {"Ref": "DriftWatchFunction.Alias"}
-    assert json.loads(target["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
-    role = RESOURCES[target["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
-    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
-    (policy,) = role["Policies"]
-    (allowed,) = policy["PolicyDocument"]["Statement"]
-    assert (allowed["Action"], allowed["Resource"]) == (
-        "lambda:InvokeFunction",
-        {"Ref": "DriftWatchFunction.Alias"},
-    )
+    assert_scheduled_watch(TEMPLATE, "DriftWatch")
 
 
 def test_the_drift_watch_reads_the_registry_and_puts_on_the_result_bus_only() -> None:

@@ -4,11 +4,11 @@ time, and one alarm per kind over every dataflow, reaching the alarm topic."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from local.runtime.template import parse_template_text
 from tests.statemachine.harness import REPOSITORY
+from tests.watch.conftest import assert_scheduled_watch
 
 TEMPLATE = parse_template_text((REPOSITORY / "template.yaml").read_text(encoding="utf-8"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -21,27 +21,8 @@ def test_the_schedule_runs_the_watch_at_the_parameters_rate_with_an_off_switch()
     assert parameters["ExportDelayedAfterMinutes"]["Default"] == 150
     schedule = RESOURCES["ExportWatchSchedule"]
     assert schedule["Type"] == "AWS::Scheduler::Schedule"
-    properties = schedule["Properties"]
-    assert properties["ScheduleExpression"] == {
-        "Fn::Sub": "rate(${ExportWatchRateMinutes} minutes)"
-    }
-    assert properties["State"] == {"Fn::If": ["ExportWatchOn", "ENABLED", "DISABLED"]}
-    assert TEMPLATE["Conditions"]["ExportWatchOn"] == {
-        "Fn::Equals": [{"Ref": "ExportWatchEnabled"}, "true"]
-    }
-    target = properties["Target"]
-    assert target["Arn"] == {"Ref": "ExportWatchFunction.Alias"}
-    assert json.loads(target["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
-    role = RESOURCES[target["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
-    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    trust = assert_scheduled_watch(TEMPLATE, "ExportWatch")
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
-    (policy,) = role["Policies"]
-    (allowed,) = policy["PolicyDocument"]["Statement"]
-    assert (allowed["Action"], allowed["Resource"]) == (
-        "lambda:InvokeFunction",
-        {"Ref": "ExportWatchFunction.Alias"},
-    )
 
 
 def test_one_pass_at_a_time_reading_the_registry_and_reporting_on_the_result_bus() -> None:
