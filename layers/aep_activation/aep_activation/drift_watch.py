@@ -22,7 +22,6 @@ rest waits for the next pass.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,17 +30,18 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger
 
-from aep_activation.errors import ActivationError, ConfigurationError, error_name
+from aep_activation.errors import error_name
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
 from aep_activation.request import ActivationRequest
 from aep_activation.steps.plan import Plan, plan
 from aep_activation.watch_pass import (
-    EVENT_SOURCE,
     WORKERS,
     MetricSink,
     emf_record,
+    logged_reason,
     print_metrics,
+    publish,
     watch_each,
 )
 
@@ -120,7 +120,12 @@ class DriftWatch:
             report.planned += 1
         if dry_run.converged:
             return
-        self._publish(drifted_detail(activation, dry_run))
+        publish(
+            self.events,
+            self.bus_name,
+            [(ACTIVATION_DRIFTED, drifted_detail(activation, dry_run))],
+            "drift event(s)",
+        )
         logger.info(
             "activation drifted",
             extra={"activation": activation.key, "changes": len(dry_run.changes)},
@@ -128,29 +133,11 @@ class DriftWatch:
         with report.lock:
             report.drifted.append(activation.key)
 
-    def _publish(self, detail: dict[str, Any]) -> None:
-        answer = self.events.put_events(
-            Entries=[
-                {
-                    "Source": EVENT_SOURCE,
-                    "DetailType": ACTIVATION_DRIFTED,
-                    "Detail": json.dumps(detail),
-                    "EventBusName": self.bus_name,
-                }
-            ]
-        )
-        if answer.get("FailedEntryCount"):
-            codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
-            raise ConfigurationError(
-                f"EventBridge refused the drift event on bus {self.bus_name!r}: {', '.join(codes)}"
-            )
-
     def _failed(
         self, activation: RegisteredActivation, exc: Exception, report: DriftReport
     ) -> None:
         name = error_name(exc)
-        # Our own errors carry no secrets by construction; anything else is named, not quoted.
-        message = exc.message if isinstance(exc, ActivationError) else "unexpected error"
+        message = logged_reason(exc)
         logger.warning(
             "drift watch could not plan an activation; the pass goes on",
             extra={"activation": activation.key, "error": name, "reason": message},

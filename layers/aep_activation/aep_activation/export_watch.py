@@ -44,11 +44,12 @@ from aep_activation.export_runs import FAILED, SUCCEEDED, RunOutcome, read_runs
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
 from aep_activation.watch_pass import (
-    EVENT_SOURCE,
     WORKERS,
     MetricSink,
     emf_record,
+    logged_reason,
     print_metrics,
+    publish,
     watch_each,
 )
 
@@ -64,7 +65,6 @@ DEFAULT_DELAY_MINUTES: Final = 150
 DELAY_VARIABLE: Final = "EXPORT_DELAYED_AFTER_MINUTES"
 FIRST_LOOK_BACK_MS: Final = 24 * 3600 * 1000
 LOOK_BACK_MS: Final = 3600 * 1000
-PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
 RUNS_SUCCEEDED: Final = "ExportRunsSucceeded"
 RUNS_FAILED: Final = "ExportRunsFailed"
 RUNS_DELAYED: Final = "ExportRunsDelayed"
@@ -219,7 +219,7 @@ class ExportWatch:
                 entries.append((EXPORT_DELAYED, self._delayed_detail(activation, run, now_ms)))
                 metrics.append(emf_record(now_ms, {RUNS_DELAYED: 1}, dataflow_id))
                 delayed.add(run.run_id)
-        self._publish(entries)
+        publish(self.events, self.bus_name, entries, "export event(s)")
         for record in metrics:
             self.emit_metrics(record)
         with report.lock:
@@ -233,34 +233,11 @@ class ExportWatch:
         began = run.began_at_ms
         return began is not None and now_ms - began >= self.delay_minutes * 60_000
 
-    def _publish(self, entries: list[tuple[str, dict[str, Any]]]) -> None:
-        for start in range(0, len(entries), PUT_EVENTS_BATCH):
-            batch = entries[start : start + PUT_EVENTS_BATCH]
-            answer = self.events.put_events(
-                Entries=[
-                    {
-                        "Source": EVENT_SOURCE,
-                        "DetailType": kind,
-                        "Detail": json.dumps(detail),
-                        "EventBusName": self.bus_name,
-                    }
-                    for kind, detail in batch
-                ]
-            )
-            if answer.get("FailedEntryCount"):
-                codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
-                # The cursor stays: the next pass reports these runs again.
-                raise ConfigurationError(
-                    f"EventBridge refused {answer['FailedEntryCount']} export event(s) on bus "
-                    f"{self.bus_name!r}: {', '.join(codes)}"
-                )
-
     def _failed(
         self, activation: RegisteredActivation, exc: Exception, report: PassReport, now_ms: int
     ) -> None:
         name = error_name(exc)
-        # Our own errors carry no secrets by construction; anything else is named, not quoted.
-        message = exc.message if isinstance(exc, ActivationError) else "unexpected error"
+        message = logged_reason(exc)
         if isinstance(exc, ValueError) and not isinstance(exc, ActivationError):
             message = f"bad data: {type(exc).__name__}"
         logger.warning(

@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import boto3
 
 from aep_activation import budget
+from aep_activation.errors import ActivationError, ConfigurationError
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ActivationRegistry, RegisteredActivation, registry_from_env
 
@@ -32,6 +33,8 @@ STOP_WITH_SECONDS_LEFT: Final = 30.0
 WORKERS: Final = 4
 """Activations read at once: a pass over hundreds stays well inside the function's time while
 Adobe sees a handful of concurrent reads."""
+
+PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
 
 MetricSink = Callable[[dict[str, Any]], None]
 
@@ -50,6 +53,41 @@ def watched_registry() -> ActivationRegistry:
 
 def result_bus() -> str:
     return os.environ.get("RESULT_EVENT_BUS", "default")
+
+
+def publish(
+    events: EventBridgeClient,
+    bus_name: str,
+    entries: Sequence[tuple[str, dict[str, Any]]],
+    what: str,
+) -> None:
+    """Put each (detail type, detail) on the result bus, :data:`PUT_EVENTS_BATCH` a call;
+    ConfigurationError naming the bus and EventBridge's codes when any entry is refused."""
+    for start in range(0, len(entries), PUT_EVENTS_BATCH):
+        batch = entries[start : start + PUT_EVENTS_BATCH]
+        answer = events.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": kind,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": bus_name,
+                }
+                for kind, detail in batch
+            ]
+        )
+        if answer.get("FailedEntryCount"):
+            codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
+            raise ConfigurationError(
+                f"EventBridge refused {answer['FailedEntryCount']} {what} on bus "
+                f"{bus_name!r}: {', '.join(codes)}"
+            )
+
+
+def logged_reason(exc: Exception) -> str:
+    """What a watch logs of one activation's error: our own errors carry no secrets by
+    construction; anything else is named, not quoted."""
+    return exc.message if isinstance(exc, ActivationError) else "unexpected error"
 
 
 def each_within_budget(
