@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aep_activation.errors import ConfigurationError
+from aep_activation.environment import required
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -175,7 +175,5 @@ class ActivationRegistry:
 def registry_from_env(
     client: DynamoDBClient, environ: Mapping[str, str] = os.environ
 ) -> ActivationRegistry:
-    table = environ.get(REGISTRY_TABLE_VARIABLE, "").strip()
-    if not table:
-        raise ConfigurationError(f"environment variable {REGISTRY_TABLE_VARIABLE} is required")
+    table = required(environ, REGISTRY_TABLE_VARIABLE)
     return ActivationRegistry(table, client=client)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aep_activation.environment import required
 from aep_activation.errors import (
     ActivationLeaseHeld,
     ActivationLeaseUnavailable,
@@ -263,7 +264,5 @@ def leases_from_env(
     client: DynamoDBClient, environ: Mapping[str, str] = os.environ
 ) -> ActivationLeases:
     """The lease table, for giving back the lease of an execution that ended (the publisher)."""
-    table = environ.get(LEASE_TABLE_VARIABLE, "").strip()
-    if not table:
-        raise ConfigurationError(f"environment variable {LEASE_TABLE_VARIABLE} is required")
+    table = required(environ, LEASE_TABLE_VARIABLE)
     return ActivationLeases(table, client=client, seconds=3600)
