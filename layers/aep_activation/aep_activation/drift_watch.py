@@ -22,31 +22,24 @@ rest waits for the next pass.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aws_lambda_powertools import Logger
 
 from aep_activation.errors import error_name
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.registry import ACTIVE, RegisteredActivation
 from aep_activation.request import ActivationRequest
 from aep_activation.steps.plan import Plan, plan
 from aep_activation.watch_pass import (
-    WORKERS,
-    MetricSink,
+    Watch,
+    WatchReport,
     emf_record,
     logged_reason,
-    print_metrics,
     publish,
-    watch_each,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
 
 logger = Logger(service="aep-activation", child=True)
 
@@ -56,15 +49,11 @@ DRIFT_ERRORS: Final = "DriftWatchErrors"
 
 
 @dataclass
-class DriftReport:
+class DriftReport(WatchReport):
     """What one pass did, returned by the handler (names and counts only)."""
 
-    activations: int = 0
     planned: int = 0
     drifted: list[str] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    left_for_next_pass: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,35 +66,21 @@ class DriftReport:
 
 
 @dataclass
-class DriftWatch:
-    """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
+class DriftWatch(Watch):
+    """One pass over the registry, planning each ACTIVE activation."""
 
-    registry: ActivationRegistry
-    flow_service_for: Callable[[str], FlowServiceClient]
-    events: EventBridgeClient
-    bus_name: str
     secret_keys: Callable[[str], Iterable[str]]
-    emit_metrics: MetricSink = print_metrics
-    clock: Callable[[], float] = time.time
-    workers: int = WORKERS
 
     def run_pass(self) -> DriftReport:
         report = DriftReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE]
-        report.activations = len(watched)
-        report.left_for_next_pass = watch_each(
+        self.watch_all(
             watched,
-            self.flow_service_for,
             lambda activation, client: self._check(activation, client, report),
             lambda activation, exc: self._failed(activation, exc, report),
-            self.workers,
+            report,
+            "drift watch",
         )
-        if report.left_for_next_pass:
-            logger.warning(
-                "drift watch pass out of time; the rest waits for the next pass",
-                extra={"left_for_next_pass": report.left_for_next_pass},
-            )
-        report.errors.sort(key=lambda error: error["activation"])
         if report.drifted:
             self.emit_metrics(emf_record(int(self.clock() * 1000), {DRIFTED: len(report.drifted)}))
         return report

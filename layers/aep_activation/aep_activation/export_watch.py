@@ -30,31 +30,24 @@ picks up the rest.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aws_lambda_powertools import Logger
 
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
 from aep_activation.export_runs import FAILED, SUCCEEDED, RunOutcome, read_runs
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.registry import ACTIVE, RegisteredActivation
 from aep_activation.watch_pass import (
-    WORKERS,
-    MetricSink,
+    Watch,
+    WatchReport,
     emf_record,
     logged_reason,
-    print_metrics,
     publish,
-    watch_each,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
 
 logger = Logger(service="aep-activation", child=True)
 
@@ -122,17 +115,13 @@ class Cursor:
 
 
 @dataclass
-class PassReport:
+class PassReport(WatchReport):
     """What one pass did, returned by the handler (ids and counts only)."""
 
-    activations: int = 0
     dataflows_read: int = 0
     events: dict[str, int] = field(
         default_factory=lambda: {EXPORT_SUCCEEDED: 0, EXPORT_FAILED: 0, EXPORT_DELAYED: 0}
     )
-    errors: list[dict[str, str]] = field(default_factory=list)
-    left_for_next_pass: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,17 +134,10 @@ class PassReport:
 
 
 @dataclass
-class ExportWatch:
-    """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
+class ExportWatch(Watch):
+    """One pass over the registry, reading each managed dataflow's runs."""
 
-    registry: ActivationRegistry
-    flow_service_for: Callable[[str], FlowServiceClient]
-    events: EventBridgeClient
-    bus_name: str
     delay_minutes: int = DEFAULT_DELAY_MINUTES
-    emit_metrics: MetricSink = print_metrics
-    clock: Callable[[], float] = time.time
-    workers: int = WORKERS
 
     def run_pass(self, now_ms: int | None = None) -> PassReport:
         """One pass. ``now_ms``: the schedule's time for this pass (what the delay is
@@ -163,20 +145,13 @@ class ExportWatch:
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
         report = PassReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE and a.dataflow_id]
-        report.activations = len(watched)
-        report.left_for_next_pass = watch_each(
+        self.watch_all(
             watched,
-            self.flow_service_for,
             lambda activation, client: self._watch(activation, client, report, now_ms),
             lambda activation, exc: self._failed(activation, exc, report, now_ms),
-            self.workers,
+            report,
+            "export watch",
         )
-        if report.left_for_next_pass:
-            logger.warning(
-                "export watch pass out of time; the rest waits for the next pass",
-                extra={"left_for_next_pass": report.left_for_next_pass},
-            )
-        report.errors.sort(key=lambda error: error["activation"])
         return report
 
     # ----------------------------------------------------------------- one dataflow

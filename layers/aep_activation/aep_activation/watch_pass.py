@@ -10,12 +10,16 @@ import functools
 import json
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import boto3
+from aws_lambda_powertools import Logger
 
 from aep_activation import budget
 from aep_activation.errors import ActivationError, ConfigurationError
@@ -37,6 +41,9 @@ Adobe sees a handful of concurrent reads."""
 PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
 
 MetricSink = Callable[[dict[str, Any]], None]
+Failed = Callable[[RegisteredActivation, Exception], None]
+
+logger = Logger(service="aep-activation", child=True)
 
 
 @functools.cache
@@ -221,3 +228,48 @@ def scheduled_time_ms(event: Mapping[str, Any]) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
+
+
+@dataclass
+class WatchReport:
+    """What one pass did, returned by the handler (ids and counts only); each watch adds
+    its own counts."""
+
+    activations: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    left_for_next_pass: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+
+@dataclass(kw_only=True)
+class Watch:
+    """A scheduled watch's collaborators, passed in (tests give the emulator's)."""
+
+    registry: ActivationRegistry
+    flow_service_for: Callable[[str], FlowServiceClient]
+    events: EventBridgeClient
+    bus_name: str
+    emit_metrics: MetricSink = print_metrics
+    clock: Callable[[], float] = time.time
+    workers: int = WORKERS
+
+    def watch_all(
+        self,
+        watched: list[RegisteredActivation],
+        work: Callable[[RegisteredActivation, FlowServiceClient], None],
+        failed: Failed,
+        report: WatchReport,
+        what: str,
+    ) -> None:
+        """``work`` on each activation (:func:`watch_each`), counted in ``report``; its
+        errors sorted by activation."""
+        report.activations = len(watched)
+        report.left_for_next_pass = watch_each(
+            watched, self.flow_service_for, work, failed, self.workers
+        )
+        if report.left_for_next_pass:
+            logger.warning(
+                f"{what} pass out of time; the rest waits for the next pass",
+                extra={"left_for_next_pass": report.left_for_next_pass},
+            )
+        report.errors.sort(key=lambda error: error["activation"])
