@@ -33,13 +33,7 @@ from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ACTIVE, RegisteredActivation
 from aep_activation.request import ActivationRequest
 from aep_activation.steps.plan import Plan, plan
-from aep_activation.watch_pass import (
-    Watch,
-    WatchReport,
-    emf_record,
-    logged_reason,
-    publish,
-)
+from aep_activation.watch_pass import Watch, WatchReport, emf_record, logged_reason, publish
 
 logger = Logger(service="aep-activation", child=True)
 

@@ -41,13 +41,7 @@ from aep_activation.errors import ActivationError, ConfigurationError, error_nam
 from aep_activation.export_runs import FAILED, SUCCEEDED, RunOutcome, read_runs
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ACTIVE, RegisteredActivation
-from aep_activation.watch_pass import (
-    Watch,
-    WatchReport,
-    emf_record,
-    logged_reason,
-    publish,
-)
+from aep_activation.watch_pass import Watch, WatchReport, emf_record, logged_reason, publish
 
 logger = Logger(service="aep-activation", child=True)
 
