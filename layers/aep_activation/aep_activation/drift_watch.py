@@ -49,14 +49,8 @@ class DriftReport(WatchReport):
     planned: int = 0
     drifted: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "activations": self.activations,
-            "planned": self.planned,
-            "drifted": sorted(self.drifted),
-            "errors": list(self.errors),
-            "leftForNextPass": self.left_for_next_pass,
-        }
+    def counts(self) -> dict[str, Any]:
+        return {"planned": self.planned, "drifted": sorted(self.drifted)}
 
 
 @dataclass

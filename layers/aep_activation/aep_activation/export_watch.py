@@ -117,14 +117,8 @@ class PassReport(WatchReport):
         default_factory=lambda: {EXPORT_SUCCEEDED: 0, EXPORT_FAILED: 0, EXPORT_DELAYED: 0}
     )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "activations": self.activations,
-            "dataflowsRead": self.dataflows_read,
-            "events": dict(self.events),
-            "errors": list(self.errors),
-            "leftForNextPass": self.left_for_next_pass,
-        }
+    def counts(self) -> dict[str, Any]:
+        return {"dataflowsRead": self.dataflows_read, "events": dict(self.events)}
 
 
 @dataclass

@@ -240,6 +240,18 @@ class WatchReport:
     left_for_next_pass: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activations": self.activations,
+            **self.counts(),
+            "errors": list(self.errors),
+            "leftForNextPass": self.left_for_next_pass,
+        }
+
+    def counts(self) -> dict[str, Any]:
+        """The watch's own counts, between the activations and the errors."""
+        return {}
+
 
 @dataclass(kw_only=True)
 class Watch:
