@@ -124,7 +124,7 @@ def watch_each(
     watched: list[RegisteredActivation],
     flow_service_for: Callable[[str], FlowServiceClient],
     work: Callable[[RegisteredActivation, FlowServiceClient], None],
-    failed: Callable[[RegisteredActivation, Exception], None],
+    failed: Failed,
     workers: int,
 ) -> int:
     """``work`` on each activation with its sandbox's client, within the budget
@@ -147,7 +147,7 @@ def watch_each(
 def clients_by_sandbox(
     watched: list[RegisteredActivation],
     flow_service_for: Callable[[str], FlowServiceClient],
-    failed: Callable[[RegisteredActivation, Exception], None],
+    failed: Failed,
 ) -> dict[str, FlowServiceClient]:
     """One client per sandbox, its token fetched once before the threads share it. A sandbox
     whose client cannot be made (credentials, IMS) is reported through ``failed`` for each of
