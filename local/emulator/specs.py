@@ -265,26 +265,20 @@ LEGACY_SPECS: Final = (
         (auth_spec("ConnectionString", "ConnectionString", "connectionString"),),
         _legacy_target_spec("Azure Blob", "AZURE_BLOB"),
     ),
-    ConnectionSpec(
-        ELOQUA,
-        "Oracle Eloqua",
-        (_SFTP_PASSWORD, _SFTP_SSH_KEY),
-        _legacy_target_spec("Oracle Eloqua", "S3", "FTP"),
-        category="emailMarketing",
-    ),
-    ConnectionSpec(
-        RESPONSYS,
-        "Oracle Responsys",
-        (_SFTP_PASSWORD, _SFTP_SSH_KEY),
-        _legacy_target_spec("Oracle Responsys", "S3", "FTP"),
-        category="emailMarketing",
-    ),
-    ConnectionSpec(
-        SALESFORCE_MC,
-        "Salesforce Marketing Cloud",
-        (_SFTP_PASSWORD, _SFTP_SSH_KEY),
-        _legacy_target_spec("Salesforce Marketing Cloud", "S3", "FTP"),
-        category="emailMarketing",
+    # The three email-marketing cards take the same auth specs and target modes.
+    *(
+        ConnectionSpec(
+            spec_id,
+            name,
+            (_SFTP_PASSWORD, _SFTP_SSH_KEY),
+            _legacy_target_spec(name, "S3", "FTP"),
+            category="emailMarketing",
+        )
+        for spec_id, name in (
+            (ELOQUA, "Oracle Eloqua"),
+            (RESPONSYS, "Oracle Responsys"),
+            (SALESFORCE_MC, "Salesforce Marketing Cloud"),
+        )
     ),
     ConnectionSpec(
         SFTP,

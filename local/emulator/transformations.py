@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Final
 
 from local.emulator import identifiers, selectors
@@ -29,26 +30,39 @@ def problems(transformations: Any) -> list[str]:
         if not isinstance(params, dict):
             problems.append(f"{at}.params: must be an object")
             continue
-        segment_ids: list[str] = []
-        for index, selector in enumerate(_selectors(params, "segmentSelectors")):
-            where = f"{at}.params.segmentSelectors.selectors[{index}]"
-            found = selectors.segment_selector_problems(selector, where)
-            problems.extend(found)
-            if not found:
-                segment_ids.append(selector["value"]["id"])
-        problems.extend(_duplicates(segment_ids, f"{at}.params.segmentSelectors", "segment"))
-        paths: list[str] = []
-        for index, selector in enumerate(_selectors(params, "profileSelectors")):
-            where = f"{at}.params.profileSelectors.selectors[{index}]"
-            found = selectors.profile_selector_problems(selector, where)
-            problems.extend(found)
-            if not found:
-                paths.append(selector["value"]["path"])
-        problems.extend(_duplicates(paths, f"{at}.params.profileSelectors", "attribute"))
+        found, _ = _checked(
+            params, "segmentSelectors", selectors.segment_selector_problems, "id", "segment", at
+        )
+        problems.extend(found)
+        found, paths = _checked(
+            params, "profileSelectors", selectors.profile_selector_problems, "path", "attribute", at
+        )
+        problems.extend(found)
         profile = params.get("profileSelectors")
         if isinstance(profile, dict):
             problems.extend(_field_problems(profile, paths, f"{at}.params.profileSelectors"))
     return problems
+
+
+def _checked(
+    params: dict[str, Any],
+    group: str,
+    check: Callable[[Any, str], list[str]],
+    key: str,
+    what: str,
+    at: str,
+) -> tuple[list[str], list[str]]:
+    """One selector group's problems (each selector's, then any value selected twice) and the
+    values (``key`` of each valid selector: a segment's id, an attribute's path)."""
+    problems: list[str] = []
+    values: list[str] = []
+    for index, selector in enumerate(_selectors(params, group)):
+        found = check(selector, f"{at}.params.{group}.selectors[{index}]")
+        problems.extend(found)
+        if not found:
+            values.append(selector["value"][key])
+    problems.extend(_duplicates(values, f"{at}.params.{group}", what))
+    return problems, values
 
 
 def _selectors(params: dict[str, Any], group: str) -> list[Any]:

@@ -124,15 +124,19 @@ def aws_extract_json(original: Callable[[str, Any], Any]) -> Callable[[str, Any]
 
 
 class _GlobalSwaps:
-    """Replace a module's global (where moto imported a function by name) and put every one
-    back on :meth:`uninstall`: the mechanism of the fixes that wrap one of moto's functions."""
+    """Replace a module's global (where moto imported a function by name) or a class's method,
+    and put every one back on :meth:`uninstall`: the mechanism of the fixes that wrap one of
+    moto's functions."""
 
     def __init__(self) -> None:
-        self._swapped: list[tuple[ModuleType, str, Any]] = []
+        self._swapped: list[tuple[Any, str, Any]] = []
 
-    def _swap(self, module: ModuleType, name: str, value: Any) -> None:
-        self._swapped.append((module, name, getattr(module, name)))
-        setattr(module, name, value)
+    def _swap(self, owner: ModuleType | type, name: str, value: Any) -> None:
+        # What the owner itself holds (a class's staticmethod, not the function it wraps), so
+        # that uninstall puts back exactly that.
+        held = vars(owner)[name] if name in vars(owner) else getattr(owner, name)
+        self._swapped.append((owner, name, held))
+        setattr(owner, name, value)
 
     def _swap_where_imported(
         self, modules: tuple[str, ...], name: str, original: Any, value: Any
@@ -210,10 +214,6 @@ class DataLimitFix(_GlobalSwaps):
     ``States.DataLimitExceeded`` or runtime errors.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._classes: list[tuple[type, str, Any]] = []
-
     def install(self) -> None:
         if self._swapped:
             return
@@ -225,14 +225,10 @@ class DataLimitFix(_GlobalSwaps):
         # A Parallel re-raises a branch's error under a custom name, which moto refuses for a
         # "States." one (the execution then fails with States.Runtime): keep the States. name.
         self._swap(branches_decl, "CustomErrorName", error_name_of)
-        self._patch(Parargs, "_eval_body", self._checked_parameters(Parargs._eval_body))
-        self._patch(
+        self._swap(Parargs, "_eval_body", self._checked_parameters(Parargs._eval_body))
+        self._swap(
             ErrorEqualsDecl, "_eval_body", self._all_but_terminal(ErrorEqualsDecl._eval_body)
         )
-
-    def _patch(self, cls: type, name: str, value: Any) -> None:
-        self._classes.append((cls, name, cls.__dict__[name]))
-        setattr(cls, name, value)
 
     @staticmethod
     def _checked_parameters(original: Callable[..., None]) -> Callable[..., None]:
@@ -257,12 +253,6 @@ class DataLimitFix(_GlobalSwaps):
             original(component, env)
 
         return _eval_body
-
-    def uninstall(self) -> None:
-        for cls, name, value in reversed(self._classes):
-            setattr(cls, name, value)
-        self._classes = []
-        super().uninstall()
 
 
 def error_name_of(error_name: str | None) -> Any:
@@ -292,7 +282,7 @@ def data_limit_exceeded(env: Any, what: str) -> FailureEventException:
     )
 
 
-class ParallelStopFix:
+class ParallelStopFix(_GlobalSwaps):
     """**A failed Parallel state abandons its other branches mid-Task.** When one branch fails,
     moto stops the others and moves on at once, while their threads still wait on a running
     Task; when that Task returns, the abandoned thread keeps evaluating and writes into the
@@ -308,13 +298,10 @@ class ParallelStopFix:
 
     JOIN_SECONDS = 300.0
 
-    def __init__(self) -> None:
-        self._original: Any = None
-
     def install(self) -> None:
-        if self._original is not None:
+        if self._swapped:
             return
-        original = self._original = BranchWorker.stop
+        original = BranchWorker.stop
 
         def stop(worker: BranchWorker, stop_date: Any, cause: Any, error: Any) -> None:
             original(worker, stop_date, cause, error)
@@ -322,12 +309,7 @@ class ParallelStopFix:
             if thread is not None and thread is not threading.current_thread():
                 thread.join(ParallelStopFix.JOIN_SECONDS)
 
-        BranchWorker.stop = stop  # type: ignore[method-assign,assignment]
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            BranchWorker.stop = self._original  # type: ignore[method-assign]
-            self._original = None
+        self._swap(BranchWorker, "stop", stop)
 
 
 class DynamoDBAtomicWritesFix:
@@ -371,7 +353,7 @@ class DynamoDBAtomicWritesFix:
         self._originals = {}
 
 
-class HistoryTimeoutFix:
+class HistoryTimeoutFix(_GlobalSwaps):
     """**A history event moto cannot serialise.** Rarely, after one Parallel branch fails
     while another is mid-Task, moto records a ``LambdaFunctionScheduled`` event whose
     ``timeoutInSeconds`` is a state's input instead of a number (a race inside its
@@ -386,13 +368,10 @@ class HistoryTimeoutFix:
     stack, or stopped branches joined.
     """
 
-    def __init__(self) -> None:
-        self._original: Any = None
-
     def install(self) -> None:
-        if self._original is not None:
+        if self._swapped:
             return
-        original = self._original = StepFunctionsParserBackend.get_execution_history
+        original = StepFunctionsParserBackend.get_execution_history
 
         def get_execution_history(backend: Any, execution_arn: str) -> Any:
             history = original(backend, execution_arn)
@@ -402,15 +381,10 @@ class HistoryTimeoutFix:
                     del details["timeoutInSeconds"]
             return history
 
-        StepFunctionsParserBackend.get_execution_history = get_execution_history  # type: ignore[method-assign,assignment]
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            StepFunctionsParserBackend.get_execution_history = self._original  # type: ignore[method-assign]
-            self._original = None
+        self._swap(StepFunctionsParserBackend, "get_execution_history", get_execution_history)
 
 
-class ParseOnceFix:
+class ParseOnceFix(_GlobalSwaps):
     """**A local cost, not a departure from AWS.** moto lexes and parses the whole definition
     with its pure-Python ANTLR parser on every StartExecution: about 0.25 s for this state
     machine, where AWS starts an execution in milliseconds, so every local execution (and
@@ -419,13 +393,10 @@ class ParseOnceFix:
     built afresh for each execution, as they hold that execution's state. A definition that
     does not parse is not kept and fails as before."""
 
-    def __init__(self) -> None:
-        self._original: Any = None
-
     def install(self) -> None:
-        if self._original is not None:
+        if self._swapped:
             return
-        original = self._original = AmazonStateLanguageParser.__dict__["parse"]
+        original = AmazonStateLanguageParser.__dict__["parse"]
         trees: dict[str, Any] = {}
 
         def parse(definition: str) -> tuple[Any, Any]:
@@ -435,12 +406,7 @@ class ParseOnceFix:
                 trees[definition] = tree
             return Preprocessor().visit(tree), tree
 
-        AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            AmazonStateLanguageParser.parse = self._original  # type: ignore[method-assign]
-            self._original = None
+        self._swap(AmazonStateLanguageParser, "parse", staticmethod(parse))
 
 
 # Every module that imported ``boto_client_for`` by name for a Task this project's ASL can

@@ -364,14 +364,19 @@ def _table(logical_id: str, resource: Mapping[str, Any]) -> TableSpec:
     )
 
 
+def _rule_events(properties: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """A SAM resource's EventBridge rule events (``EventBridgeRule``, or its older name
+    ``CloudWatchEvent``): each event's id and properties."""
+    for event_id, event in (properties.get("Events") or {}).items():
+        if event.get("Type") in ("EventBridgeRule", "CloudWatchEvent"):
+            yield event_id, event.get("Properties") or {}
+
+
 def _event_rules(resources: Mapping[str, Any]) -> Iterable[EventRuleSpec]:
     for logical_id, resource in resources.items():
         properties = resource.get("Properties") or {}
         if resource.get("Type") == _STATE_MACHINE:
-            for event_id, event in (properties.get("Events") or {}).items():
-                if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
-                    continue
-                event_properties = event.get("Properties") or {}
+            for event_id, event_properties in _rule_events(properties):
                 yield EventRuleSpec(
                     name=f"{logical_id}{event_id}",
                     state_machine=logical_id,
@@ -399,10 +404,7 @@ def _function_rules(resources: Mapping[str, Any]) -> Iterable[FunctionRuleSpec]:
         properties = resource.get("Properties") or {}
         invoke_config = properties.get("EventInvokeConfig") or {}
         on_failure = ((invoke_config.get("DestinationConfig") or {}).get("OnFailure")) or {}
-        for event_id, event in (properties.get("Events") or {}).items():
-            if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
-                continue
-            event_properties = event.get("Properties") or {}
+        for event_id, event_properties in _rule_events(properties):
             yield FunctionRuleSpec(
                 name=f"{logical_id}{event_id}",
                 function=logical_id,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from aep_activation.environment import missing, optional, required
 from aep_activation.errors import ConfigurationError
 from aep_activation.http import Timeout
 
@@ -56,39 +57,23 @@ class Settings:
                 environ, "PLATFORM_URL", DEFAULT_PLATFORM_URL, _is_platform_host, testing
             ),
             ims_url=_url(environ, "IMS_URL", DEFAULT_IMS_URL, _is_ims_host, testing),
-            adobe_credentials_secret=_required(environ, "ADOBE_CREDENTIALS_SECRET"),
+            adobe_credentials_secret=required(environ, "ADOBE_CREDENTIALS_SECRET"),
             connect_timeout=_seconds(environ, "HTTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
             read_timeout=_seconds(environ, "HTTP_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
-            result_event_bus=_optional(environ, "RESULT_EVENT_BUS") or DEFAULT_EVENT_BUS,
-            state_machine_arn=_optional(environ, "STATE_MACHINE_ARN"),
-            ims_token_cache_secret=_optional(environ, "IMS_TOKEN_CACHE_SECRET"),
+            result_event_bus=optional(environ, "RESULT_EVENT_BUS") or DEFAULT_EVENT_BUS,
+            state_machine_arn=optional(environ, "STATE_MACHINE_ARN"),
+            ims_token_cache_secret=optional(environ, "IMS_TOKEN_CACHE_SECRET"),
         )
 
     def require_state_machine_arn(self) -> str:
         """The starter's target; only the starter needs it, so it is checked on use."""
         if not self.state_machine_arn:
-            raise ConfigurationError(_missing("STATE_MACHINE_ARN"))
+            raise ConfigurationError(missing("STATE_MACHINE_ARN"))
         return self.state_machine_arn
 
 
-def _optional(environ: Mapping[str, str], name: str) -> str | None:
-    value = environ.get(name, "").strip()
-    return value or None
-
-
-def _missing(name: str) -> str:
-    return f"environment variable {name} is required but not set"
-
-
-def _required(environ: Mapping[str, str], name: str) -> str:
-    value = _optional(environ, name)
-    if value is None:
-        raise ConfigurationError(_missing(name))
-    return value
-
-
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    text = _optional(environ, name)
+    text = optional(environ, name)
     if text is None:
         return default
     try:
@@ -105,7 +90,7 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
-    text = (_optional(environ, name) or "false").lower()
+    text = (optional(environ, name) or "false").lower()
     if text not in ("true", "false"):
         raise ConfigurationError(f"environment variable {name} must be true or false, got {text!r}")
     return text == "true"
@@ -140,7 +125,7 @@ def _url(
 ) -> str:
     """The URL, if it is https on one of Adobe's hosts (or, with the testing switch only,
     on this machine); a ConfigurationError naming the variable and the rule otherwise."""
-    url = (_optional(environ, name) or default).rstrip("/")
+    url = (optional(environ, name) or default).rstrip("/")
     if any(c in _URL_FORBIDDEN or not c.isprintable() or not c.isascii() for c in url):
         raise ConfigurationError(
             f"environment variable {name} must be a plain URL without user info, spaces, "

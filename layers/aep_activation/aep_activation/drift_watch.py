@@ -22,31 +22,18 @@ rest waits for the next pass.
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aws_lambda_powertools import Logger
 
-from aep_activation.errors import ActivationError, ConfigurationError, error_name
+from aep_activation.errors import error_name
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
+from aep_activation.registry import ACTIVE, RegisteredActivation
 from aep_activation.request import ActivationRequest
 from aep_activation.steps.plan import Plan, plan
-from aep_activation.watch_pass import (
-    EVENT_SOURCE,
-    WORKERS,
-    MetricSink,
-    emf_record,
-    print_metrics,
-    watch_each,
-)
-
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
+from aep_activation.watch_pass import Watch, WatchReport, emf_record, logged_reason, publish
 
 logger = Logger(service="aep-activation", child=True)
 
@@ -56,56 +43,32 @@ DRIFT_ERRORS: Final = "DriftWatchErrors"
 
 
 @dataclass
-class DriftReport:
+class DriftReport(WatchReport):
     """What one pass did, returned by the handler (names and counts only)."""
 
-    activations: int = 0
     planned: int = 0
     drifted: list[str] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    left_for_next_pass: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "activations": self.activations,
-            "planned": self.planned,
-            "drifted": sorted(self.drifted),
-            "errors": list(self.errors),
-            "leftForNextPass": self.left_for_next_pass,
-        }
+    def counts(self) -> dict[str, Any]:
+        return {"planned": self.planned, "drifted": sorted(self.drifted)}
 
 
 @dataclass
-class DriftWatch:
-    """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
+class DriftWatch(Watch):
+    """One pass over the registry, planning each ACTIVE activation."""
 
-    registry: ActivationRegistry
-    flow_service_for: Callable[[str], FlowServiceClient]
-    events: EventBridgeClient
-    bus_name: str
     secret_keys: Callable[[str], Iterable[str]]
-    emit_metrics: MetricSink = print_metrics
-    clock: Callable[[], float] = time.time
-    workers: int = WORKERS
 
     def run_pass(self) -> DriftReport:
         report = DriftReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE]
-        report.activations = len(watched)
-        report.left_for_next_pass = watch_each(
+        self.watch_all(
             watched,
-            self.flow_service_for,
             lambda activation, client: self._check(activation, client, report),
             lambda activation, exc: self._failed(activation, exc, report),
-            self.workers,
+            report,
+            "drift watch",
         )
-        if report.left_for_next_pass:
-            logger.warning(
-                "drift watch pass out of time; the rest waits for the next pass",
-                extra={"left_for_next_pass": report.left_for_next_pass},
-            )
-        report.errors.sort(key=lambda error: error["activation"])
         if report.drifted:
             self.emit_metrics(emf_record(int(self.clock() * 1000), {DRIFTED: len(report.drifted)}))
         return report
@@ -120,7 +83,12 @@ class DriftWatch:
             report.planned += 1
         if dry_run.converged:
             return
-        self._publish(drifted_detail(activation, dry_run))
+        publish(
+            self.events,
+            self.bus_name,
+            [(ACTIVATION_DRIFTED, drifted_detail(activation, dry_run))],
+            "drift event(s)",
+        )
         logger.info(
             "activation drifted",
             extra={"activation": activation.key, "changes": len(dry_run.changes)},
@@ -128,29 +96,11 @@ class DriftWatch:
         with report.lock:
             report.drifted.append(activation.key)
 
-    def _publish(self, detail: dict[str, Any]) -> None:
-        answer = self.events.put_events(
-            Entries=[
-                {
-                    "Source": EVENT_SOURCE,
-                    "DetailType": ACTIVATION_DRIFTED,
-                    "Detail": json.dumps(detail),
-                    "EventBusName": self.bus_name,
-                }
-            ]
-        )
-        if answer.get("FailedEntryCount"):
-            codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
-            raise ConfigurationError(
-                f"EventBridge refused the drift event on bus {self.bus_name!r}: {', '.join(codes)}"
-            )
-
     def _failed(
         self, activation: RegisteredActivation, exc: Exception, report: DriftReport
     ) -> None:
         name = error_name(exc)
-        # Our own errors carry no secrets by construction; anything else is named, not quoted.
-        message = exc.message if isinstance(exc, ActivationError) else "unexpected error"
+        message = logged_reason(exc)
         logger.warning(
             "drift watch could not plan an activation; the pass goes on",
             extra={"activation": activation.key, "error": name, "reason": message},

@@ -30,30 +30,18 @@ picks up the rest.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aws_lambda_powertools import Logger
 
 from aep_activation.errors import ActivationError, ConfigurationError, error_name
 from aep_activation.export_runs import FAILED, SUCCEEDED, RunOutcome, read_runs
 from aep_activation.flow_service import FlowServiceClient
-from aep_activation.registry import ACTIVE, ActivationRegistry, RegisteredActivation
-from aep_activation.watch_pass import (
-    EVENT_SOURCE,
-    WORKERS,
-    MetricSink,
-    emf_record,
-    print_metrics,
-    watch_each,
-)
-
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
+from aep_activation.registry import ACTIVE, RegisteredActivation
+from aep_activation.watch_pass import Watch, WatchReport, emf_record, logged_reason, publish
 
 logger = Logger(service="aep-activation", child=True)
 
@@ -64,7 +52,6 @@ DEFAULT_DELAY_MINUTES: Final = 150
 DELAY_VARIABLE: Final = "EXPORT_DELAYED_AFTER_MINUTES"
 FIRST_LOOK_BACK_MS: Final = 24 * 3600 * 1000
 LOOK_BACK_MS: Final = 3600 * 1000
-PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
 RUNS_SUCCEEDED: Final = "ExportRunsSucceeded"
 RUNS_FAILED: Final = "ExportRunsFailed"
 RUNS_DELAYED: Final = "ExportRunsDelayed"
@@ -122,40 +109,23 @@ class Cursor:
 
 
 @dataclass
-class PassReport:
+class PassReport(WatchReport):
     """What one pass did, returned by the handler (ids and counts only)."""
 
-    activations: int = 0
     dataflows_read: int = 0
     events: dict[str, int] = field(
         default_factory=lambda: {EXPORT_SUCCEEDED: 0, EXPORT_FAILED: 0, EXPORT_DELAYED: 0}
     )
-    errors: list[dict[str, str]] = field(default_factory=list)
-    left_for_next_pass: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "activations": self.activations,
-            "dataflowsRead": self.dataflows_read,
-            "events": dict(self.events),
-            "errors": list(self.errors),
-            "leftForNextPass": self.left_for_next_pass,
-        }
+    def counts(self) -> dict[str, Any]:
+        return {"dataflowsRead": self.dataflows_read, "events": dict(self.events)}
 
 
 @dataclass
-class ExportWatch:
-    """One pass over the registry; collaborators are passed in (tests give the emulator's)."""
+class ExportWatch(Watch):
+    """One pass over the registry, reading each managed dataflow's runs."""
 
-    registry: ActivationRegistry
-    flow_service_for: Callable[[str], FlowServiceClient]
-    events: EventBridgeClient
-    bus_name: str
     delay_minutes: int = DEFAULT_DELAY_MINUTES
-    emit_metrics: MetricSink = print_metrics
-    clock: Callable[[], float] = time.time
-    workers: int = WORKERS
 
     def run_pass(self, now_ms: int | None = None) -> PassReport:
         """One pass. ``now_ms``: the schedule's time for this pass (what the delay is
@@ -163,20 +133,13 @@ class ExportWatch:
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
         report = PassReport()
         watched = [a for a in self.registry.activations() if a.state == ACTIVE and a.dataflow_id]
-        report.activations = len(watched)
-        report.left_for_next_pass = watch_each(
+        self.watch_all(
             watched,
-            self.flow_service_for,
             lambda activation, client: self._watch(activation, client, report, now_ms),
             lambda activation, exc: self._failed(activation, exc, report, now_ms),
-            self.workers,
+            report,
+            "export watch",
         )
-        if report.left_for_next_pass:
-            logger.warning(
-                "export watch pass out of time; the rest waits for the next pass",
-                extra={"left_for_next_pass": report.left_for_next_pass},
-            )
-        report.errors.sort(key=lambda error: error["activation"])
         return report
 
     # ----------------------------------------------------------------- one dataflow
@@ -219,7 +182,7 @@ class ExportWatch:
                 entries.append((EXPORT_DELAYED, self._delayed_detail(activation, run, now_ms)))
                 metrics.append(emf_record(now_ms, {RUNS_DELAYED: 1}, dataflow_id))
                 delayed.add(run.run_id)
-        self._publish(entries)
+        publish(self.events, self.bus_name, entries, "export event(s)")
         for record in metrics:
             self.emit_metrics(record)
         with report.lock:
@@ -233,34 +196,11 @@ class ExportWatch:
         began = run.began_at_ms
         return began is not None and now_ms - began >= self.delay_minutes * 60_000
 
-    def _publish(self, entries: list[tuple[str, dict[str, Any]]]) -> None:
-        for start in range(0, len(entries), PUT_EVENTS_BATCH):
-            batch = entries[start : start + PUT_EVENTS_BATCH]
-            answer = self.events.put_events(
-                Entries=[
-                    {
-                        "Source": EVENT_SOURCE,
-                        "DetailType": kind,
-                        "Detail": json.dumps(detail),
-                        "EventBusName": self.bus_name,
-                    }
-                    for kind, detail in batch
-                ]
-            )
-            if answer.get("FailedEntryCount"):
-                codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
-                # The cursor stays: the next pass reports these runs again.
-                raise ConfigurationError(
-                    f"EventBridge refused {answer['FailedEntryCount']} export event(s) on bus "
-                    f"{self.bus_name!r}: {', '.join(codes)}"
-                )
-
     def _failed(
         self, activation: RegisteredActivation, exc: Exception, report: PassReport, now_ms: int
     ) -> None:
         name = error_name(exc)
-        # Our own errors carry no secrets by construction; anything else is named, not quoted.
-        message = exc.message if isinstance(exc, ActivationError) else "unexpected error"
+        message = logged_reason(exc)
         if isinstance(exc, ValueError) and not isinstance(exc, ActivationError):
             message = f"bad data: {type(exc).__name__}"
         logger.warning(

@@ -14,13 +14,13 @@ another writer keeps on the item (the export watch's cursor) survives an apply.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aep_activation.errors import ConfigurationError
+from aep_activation.documents import json_object
+from aep_activation.environment import required
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -86,20 +86,10 @@ class RegisteredActivation:
             dataflow_id=text(DATAFLOW_ID) or None,
             updated_at=text(UPDATED_AT) or "",
             execution=text(EXECUTION) or "",
-            request=_document(text(REQUEST)),
-            summary=_document(text(SUMMARY)),
+            request=json_object(text(REQUEST)),
+            summary=json_object(text(SUMMARY)),
             export_cursor=text(EXPORT_CURSOR),
         )
-
-
-def _document(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 class ActivationRegistry:
@@ -175,7 +165,5 @@ class ActivationRegistry:
 def registry_from_env(
     client: DynamoDBClient, environ: Mapping[str, str] = os.environ
 ) -> ActivationRegistry:
-    table = environ.get(REGISTRY_TABLE_VARIABLE, "").strip()
-    if not table:
-        raise ConfigurationError(f"environment variable {REGISTRY_TABLE_VARIABLE} is required")
+    table = required(environ, REGISTRY_TABLE_VARIABLE)
     return ActivationRegistry(table, client=client)

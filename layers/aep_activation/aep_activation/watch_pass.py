@@ -10,14 +10,19 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import boto3
+from aws_lambda_powertools import Logger
 
 from aep_activation import budget
+from aep_activation.errors import ActivationError, ConfigurationError
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.registry import ActivationRegistry, RegisteredActivation, registry_from_env
 
@@ -33,7 +38,12 @@ WORKERS: Final = 4
 """Activations read at once: a pass over hundreds stays well inside the function's time while
 Adobe sees a handful of concurrent reads."""
 
+PUT_EVENTS_BATCH: Final = 10  # EventBridge takes at most 10 entries per PutEvents
+
 MetricSink = Callable[[dict[str, Any]], None]
+Failed = Callable[[RegisteredActivation, Exception], None]
+
+logger = Logger(service="aep-activation", child=True)
 
 
 @functools.cache
@@ -50,6 +60,41 @@ def watched_registry() -> ActivationRegistry:
 
 def result_bus() -> str:
     return os.environ.get("RESULT_EVENT_BUS", "default")
+
+
+def publish(
+    events: EventBridgeClient,
+    bus_name: str,
+    entries: Sequence[tuple[str, dict[str, Any]]],
+    what: str,
+) -> None:
+    """Put each (detail type, detail) on the result bus, :data:`PUT_EVENTS_BATCH` a call;
+    ConfigurationError naming the bus and EventBridge's codes when any entry is refused."""
+    for start in range(0, len(entries), PUT_EVENTS_BATCH):
+        batch = entries[start : start + PUT_EVENTS_BATCH]
+        answer = events.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": kind,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": bus_name,
+                }
+                for kind, detail in batch
+            ]
+        )
+        if answer.get("FailedEntryCount"):
+            codes = sorted({str(e.get("ErrorCode")) for e in answer.get("Entries") or []})
+            raise ConfigurationError(
+                f"EventBridge refused {answer['FailedEntryCount']} {what} on bus "
+                f"{bus_name!r}: {', '.join(codes)}"
+            )
+
+
+def logged_reason(exc: Exception) -> str:
+    """What a watch logs of one activation's error: our own errors carry no secrets by
+    construction; anything else is named, not quoted."""
+    return exc.message if isinstance(exc, ActivationError) else "unexpected error"
 
 
 def each_within_budget(
@@ -79,7 +124,7 @@ def watch_each(
     watched: list[RegisteredActivation],
     flow_service_for: Callable[[str], FlowServiceClient],
     work: Callable[[RegisteredActivation, FlowServiceClient], None],
-    failed: Callable[[RegisteredActivation, Exception], None],
+    failed: Failed,
     workers: int,
 ) -> int:
     """``work`` on each activation with its sandbox's client, within the budget
@@ -102,7 +147,7 @@ def watch_each(
 def clients_by_sandbox(
     watched: list[RegisteredActivation],
     flow_service_for: Callable[[str], FlowServiceClient],
-    failed: Callable[[RegisteredActivation, Exception], None],
+    failed: Failed,
 ) -> dict[str, FlowServiceClient]:
     """One client per sandbox, its token fetched once before the threads share it. A sandbox
     whose client cannot be made (credentials, IMS) is reported through ``failed`` for each of
@@ -183,3 +228,60 @@ def scheduled_time_ms(event: Mapping[str, Any]) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
+
+
+@dataclass
+class WatchReport:
+    """What one pass did, returned by the handler (ids and counts only); each watch adds
+    its own counts."""
+
+    activations: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    left_for_next_pass: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activations": self.activations,
+            **self.counts(),
+            "errors": list(self.errors),
+            "leftForNextPass": self.left_for_next_pass,
+        }
+
+    def counts(self) -> dict[str, Any]:
+        """The watch's own counts, between the activations and the errors."""
+        return {}
+
+
+@dataclass(kw_only=True)
+class Watch:
+    """A scheduled watch's collaborators, passed in (tests give the emulator's)."""
+
+    registry: ActivationRegistry
+    flow_service_for: Callable[[str], FlowServiceClient]
+    events: EventBridgeClient
+    bus_name: str
+    emit_metrics: MetricSink = print_metrics
+    clock: Callable[[], float] = time.time
+    workers: int = WORKERS
+
+    def watch_all(
+        self,
+        watched: list[RegisteredActivation],
+        work: Callable[[RegisteredActivation, FlowServiceClient], None],
+        failed: Failed,
+        report: WatchReport,
+        what: str,
+    ) -> None:
+        """``work`` on each activation (:func:`watch_each`), counted in ``report``; its
+        errors sorted by activation."""
+        report.activations = len(watched)
+        report.left_for_next_pass = watch_each(
+            watched, self.flow_service_for, work, failed, self.workers
+        )
+        if report.left_for_next_pass:
+            logger.warning(
+                f"{what} pass out of time; the rest waits for the next pass",
+                extra={"left_for_next_pass": report.left_for_next_pass},
+            )
+        report.errors.sort(key=lambda error: error["activation"])

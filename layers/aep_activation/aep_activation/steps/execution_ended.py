@@ -12,10 +12,10 @@ state, the error and the reason.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from aep_activation.documents import json_object
 from aep_activation.observability import logger
 from aep_activation.steps.lease import ENDED_WITHOUT_RELEASE
 from aep_activation.steps.result import summarize
@@ -80,7 +80,8 @@ def report_ended_execution(
         "FAILED",
         execution,
         {
-            "request": _request(detail.get("input")),
+            # summarize picks a few named fields of the request; nothing else of it travels on.
+            "request": json_object(detail.get("input")),
             "failure": {"state": state, "error": error, "cause": cause},
         },
     )
@@ -91,18 +92,6 @@ def report_ended_execution(
         extra={"execution": execution, "status": status, "state": state, "error": error},
     )
     return summary
-
-
-def _request(text: Any) -> dict[str, Any]:
-    """The execution's input (the request), when it is a JSON object; the summary picks only
-    a few named fields from it, so nothing else of it travels on."""
-    if not isinstance(text, str):
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _text(value: Any) -> str | None:

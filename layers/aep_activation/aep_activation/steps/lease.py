@@ -23,7 +23,6 @@ holder, so a late release never frees the lease of the execution that came next.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aep_activation.documents import json_object
+from aep_activation.environment import required
 from aep_activation.errors import (
     ActivationLeaseHeld,
     ActivationLeaseUnavailable,
@@ -228,14 +229,7 @@ def release_after_execution_ended(
 def _key_from_execution_input(text: Any) -> str | None:
     """The activation an execution's input names. Only ``sandbox`` and ``name`` are read: an
     input too large for the event is left out by Step Functions, and the lease expires then."""
-    if not isinstance(text, str):
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
+    data = json_object(text)
     sandbox, name = data.get("sandbox"), data.get("name")
     if not isinstance(sandbox, str) or not isinstance(name, str):
         return None
@@ -263,7 +257,5 @@ def leases_from_env(
     client: DynamoDBClient, environ: Mapping[str, str] = os.environ
 ) -> ActivationLeases:
     """The lease table, for giving back the lease of an execution that ended (the publisher)."""
-    table = environ.get(LEASE_TABLE_VARIABLE, "").strip()
-    if not table:
-        raise ConfigurationError(f"environment variable {LEASE_TABLE_VARIABLE} is required")
+    table = required(environ, LEASE_TABLE_VARIABLE)
     return ActivationLeases(table, client=client, seconds=3600)
