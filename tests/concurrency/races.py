@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from aep_activation.naming import default_resource_names
 from local.emulator import Emulator
 from local.runtime import ExecutionResult, LocalDeployment
@@ -140,6 +142,15 @@ def start_from_console(stack: LocalDeployment, requests: Sequence[dict[str, Any]
     return arns
 
 
+def _running_executions(stack: LocalDeployment, state_machine: str) -> set[str]:
+    paginator = stack.stepfunctions.get_paginator("list_executions")
+    return {
+        e["executionArn"]
+        for page in paginator.paginate(stateMachineArn=state_machine, statusFilter="RUNNING")
+        for e in page["executions"]
+    }
+
+
 def wait_for_all(
     stack: LocalDeployment, arns: Sequence[str], timeout: float
 ) -> list[ExecutionResult]:
@@ -147,12 +158,13 @@ def wait_for_all(
     deadline = time.monotonic() + timeout
     state_machine = stack.state_machine_arn()
     while pending:
-        paginator = stack.stepfunctions.get_paginator("list_executions")
-        running = {
-            e["executionArn"]
-            for page in paginator.paginate(stateMachineArn=state_machine, statusFilter="RUNNING")
-            for e in page["executions"]
-        }
+        try:
+            running = _running_executions(stack, state_machine)
+        except ClientError as exc:
+            # A page's token named an execution that ended meanwhile: list again next time.
+            if exc.response["Error"]["Code"] != "InvalidToken":
+                raise
+            running = pending
         pending &= running
         if pending and time.monotonic() > deadline:
             raise TimeoutError(f"{len(pending)} executions still running after {timeout}s")
