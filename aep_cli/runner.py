@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from aep_cli.inputs import RequestFile
 from aep_cli.target import Target
-from local.runtime.history import ExecutionResult, build_result
+from local.runtime.history import ExecutionResult, build_result, read_history
 from local.runtime.report import Progress, RunReport, lambda_error
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -96,12 +96,7 @@ def start(target: Target, file: RequestFile) -> str:
 
 
 def history(target: Target, execution_arn: str) -> list[dict[str, Any]]:
-    paginator = target.stepfunctions.get_paginator("get_execution_history")
-    return [
-        dict(event)
-        for page in paginator.paginate(executionArn=execution_arn)
-        for event in page["events"]
-    ]
+    return read_history(target.stepfunctions, execution_arn)
 
 
 def follow(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
-from local.runtime.history import ExecutionResult, build_result
+from local.runtime.history import ExecutionResult, build_result, read_history
 from local.runtime.sleeps import RecordedSleep
 from local.runtime.template import Resolver, Template, TemplateError
 
@@ -93,12 +93,7 @@ class Executions(ABC):
         return bool(execution.status == "RUNNING")
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        paginator = self.stepfunctions.get_paginator("get_execution_history")
-        return [
-            dict(event)
-            for page in paginator.paginate(executionArn=execution_arn)
-            for event in page["events"]
-        ]
+        return read_history(self.stepfunctions, execution_arn)
 
     def watch(
         self, execution_arn: str, poll: float = 0.05, timeout: float = 300.0

@@ -17,6 +17,17 @@ if TYPE_CHECKING:  # only named: reading a history must not load moto (the CLI's
     from local.runtime.sleeps import RecordedSleep
 
 
+def read_history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """An execution's whole history, every page, through a Step Functions client (AWS's or
+    the local runtime's)."""
+    paginator = stepfunctions.get_paginator("get_execution_history")
+    return [
+        dict(event)
+        for page in paginator.paginate(executionArn=execution_arn)
+        for event in page["events"]
+    ]
+
+
 def _json(text: str | None) -> Any:
     if text is None:
         return None
