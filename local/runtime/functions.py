@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -156,6 +156,45 @@ class Invocation:
         if self.failed:
             return {"errorType": self.error_type, "errorMessage": self.error_message}
         return self.result
+
+
+class Turnstile:
+    """Lets threads through one at a time, in the order their tickets were taken.
+
+    A lock or semaphore wakes its waiters in no set order; the background inits must pass in
+    the order the execution asked for them, so each takes a ticket when it is asked for.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._issued = 0
+        self._serving = 0
+        self._done: set[int] = set()
+
+    def ticket(self) -> int:
+        with self._changed:
+            self._issued += 1
+            return self._issued - 1
+
+    @contextlib.contextmanager
+    def turn(self, ticket: int) -> Iterator[None]:
+        """Wait until every earlier ticket has passed, then hold the turn until the block ends."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._serving == ticket)
+        try:
+            yield
+        finally:
+            self.give_up(ticket)
+
+    def give_up(self, ticket: int) -> None:
+        """Mark a ticket as passed (idempotent), so that a thread that fails before its turn
+        never holds up the ones behind it."""
+        with self._changed:
+            self._done.add(ticket)
+            while self._serving in self._done:
+                self._done.discard(self._serving)
+                self._serving += 1
+            self._changed.notify_all()
 
 
 class Zygote:
@@ -360,9 +399,13 @@ class FunctionHost:
     def close(self) -> None:
         self.cold_start()
 
-    def invoke(self, event: Any, *, asynchronous: bool = False) -> Invocation:
+    def invoke(
+        self, event: Any, *, asynchronous: bool = False, init_ticket: int | None = None
+    ) -> Invocation:
+        """Run one call. An asynchronous call in cold mode brings the ticket it took from the
+        host's :class:`Turnstile` when it was asked for: its cold start waits for its turn."""
         request_id = str(uuid.uuid4())
-        container, generation = self._acquire(background=asynchronous)
+        container, generation = self._acquire(background=asynchronous, init_ticket=init_ticket)
         init_seconds, container.init_seconds = container.init_seconds, None
         init_cpu_seconds, container.init_cpu_seconds = container.init_cpu_seconds, None
         started = time.monotonic()
@@ -390,13 +433,15 @@ class FunctionHost:
             error_message=str(outcome.get("errorMessage")),
         )
 
-    def _acquire(self, *, background: bool = False) -> tuple[Container, int]:
-        if background and self._cold_starts is not None:
+    def _acquire(
+        self, *, background: bool = False, init_ticket: int | None = None
+    ) -> tuple[Container, int]:
+        if background and init_ticket is not None:
             # One background init at a time, in the order asked for, so that the first the
             # execution needs is ready first (the idle container a call started meanwhile
             # serves the warm-up instead): on AWS each would have CPU of its own; on this
             # machine's few cores, all at once, every one would finish late.
-            with self._host.background_inits:
+            with self._host.background_inits.turn(init_ticket):
                 return self._acquire_now(background=True)
         return self._acquire_now()
 
@@ -498,7 +543,7 @@ class LambdaHost:
         self._saved_invoke: Any = None
         self._zygote: Zygote | None = None
         self._background: set[threading.Thread] = set()
-        self.background_inits = threading.Semaphore(1)  # cold mode: see FunctionHost._acquire
+        self.background_inits = Turnstile()  # cold mode: see FunctionHost._acquire
 
     @property
     def zygote(self) -> Zygote:
@@ -548,14 +593,19 @@ class LambdaHost:
         if function is None:
             raise KeyError(f"no function {name_or_arn!r} in the template")
 
+        # Taken here, in the caller's thread, so that the order is the order asked for.
+        ticket = self.background_inits.ticket() if self.cold_starts is not None else None
+
         def run() -> None:
             try:
-                invocation = function.invoke(event, asynchronous=True)
+                invocation = function.invoke(event, asynchronous=True, init_ticket=ticket)
                 with self._lock:
                     self._invocations.append(invocation)
             except Exception:  # noqa: S110 - the host is stopping: no container starts
                 pass
             finally:
+                if ticket is not None:
+                    self.background_inits.give_up(ticket)
                 with self._lock:
                     self._background.discard(threading.current_thread())
 

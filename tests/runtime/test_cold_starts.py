@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from local.runtime import LocalDeployment
 from local.runtime.cpu_quota import MB_PER_VCPU, PERIOD_US
-from local.runtime.functions import BACKGROUND_NICE, ColdStarts
+from local.runtime.functions import BACKGROUND_NICE, ColdStarts, Turnstile
 
 MEMORY_MB = 354  # a fifth of a vCPU on Lambda
 
@@ -245,3 +247,24 @@ def test_a_queued_warm_up_takes_the_idle_container_a_call_started_meanwhile(
     assert warm_up.init_seconds is None  # no second container: the call's, idle by then
     assert warm_up.result["pid"] == call.result["pid"]
     assert warm_up.result["calls"] == 2
+
+
+def test_the_turnstile_passes_threads_in_ticket_order_whatever_order_they_arrive_in() -> None:
+    turnstile = Turnstile()
+    tickets = [turnstile.ticket() for _ in range(5)]
+    passed: list[int] = []
+
+    def through(ticket: int) -> None:
+        with turnstile.turn(ticket):
+            passed.append(ticket)
+
+    # The latest ticket arrives first, and one ticket's holder fails before its turn.
+    threads = [threading.Thread(target=through, args=(t,)) for t in reversed(tickets) if t != 2]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)
+    turnstile.give_up(2)
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert passed == [0, 1, 3, 4]
