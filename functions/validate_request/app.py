@@ -8,12 +8,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation import warm_up
+from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
 from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import StepInput, parse_step_input
 from aep_activation.steps.lease import lease_for, lease_seconds_from_env
-from aep_activation.steps.validate import validate_request
+from aep_activation.steps.validate import check_request
 
 
 def _build_request_model() -> None:
@@ -27,11 +28,12 @@ prepare(warm_up.lambda_client, _build_request_model)
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse_step_input(event, StepInput)
-    request = validate_request(
+    checked = check_request(
         parsed.request, secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX")
     )
+    request = checked.to_state()
     # Only once the request is valid: an invalid one ends the execution here.
-    warm_up.warm_up_for(request)
+    warm_up.warm_up_for(request, data_prep=uses_mapping_set(checked))
     state: dict[str, Any] = {
         "request": request,
         "lease": lease_for(

@@ -63,6 +63,20 @@ def test_an_apply_warms_the_functions_its_path_calls_next(machine: Machine) -> N
         assert call.result == warm_up.WARMED_UP
 
 
+def test_a_legacy_card_does_not_warm_the_data_prep_step_it_skips(machine: Machine) -> None:
+    stack = machine.stack
+    _fresh_validate_request(stack)
+    mark = len(stack.invocations)
+    created = machine.run(example("amazon-s3"))
+    warmed = _warm_ups(stack, mark)
+
+    assert created.status == "SUCCEEDED"
+    assert sorted(i.function for i in warmed) == sorted(
+        NEW_DATAFLOW_PATH - {"EnsureMappingSetFunction"}
+    )
+    assert "EnsureMappingSetFunction" not in {i.function for i in stack.invocations[mark:]}
+
+
 def test_a_container_that_warmed_the_path_does_not_warm_it_again_at_once(
     machine: Machine,
 ) -> None:

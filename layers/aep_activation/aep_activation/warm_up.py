@@ -7,9 +7,12 @@ each one's init (its imports and SDK clients, :mod:`aep_activation.lambda_init`)
 the first steps, and the state machine's call finds a warm container.
 
 Which functions: the template lists them, as the published versions the state machine calls
-(a version has containers of its own), in two variables: :data:`NEW_DATAFLOW_VARIABLE` for an
+(a version has containers of its own), in variables: :data:`NEW_DATAFLOW_VARIABLE` for an
 apply that may create the dataflow, :data:`EXISTING_DATAFLOW_VARIABLE` for one that names it
-(the connections are then not touched). A plan or a teardown warms nothing.
+(the connections are then not touched), each in the order the path calls them (the local
+runtime runs the inits one at a time in that order). :data:`DATA_PREP_VARIABLE` names the Data
+Prep step, which only a new card's fresh apply calls: a legacy card's leaves it out. A plan or a
+teardown warms nothing.
 
 A container of ValidateRequest warms a function at most once in :data:`REWARM_AFTER_SECONDS`.
 A warm-up is best effort: a failure to start one is logged (the function and the error's code)
@@ -35,6 +38,7 @@ WARMED_UP: Mapping[str, Any] = {"warmedUp": True}
 
 NEW_DATAFLOW_VARIABLE = "WARM_UP_NEW_DATAFLOW"
 EXISTING_DATAFLOW_VARIABLE = "WARM_UP_EXISTING_DATAFLOW"
+DATA_PREP_VARIABLE = "WARM_UP_DATA_PREP"
 
 REWARM_AFTER_SECONDS = 300.0
 """A function this container warmed less than this ago is taken as still warm (Lambda keeps an
@@ -48,12 +52,24 @@ def is_warm_up(event: Any) -> bool:
     return isinstance(event, dict) and event.get(WARM_UP_KEY) is True
 
 
-def functions_for(request: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The functions to warm for ``request`` (as ValidateRequest normalised it)."""
+def functions_for(
+    request: Mapping[str, Any],
+    environ: Mapping[str, str] = os.environ,
+    *,
+    data_prep: bool = False,
+) -> list[str]:
+    """The functions to warm for ``request`` (as ValidateRequest normalised it); ``data_prep``
+    when its card takes its attributes from a mapping set (a new card)."""
     operation = request.get("operation", "apply")
     if operation != "apply":
         return []
-    variable = EXISTING_DATAFLOW_VARIABLE if request.get("dataflowId") else NEW_DATAFLOW_VARIABLE
+    if request.get("dataflowId"):
+        return _listed(environ, EXISTING_DATAFLOW_VARIABLE)
+    skipped = set() if data_prep else set(_listed(environ, DATA_PREP_VARIABLE))
+    return [name for name in _listed(environ, NEW_DATAFLOW_VARIABLE) if name not in skipped]
+
+
+def _listed(environ: Mapping[str, str], variable: str) -> list[str]:
     return [name.strip() for name in environ.get(variable, "").split(",") if name.strip()]
 
 
@@ -96,13 +112,19 @@ def _error_code(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def warm_up_for(request: Mapping[str, Any], client: Any = None, *, now: float | None = None) -> int:
+def warm_up_for(
+    request: Mapping[str, Any],
+    client: Any = None,
+    *,
+    data_prep: bool = False,
+    now: float | None = None,
+) -> int:
     """Warm the functions ``request``'s path will call (:func:`functions_for`) that this
     container has not warmed within :data:`REWARM_AFTER_SECONDS`."""
     moment = time.monotonic() if now is None else now
     due = [
         name
-        for name in functions_for(request)
+        for name in functions_for(request, data_prep=data_prep)
         if moment - _warmed_at.get(name, -REWARM_AFTER_SECONDS) >= REWARM_AFTER_SECONDS
     ]
     for name in due:

@@ -16,7 +16,20 @@ def validate_request(
     secret_is_there: Callable[[str], bool] = secret_exists,
     secrets_prefix: str | None = None,
 ) -> dict[str, Any]:
-    """Parse and check the request; return it normalised for the state machine.
+    """Parse and check the request (:func:`check_request`); return it normalised for the state
+    machine."""
+    return check_request(
+        raw, secret_is_there=secret_is_there, secrets_prefix=secrets_prefix
+    ).to_state()
+
+
+def check_request(
+    raw: Any,
+    *,
+    secret_is_there: Callable[[str], bool] = secret_exists,
+    secrets_prefix: str | None = None,
+) -> ActivationRequest:
+    """Parse and check the request.
 
     Raises :class:`InvalidActivationRequest` with every field error (a secret outside
     ``secrets_prefix``, the only secrets the deployed stack may read, included), or
@@ -31,7 +44,7 @@ def validate_request(
             f"destination.auth.secretId: the secret {secret_id!r} does not exist in Secrets "
             "Manager (or this function may not describe it); create it before starting"
         )
-    return request.to_state()
+    return request
 
 
 def check_secret_prefix(request: ActivationRequest, secrets_prefix: str | None) -> None:
