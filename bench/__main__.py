@@ -319,15 +319,16 @@ def card_rows(
 
 
 def cold_rows(
-    latency: float, rounds: int, *, without_pre_warm: bool = False
+    latency: float, rounds: int, *, without_pre_warm: bool = False, background_inits: int = 1
 ) -> tuple[list[Row], list[str], dict[str, float]]:
     """The new S3 card requested through SQS with every function cold, as a daily activation
     starts on AWS (init at full CPU, calls on MemorySize/1769 of a core), paired round by round
     with the new-card tutorial by hand: a fresh activation, then adding an audience to it.
 
     ``without_pre_warm``: each round also runs both with ValidateRequest's pre-warm off, so
-    the lever's effect is read side by side, on the same machine state."""
-    cold_starts = ColdStarts.detect()
+    the lever's effect is read side by side, on the same machine state. ``background_inits``:
+    how many warm-ups' inits the local runtime runs at once (Lambda runs every one at once)."""
+    cold_starts = ColdStarts.detect(background_inits=background_inits)
     bench = activations.Bench(latency, activations.NEW_CARD_EXAMPLE, cold_starts=cold_starts)
     variants = ("", " without pre-warm") if without_pre_warm else ("",)
     fresh_runs: dict[str, list[activations.ColdRun]] = {v: [] for v in variants}
@@ -450,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="cold rows also without the pre-warm, side by side in the same rounds",
     )
+    parser.add_argument(
+        "--background-inits",
+        type=int,
+        default=1,
+        help="cold rows: how many warm-ups' inits run at once (default 1)",
+    )
     parser.add_argument("--skip-activations", action="store_true")
     parser.add_argument("--skip-imports", action="store_true")
     args = parser.parse_args(argv)
@@ -458,7 +465,10 @@ def main(argv: list[str] | None = None) -> int:
     first_call_cpu: dict[str, float] = {}
     if args.cold_rounds > 0:
         rows, notes, first_call_cpu = cold_rows(
-            args.latency, args.cold_rounds, without_pre_warm=args.without_pre_warm
+            args.latency,
+            args.cold_rounds,
+            without_pre_warm=args.without_pre_warm,
+            background_inits=args.background_inits,
         )
     if not args.skip_imports:
         rows += import_rows(args.rounds, first_call_cpu)

@@ -90,13 +90,15 @@ class ColdStarts:
 
     quota: CpuQuota | None
     note: str
+    # How many asynchronous calls' inits may run at once (see FunctionHost._acquire).
+    background_inits: int = 1
 
     @classmethod
-    def detect(cls, *, throttle: bool = True) -> ColdStarts:
+    def detect(cls, *, throttle: bool = True, background_inits: int = 1) -> ColdStarts:
         if not throttle:
-            return cls(None, "unthrottled: the CPU quota was not asked for")
+            return cls(None, "unthrottled: the CPU quota was not asked for", background_inits)
         quota, note = detect()
-        return cls(quota, note if quota else f"unthrottled: {note}")
+        return cls(quota, note if quota else f"unthrottled: {note}", background_inits)
 
 
 def spawn_fresh(environment: Mapping[str, str], search_path: list[str], cwd: Path) -> Spawned:
@@ -159,17 +161,19 @@ class Invocation:
 
 
 class Turnstile:
-    """Lets threads through one at a time, in the order their tickets were taken.
+    """Lets threads through ``width`` at a time, in the order their tickets were taken.
 
-    A lock or semaphore wakes its waiters in no set order; the background inits must pass in
+    A lock or semaphore wakes its waiters in no set order; the background inits must start in
     the order the execution asked for them, so each takes a ticket when it is asked for.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = 1) -> None:
+        self._width = max(1, width)
         self._changed = threading.Condition()
         self._issued = 0
-        self._serving = 0
-        self._done: set[int] = set()
+        self._next = 0  # the next ticket to let in
+        self._inside = 0
+        self._abandoned: set[int] = set()
 
     def ticket(self) -> int:
         with self._changed:
@@ -178,23 +182,34 @@ class Turnstile:
 
     @contextlib.contextmanager
     def turn(self, ticket: int) -> Iterator[None]:
-        """Wait until every earlier ticket has passed, then hold the turn until the block ends."""
+        """Wait until every earlier ticket is let in and there is room, then hold a place
+        until the block ends."""
         with self._changed:
-            self._changed.wait_for(lambda: self._serving == ticket)
+            self._changed.wait_for(lambda: self._next == ticket and self._inside < self._width)
+            self._next += 1
+            self._inside += 1
+            self._skip_abandoned()
+            self._changed.notify_all()
         try:
             yield
         finally:
-            self.give_up(ticket)
+            with self._changed:
+                self._inside -= 1
+                self._changed.notify_all()
 
     def give_up(self, ticket: int) -> None:
-        """Mark a ticket as passed (idempotent), so that a thread that fails before its turn
-        never holds up the ones behind it."""
+        """Give up a ticket never let in (no-op for one that was), so that a thread that fails
+        before its turn never holds up the ones behind it."""
         with self._changed:
-            self._done.add(ticket)
-            while self._serving in self._done:
-                self._done.discard(self._serving)
-                self._serving += 1
-            self._changed.notify_all()
+            if ticket >= self._next:
+                self._abandoned.add(ticket)
+                self._skip_abandoned()
+                self._changed.notify_all()
+
+    def _skip_abandoned(self) -> None:
+        while self._next in self._abandoned:
+            self._abandoned.discard(self._next)
+            self._next += 1
 
 
 class Zygote:
@@ -543,7 +558,8 @@ class LambdaHost:
         self._saved_invoke: Any = None
         self._zygote: Zygote | None = None
         self._background: set[threading.Thread] = set()
-        self.background_inits = Turnstile()  # cold mode: see FunctionHost._acquire
+        # Cold mode: see FunctionHost._acquire.
+        self.background_inits = Turnstile(cold_starts.background_inits if cold_starts else 1)
 
     @property
     def zygote(self) -> Zygote:

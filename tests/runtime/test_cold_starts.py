@@ -268,3 +268,36 @@ def test_the_turnstile_passes_threads_in_ticket_order_whatever_order_they_arrive
         thread.join(timeout=5)
 
     assert passed == [0, 1, 3, 4]
+
+
+def test_a_wider_turnstile_lets_that_many_through_at_once_still_in_ticket_order() -> None:
+    turnstile = Turnstile(width=2)
+    tickets = [turnstile.ticket() for _ in range(4)]
+    entered: list[int] = []
+    inside: list[int] = []
+    most_inside = 0
+    release = threading.Event()
+    lock = threading.Lock()
+
+    def through(ticket: int) -> None:
+        nonlocal most_inside
+        with turnstile.turn(ticket):
+            with lock:
+                entered.append(ticket)
+                inside.append(ticket)
+                most_inside = max(most_inside, len(inside))
+            release.wait(timeout=5)
+            with lock:
+                inside.remove(ticket)
+
+    threads = [threading.Thread(target=through, args=(t,)) for t in reversed(tickets)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    assert sorted(entered) == [0, 1]  # two inside, the others wait their turn
+    release.set()
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert entered == [0, 1, 2, 3]
+    assert most_inside == 2
