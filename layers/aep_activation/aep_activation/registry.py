@@ -1,8 +1,9 @@
 """The registry: one DynamoDB item per activation the stack manages (sandbox + name).
 
 The result publisher writes it when an apply or a teardown ends (before it publishes the
-result event); the command-line tool and the export watch read it. An item holds the request last applied (secrets by name only, as in
-every request), the resources it made, the last result, when, and by which execution::
+result event); the command-line tool and the export watch read it. An item holds the request
+last applied (secrets by name only, as in every request), the resources it made, the last
+result, when, and by which execution::
 
     registry = ActivationRegistry(table_name, client=boto3.client("dynamodb"))
     for activation in registry.activations():
