@@ -1,9 +1,12 @@
-"""PublishResult: a secret-free result event on EventBridge, for success and failure alike.
+"""PublishResult: a secret-free result event on EventBridge, for success and failure alike,
+after recording how an apply or a teardown ended in the activation registry (so a retried
+publish writes the same item again).
 
 On Step Functions' execution status change event of a run that ended outside the state
 machine's own failure path (stopped, timed out, an uncatchable error) it gives that run's
 lease back and publishes its ActivationFailed result event."""
 
+import datetime
 import functools
 import os
 from collections.abc import Iterator
@@ -14,7 +17,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.lambda_init import prepare
-from aep_activation.observability import metrics, step_handler
+from aep_activation.observability import logger, metrics, step_handler
+from aep_activation.registry import record_result, registry_from_env
 from aep_activation.step_inputs import ResultInput, parse_step_input
 from aep_activation.steps.execution_ended import report_ended_execution
 from aep_activation.steps.lease import leases_from_env, release_after_execution_ended
@@ -68,6 +72,12 @@ def _ended(detail: dict[str, Any]) -> dict[str, Any]:
     return {**released, "reported": reported is not None}
 
 
+def _now() -> str:
+    """As ``$$.State.EnteredTime`` gives it: UTC, milliseconds, ``Z``."""
+    now = datetime.datetime.now(datetime.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == "aws.states":
@@ -79,7 +89,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         parsed.state,
         lease_holder=lambda key: leases_from_env(_dynamodb()).holder_item(key),
     )
+    registry_error = record_result(
+        registry_from_env(_dynamodb()),
+        summary,
+        updated_at=parsed.entered_time or _now(),
+        execution=parsed.execution,
+        request=lambda: _sfn().describe_execution(executionArn=parsed.execution)["input"],
+    )
     publish(summary, _events(), _bus())
+    if registry_error is not None:  # the outcome stands; the result says what the registry lacks
+        logger.warning("registry not updated", extra={"registryError": registry_error})
+        summary = {**summary, "registryError": registry_error}
     if parsed.status == "SUCCEEDED":
         metrics.add_metric(name="ActivationsSucceeded", unit=MetricUnit.Count, value=1)
     else:

@@ -35,7 +35,7 @@ def test_apply_runs_the_real_state_machine_locally_and_registers_it() -> None:
     assert done.returncode == 0, done.stderr
     (report,) = [json.loads(line) for line in done.stdout.splitlines()]
     assert (report["status"], report["operation"]) == ("SUCCEEDED", "apply")
-    assert report["states"][-2:] == ["RecordsInRegistry", "RecordActiveActivation"]
+    assert report["states"][-2:] == ["ReleaseActivationLease", "PublishSuccess"]
     assert report["resources"]["dataflowId"]
 
 

@@ -25,7 +25,7 @@ def test_apply_shows_progress_and_the_summary_and_registers_the_activation(
     assert done.code == 0, done.err
     (flow,) = stack.emulator.list_resources("flows")
     assert "  [  ok] ValidateRequest" in done.out
-    assert "  [  ok] RecordActiveActivation" in done.out
+    assert "  [  ok] PublishSuccess" in done.out
     assert "\nSUCCEEDED in " in done.out
     assert f"Dataflow                       {flow['id']}" in done.out
     assert f"on stack {stack.name} (us-east-1)" in done.out

@@ -490,43 +490,33 @@ def test_an_alarm_fires_on_a_failed_execution_that_reported_nothing() -> None:
     assert periods == {300}
 
 
-def _registry_writes_in_the_asl() -> list[dict[str, Any]]:
-    import json
+def test_only_the_result_publisher_writes_the_registry_on_its_own_attributes() -> None:
+    from aep_activation.registry import EXPORT_CURSOR, RESULT_ATTRIBUTES
 
-    definition = json.loads((ROOT / "statemachine" / "activation.asl.json").read_text("utf-8"))
-    return [
-        state["Parameters"]
-        for state in definition["States"].values()
-        if state.get("Resource", "").startswith("arn:aws:states:::dynamodb:")
-        and state["Parameters"]["TableName"] == "${ActivationRegistryTableName}"
-    ]
+    def registry_statements(policies: list[Any]) -> list[dict[str, Any]]:
+        return [
+            statement
+            for policy in policies
+            if isinstance(policy, dict)
+            for statement in policy.get("Statement", [])
+            if any(str(a).startswith("dynamodb:") for a in _as_list(statement["Action"]))
+            and statement["Resource"] == {"Fn::GetAtt": ["ActivationRegistryTable", "Arn"]}
+        ]
 
-
-def test_the_state_machine_may_only_update_its_own_registry_attributes() -> None:
-    from aep_activation.registry import EXPORT_CURSOR
-
-    machine = RESOURCES["ActivationStateMachine"]["Properties"]
-    assert machine["DefinitionSubstitutions"]["ActivationRegistryTableName"] == {
-        "Ref": "ActivationRegistryTable"
-    }
-    statements = [
-        statement
-        for policy in machine["Policies"]
-        if isinstance(policy, dict)
-        for statement in policy.get("Statement", [])
-        if any(str(a).startswith("dynamodb:") for a in _as_list(statement["Action"]))
-        and statement["Resource"] == {"Fn::GetAtt": ["ActivationRegistryTable", "Arn"]}
-    ]
-    (statement,) = statements  # one grant on the registry (the lease table has its own)
+    publisher = FUNCTIONS["PublishResultFunction"]["Properties"]
+    (statement,) = registry_statements(publisher["Policies"])
     assert _as_list(statement["Action"]) == ["dynamodb:UpdateItem"]
-    assert statement["Resource"] == {"Fn::GetAtt": ["ActivationRegistryTable", "Arn"]}
     allowed = set(statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
     assert EXPORT_CURSOR not in allowed  # the export watch's own
-    writes = _registry_writes_in_the_asl()
-    assert len(writes) == 3  # active, torn down, failed
-    for parameters in writes:
-        assert "ReturnValues" not in parameters
-        assert set(parameters["ExpressionAttributeNames"].values()) <= allowed
+    assert allowed == RESULT_ATTRIBUTES  # what its writer may set (tests/steps/test_registry.py)
+    assert statement["Condition"]["StringEqualsIfExists"] == {"dynamodb:ReturnValues": "NONE"}
+    assert publisher["Environment"]["Variables"]["ACTIVATION_REGISTRY_TABLE"] == {
+        "Ref": "ActivationRegistryTable"
+    }
+    # The state machine itself neither may nor does.
+    machine = RESOURCES["ActivationStateMachine"]["Properties"]
+    assert registry_statements(machine["Policies"]) == []
+    assert "ActivationRegistryTableName" not in machine["DefinitionSubstitutions"]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -69,11 +69,7 @@ def test_a_console_run_reports_the_dataflow_as_the_server_has_it(
     report = json.loads(out)
     assert (status, report["status"], report["error"]) == (0, "SUCCEEDED", None)
     assert report["states"][0] == "ValidateRequest"
-    assert report["states"][-3:] == [
-        "PublishSuccess",
-        "RecordsInRegistry",
-        "RecordActiveActivation",
-    ]
+    assert report["states"][-2:] == ["ReleaseActivationLease", "PublishSuccess"]
     assert sorted(report["dataflow"]["audiences"]) == sorted(a["id"] for a in request["audiences"])
     assert report["dataflow"]["attributes"] == request["profileAttributes"]
     assert report["resources"]["dataflowId"] == report["dataflow"]["id"]

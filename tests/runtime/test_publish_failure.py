@@ -1,6 +1,6 @@
-"""The result bus failing after a successful activation does not turn it
+"""The result bus failing after a successful activation, teardown or plan does not turn it
 into a failure. PublishSuccess retries on its own, then the execution still ends SUCCEEDED
-(the dataflow is active) and says that the result event was not published.
+(what it did is done) and says that the result event was not published.
 
 Runs its own stack, where every function sees a result bus that does not exist: not in
 tests/statemachine, whose shared stack no second one can run beside in the same process.
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from aep_activation.registry import ACTIVE, ActivationRegistry
+from aep_activation.registry import ACTIVE, TORN_DOWN, ActivationRegistry
 from local.emulator import Emulator
 from local.runtime import LocalDeployment
 from tests.statemachine.harness import example
@@ -51,3 +51,41 @@ def test_a_result_bus_failure_after_success_still_reports_success(
     recorded = registry.get("prod", example("amazon-s3")["name"])
     assert recorded is not None
     assert (recorded.state, recorded.dataflow_id) == (ACTIVE, flow["id"])
+
+
+def test_a_teardown_and_a_plan_whose_result_is_not_published_still_succeed(
+    emulator: Emulator, stack_without_result_bus: LocalDeployment
+) -> None:
+    # Neither has a dataflow in its state: what they report must not need one.
+    stack = stack_without_result_bus
+    request = example("amazon-s3")
+    applied = stack.run(request, timeout=120)
+    assert applied.status == "SUCCEEDED", (applied.error, applied.cause)
+    (flow,) = emulator.list_resources("flows")
+
+    plan = stack.run({**request, "operation": "plan"}, timeout=120)
+    teardown = stack.run(
+        {**request, "operation": "teardown", "confirmDataflowId": flow["id"]}, timeout=120
+    )
+
+    for result, operation in ((plan, "plan"), (teardown, "teardown")):
+        assert result.status == "SUCCEEDED", (operation, result.error, result.cause)
+        assert "ResultNotPublished" in result.states
+        assert result.output["resultEvent"] == {"published": False}
+        assert result.output["publishError"]
+        assert (result.output["operation"], result.output["activation"]) == (
+            operation,
+            request["name"],
+        )
+    assert emulator.list_resources("flows") == []
+    # The teardown is recorded all the same (before the publish that failed).
+    registry = ActivationRegistry(
+        stack.physical("ActivationRegistryTable"), client=stack.client("dynamodb")
+    )
+    recorded = registry.get("prod", request["name"])
+    assert recorded is not None
+    assert (recorded.state, recorded.dataflow_id, recorded.execution) == (
+        TORN_DOWN,
+        None,
+        teardown.arn,
+    )

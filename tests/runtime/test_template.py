@@ -74,10 +74,7 @@ def test_a_definition_key_without_substitution_is_an_error() -> None:
 # ------------------------------------------------------------------ the real template
 
 
-NATIVE_SUBSTITUTIONS = {
-    "ActivationLeaseTableName": "ActivationLeaseTable",
-    "ActivationRegistryTableName": "ActivationRegistryTable",
-}
+NATIVE_SUBSTITUTIONS = {"ActivationLeaseTableName": "ActivationLeaseTable"}
 
 
 def test_the_real_substitutions_cover_every_asl_placeholder_and_all_are_used() -> None:

@@ -58,13 +58,8 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # anything else, and gives it back before publishing the result (or before a run watch), on
 # success and failure alike. A plan only reads: it takes no lease.
 VALIDATE = ("ValidateRequest",)
-# apply and teardown record how they ended in the registry (a failure only on a registered
-# activation's item, which the write's condition decides), and a success's record ends the
-# run; plan writes nothing (ActivationSucceeded ends it).
-RECORD_ACTIVE = ("RecordsInRegistry", "RecordActiveActivation")
-RECORD_TORN_DOWN = ("RecordsInRegistry", "RecordTornDownActivation")
-RECORD_NOTHING = ("RecordsInRegistry",)
-RECORD_FAILURE = ("RecordsFailureInRegistry", "RecordFailedActivation")
+# apply and teardown record how they ended in the registry from within the result publisher
+# (PublishSuccess / PublishFailure), which ends the run.
 START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
 APPLY = (*START, "ChooseOperation")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
@@ -75,23 +70,20 @@ PLAN = (
     "TakesActivationLease",
     "PlanActivation",
     "PublishSuccess",
-    *RECORD_NOTHING,
-    "ActivationSucceeded",
 )
 FINISH = (
     "ActivateAudiences",
     "ValidateDataflow",
     "ExportOrWatch",  # a Choice; exportNow and waitForFirstRun are off unless asked
     "ReleaseActivationLease",
-    "PublishSuccess",
-    *RECORD_ACTIVE,  # the record ends the run
+    "PublishSuccess",  # records the outcome in the registry and ends the run
 )
 # The run watch: the lease given back, a first look, then one more a minute until the runs
 # end or time is up.
 CHECK_RUNS = ("CheckRuns", "RunsFinished")
 POLL_RUNS_AGAIN = ("WaitForRuns", *CHECK_RUNS)
 RELEASE_BEFORE_WATCH = "ReleaseActivationLeaseBeforeRunWatch"
-PUBLISH = ("PublishSuccess", *RECORD_ACTIVE)
+PUBLISH = ("PublishSuccess",)
 
 
 def export_now_finish(polls_after_the_first: int) -> tuple[str, ...]:
@@ -109,7 +101,7 @@ def export_now_finish(polls_after_the_first: int) -> tuple[str, ...]:
     )
 
 
-FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", *RECORD_FAILURE, "ActivationFailed")
+FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFailed")
 # Failures with no lease to give back: a plan never takes one, the run watch gave it back.
 NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 
@@ -121,10 +113,8 @@ HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
 def failed_at(state: str, before: Sequence[Step]) -> tuple[Step, ...]:
     """``before`` (ending in the failed ``state``, whose Catch put the error under
     ``$.failed``), then publishing the failure (after giving the lease back, unless the
-    request never got as far as taking it) and recording it on a registered activation's item
-    (a plan records nothing)."""
-    if state == "PlanActivation":
-        return (*before, "PublishFailure", "RecordsFailureInRegistry", "ActivationFailed")
+    request never got as far as taking it; the publisher records it on a registered
+    activation's item)."""
     if state == "ValidateRequest":  # its Catch keeps the error; the request is put beside it
         return (*before, "RequestRefused", *FAIL[1:])
     if state in NO_LEASE_HELD:

@@ -7,21 +7,25 @@ from __future__ import annotations
 
 from tests.statemachine.asl import ASL_PATH, states
 from tests.statemachine.harness import Machine, example, lambda_calls, transitions
-from tests.statemachine.paths import HAPPY_NEW, assert_route
+from tests.statemachine.paths import HAPPY_NEW, HAPPY_NEW_CARD, assert_route
 
 # The legacy card's fresh apply: 16 for the steps and the lease (ValidateRequest takes the input
-# as it comes), 2 for the Data Prep branch it passes through (NeedsMappingSet, NoMappingSet),
-# 2 for the registry's record (RecordsInRegistry, RecordActiveActivation, which ends the run).
-FRESH_APPLY_TRANSITIONS = 20
+# as it comes), 2 for the Data Prep branch it passes through (NeedsMappingSet, NoMappingSet).
+# PublishSuccess records the outcome in the registry itself and ends the run.
+FRESH_APPLY_TRANSITIONS = 18
 FRESH_APPLY_LAMBDA_CALLS = 10
+# A new card's: the same, with EnsureMappingSet (a Lambda) in place of NoMappingSet.
+FRESH_NEW_CARD_APPLY_TRANSITIONS = 18
+FRESH_NEW_CARD_APPLY_LAMBDA_CALLS = 11
 # A teardown: ValidateRequest, the lease (3), TeardownActivation (finds and deletes in one
-# call), the release, PublishSuccess and the record (2).
-TEARDOWN_TRANSITIONS = 9
+# call), the release and PublishSuccess (which records it).
+TEARDOWN_TRANSITIONS = 7
 TEARDOWN_LAMBDA_CALLS = 3
 # Parallel branches' states included: the steps, the native lease (4), the Data Prep branch (4),
-# the registry's records (6) and RequestRefused (a refused request's input put back).
-MOST_STATES = 44
-MOST_LINES = 890
+# RequestRefused (a refused request's input put back) and ResultNotPublished's three (a run
+# without a dataflow says so without one).
+MOST_STATES = 40
+MOST_LINES = 757
 
 
 def test_the_definition_stays_small() -> None:
@@ -40,6 +44,20 @@ def test_a_fresh_apply_costs_its_counted_transitions_and_lambda_calls(machine: M
     # ValidateDataflow, ValidateRequest and PublishResult: the lease calls no Lambda.
     assert lambda_calls(result) <= FRESH_APPLY_LAMBDA_CALLS
     print(f"fresh apply: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls")
+
+
+def test_a_fresh_apply_on_a_new_card_costs_its_counted_transitions_and_lambda_calls(
+    machine: Machine,
+) -> None:
+    result = machine.run(example("amazon-s3-new-card"))
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, HAPPY_NEW_CARD)
+    assert transitions(result) <= FRESH_NEW_CARD_APPLY_TRANSITIONS
+    assert lambda_calls(result) <= FRESH_NEW_CARD_APPLY_LAMBDA_CALLS
+    print(
+        f"fresh apply, new card: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls"
+    )
 
 
 def test_a_teardown_costs_its_counted_transitions_and_lambda_calls(machine: Machine) -> None:

@@ -1,7 +1,7 @@
-"""The state machine records each apply and teardown in the activation registry, natively
-(a DynamoDB UpdateItem from the ASL): ACTIVE with the request and its dataflow after an
-apply, TORN_DOWN after a teardown, lastResult FAILED on a registered activation whose
-apply fails; plan writes nothing, and the export watch's cursor survives every write."""
+"""Each apply and teardown is recorded in the activation registry by the result publisher
+(one DynamoDB UpdateItem, before the result event): ACTIVE with the request and its dataflow
+after an apply, TORN_DOWN after a teardown, lastResult FAILED on a registered activation
+whose apply fails; plan writes nothing, and the export watch's cursor survives every write."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_an_apply_records_the_activation_active_with_its_dataflow(
     assert item.request == request
     assert item.summary["resources"]["dataflowId"] == flow["id"]
     assert item.summary["status"] == "SUCCEEDED"
-    # The execution's output is the result summary, as before the registry write.
+    # The execution's output is the result summary.
     assert result.output["resources"]["dataflowId"] == flow["id"]
     assert "request" not in result.output
 

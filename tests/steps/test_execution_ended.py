@@ -66,5 +66,5 @@ def test_a_failure_that_went_through_the_state_machines_own_report_is_left_alone
 
 
 def test_events_that_are_no_such_ending_are_ignored() -> None:
-    assert _report("SUCCEEDED", [_entered(1, "ActivationSucceeded")]) is None
+    assert _report("SUCCEEDED", [_entered(1, "PublishSuccess")]) is None
     assert read_ending([]) == (None, None, None)

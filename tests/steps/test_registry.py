@@ -1,5 +1,6 @@
 """The activation registry read back from DynamoDB (moto): items decoded, listed by key,
-filtered by sandbox, and the export watch's cursor kept only on an existing item."""
+filtered by sandbox, and the export watch's cursor kept only on an existing item; and written
+by the result publisher from a result summary, on its own attributes only."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from aep_activation.errors import ConfigurationError
 from aep_activation.registry import (
     ACTIVE,
     KEY,
+    RESULT_ATTRIBUTES,
     TORN_DOWN,
     ActivationRegistry,
+    record_result,
     registry_from_env,
     registry_key,
 )
@@ -140,3 +143,123 @@ def test_no_hint_from_an_item_that_does_not_name_one_version(
     )
 
     assert found is None
+
+
+# ------------------------------------------------------------------ the result publisher's writes
+
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:activation:run-2"
+AT = "2026-12-07T00:10:27.456Z"
+REQUEST = {"name": "summer-sale", "sandbox": "prod", "destination": {"secretName": "s3"}}
+
+
+class Recording:
+    """The client, with each UpdateItem's arguments kept."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.updates: list[dict[str, Any]] = []
+
+    def update_item(self, **arguments: Any) -> Any:
+        self.updates.append(arguments)
+        return self._client.update_item(**arguments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def summary(operation: str, status: str = "SUCCEEDED", **extra: Any) -> dict[str, Any]:
+    return {
+        "status": status,
+        "execution": EXECUTION,
+        "operation": operation,
+        "activation": "summer-sale",
+        "sandbox": "prod",
+        "resources": {"dataflowId": "flow-1" if operation == "apply" else None},
+        **extra,
+    }
+
+
+def record(client: Any, result: dict[str, Any], at: str = AT) -> dict[str, str] | None:
+    registry = ActivationRegistry(TABLE, client=client)
+    return record_result(
+        registry, result, updated_at=at, execution=EXECUTION, request=lambda: json.dumps(REQUEST)
+    )
+
+
+def test_an_apply_is_recorded_active_with_its_request_and_dataflow(dynamodb: Any) -> None:
+    client = Recording(dynamodb)
+    put(dynamodb, "prod", "summer-sale", ACTIVE, exportCursor="run-42")
+
+    assert record(client, summary("apply")) is None
+
+    found = ActivationRegistry(TABLE, client=dynamodb).get("prod", "summer-sale")
+    assert found is not None
+    assert (found.state, found.operation, found.last_result) == (ACTIVE, "apply", "SUCCEEDED")
+    assert (found.dataflow_id, found.updated_at, found.execution) == ("flow-1", AT, EXECUTION)
+    assert found.request == REQUEST
+    assert found.summary == summary("apply")
+    assert found.export_cursor == "run-42"  # not the publisher's to touch
+    item = dynamodb.get_item(TableName=TABLE, Key={KEY: {"S": "prod/summer-sale"}})["Item"]
+    # Compact JSON text, as States.JsonToString wrote it.
+    assert item["request"]["S"] == json.dumps(REQUEST, separators=(",", ":"))
+    (update,) = client.updates
+    assert set(update["ExpressionAttributeNames"].values()) <= RESULT_ATTRIBUTES
+    assert "ReturnValues" not in update
+
+
+def test_a_teardown_is_recorded_torn_down_without_its_dataflow(dynamodb: Any) -> None:
+    put(dynamodb, "prod", "summer-sale", ACTIVE, dataflowId="flow-1", request=json.dumps(REQUEST))
+    client = Recording(dynamodb)
+
+    assert record(client, summary("teardown", teardown={"deleted": ["flow-1"]})) is None
+
+    found = ActivationRegistry(TABLE, client=dynamodb).get("prod", "summer-sale")
+    assert found is not None
+    assert (found.state, found.operation, found.dataflow_id) == (TORN_DOWN, "teardown", None)
+    assert found.request == REQUEST  # what was torn down can be applied again
+    (update,) = client.updates
+    assert set(update["ExpressionAttributeNames"].values()) <= RESULT_ATTRIBUTES
+
+
+def test_a_failure_is_recorded_on_a_registered_item_only(dynamodb: Any) -> None:
+    failed = summary("apply", status="FAILED", failure={"state": "ActivateAudiences"})
+
+    refused = record(dynamodb, failed)
+
+    assert refused is not None
+    assert refused["Error"] == "DynamoDB.ConditionalCheckFailedException"
+    assert dynamodb.scan(TableName=TABLE)["Items"] == []  # a failed first apply: nothing
+
+    put(dynamodb, "prod", "summer-sale", ACTIVE, dataflowId="flow-1", request=json.dumps(REQUEST))
+    assert record(dynamodb, failed) is None
+    found = ActivationRegistry(TABLE, client=dynamodb).get("prod", "summer-sale")
+    assert found is not None
+    assert (found.state, found.last_result, found.dataflow_id) == (ACTIVE, "FAILED", "flow-1")
+    assert found.request == REQUEST
+    assert found.summary["failure"] == {"state": "ActivateAudiences"}
+
+
+def test_a_late_write_never_replaces_a_newer_outcome(dynamodb: Any) -> None:
+    put(dynamodb, "prod", "summer-sale", ACTIVE, updatedAt="2999-01-01T00:00:00.000Z")
+    before = dynamodb.scan(TableName=TABLE)["Items"]
+
+    refused = record(dynamodb, summary("teardown"))
+
+    assert refused is not None
+    assert refused["Error"] == "DynamoDB.ConditionalCheckFailedException"
+    assert dynamodb.scan(TableName=TABLE)["Items"] == before
+
+
+def test_a_plan_or_a_request_naming_no_activation_writes_nothing(dynamodb: Any) -> None:
+    client = Recording(dynamodb)
+
+    def never() -> str:
+        raise AssertionError("the execution input is read for an apply only")
+
+    registry = ActivationRegistry(TABLE, client=client)
+    for result in (summary("plan"), {**summary("apply", status="FAILED"), "activation": None}):
+        assert (
+            record_result(registry, result, updated_at=AT, execution=EXECUTION, request=never)
+            is None
+        )
+    assert client.updates == []

@@ -1,4 +1,4 @@
-"""Registry items written as the state machine writes them once an apply ends (ACTIVE, the
+"""Registry items written as the result publisher writes them once an apply ends (ACTIVE, the
 dataflow, the request last applied, when): the export watch's tests seed them directly."""
 
 from __future__ import annotations

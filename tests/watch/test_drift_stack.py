@@ -138,7 +138,7 @@ def test_an_activation_that_cannot_be_planned_is_named_and_counted_and_the_pass_
     dynamodb, table = stack.client("dynamodb"), stack.physical("ActivationRegistryTable")
     # A stored request that no longer validates (no destination), beside the good one.
     register(dynamodb, table, name="broken", dataflow_id=kept, applied_at=emulator.clock())
-    # A valid request whose destination secret is gone (its item as the state machine writes).
+    # A valid request whose destination secret is gone (its item as an apply writes it).
     gone = request("secret-gone")
     gone["destination"]["auth"]["secretId"] = "aep/destinations/removed-since"
     item = dynamodb.get_item(TableName=table, Key={KEY: {"S": "prod/kept"}})["Item"]

@@ -1,21 +1,23 @@
 """The registry: one DynamoDB item per activation the stack manages (sandbox + name).
 
-The state machine writes it when an apply or a teardown ends; the command-line tool and the
-export watch read it. An item holds the request last applied (secrets by name only, as in
-every request), the resources it made, the last result, when, and by which execution::
+The result publisher writes it when an apply or a teardown ends (before it publishes the
+result event); the command-line tool and the export watch read it. An item holds the request
+last applied (secrets by name only, as in every request), the resources it made, the last
+result, when, and by which execution::
 
     registry = ActivationRegistry(table_name, client=boto3.client("dynamodb"))
     for activation in registry.activations():
         print(activation.name, activation.dataflow_id, activation.state)
 
-The state machine's writes set only the attributes it owns (an ``UpdateItem``), so anything
+The publisher's writes set only the attributes it owns (an ``UpdateItem``), so anything
 another writer keeps on the item (the export watch's cursor) survives an apply.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +45,17 @@ EXPORT_CURSOR = "exportCursor"  # the export watch's own: the last run it report
 
 ACTIVE = "ACTIVE"
 TORN_DOWN = "TORN_DOWN"
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+
+# Every attribute the result publisher writes: its IAM grant names exactly these
+# (dynamodb:Attributes), so the export watch's cursor stays out of its reach.
+RESULT_ATTRIBUTES = frozenset(
+    {KEY, SANDBOX, NAME, STATE, OPERATION, LAST_RESULT, REQUEST, SUMMARY, DATAFLOW_ID}
+    | {UPDATED_AT, EXECUTION}
+)
+# A late write never replaces a newer outcome.
+_NOT_NEWER = "(attribute_not_exists(#updatedAt) OR #updatedAt <= :updatedAt)"
 
 
 def registry_key(sandbox: str, name: str) -> str:
@@ -160,6 +173,101 @@ class ActivationRegistry:
             ExpressionAttributeNames={"#cursor": EXPORT_CURSOR, "#key": KEY},
             ExpressionAttributeValues={":cursor": {"S": cursor}},
         )
+
+    def record_result(
+        self,
+        summary: Mapping[str, Any],
+        *,
+        updated_at: str,
+        execution: str,
+        request: Callable[[], str],
+    ) -> bool:
+        """Record how an apply or a teardown ended, from its result summary: ACTIVE with the
+        request (``request()``: the execution input's JSON text, read only then) and its
+        dataflow after an apply, TORN_DOWN without a dataflow after a teardown, lastResult
+        FAILED on a registered item only (a failed first apply registers nothing). False
+        when there is nothing to record (a plan; a request that names no activation).
+
+        Raises the client's error when DynamoDB refuses the write
+        (``ConditionalCheckFailedException``: a newer outcome is there, or nothing to fail)."""
+        sandbox, name = summary.get("sandbox"), summary.get("activation")
+        operation = summary.get("operation")
+        if not isinstance(sandbox, str) or not isinstance(name, str):
+            return False
+        if operation not in ("apply", "teardown"):
+            return False
+        values: dict[str, Any] = {
+            ":operation": {"S": operation},
+            ":summary": {"S": _json_text(summary)},
+            ":updatedAt": {"S": updated_at},
+            ":execution": {"S": execution},
+        }
+        attributes = [OPERATION, LAST_RESULT, SUMMARY, UPDATED_AT, EXECUTION]
+        removed: list[str] = []
+        failed = summary.get("status") != SUCCEEDED
+        if failed:  # state, request and dataflow stay as the last success left them
+            values[":lastResult"] = {"S": FAILED}
+        else:
+            values[":lastResult"] = {"S": SUCCEEDED}
+            values[":sandbox"], values[":name"] = {"S": sandbox}, {"S": name}
+            attributes = [SANDBOX, NAME, STATE, *attributes]
+            if operation == "apply":
+                values[":state"] = {"S": ACTIVE}
+                values[":request"] = {"S": _json_text(json.loads(request()))}
+                attributes.append(REQUEST)
+                dataflow_id = (summary.get("resources") or {}).get("dataflowId")
+                if isinstance(dataflow_id, str):
+                    values[":dataflowId"] = {"S": dataflow_id}
+                    attributes.append(DATAFLOW_ID)
+            else:  # its resources are gone; the request last applied stays on the item
+                values[":state"] = {"S": TORN_DOWN}
+                removed.append(DATAFLOW_ID)
+        names = {f"#{a}": a for a in (*attributes, *removed)}
+        condition = _NOT_NEWER
+        if failed:
+            names["#activation"] = KEY
+            condition = f"attribute_exists(#activation) AND {_NOT_NEWER}"
+        expression = "SET " + ", ".join(f"#{a} = :{a}" for a in attributes)
+        if removed:
+            expression += " REMOVE " + ", ".join(f"#{a}" for a in removed)
+        self._client.update_item(
+            TableName=self.table_name,
+            Key={KEY: {"S": registry_key(sandbox, name)}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        return True
+
+
+def record_result(
+    registry: ActivationRegistry,
+    summary: Mapping[str, Any],
+    *,
+    updated_at: str,
+    execution: str,
+    request: Callable[[], str],
+) -> dict[str, str] | None:
+    """:meth:`ActivationRegistry.record_result`, or ``{Error, Cause}`` when DynamoDB refused
+    or failed it: the registry never changes the activation's outcome, the result says so."""
+    from botocore.exceptions import BotoCoreError, ClientError  # with the client, not at import
+
+    try:
+        registry.record_result(summary, updated_at=updated_at, execution=execution, request=request)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code") or "ClientError"
+        # Named as the state machine's native write named it (DynamoDB.<code>).
+        prefix = "DynamoDB." if exc.operation_name == "UpdateItem" else ""
+        return {"Error": f"{prefix}{code}", "Cause": str(exc)[:1000]}
+    except BotoCoreError as exc:
+        return {"Error": f"DynamoDB.{type(exc).__name__}", "Cause": str(exc)[:1000]}
+    return None
+
+
+def _json_text(document: Any) -> str:
+    """Compact JSON text, as ``States.JsonToString`` writes it."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def registry_from_env(

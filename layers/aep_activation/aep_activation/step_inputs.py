@@ -98,6 +98,8 @@ class ResultInput(BaseModel):
     status: Literal["SUCCEEDED", "FAILED"]
     execution: str
     state: dict[str, Any]
+    # $$.State.EnteredTime: the registry item's updatedAt, the same on every retry.
+    entered_time: str | None = Field(default=None, alias="enteredTime")
 
 
 class RunWatchStepInput(StepInput):
