@@ -457,7 +457,26 @@ class FunctionHost:
             # serves the warm-up instead): on AWS each would have CPU of its own; on this
             # machine's few cores, all at once, every one would finish late.
             with self._host.background_inits.turn(init_ticket):
-                return self._acquire_now(background=True)
+                if not self._has_container():
+                    return self._acquire_now(background=True)
+            # A call started a container while this warm-up waited its turn (it came first
+            # only because the inits here run one at a time): on Lambda the warm-up's own
+            # container would have served that call, so one init, not two. Take that one.
+            return self._take_started_container()
+        return self._acquire_now()
+
+    def _has_container(self) -> bool:
+        with self._lock:
+            return bool(self._idle) or self._busy > 0
+
+    def _take_started_container(self) -> tuple[Container, int]:
+        """The container a call started, once it is idle (a new one if none is left)."""
+        with self._lock:
+            while not self._idle and self._busy > 0:
+                self._lock.wait()
+            if self._idle:
+                self._busy += 1
+                return self._idle.pop(), self._generation
         return self._acquire_now()
 
     def _acquire_now(self, *, background: bool = False) -> tuple[Container, int]:

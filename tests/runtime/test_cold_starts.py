@@ -195,6 +195,17 @@ def lambda_handler(event, context):
 """
 
 
+SLOW_CALL = """\
+import os
+import time
+
+
+def lambda_handler(event, context):
+    time.sleep(1.0)  # still running when the warm-up queued behind a slow init gets its turn
+    return {"pid": os.getpid()}
+"""
+
+
 def test_background_inits_run_one_at_a_time_in_the_order_asked(tmp_path: Path) -> None:
     names = ("FirstFunction", "SecondFunction", "ThirdFunction")
     resources = ""
@@ -301,3 +312,35 @@ def test_a_wider_turnstile_lets_that_many_through_at_once_still_in_ticket_order(
 
     assert entered == [0, 1, 2, 3]
     assert most_inside == 2
+
+
+def test_a_queued_warm_up_waits_for_the_container_a_call_is_still_using(tmp_path: Path) -> None:
+    (tmp_path / "fns" / "slow").mkdir(parents=True)
+    (tmp_path / "fns" / "slow" / "app.py").write_text(SLOW_INIT, encoding="utf-8")
+    (tmp_path / "fns" / "busy").mkdir(parents=True)
+    (tmp_path / "fns" / "busy" / "app.py").write_text(SLOW_CALL, encoding="utf-8")
+    functions = ""
+    for name, code in (("SlowFunction", "slow"), ("BusyFunction", "busy")):
+        functions += (
+            f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            f"      CodeUri: fns/{code}/\n      Handler: app.lambda_handler\n"
+            "      Runtime: python3.12\n      Timeout: 30\n"
+        )
+    template = TEMPLATE.split("Resources:")[0] + "Resources:\n" + functions
+    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
+    with LocalDeployment(tmp_path / "template.yaml", cold_starts=ColdStarts.detect()) as local:
+        lambda_api = local.client("lambda")
+        for name in ("SlowFunction", "BusyFunction"):
+            lambda_api.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+        # The busy function's warm-up waits for the slow init; a call meanwhile starts a
+        # container and is still running in it when the warm-up's turn comes.
+        call = local.lambdas.invoke("BusyFunction", {})
+        assert local.lambdas.wait_for_async()
+        (warm_up,) = [
+            i for i in local.invocations if i.asynchronous and i.function == "BusyFunction"
+        ]
+
+    assert call.init_seconds is not None
+    assert warm_up.init_seconds is None  # no second init: it waited for the call's container
+    assert warm_up.result["pid"] == call.result["pid"]
+    assert warm_up.started >= call.ended
