@@ -4,10 +4,10 @@ requests (Secrets Manager, DynamoDB) signed with Signature Version 4 over ``requ
 Why not boto3 and Powertools Parameters, which the project otherwise prefers: their measured
 cold-start cost. On the init of EnsureDestinationBaseConnection (CPU medians of 11 fresh
 interpreters laid out as Lambda's), importing boto3 and Powertools Parameters cost 0.06 s and
-making the Secrets Manager client about 0.10 s more (botocore reads its endpoints file and the
-service model): 0.36 to 0.39 s in all, against 0.29 s with this module. Across the functions
-on an activation's path the median init fell from 0.37 s to 0.22 s of CPU (README,
-Performance). Every one of them starts cold on nearly every activation, so they sign their
+making the Secrets Manager client 0.10 to 0.12 s more (botocore reads its endpoints file and
+the service model): 0.33 to 0.39 s in all, against 0.21 to 0.29 s with this module. Across the
+functions on an activation's path the median init went from 0.36 s to 0.20-0.27 s of CPU
+(README, Performance). Every one of them starts cold on nearly every activation, so they sign their
 handful of calls here, on the HTTP client they already load for Adobe, and import no SDK. The AWS Parameters and Secrets Lambda
 Extension was no alternative: it needs a layer and a local endpoint, and serves no
 ``PutSecretValue`` (the shared IMS token cache writes with it).

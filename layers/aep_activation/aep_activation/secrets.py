@@ -5,8 +5,8 @@ missing keys; a secret's value never reaches a message, a log line or an excepti
 (``json.JSONDecodeError`` keeps the whole document in ``.doc``, so nothing is chained).
 
 The calls go through :mod:`aep_activation.aws_json` (signed requests, no AWS SDK): the SDK, its
-Secrets Manager client and Powertools Parameters were about 40% of an Adobe-calling function's
-cold-start CPU (the measurement is in that module). A value read is kept for
+Secrets Manager client and Powertools Parameters were a third or more of an Adobe-calling
+function's cold-start CPU (the measurement is in that module). A value read is kept for
 ``max_age`` seconds in this container, as Powertools Parameters kept it: a warm function reads
 a secret once per ``max_age``, a new container reads it afresh.
 """
