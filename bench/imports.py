@@ -124,8 +124,9 @@ def _probes(
     return [Probe(p["seconds"], p["rss_kib"] / 1024, p["modules"]) for p in points]
 
 
-# What every handler that calls Adobe needs whatever the project's own code: the HTTP client,
-# the models' library and Powertools' Logger and Metrics (the handlers' own share is the rest).
+# What every handler that calls Adobe imports whatever the project's own code: the HTTP client
+# (its Secrets Manager calls go over it too, signed without the SDK), the models' library and
+# Powertools' Logger and Metrics (the handlers' own share is the rest).
 THIRD_PARTY_FLOOR = (
     "requests, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
 )
@@ -133,12 +134,6 @@ THIRD_PARTY_FLOOR = (
 # PublishResult): the runtime's SDK in place of the HTTP client.
 AWS_CALLING_FLOOR = (
     "boto3, pydantic.main, aws_lambda_powertools.logging, aws_lambda_powertools.metrics"
-)
-# What an Adobe-calling handler's init imports whatever the project's own code: the HTTP client,
-# and the SDK with Powertools Parameters, whose Secrets Manager client it makes at init.
-ADOBE_CALLING_FLOOR = (
-    "requests, boto3, pydantic.main, aws_lambda_powertools.logging, "
-    "aws_lambda_powertools.metrics, aws_lambda_powertools.utilities.parameters"
 )
 
 
@@ -151,10 +146,9 @@ def adobe_calling(function_dir: Path) -> bool:
 class ImportFigures:
     handlers: dict[str, Probe]  # per handler: median seconds, median RSS
     aepp: Probe
-    floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout
+    floor: Probe  # THIRD_PARTY_FLOOR alone, in the same layout: an Adobe-calling handler's
     http_client: Probe  # requests alone (aepp imports it too), in the same layout
     aws_floor: Probe  # AWS_CALLING_FLOOR alone, in the same layout
-    adobe_floor: Probe  # ADOBE_CALLING_FLOOR alone, in the same layout
     adobe_calling: frozenset[str]  # the handlers that call Adobe
     # Per handler, the same interpreter once boto3 is imported too: all a cold first call has
     # loaded (the functions that use the SDK make their clients at init, so it adds little).
@@ -208,13 +202,11 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
     floor: list[Probe] = []
     http_client: list[Probe] = []
     aws_floor: list[Probe] = []
-    adobe_floor: list[Probe] = []
     for _ in range(rounds):
         aepp.append(_probe(AEPP_PYTHON, "aepp.flowservice", None))
         floor.append(_probe(BARE_PYTHON, THIRD_PARTY_FLOOR, [layer, RUNTIME_BOTO3]))
         http_client.append(_probe(BARE_PYTHON, "requests", [layer, RUNTIME_BOTO3]))
         aws_floor.append(_probe(BARE_PYTHON, AWS_CALLING_FLOOR, [layer, RUNTIME_BOTO3]))
-        adobe_floor.append(_probe(BARE_PYTHON, ADOBE_CALLING_FLOOR, [layer, RUNTIME_BOTO3]))
         for name, directory in functions.items():
             path = [directory, layer, RUNTIME_BOTO3]
             alone, then_sdk = _probes(BARE_PYTHON, ("app", "boto3"), path, environments[name])
@@ -226,7 +218,6 @@ def measure_imports(rounds: int = 5) -> ImportFigures:
         _median(floor),
         _median(http_client),
         _median(aws_floor),
-        _median(adobe_floor),
         frozenset(n for n, d in functions.items() if adobe_calling(d)),
         {n: _median(p) for n, p in with_sdk.items()},
     )

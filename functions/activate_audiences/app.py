@@ -5,13 +5,12 @@ says which mapping set version to read beside the flow (the flow confirms it).""
 
 import functools
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
+from aep_activation.aws_json import AwsCallError, DynamoDBReader
 from aep_activation.dataprep.mapping import MappingRef
 from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
 from aep_activation.lambda_init import prepare
@@ -24,6 +23,9 @@ from aep_activation.steps.activate_audiences import activate
 from aep_activation.steps.flow_view import MappingSetHint
 from aep_activation.wiring import flow_service_for, request_from_state
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 ETAG_CONFLICT_RETRIES = 59
 """The ASL's Retry on EtagMismatch for this state (MaxAttempts; a test holds the two equal):
 the 412 met on the last attempt is reported as EtagConflictsExhausted, by name."""
@@ -32,7 +34,11 @@ the 412 met on the last attempt is reported as EtagConflictsExhausted, by name."
 @functools.cache
 def _registry() -> ActivationRegistry | None:
     table = os.environ.get(REGISTRY_TABLE_VARIABLE, "").strip()
-    return ActivationRegistry(table, client=boto3.client("dynamodb")) if table else None
+    if not table:
+        return None
+    # Its one read, GetItem, signed without the SDK (aep_activation.aws_json says why), with
+    # the SDK client's parameters and answer.
+    return ActivationRegistry(table, client=cast("DynamoDBClient", DynamoDBReader()))
 
 
 prepare(_registry)  # in the init phase, on a full CPU
@@ -47,8 +53,8 @@ def _applied_mapping_set(request: ActivationRequest, dataflow_id: str) -> Mappin
             return None
         try:
             found = registry.applied_mapping_set(request.sandbox, request.name, dataflow_id)
-        except (BotoCoreError, ClientError) as exc:
-            logger.info("registry not read for a hint", extra={"error": type(exc).__name__})
+        except AwsCallError as exc:
+            logger.info("registry not read for a hint", extra={"error": exc.code})
             return None
         return MappingRef(*found) if found else None
 

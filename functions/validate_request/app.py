@@ -12,6 +12,7 @@ from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
 from aep_activation.request import ActivationRequest
+from aep_activation.secrets import secret_exists
 from aep_activation.step_inputs import StepInput, parse_step_input
 from aep_activation.steps.lease import lease_for, lease_seconds_from_env
 from aep_activation.steps.validate import check_request
@@ -29,7 +30,9 @@ prepare(warm_up.lambda_client, _build_request_model)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = parse_step_input(event, StepInput)
     checked = check_request(
-        parsed.request, secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX")
+        parsed.request,
+        secret_is_there=secret_exists,
+        secrets_prefix=os.environ.get("DESTINATION_SECRETS_PREFIX"),
     )
     request = checked.to_state()
     # Only once the request is valid: an invalid one ends the execution here.

@@ -66,7 +66,6 @@ PRELOAD = (
     "aws_lambda_powertools.logging",
     "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.tracing",
-    "aws_lambda_powertools.utilities.parameters",
     "aws_lambda_powertools.utilities.parser",
 )
 # How long a call's last output lines, or a killed container's exit, may take to arrive.

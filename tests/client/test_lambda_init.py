@@ -34,9 +34,8 @@ def _after_import(module: str, code_dir: Path | None, *, in_lambda: bool) -> dic
         environment["AWS_LAMBDA_FUNCTION_NAME"] = "probe"
     probe = (
         f"import json, sys, {module} as m\n"
-        "from aep_activation import secrets\n"
-        "print(json.dumps({'boto3': 'boto3' in sys.modules,"
-        " 'secrets': secrets._provider.cache_info().currsize,"
+        "print(json.dumps({'sdk': sorted(n for n in sys.modules"
+        " if n.split('.')[0] in ('boto3', 'botocore', 's3transfer')),"
         " 'clients': getattr(getattr(m, '_clients', None), 'cache_info', lambda: None)()"
         " and m._clients.cache_info().currsize}))"
     )
@@ -63,13 +62,32 @@ def test_prepare_calls_the_factories_only_in_a_lambda_container(
     assert made == ["one", "two"]
 
 
-def test_an_adobe_calling_handler_makes_its_secrets_client_at_init() -> None:
-    in_lambda = _after_import("app", FUNCTIONS / "ensure_dataflow", in_lambda=True)
-    elsewhere = _after_import("app", FUNCTIONS / "ensure_dataflow", in_lambda=False)
+# Powertools imports the package ``botocore`` itself (its __init__ only: a logger, no client
+# machinery) to tag the SDK's user agent, whether or not anything uses the SDK.
+POWERTOOLS_OWN = ["botocore"]
+# Off the activation's path, these call EventBridge and scan the registry on every pass with
+# the SDK: they import it.
+SDK_USERS = {"drift_watch", "export_watch"}
+ADOBE_CALLING = sorted(
+    d.name
+    for d in FUNCTIONS.iterdir()
+    if (d / "app.py").is_file() and "aep_activation.wiring" in (d / "app.py").read_text()
+)
 
-    assert in_lambda["boto3"] is True
-    assert in_lambda["secrets"] == 1
-    assert elsewhere["secrets"] == 0
+
+@pytest.mark.parametrize("function", [n for n in ADOBE_CALLING if n not in SDK_USERS])
+def test_an_adobe_calling_handler_imports_no_aws_sdk_at_init(function: str) -> None:
+    """Its secrets (and ActivateAudiences' registry read) go through aep_activation.aws_json:
+    boto3, its client machinery and Powertools Parameters stay out of the cold start."""
+    in_lambda = _after_import("app", FUNCTIONS / function, in_lambda=True)
+
+    assert in_lambda["sdk"] == POWERTOOLS_OWN
+
+
+def test_the_functions_that_call_adobe_are_the_ones_listed() -> None:
+    """A new Adobe-calling function is checked above unless it is named an SDK user."""
+    assert len(ADOBE_CALLING) >= 13
+    assert set(ADOBE_CALLING) >= SDK_USERS
 
 
 def test_the_starter_makes_its_clients_at_init_and_reads_its_variables_on_the_first_call() -> None:

@@ -97,8 +97,8 @@ class SharedTokenStore:
     """The token shared by every function, in a JSON secret:
     ``{"key": <digest of IMS URL, client id, org, scopes>, "accessToken", "refreshAt": <epoch>}``.
 
-    Written only by a function that fetched a token; read through the Powertools Parameters
-    cache. A store that cannot be read or written only costs a token fetch: it never fails a step.
+    Written only by a function that fetched a token; read through the secrets cache
+    (:mod:`aep_activation.secrets`). A store that cannot be read or written only costs a token fetch: it never fails a step.
     """
 
     def __init__(

@@ -1,36 +1,44 @@
-"""Secrets Manager access: JSON secrets through Powertools Parameters (cached), named errors.
+"""Secrets Manager access: JSON secrets, cached per container, named errors.
 
 Every failure becomes :class:`SecretUnavailable` naming the secret and, where it applies, the
 missing keys; a secret's value never reaches a message, a log line or an exception chain
 (``json.JSONDecodeError`` keeps the whole document in ``.doc``, so nothing is chained).
 
-In a Lambda container the SDK, the Secrets Manager client and the Parameters provider are made
-when this module is imported, in the init phase (:mod:`aep_activation.lambda_init`): every cold
-first call of a function that imports this module reads a secret (the Adobe credentials).
+The calls go through :mod:`aep_activation.aws_json` (signed requests, no AWS SDK): the SDK, its
+Secrets Manager client and Powertools Parameters were a third or more of an Adobe-calling
+function's cold-start CPU (the measurement is in that module). A value read is kept for
+``max_age`` seconds in this container, as Powertools Parameters kept it: a warm function reads
+a secret once per ``max_age``, a new container reads it afresh.
 """
 
 from __future__ import annotations
 
-import functools
+import base64
+import binascii
 import json
+import threading
+import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aep_activation import aws_json
 from aep_activation.errors import SecretUnavailable
-from aep_activation.lambda_init import prepare
 from aep_activation.observability import quiet_sdk_loggers
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 DEFAULT_MAX_AGE = 300
 """Seconds a secret stays cached in a warm Lambda (rotation is picked up within this)."""
 
-quiet_sdk_loggers()  # secret values must not reach a DEBUG log line, whoever imports this
+quiet_sdk_loggers()  # no HTTP client's DEBUG line may carry a secret, whoever imports this
 
 _NOT_FOUND_CODES = frozenset({"ResourceNotFoundException"})
 _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})
+
+_cache: dict[str, tuple[float, Any]] = {}  # name -> (monotonic expiry, decoded JSON value)
+_cache_lock = threading.Lock()
+
+
+class _NotJson(Exception):
+    """The secret's value is not JSON (raised without the value or the decoder's error)."""
 
 
 def get_json_secret(
@@ -45,17 +53,7 @@ def get_json_secret(
     Returns a copy, so a caller cannot change the cached value under the next caller.
     ``force_fetch`` reads Secrets Manager even when a cached value is still fresh.
     """
-    from aws_lambda_powertools.utilities.parameters.exceptions import (
-        GetParameterError,
-        TransformParameterError,
-    )
-
-    try:
-        value = _provider().get(name, transform="json", max_age=max_age, force_fetch=force_fetch)
-    except TransformParameterError:
-        raise SecretUnavailable(f"secret {name!r} is not valid JSON") from None
-    except GetParameterError as exc:
-        raise SecretUnavailable(_fetch_failure(name, exc)) from None
+    value = _cached(name, max_age=max_age, force_fetch=force_fetch)
     if not isinstance(value, dict):
         raise SecretUnavailable(f"secret {name!r} must hold a JSON object")
     missing = [key for key in required_keys if _is_blank(value.get(key))]
@@ -65,18 +63,14 @@ def get_json_secret(
 
 
 def put_json_secret(name: str, value: dict[str, Any]) -> None:
-    """Store ``value`` as the secret's new current version (the value is never in a message)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    """Store ``value`` as the secret's new current version (the value is never in a message).
 
+    The cached read of ``name`` is left as it is: a reader that needs the new version asks
+    with ``force_fetch``."""
     try:
-        _secrets_manager().put_secret_value(SecretId=name, SecretString=json.dumps(value))
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        raise SecretUnavailable(f"secret {name!r} could not be written ({code})") from None
-    except BotoCoreError as exc:
-        raise SecretUnavailable(
-            f"secret {name!r} could not be written ({type(exc).__name__})"
-        ) from None
+        aws_json.put_secret_value(name, json.dumps(value))
+    except aws_json.AwsCallError as exc:
+        raise SecretUnavailable(f"secret {name!r} could not be written ({exc.code})") from None
 
 
 def secret_keys(name: str, *, max_age: int = DEFAULT_MAX_AGE) -> frozenset[str]:
@@ -90,60 +84,57 @@ def secret_exists(name: str) -> bool:
     A secret scheduled for deletion counts as missing. Access denied is not "missing": it is
     a deployment problem and raises SecretUnavailable.
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
-        described = _secrets_manager().describe_secret(SecretId=name)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _NOT_FOUND_CODES:
+        described = aws_json.describe_secret(name)
+    except aws_json.AwsCallError as exc:
+        if exc.code in _NOT_FOUND_CODES:
             return False
-        raise SecretUnavailable(_client_error_text(name, code)) from None
-    except BotoCoreError as exc:
-        raise SecretUnavailable(
-            f"secret {name!r} could not be described ({type(exc).__name__})"
-        ) from None
+        if exc.status is None:  # no answer from Secrets Manager
+            raise SecretUnavailable(
+                f"secret {name!r} could not be described ({exc.code})"
+            ) from None
+        raise SecretUnavailable(_client_error_text(name, exc.code)) from None
     return "DeletedDate" not in described
 
 
 def clear_cache() -> None:
-    """Forget cached secret values and clients (tests, or after rotating a secret)."""
-    _provider.cache_clear()
-    _secrets_manager.cache_clear()
+    """Forget cached secret values (tests, or after rotating a secret)."""
+    with _cache_lock:
+        _cache.clear()
 
 
-@functools.cache
-def _secrets_manager() -> SecretsManagerClient:
-    import boto3
+def _cached(name: str, *, max_age: int, force_fetch: bool) -> Any:
+    now = time.monotonic()
+    if not force_fetch:
+        with _cache_lock:
+            found = _cache.get(name)
+        if found is not None and now < found[0]:
+            return found[1]
+    try:
+        value = _decoded(aws_json.get_secret_value(name))
+    except aws_json.AwsCallError as exc:
+        raise SecretUnavailable(_client_error_text(name, exc.code)) from None
+    except _NotJson:
+        raise SecretUnavailable(f"secret {name!r} is not valid JSON") from None
+    if max_age > 0:
+        with _cache_lock:
+            _cache[name] = (now + max_age, value)
+    return value
 
-    return boto3.client("secretsmanager")
 
-
-@functools.cache
-def _provider() -> SecretsProvider:
-    """Powertools' provider (its cache of values) around our client."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    return SecretsProvider(boto3_client=_secrets_manager())
-
-
-prepare(_provider)
+def _decoded(answer: dict[str, Any]) -> Any:
+    """The secret's JSON value: ``SecretString``, else ``SecretBinary`` (base64 on the wire)."""
+    text = answer.get("SecretString")
+    try:
+        if not isinstance(text, str):
+            text = base64.b64decode(str(answer.get("SecretBinary", "")), validate=True).decode()
+        return json.loads(text)
+    except (ValueError, binascii.Error):  # JSONDecodeError and UnicodeDecodeError both
+        raise _NotJson from None
 
 
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _fetch_failure(name: str, exc: Exception) -> str:
-    from botocore.exceptions import ClientError
-
-    # Powertools re-raises every SDK failure as GetParameterError inside its except block,
-    # so the SDK error is the implicit context; its code tells missing from denied.
-    cause = exc.__context__
-    if isinstance(cause, ClientError):
-        return _client_error_text(name, cause.response.get("Error", {}).get("Code", ""))
-    reason = type(cause).__name__ if cause is not None else "unknown error"
-    return f"secret {name!r} could not be read ({reason})"
 
 
 def _client_error_text(name: str, code: str) -> str:

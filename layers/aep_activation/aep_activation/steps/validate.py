@@ -7,13 +7,12 @@ from typing import Any
 
 from aep_activation.errors import ConfigurationError, InvalidActivationRequest, SecretUnavailable
 from aep_activation.request import ActivationRequest, parse_activation_request
-from aep_activation.secrets import secret_exists
 
 
 def validate_request(
     raw: Any,
     *,
-    secret_is_there: Callable[[str], bool] = secret_exists,
+    secret_is_there: Callable[[str], bool],
     secrets_prefix: str | None = None,
 ) -> dict[str, Any]:
     """Parse and check the request (:func:`check_request`); return it normalised for the state
@@ -26,10 +25,14 @@ def validate_request(
 def check_request(
     raw: Any,
     *,
-    secret_is_there: Callable[[str], bool] = secret_exists,
+    secret_is_there: Callable[[str], bool],
     secrets_prefix: str | None = None,
 ) -> ActivationRequest:
     """Parse and check the request.
+
+    ``secret_is_there``: :func:`aep_activation.secrets.secret_exists` in the function. Passed
+    in, so that the starter, which imports this module for :func:`check_secret_prefix` only,
+    loads no Secrets Manager client.
 
     Raises :class:`InvalidActivationRequest` with every field error (a secret outside
     ``secrets_prefix``, the only secrets the deployed stack may read, included), or
