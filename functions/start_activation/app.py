@@ -2,23 +2,20 @@
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aep_activation.aws_json import SQSSender, StepFunctionsStarter
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import logger
 from aep_activation.steps.starter import Starter
 
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_stepfunctions import SFNClient
-
 
 @functools.cache
-def _clients() -> tuple["SFNClient", "SQSClient"]:
-    return boto3.client("stepfunctions"), boto3.client("sqs")
+def _clients() -> tuple[StepFunctionsStarter, SQSSender]:
+    # Signed requests on the layer's HTTP session, no AWS SDK (aep_activation.aws_json).
+    return StepFunctionsStarter(), SQSSender()
 
 
 prepare(_clients)  # in the init phase, on a full CPU

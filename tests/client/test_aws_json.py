@@ -87,7 +87,11 @@ class ScriptedAws:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 scripted.requests.append(
-                    {"headers": dict(self.headers.items()), "body": json.loads(body)}
+                    {
+                        "headers": dict(self.headers.items()),
+                        "body": json.loads(body),
+                        "path": self.path,
+                    }
                 )
                 status, answer = scripted.script.pop(0) if scripted.script else (200, {})
                 data = json.dumps(answer).encode()
@@ -313,3 +317,76 @@ def test_container_credentials_sign_when_the_environment_has_none(
         headers = {k.lower(): v for k, v in request["headers"].items()}
         assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=ASIACONTAINER/")
         assert headers["x-amz-security-token"] == "container-token"
+
+
+VERSION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:ResolveSpecs:3"
+
+
+def test_an_event_invoke_posts_the_payload_to_the_version_s_path(scripted: ScriptedAws) -> None:
+    scripted.script = [(202, {})]
+
+    answer = aws_json.LambdaInvoker().invoke(
+        FunctionName=VERSION_ARN, InvocationType="Event", Payload=b'{"aepActivationWarmUp": true}'
+    )
+
+    (request,) = scripted.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert answer == {"StatusCode": 202}
+    assert request["path"] == (
+        "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction"
+        "%3AResolveSpecs%3A3/invocations"
+    )
+    assert headers["x-amz-invocation-type"] == "Event"
+    assert "/eu-west-1/lambda/aws4_request, " in headers["authorization"]
+    assert request["body"] == {"aepActivationWarmUp": True}
+
+
+def test_an_invoke_not_accepted_is_aws_s_error_code_and_throttling_is_retried(
+    scripted: ScriptedAws,
+) -> None:
+    scripted.script = [
+        (429, _error("TooManyRequestsException")),
+        (404, _error("ResourceNotFoundException")),
+    ]
+
+    with pytest.raises(AwsCallError) as caught:
+        aws_json.LambdaInvoker().invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+
+    assert (caught.value.operation, caught.value.code, caught.value.status) == (
+        "Invoke",
+        "ResourceNotFoundException",
+        404,
+    )
+    assert len(scripted.requests) == 2
+
+
+def test_a_start_execution_refused_is_named_by_its_code(scripted: ScriptedAws) -> None:
+    scripted.script = [(400, _error("ExecutionAlreadyExists"))]
+
+    with pytest.raises(AwsCallError) as caught:
+        aws_json.StepFunctionsStarter().start_execution(
+            stateMachineArn="arn:aws:states:eu-west-1:123456789012:stateMachine:a",
+            name="n",
+            input="{}",
+        )
+
+    (request,) = scripted.requests
+    assert caught.value.code == "ExecutionAlreadyExists"
+    assert request["headers"]["X-Amz-Target"] == "AWSStepFunctions.StartExecution"
+    assert "/eu-west-1/states/aws4_request, " in request["headers"]["Authorization"]
+
+
+def test_step_functions_and_sqs_endpoint_variables_are_the_sdk_s() -> None:
+    environ = {
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL_SFN": "http://127.0.0.1:1",
+        "AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:2",
+        "AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:3",
+    }
+
+    assert aws_json.endpoint(aws_json.STEP_FUNCTIONS, environ) == "http://127.0.0.1:1/"
+    assert aws_json.endpoint(aws_json.SQS, environ) == "http://127.0.0.1:2/"
+    assert aws_json.endpoint(aws_json.LAMBDA, environ) == "http://127.0.0.1:3/"
+    assert aws_json.endpoint(aws_json.STEP_FUNCTIONS, {"AWS_REGION": "eu-west-1"}) == (
+        "https://states.eu-west-1.amazonaws.com/"
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any
 from unittest import mock
 
 import pytest
 from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
+from aep_activation import aws_json
 from aep_activation.aws_json import AwsCredentials, sign
 
 AT = datetime.datetime(2026, 12, 7, 6, 5, 9, tzinfo=datetime.UTC)
@@ -127,3 +129,50 @@ def test_a_changed_body_or_key_changes_the_signature() -> None:
 def test_credentials_show_no_secret_in_their_repr() -> None:
     assert "wJalr" not in repr(SESSION)
     assert "IQoJ" not in repr(SESSION)
+
+
+VERSION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:ResolveSpecs:3"
+
+
+@pytest.mark.parametrize("credentials", [KEY, SESSION], ids=["no session token", "session token"])
+def test_an_event_invoke_of_a_version_is_botocore_s_request(credentials: AwsCredentials) -> None:
+    """Lambda's REST ``Invoke`` of a version ARN: the same URL (the ARN's ``:`` encoded in the
+    path) and the same signature as botocore's Lambda client sends."""
+    import boto3
+
+    sent: dict[str, Any] = {}
+
+    def capture(request: Any, **_: Any) -> AWSResponse:
+        sent.update(
+            url=request.url,
+            headers={
+                k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
+            },
+        )
+        return AWSResponse(request.url, 202, {}, None)  # nothing leaves the machine
+
+    client = boto3.client(
+        "lambda",
+        region_name="eu-west-1",
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        aws_session_token=credentials.token,
+    )
+    client.meta.events.register("before-send.lambda.Invoke", capture)
+    payload = json.dumps({"aepActivationWarmUp": True}).encode()
+    with mock.patch("botocore.auth.get_current_datetime", return_value=AT.replace(tzinfo=None)):
+        client.invoke(FunctionName=VERSION_ARN, InvocationType="Event", Payload=payload)
+    url = (
+        aws_json.endpoint(aws_json.LAMBDA, {"AWS_REGION": "eu-west-1"})
+        + f"2015-03-31/functions/{aws_json.uri_label(VERSION_ARN)}/invocations"
+    )
+    headers = {"X-Amz-Invocation-Type": "Event"}  # what LambdaInvoker sends and signs
+
+    signed = sign(
+        "POST", url, headers, payload, credentials, service="lambda", region="eu-west-1", now=AT
+    )
+
+    assert url == sent["url"]
+    assert "function%3AResolveSpecs%3A3/invocations" in url
+    assert signed["Authorization"] == sent["headers"]["Authorization"]
+    assert ";x-amz-invocation-type" in signed["Authorization"]

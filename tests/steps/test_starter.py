@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from aep_activation.aws_json import SQSSender, StepFunctionsStarter
 from aep_activation.steps.starter import Starter, execution_name
+from tests.client.test_aws_json import ScriptedAws
 
 EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "amazon-s3.json").read_text()
 REGION = "us-east-1"
@@ -63,7 +66,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             roleArn=iam_role,
         )["stateMachineArn"]
         dlq = sqs.create_queue(QueueName="requests-dlq")["QueueUrl"]
-        starter = Starter(sfn=sfn, sqs=sqs, state_machine_arn=arn, dead_letter_queue_url=dlq)
+        # The starter's own calls, as its handler makes them (signed requests, no SDK); the
+        # SDK clients set the scene and look.
+        starter = Starter(
+            sfn=StepFunctionsStarter(),
+            sqs=SQSSender(),
+            state_machine_arn=arn,
+            dead_letter_queue_url=dlq,
+        )
         yield {"sfn": sfn, "sqs": sqs, "arn": arn, "dlq": dlq, "starter": starter}
 
 
@@ -116,8 +126,8 @@ def test_a_poison_message_goes_to_the_dlq_with_its_error_and_does_not_block_the_
 
 def test_a_failure_to_start_is_reported_for_redelivery(aws: dict[str, Any]) -> None:
     broken = Starter(
-        sfn=aws["sfn"],
-        sqs=aws["sqs"],
+        sfn=aws["starter"].sfn,
+        sqs=aws["starter"].sqs,
         state_machine_arn=aws["arn"].replace("activation", "missing"),
         dead_letter_queue_url=aws["dlq"],
     )
@@ -132,3 +142,42 @@ def test_execution_names_are_valid_and_deterministic() -> None:
     assert name != execution_name("id2", "body", "Summer sale / Q3 (EU)" * 5)
     assert len(name) <= 80
     assert all(c.isalnum() or c in "-_" for c in name)
+
+
+@pytest.mark.parametrize(
+    ("answer", "failures"),
+    [
+        ((400, "ExecutionAlreadyExists"), []),  # started before with another input: not twice
+        ((400, "StateMachineDoesNotExist"), [{"itemIdentifier": "m-1"}]),
+    ],
+)
+def test_step_functions_error_codes_decide_between_done_and_redelivery(
+    monkeypatch: pytest.MonkeyPatch, answer: tuple[int, str], failures: list[dict[str, str]]
+) -> None:
+    """Against a server answering as Step Functions documents its errors (moto starts the same
+    name and input again without one)."""
+    server = ScriptedAws()
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_REGION", REGION)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    status, code = answer
+    server.script = [(status, {"__type": code, "message": "refused"})]
+    starter = Starter(
+        sfn=StepFunctionsStarter(),
+        sqs=SQSSender(),
+        state_machine_arn=f"arn:aws:states:{REGION}:123456789012:stateMachine:activation",
+        dead_letter_queue_url="unused",
+    )
+    try:
+        response = starter.handle_batch(sqs_event(("m-1", EXAMPLE)), Context())
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+
+    assert response == {"batchItemFailures": failures}
+    assert [r["headers"]["X-Amz-Target"] for r in server.requests] == [
+        "AWSStepFunctions.StartExecution"
+    ]

@@ -90,6 +90,22 @@ def test_a_warm_up_that_cannot_start_is_logged_and_never_raises(
     ]
 
 
+@mock_aws
+def test_the_handler_s_own_client_logs_lambda_s_error_code(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ValidateRequest's client (signed requests, no SDK), against moto's Lambda."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "testing")
+
+    assert warm_up.warm_up([NEW], warm_up.lambda_client()) == 0
+    warnings = [r for r in caplog.records if r.getMessage() == "warm-up not started"]
+    assert [(r.function, r.error) for r in warnings] == [  # type: ignore[attr-defined]
+        (NEW, "ResourceNotFoundException")
+    ]
+
+
 calls: list[dict[str, Any]] = []
 
 

@@ -99,6 +99,11 @@ SECRETS_MANAGER = Service(
     "secretsmanager", "SECRETS_MANAGER", "secretsmanager", "application/x-amz-json-1.1"
 )
 DYNAMODB = Service("dynamodb", "DYNAMODB", "DynamoDB_20120810", "application/x-amz-json-1.0")
+# Step Functions signs as "states" and is named SFN in AWS_ENDPOINT_URL_SFN (its service id).
+STEP_FUNCTIONS = Service("states", "SFN", "AWSStepFunctions", "application/x-amz-json-1.0")
+SQS = Service("sqs", "SQS", "AmazonSQS", "application/x-amz-json-1.0")
+# Lambda's API is REST (rest_call): no target, and the body is the function's payload.
+LAMBDA = Service("lambda", "LAMBDA", "", "application/json")
 
 
 @dataclass(frozen=True)
@@ -297,16 +302,88 @@ def call(
     """One operation of ``service``'s JSON protocol; its answer, decoded.
 
     Retried as the SDK's standard mode retries; :class:`AwsCallError` once it fails for good."""
-    http = session or shared_session()
-    url = endpoint(service, environ)
-    body = json.dumps(payload).encode()
     headers = {
         "Content-Type": service.content_type,
         "X-Amz-Target": f"{service.target_prefix}.{operation}",
     }
+    answer = _send(
+        service,
+        operation,
+        "POST",
+        endpoint(service, environ),
+        headers,
+        json.dumps(payload).encode(),
+        ok=200,
+        environ=environ,
+        session=session,
+        timeout=timeout,
+        sleep=sleep,
+        now=now,
+    )
+    return _answer(operation, answer)
+
+
+def rest_call(
+    service: Service,
+    operation: str,
+    method: str,
+    path: str,
+    body: bytes,
+    *,
+    headers: Mapping[str, str],
+    ok: int,
+    environ: Mapping[str, str] = os.environ,
+    session: requests.Session | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    sleep: Callable[[float], None] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> requests.Response:
+    """One operation of a REST-protocol service: ``method`` on ``path`` (relative to the
+    service's endpoint, its labels already encoded with :func:`uri_label`), answered ``ok``.
+
+    Signed and retried as :func:`call` is; the answer is left to the caller."""
+    url = endpoint(service, environ) + path.lstrip("/")
+    return _send(
+        service,
+        operation,
+        method,
+        url,
+        headers,
+        body,
+        ok=ok,
+        environ=environ,
+        session=session,
+        timeout=timeout,
+        sleep=sleep,
+        now=now,
+    )
+
+
+def uri_label(value: str) -> str:
+    """A value in a REST path, encoded as the SDK encodes a ``{label}`` (every ``:`` and ``/``
+    too); the signature then encodes the path once more, as it does for every service but S3."""
+    return quote(value, safe="-_.~")
+
+
+def _send(
+    service: Service,
+    operation: str,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    ok: int,
+    environ: Mapping[str, str],
+    session: requests.Session | None,
+    timeout: Timeout,
+    sleep: Callable[[float], None] | None,
+    now: Callable[[], datetime],
+) -> requests.Response:
+    http = session or shared_session()
     for attempt in range(MAX_ATTEMPTS):
         signed = sign(
-            "POST",
+            method,
             url,
             headers,
             body,
@@ -316,14 +393,14 @@ def call(
             now=now(),
         )
         try:
-            answer = http.post(url, data=body, headers=signed, timeout=timeout)
+            answer = http.request(method, url, data=body, headers=signed, timeout=timeout)
         except requests.RequestException as exc:
             # A connection refused, reset or timed out: worth another attempt, as in the SDK.
             failure = AwsCallError(operation, type(exc).__name__)
             retryable = True
         else:
-            if answer.status_code == 200:
-                return _answer(operation, answer)
+            if answer.status_code == ok:
+                return answer
             failure = AwsCallError(operation, _error_code(answer), answer.status_code)
             retryable = answer.status_code in _RETRYABLE_STATUS or failure.code in _RETRYABLE_CODES
         if not retryable or attempt + 1 == MAX_ATTEMPTS:
@@ -386,3 +463,36 @@ class DynamoDBReader:
 
     def get_item(self, **params: Any) -> dict[str, Any]:
         return call(DYNAMODB, "GetItem", params)
+
+
+class StepFunctionsStarter:
+    """Step Functions' ``StartExecution``, with the SDK client's parameters and answer."""
+
+    def start_execution(self, **params: Any) -> dict[str, Any]:
+        return call(STEP_FUNCTIONS, "StartExecution", params)
+
+
+class SQSSender:
+    """SQS's ``SendMessage`` (SQS's JSON protocol), with the SDK client's parameters and answer."""
+
+    def send_message(self, **params: Any) -> dict[str, Any]:
+        return call(SQS, "SendMessage", params)
+
+
+class LambdaInvoker:
+    """Lambda's ``Invoke`` as an event (``InvocationType: Event``: queued, answered 202, the
+    function's answer discarded), with the SDK client's parameters."""
+
+    def invoke(self, **params: Any) -> dict[str, Any]:
+        if params.get("InvocationType") != "Event":
+            raise ValueError("only InvocationType Event is supported")
+        rest_call(
+            LAMBDA,
+            "Invoke",
+            "POST",
+            f"/2015-03-31/functions/{uri_label(str(params['FunctionName']))}/invocations",
+            bytes(params.get("Payload", b"")),
+            headers={"X-Amz-Invocation-Type": "Event"},
+            ok=202,
+        )
+        return {"StatusCode": 202}

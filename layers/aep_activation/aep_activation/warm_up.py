@@ -74,10 +74,12 @@ def _listed(environ: Mapping[str, str], variable: str) -> list[str]:
 
 
 @functools.cache
-def lambda_client() -> Any:  # the Lambda client (no type stubs installed for it)
-    import boto3
+def lambda_client() -> Any:
+    """Lambda's asynchronous ``Invoke``, signed without the AWS SDK: ValidateRequest, which
+    warms, is itself cold on nearly every activation (:mod:`aep_activation.aws_json`)."""
+    from aep_activation.aws_json import LambdaInvoker
 
-    return boto3.client("lambda")
+    return LambdaInvoker()
 
 
 def warm_up(functions: Iterable[str], client: Any = None) -> int:
@@ -104,6 +106,10 @@ def warm_up(functions: Iterable[str], client: Any = None) -> int:
 
 
 def _error_code(exc: Exception) -> str:
+    from aep_activation.aws_json import AwsCallError
+
+    if isinstance(exc, AwsCallError):
+        return exc.code
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")

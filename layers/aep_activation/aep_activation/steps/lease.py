@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from aep_activation.documents import json_object
 from aep_activation.environment import required
 from aep_activation.errors import (
@@ -42,6 +40,7 @@ from aep_activation.errors import (
 from aep_activation.observability import logger
 
 if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb import DynamoDBClient
 
 # The lease item's attributes (the table's key and TTL attributes are in template.yaml).
@@ -100,6 +99,9 @@ class ActivationLeases:
 
     def acquire(self, key: str, holder: str) -> Lease:
         """Take the lease for ``holder``, or raise ActivationLeaseHeld naming who has it."""
+        # With the client, not at import: ValidateRequest imports this module and no SDK.
+        from botocore.exceptions import BotoCoreError, ClientError
+
         now = int(self._clock())
         lease = Lease(key=key, holder=holder, expires_at=now + self._seconds)
         try:
@@ -126,6 +128,8 @@ class ActivationLeases:
     def holder_item(self, key: str) -> dict[str, Any] | None:
         """The lease's item (holder and expiry, as DynamoDB gives them); None when there is
         none or it cannot be read (it only words a failure event)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             answer = self._client.get_item(
                 TableName=self.table_name,
@@ -140,6 +144,8 @@ class ActivationLeases:
 
     def release(self, key: str, holder: str) -> bool:
         """Give the lease back if ``holder`` has it; False if it did not (nothing to do)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             self._client.delete_item(
                 TableName=self.table_name,
@@ -161,6 +167,8 @@ def _error_code(exc: ClientError) -> str:
 
 
 def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
+    from botocore.exceptions import ClientError
+
     detail = _error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
     return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
 
