@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.aws_json import AwsCallError, DynamoDBReader
+from aep_activation.aws_clients import DynamoDBItems
+from aep_activation.aws_json import AwsCallError
 from aep_activation.dataprep.mapping import MappingRef
 from aep_activation.errors import EtagConflictsExhausted, EtagMismatch
 from aep_activation.lambda_init import prepare
@@ -38,7 +39,7 @@ def _registry() -> ActivationRegistry | None:
         return None
     # Its one read, GetItem, signed without the SDK (aep_activation.aws_json says why), with
     # the SDK client's parameters and answer.
-    return ActivationRegistry(table, client=cast("DynamoDBClient", DynamoDBReader()))
+    return ActivationRegistry(table, client=cast("DynamoDBClient", DynamoDBItems()))
 
 
 prepare(_registry)  # in the init phase, on a full CPU

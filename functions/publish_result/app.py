@@ -10,12 +10,12 @@ import datetime
 import functools
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aep_activation.aws_clients import DynamoDBItems, EventBridgePublisher, StepFunctionsExecutions
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import logger, metrics, step_handler
 from aep_activation.registry import record_result, registry_from_env
@@ -27,25 +27,32 @@ from aep_activation.steps.result import publish, summarize
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_stepfunctions import SFNClient
 
 
 @functools.cache
+def _clients() -> tuple[EventBridgePublisher, "DynamoDBClient", StepFunctionsExecutions]:
+    # Signed requests on the layer's HTTP session, no AWS SDK (aep_activation.aws_json): this
+    # function ends nearly every activation cold. DynamoDBItems answers as the SDK's client.
+    return (
+        EventBridgePublisher(),
+        cast("DynamoDBClient", DynamoDBItems()),
+        StepFunctionsExecutions(),
+    )
+
+
+prepare(_clients)  # in the init phase, on a full CPU: every call publishes
+
+
 def _events() -> "EventBridgeClient":
-    return boto3.client("events")
+    return cast("EventBridgeClient", _clients()[0])
 
 
-prepare(_events)  # in the init phase, on a full CPU: every call publishes
-
-
-@functools.cache
 def _dynamodb() -> "DynamoDBClient":
-    return boto3.client("dynamodb")
+    return _clients()[1]
 
 
-@functools.cache
-def _sfn() -> "SFNClient":
-    return boto3.client("stepfunctions")
+def _sfn() -> StepFunctionsExecutions:
+    return _clients()[2]
 
 
 def _bus() -> str:
@@ -53,7 +60,10 @@ def _bus() -> str:
 
 
 def _history(execution: str) -> Iterator[Any]:
-    paginator = _sfn().get_paginator("get_execution_history")
+    # Only for a run that ended outside the state machine's failure path: the SDK's paginator.
+    import boto3
+
+    paginator = boto3.client("stepfunctions").get_paginator("get_execution_history")
     for page in paginator.paginate(executionArn=execution, includeExecutionData=False):
         yield from page["events"]
 

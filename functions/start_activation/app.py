@@ -6,16 +6,16 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aep_activation.aws_json import SQSSender, StepFunctionsStarter
+from aep_activation.aws_clients import SQSSender, StepFunctionsExecutions
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import logger
 from aep_activation.steps.starter import Starter
 
 
 @functools.cache
-def _clients() -> tuple[StepFunctionsStarter, SQSSender]:
+def _clients() -> tuple[StepFunctionsExecutions, SQSSender]:
     # Signed requests on the layer's HTTP session, no AWS SDK (aep_activation.aws_json).
-    return StepFunctionsStarter(), SQSSender()
+    return StepFunctionsExecutions(), SQSSender()
 
 
 prepare(_clients)  # in the init phase, on a full CPU

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from aep_activation import aws_json, secrets
+from aep_activation import aws_clients, aws_json, secrets
 from aep_activation.aws_json import AwsCallError
 from aep_activation.errors import SecretUnavailable
 
@@ -29,19 +29,19 @@ def test_get_put_and_describe_a_secret() -> None:
     sm = boto3.client("secretsmanager")
     sm.create_secret(Name="aep/token", SecretString=json.dumps({"v": 1}))
 
-    read = aws_json.get_secret_value("aep/token")
-    aws_json.put_secret_value("aep/token", json.dumps({"v": VALUE}))
+    read = aws_clients.get_secret_value("aep/token")
+    aws_clients.put_secret_value("aep/token", json.dumps({"v": VALUE}))
 
     assert json.loads(read["SecretString"]) == {"v": 1}
     assert json.loads(sm.get_secret_value(SecretId="aep/token")["SecretString"]) == {"v": VALUE}
     assert len(sm.list_secret_version_ids(SecretId="aep/token")["Versions"]) == 2
-    assert aws_json.describe_secret("aep/token")["Name"] == "aep/token"
+    assert aws_clients.describe_secret("aep/token")["Name"] == "aep/token"
 
 
 @pytest.mark.usefixtures("aws")
 def test_a_missing_secret_is_aws_s_error_code() -> None:
     with pytest.raises(AwsCallError) as caught:
-        aws_json.get_secret_value("nope")
+        aws_clients.get_secret_value("nope")
 
     assert caught.value.code == "ResourceNotFoundException"
 
@@ -64,10 +64,10 @@ def test_dynamodb_get_item_answers_as_the_sdk_client_does() -> None:
         "ExpressionAttributeNames": {"#s": "state"},
     }
 
-    answer = aws_json.DynamoDBReader().get_item(**params)
+    answer = aws_clients.DynamoDBItems().get_item(**params)
 
     assert answer["Item"] == dynamodb.get_item(**params)["Item"] == {"state": {"S": "ACTIVE"}}
-    assert "Item" not in aws_json.DynamoDBReader().get_item(
+    assert "Item" not in aws_clients.DynamoDBItems().get_item(
         TableName="registry", Key={"activation": {"S": "prod/other"}}
     )
 
@@ -137,7 +137,7 @@ def _error(code: str, message: str = "") -> dict[str, str]:
 def test_a_request_is_signed_and_targets_the_operation(scripted: ScriptedAws) -> None:
     scripted.script = [(200, {"Name": "n", "SecretString": "{}"})]
 
-    aws_json.get_secret_value("n")
+    aws_clients.get_secret_value("n")
 
     (request,) = scripted.requests
     headers = {k.lower(): v for k, v in request["headers"].items()}
@@ -158,7 +158,7 @@ def test_the_service_s_own_endpoint_variable_comes_first(
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", scripted.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard: never used
 
-    aws_json.describe_secret("n")
+    aws_clients.describe_secret("n")
 
     assert len(scripted.requests) == 1
     assert aws_json.endpoint(aws_json.SECRETS_MANAGER, {"AWS_REGION": "eu-west-1"}) == (
@@ -305,8 +305,8 @@ def test_container_credentials_sign_when_the_environment_has_none(
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-auth")
     aws_json.forget_credentials()
     try:
-        aws_json.describe_secret("a")
-        aws_json.describe_secret("b")
+        aws_clients.describe_secret("a")
+        aws_clients.describe_secret("b")
     finally:
         aws_json.forget_credentials()
         endpoint.shutdown()
@@ -325,7 +325,7 @@ VERSION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:ResolveSpecs:3"
 def test_an_event_invoke_posts_the_payload_to_the_version_s_path(scripted: ScriptedAws) -> None:
     scripted.script = [(202, {})]
 
-    answer = aws_json.LambdaInvoker().invoke(
+    answer = aws_clients.LambdaInvoker().invoke(
         FunctionName=VERSION_ARN, InvocationType="Event", Payload=b'{"aepActivationWarmUp": true}'
     )
 
@@ -350,7 +350,7 @@ def test_an_invoke_not_accepted_is_aws_s_error_code_and_throttling_is_retried(
     ]
 
     with pytest.raises(AwsCallError) as caught:
-        aws_json.LambdaInvoker().invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+        aws_clients.LambdaInvoker().invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
 
     assert (caught.value.operation, caught.value.code, caught.value.status) == (
         "Invoke",
@@ -364,7 +364,7 @@ def test_a_start_execution_refused_is_named_by_its_code(scripted: ScriptedAws) -
     scripted.script = [(400, _error("ExecutionAlreadyExists"))]
 
     with pytest.raises(AwsCallError) as caught:
-        aws_json.StepFunctionsStarter().start_execution(
+        aws_clients.StepFunctionsExecutions().start_execution(
             stateMachineArn="arn:aws:states:eu-west-1:123456789012:stateMachine:a",
             name="n",
             input="{}",

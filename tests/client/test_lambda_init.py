@@ -84,12 +84,13 @@ def test_an_adobe_calling_handler_imports_no_aws_sdk_at_init(function: str) -> N
     assert in_lambda["sdk"] == POWERTOOLS_OWN
 
 
-@pytest.mark.parametrize("function", ["start_activation", "validate_request"])
-def test_the_functions_every_activation_starts_with_import_no_aws_sdk_at_init(
+@pytest.mark.parametrize("function", ["start_activation", "validate_request", "publish_result"])
+def test_the_functions_every_activation_starts_and_ends_with_import_no_aws_sdk_at_init(
     function: str,
 ) -> None:
-    """The SQS starter (StartExecution, SendMessage) and ValidateRequest (DescribeSecret and
-    the pre-warm's asynchronous Invoke) sign their calls with aep_activation.aws_json."""
+    """The SQS starter (StartExecution, SendMessage), ValidateRequest (DescribeSecret and the
+    pre-warm's asynchronous Invoke) and PublishResult (PutEvents, the registry's UpdateItem,
+    DescribeExecution) sign their calls with aep_activation.aws_json."""
     in_lambda = _after_import("app", FUNCTIONS / function, in_lambda=True)
 
     assert in_lambda["sdk"] == POWERTOOLS_OWN

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from aep_activation.aws_clients import DynamoDBItems
 from aep_activation.errors import (
     ActivationLeaseHeld,
     ActivationLeaseUnavailable,
@@ -146,6 +147,28 @@ def test_a_table_that_does_not_answer_is_a_transient_error(dynamodb: Any) -> Non
     assert "ResourceNotFoundException" in failed.value.message
     with pytest.raises(ActivationLeaseUnavailable):
         missing.release(KEY_A, FIRST)
+
+
+def test_the_result_publisher_s_signed_requests_read_and_release_as_the_sdk_client_does(
+    leases: ActivationLeases, dynamodb: Any, clock: Clock
+) -> None:
+    """PublishResult calls DynamoDB without the SDK (aep_activation.aws_json): the same
+    answers, the same refusals, the same errors, against the same moto table."""
+    signed = ActivationLeases(TABLE, client=DynamoDBItems(), seconds=600, clock=clock)  # type: ignore[arg-type]
+    leases.acquire(KEY_A, FIRST)
+
+    assert signed.holder_item(KEY_A) == leases.holder_item(KEY_A) is not None
+    with pytest.raises(ActivationLeaseHeld):
+        signed.acquire(KEY_A, SECOND)
+    assert signed.release(KEY_A, SECOND) is False  # not its lease
+    assert stored(dynamodb, KEY_A)[HOLDER] == {"S": FIRST}  # type: ignore[index]
+    assert signed.release(KEY_A, FIRST) is True
+    assert stored(dynamodb, KEY_A) is None
+    missing = ActivationLeases("no-such-table", client=DynamoDBItems(), seconds=60)  # type: ignore[arg-type]
+    assert missing.holder_item(KEY_A) is None
+    with pytest.raises(ActivationLeaseUnavailable) as failed:
+        missing.release(KEY_A, FIRST)
+    assert "DeleteItem failed (ResourceNotFoundException)" in failed.value.message
 
 
 def status_change(status: str, execution: str, request: Any) -> dict[str, Any]:

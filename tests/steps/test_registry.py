@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from aep_activation.aws_clients import DynamoDBItems
 from aep_activation.errors import ConfigurationError
 from aep_activation.registry import (
     ACTIVE,
@@ -31,6 +32,13 @@ TABLE = "registry"
 def dynamodb(aws_dynamodb: Any) -> Any:
     create_activation_table(aws_dynamodb, TABLE)
     return aws_dynamodb
+
+
+@pytest.fixture(params=["sdk client", "signed requests"])
+def writer(request: pytest.FixtureRequest, dynamodb: Any) -> Any:
+    """What writes the registry: the SDK's client (tools), or the result publisher's own
+    signed requests (aep_activation.aws_json), to the same moto table."""
+    return dynamodb if request.param == "sdk client" else DynamoDBItems()
 
 
 def put(client: Any, sandbox: str, name: str, state: str, **extra: str) -> None:
@@ -186,8 +194,10 @@ def record(client: Any, result: dict[str, Any], at: str = AT) -> dict[str, str] 
     )
 
 
-def test_an_apply_is_recorded_active_with_its_request_and_dataflow(dynamodb: Any) -> None:
-    client = Recording(dynamodb)
+def test_an_apply_is_recorded_active_with_its_request_and_dataflow(
+    dynamodb: Any, writer: Any
+) -> None:
+    client = Recording(writer)
     put(dynamodb, "prod", "summer-sale", ACTIVE, exportCursor="run-42")
 
     assert record(client, summary("apply")) is None
@@ -207,9 +217,9 @@ def test_an_apply_is_recorded_active_with_its_request_and_dataflow(dynamodb: Any
     assert "ReturnValues" not in update
 
 
-def test_a_teardown_is_recorded_torn_down_without_its_dataflow(dynamodb: Any) -> None:
+def test_a_teardown_is_recorded_torn_down_without_its_dataflow(dynamodb: Any, writer: Any) -> None:
     put(dynamodb, "prod", "summer-sale", ACTIVE, dataflowId="flow-1", request=json.dumps(REQUEST))
-    client = Recording(dynamodb)
+    client = Recording(writer)
 
     assert record(client, summary("teardown", teardown={"deleted": ["flow-1"]})) is None
 
@@ -221,17 +231,17 @@ def test_a_teardown_is_recorded_torn_down_without_its_dataflow(dynamodb: Any) ->
     assert set(update["ExpressionAttributeNames"].values()) <= RESULT_ATTRIBUTES
 
 
-def test_a_failure_is_recorded_on_a_registered_item_only(dynamodb: Any) -> None:
+def test_a_failure_is_recorded_on_a_registered_item_only(dynamodb: Any, writer: Any) -> None:
     failed = summary("apply", status="FAILED", failure={"state": "ActivateAudiences"})
 
-    refused = record(dynamodb, failed)
+    refused = record(writer, failed)
 
     assert refused is not None
     assert refused["Error"] == "DynamoDB.ConditionalCheckFailedException"
     assert dynamodb.scan(TableName=TABLE)["Items"] == []  # a failed first apply: nothing
 
     put(dynamodb, "prod", "summer-sale", ACTIVE, dataflowId="flow-1", request=json.dumps(REQUEST))
-    assert record(dynamodb, failed) is None
+    assert record(writer, failed) is None
     found = ActivationRegistry(TABLE, client=dynamodb).get("prod", "summer-sale")
     assert found is not None
     assert (found.state, found.last_result, found.dataflow_id) == (ACTIVE, "FAILED", "flow-1")
@@ -239,11 +249,11 @@ def test_a_failure_is_recorded_on_a_registered_item_only(dynamodb: Any) -> None:
     assert found.summary["failure"] == {"state": "ActivateAudiences"}
 
 
-def test_a_late_write_never_replaces_a_newer_outcome(dynamodb: Any) -> None:
+def test_a_late_write_never_replaces_a_newer_outcome(dynamodb: Any, writer: Any) -> None:
     put(dynamodb, "prod", "summer-sale", ACTIVE, updatedAt="2999-01-01T00:00:00.000Z")
     before = dynamodb.scan(TableName=TABLE)["Items"]
 
-    refused = record(dynamodb, summary("teardown"))
+    refused = record(writer, summary("teardown"))
 
     assert refused is not None
     assert refused["Error"] == "DynamoDB.ConditionalCheckFailedException"

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
-from aep_activation.steps.result import failure_of, summarize
+import boto3
+import pytest
+from moto import mock_aws
+
+from aep_activation.aws_clients import EventBridgePublisher
+from aep_activation.errors import ConfigurationError
+from aep_activation.steps.result import DETAIL_TYPES, EVENT_SOURCE, failure_of, publish, summarize
 
 
 def lambda_cause(error: str, message: str) -> str:
@@ -130,3 +138,52 @@ def test_only_a_requesters_error_counts_as_input() -> None:
         (None, "system"),
     ]:
         assert failure_of({"state": "S", "error": error, "cause": ""})["kind"] == kind, error
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "testing")
+    with mock_aws():
+        yield
+
+
+@pytest.mark.usefixtures("aws")
+def test_the_result_event_is_put_on_the_bus_by_signed_requests() -> None:
+    """PublishResult's own client (aep_activation.aws_json, no SDK): the event reaches a rule's
+    target with its source, detail type and the summary as detail."""
+    sqs = boto3.client("sqs")
+    events = boto3.client("events")
+    queue = sqs.create_queue(QueueName="results")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    events.create_event_bus(Name="results")
+    events.put_rule(
+        Name="all", EventBusName="results", EventPattern=json.dumps({"source": [EVENT_SOURCE]})
+    )
+    events.put_targets(
+        Rule="all",
+        EventBusName="results",
+        Targets=[{"Id": "q", "Arn": queue_arn["Attributes"]["QueueArn"]}],
+    )
+    summary = {"status": "SUCCEEDED", "activation": "summer-sale", "sandbox": "prod"}
+
+    publish(summary, EventBridgePublisher(), "results")  # type: ignore[arg-type]
+
+    (message,) = sqs.receive_message(QueueUrl=queue)["Messages"]
+    event = json.loads(message["Body"])
+    assert (event["source"], event["detail-type"]) == (EVENT_SOURCE, DETAIL_TYPES["SUCCEEDED"])
+    assert event["detail"] == summary
+
+
+def test_an_event_the_bus_refuses_is_a_configuration_error_naming_the_bus_and_code() -> None:
+    class Refusing:
+        def put_events(self, **_: Any) -> dict[str, Any]:
+            # EventBridge answers 200 and counts the refused entry (PutEvents' documented shape).
+            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "AccessDeniedException"}]}
+
+    with pytest.raises(ConfigurationError) as refused:
+        publish({"status": "SUCCEEDED"}, Refusing(), "results")  # type: ignore[arg-type]
+
+    assert "'results'" in refused.value.message
+    assert "AccessDeniedException" in refused.value.message

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from aep_activation.aws_json import SQSSender, StepFunctionsStarter
+from aep_activation.aws_clients import SQSSender, StepFunctionsExecutions
 from aep_activation.steps.starter import Starter, execution_name
 from tests.client.test_aws_json import ScriptedAws
 
@@ -69,7 +69,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         # The starter's own calls, as its handler makes them (signed requests, no SDK); the
         # SDK clients set the scene and look.
         starter = Starter(
-            sfn=StepFunctionsStarter(),
+            sfn=StepFunctionsExecutions(),
             sqs=SQSSender(),
             state_machine_arn=arn,
             dead_letter_queue_url=dlq,
@@ -166,7 +166,7 @@ def test_step_functions_error_codes_decide_between_done_and_redelivery(
     status, code = answer
     server.script = [(status, {"__type": code, "message": "refused"})]
     starter = Starter(
-        sfn=StepFunctionsStarter(),
+        sfn=StepFunctionsExecutions(),
         sqs=SQSSender(),
         state_machine_arn=f"arn:aws:states:{REGION}:123456789012:stateMachine:activation",
         dead_letter_queue_url="unused",

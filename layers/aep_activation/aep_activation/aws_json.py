@@ -1,5 +1,6 @@
-"""The few AWS calls an Adobe-calling function makes, without the AWS SDK: JSON-protocol
-requests (Secrets Manager, DynamoDB) signed with Signature Version 4 over ``requests``.
+"""The few AWS calls the functions on an activation's path make, without the AWS SDK:
+JSON-protocol requests (Secrets Manager, DynamoDB, Step Functions, SQS, EventBridge) and
+Lambda's REST ``Invoke``, signed with Signature Version 4 over ``requests``.
 
 Why not boto3 and Powertools Parameters, which the project otherwise prefers: their measured
 cold-start cost. On the init of EnsureDestinationBaseConnection (CPU medians of 11 fresh
@@ -7,18 +8,20 @@ interpreters laid out as Lambda's), importing boto3 and Powertools Parameters co
 making the Secrets Manager client 0.10 to 0.12 s more (botocore reads its endpoints file and
 the service model): 0.33 to 0.39 s in all, against 0.21 to 0.29 s with this module. Across the
 functions on an activation's path the median init went from 0.36 s to 0.20-0.27 s of CPU
-(README, Performance). Every one of them starts cold on nearly every activation, so they sign their
-handful of calls here, on the HTTP client they already load for Adobe, and import no SDK. The AWS Parameters and Secrets Lambda
-Extension was no alternative: it needs a layer and a local endpoint, and serves no
-``PutSecretValue`` (the shared IMS token cache writes with it).
+(README, Performance). Every function on that path starts cold on nearly every activation,
+so they sign their handful of calls here, on the HTTP client they already load for Adobe, and
+import no SDK (the SQS starter, ValidateRequest and PublishResult, which call no Adobe API,
+likewise). The AWS Parameters and Secrets Lambda Extension was no alternative: it needs a
+layer and a local endpoint, and serves no ``PutSecretValue`` (the shared IMS token cache
+writes with it).
 
 What the SDK would do, done the same way:
 
 - credentials: the execution role's session credentials, from the environment
   (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``) or, where Lambda
-  serves them from its container endpoint instead (SnapStart: ``AWS_CONTAINER_CREDENTIALS_FULL_URI``
-  with ``AWS_CONTAINER_AUTHORIZATION_TOKEN``), from there, kept until shortly before they
-  expire. Looked up on each call, never at import, so a snapshot holds none;
+  serves them from its container endpoint instead (SnapStart:
+  ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` with ``AWS_CONTAINER_AUTHORIZATION_TOKEN``), from
+  there, kept until shortly before they expire. Looked up on each call, never at import, so a snapshot holds none;
 - the region from ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``); the endpoint
   ``https://<service>.<region>.amazonaws.com`` unless ``AWS_ENDPOINT_URL_<SERVICE>`` or
   ``AWS_ENDPOINT_URL`` names another (the local runtime points its containers at moto with
@@ -41,7 +44,6 @@ import os
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +101,7 @@ SECRETS_MANAGER = Service(
     "secretsmanager", "SECRETS_MANAGER", "secretsmanager", "application/x-amz-json-1.1"
 )
 DYNAMODB = Service("dynamodb", "DYNAMODB", "DynamoDB_20120810", "application/x-amz-json-1.0")
+EVENTBRIDGE = Service("events", "EVENTBRIDGE", "AWSEvents", "application/x-amz-json-1.1")
 # Step Functions signs as "states" and is named SFN in AWS_ENDPOINT_URL_SFN (its service id).
 STEP_FUNCTIONS = Service("states", "SFN", "AWSStepFunctions", "application/x-amz-json-1.0")
 SQS = Service("sqs", "SQS", "AmazonSQS", "application/x-amz-json-1.0")
@@ -435,64 +438,3 @@ def _error_code(answer: requests.Response) -> str:
         code = str(document.get("__type") or document.get("code") or "")
     code = code or answer.headers.get("x-amzn-ErrorType", "")
     return code.rpartition("#")[2].partition(":")[0] or f"HTTP{answer.status_code}"
-
-
-# --- The operations the functions use -------------------------------------------------------
-
-
-def get_secret_value(secret_id: str, **options: Any) -> dict[str, Any]:
-    return call(SECRETS_MANAGER, "GetSecretValue", {"SecretId": secret_id}, **options)
-
-
-def put_secret_value(secret_id: str, secret_string: str, **options: Any) -> dict[str, Any]:
-    payload = {
-        "SecretId": secret_id,
-        "SecretString": secret_string,
-        "ClientRequestToken": str(uuid.uuid4()),  # the same on every attempt of this write
-    }
-    return call(SECRETS_MANAGER, "PutSecretValue", payload, **options)
-
-
-def describe_secret(secret_id: str, **options: Any) -> dict[str, Any]:
-    return call(SECRETS_MANAGER, "DescribeSecret", {"SecretId": secret_id}, **options)
-
-
-class DynamoDBReader:
-    """DynamoDB's ``GetItem``, with the SDK client's parameters and answer (typed items), for
-    code written against the client (:class:`aep_activation.registry.ActivationRegistry`)."""
-
-    def get_item(self, **params: Any) -> dict[str, Any]:
-        return call(DYNAMODB, "GetItem", params)
-
-
-class StepFunctionsStarter:
-    """Step Functions' ``StartExecution``, with the SDK client's parameters and answer."""
-
-    def start_execution(self, **params: Any) -> dict[str, Any]:
-        return call(STEP_FUNCTIONS, "StartExecution", params)
-
-
-class SQSSender:
-    """SQS's ``SendMessage`` (SQS's JSON protocol), with the SDK client's parameters and answer."""
-
-    def send_message(self, **params: Any) -> dict[str, Any]:
-        return call(SQS, "SendMessage", params)
-
-
-class LambdaInvoker:
-    """Lambda's ``Invoke`` as an event (``InvocationType: Event``: queued, answered 202, the
-    function's answer discarded), with the SDK client's parameters."""
-
-    def invoke(self, **params: Any) -> dict[str, Any]:
-        if params.get("InvocationType") != "Event":
-            raise ValueError("only InvocationType Event is supported")
-        rest_call(
-            LAMBDA,
-            "Invoke",
-            "POST",
-            f"/2015-03-31/functions/{uri_label(str(params['FunctionName']))}/invocations",
-            bytes(params.get("Payload", b"")),
-            headers={"X-Amz-Invocation-Type": "Event"},
-            ok=202,
-        )
-        return {"StatusCode": 202}

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aep_activation.aws_json import AwsCallError
 from aep_activation.documents import json_object
 from aep_activation.environment import required
 
@@ -251,10 +252,14 @@ def record_result(
 ) -> dict[str, str] | None:
     """:meth:`ActivationRegistry.record_result`, or ``{Error, Cause}`` when DynamoDB refused
     or failed it: the registry never changes the activation's outcome, the result says so."""
-    from botocore.exceptions import BotoCoreError, ClientError  # with the client, not at import
+    # With the client, not at import: the result publisher calls DynamoDB without the SDK.
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         registry.record_result(summary, updated_at=updated_at, execution=execution, request=request)
+    except AwsCallError as exc:
+        prefix = "DynamoDB." if exc.operation in ("UpdateItem", "GetItem", "DeleteItem") else ""
+        return {"Error": f"{prefix}{exc.code}", "Cause": str(exc)[:1000]}
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code") or "ClientError"
         # Named as the state machine's native write named it (DynamoDB.<code>).

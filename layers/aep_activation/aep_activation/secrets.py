@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from aep_activation import aws_json
+from aep_activation import aws_clients, aws_json
 from aep_activation.errors import SecretUnavailable
 from aep_activation.observability import quiet_sdk_loggers
 
@@ -68,7 +68,7 @@ def put_json_secret(name: str, value: dict[str, Any]) -> None:
     The cached read of ``name`` is left as it is: a reader that needs the new version asks
     with ``force_fetch``."""
     try:
-        aws_json.put_secret_value(name, json.dumps(value))
+        aws_clients.put_secret_value(name, json.dumps(value))
     except aws_json.AwsCallError as exc:
         raise SecretUnavailable(f"secret {name!r} could not be written ({exc.code})") from None
 
@@ -85,7 +85,7 @@ def secret_exists(name: str) -> bool:
     a deployment problem and raises SecretUnavailable.
     """
     try:
-        described = aws_json.describe_secret(name)
+        described = aws_clients.describe_secret(name)
     except aws_json.AwsCallError as exc:
         if exc.code in _NOT_FOUND_CODES:
             return False
@@ -111,7 +111,7 @@ def _cached(name: str, *, max_age: int, force_fetch: bool) -> Any:
         if found is not None and now < found[0]:
             return found[1]
     try:
-        value = _decoded(aws_json.get_secret_value(name))
+        value = _decoded(aws_clients.get_secret_value(name))
     except aws_json.AwsCallError as exc:
         raise SecretUnavailable(_client_error_text(name, exc.code)) from None
     except _NotJson:

@@ -77,7 +77,7 @@ def _listed(environ: Mapping[str, str], variable: str) -> list[str]:
 def lambda_client() -> Any:
     """Lambda's asynchronous ``Invoke``, signed without the AWS SDK: ValidateRequest, which
     warms, is itself cold on nearly every activation (:mod:`aep_activation.aws_json`)."""
-    from aep_activation.aws_json import LambdaInvoker
+    from aep_activation.aws_clients import LambdaInvoker
 
     return LambdaInvoker()
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from aep_activation.aws_json import AwsCallError
 from aep_activation.documents import json_object
 from aep_activation.environment import required
 from aep_activation.errors import (
@@ -117,6 +118,10 @@ class ActivationLeases:
                 ExpressionAttributeValues={":now": {"N": str(now)}, ":holder": {"S": holder}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
+        except AwsCallError as exc:  # its answer is not kept: the holder goes unnamed
+            if exc.code == _CONDITION_FAILED:
+                raise ActivationLeaseHeld(held_message(key, None)) from None
+            raise _unavailable("PutItem", exc) from None
         except ClientError as exc:
             if _error_code(exc) == _CONDITION_FAILED:
                 raise ActivationLeaseHeld(held_message(key, exc.response.get("Item"))) from None
@@ -137,7 +142,7 @@ class ActivationLeases:
                 ProjectionExpression=f"{HOLDER}, {EXPIRES_AT}",
                 ConsistentRead=True,
             )
-        except (ClientError, BotoCoreError):
+        except (ClientError, BotoCoreError, AwsCallError):
             return None
         item = answer.get("Item")
         return dict(item) if item else None
@@ -153,6 +158,10 @@ class ActivationLeases:
                 ConditionExpression=f"{HOLDER} = :holder",
                 ExpressionAttributeValues={":holder": {"S": holder}},
             )
+        except AwsCallError as exc:
+            if exc.code == _CONDITION_FAILED:
+                return False
+            raise _unavailable("DeleteItem", exc) from None
         except ClientError as exc:
             if _error_code(exc) == _CONDITION_FAILED:
                 return False
@@ -169,7 +178,12 @@ def _error_code(exc: ClientError) -> str:
 def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
     from botocore.exceptions import ClientError
 
-    detail = _error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+    if isinstance(exc, AwsCallError):
+        detail = exc.code
+    elif isinstance(exc, ClientError):
+        detail = _error_code(exc)
+    else:
+        detail = type(exc).__name__
     return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
 
 

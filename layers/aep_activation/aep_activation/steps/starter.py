@@ -31,13 +31,13 @@ from aep_activation.steps.validate import check_secret_prefix
 
 
 class StartsExecutions(Protocol):
-    """Step Functions' ``StartExecution`` (:class:`aep_activation.aws_json.StepFunctionsStarter`)."""
+    """Step Functions' ``StartExecution`` (:class:`aep_activation.aws_clients.StepFunctionsExecutions`)."""
 
     def start_execution(self, **params: Any) -> Any: ...
 
 
 class SendsMessages(Protocol):
-    """SQS's ``SendMessage`` (:class:`aep_activation.aws_json.SQSSender`)."""
+    """SQS's ``SendMessage`` (:class:`aep_activation.aws_clients.SQSSender`)."""
 
     def send_message(self, **params: Any) -> Any: ...
 
