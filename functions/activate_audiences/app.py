@@ -19,10 +19,10 @@ from aep_activation.observability import logger, metrics, step_handler
 from aep_activation.registry import REGISTRY_TABLE_VARIABLE, ActivationRegistry
 from aep_activation.request import ActivationRequest
 from aep_activation.slim import fit
-from aep_activation.step_inputs import ActivateStepInput, parse_step_input
+from aep_activation.step_inputs import ActivateStepInput
 from aep_activation.steps.activate_audiences import activate
 from aep_activation.steps.flow_view import MappingSetHint
-from aep_activation.wiring import flow_service_for, request_from_state
+from aep_activation.wiring import adobe_step
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -64,13 +64,12 @@ def _applied_mapping_set(request: ActivationRequest, dataflow_id: str) -> Mappin
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_step_input(event, ActivateStepInput)
-    request = request_from_state(parsed.request)
+    parsed, request, flow_service = adobe_step(event, ActivateStepInput)
     dataflow_id = str(parsed.dataflow["id"])
     try:
         outcome = activate(
             request,
-            flow_service_for(request.sandbox),
+            flow_service,
             dataflow_id,
             created_etag=parsed.created_etag,
             prepared=parsed.mapping_set,

@@ -5,20 +5,15 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import step_handler
-from aep_activation.step_inputs import DataflowStepInput, parse_step_input
+from aep_activation.step_inputs import DataflowStepInput
 from aep_activation.steps.ensure_dataflow import ensure_dataflow
-from aep_activation.wiring import flow_service_for, request_from_state
+from aep_activation.wiring import adobe_step
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_step_input(event, DataflowStepInput)
-    request = request_from_state(parsed.request)
+    parsed, request, flow_service = adobe_step(event, DataflowStepInput)
     snapshot, created = ensure_dataflow(
-        request,
-        flow_service_for(request.sandbox),
-        parsed.specs,
-        parsed.connections,
-        parsed.looked_up("dataflow"),
+        request, flow_service, parsed.specs, parsed.connections, parsed.looked_up("dataflow")
     )
     return {**snapshot.to_state(), "created": created}

@@ -7,18 +7,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import step_handler
 from aep_activation.secrets import get_json_secret
-from aep_activation.step_inputs import DestinationStepInput, parse_step_input
+from aep_activation.step_inputs import DestinationStepInput
 from aep_activation.steps.connections import ensure_destination_base_connection
-from aep_activation.wiring import flow_service_for, request_from_state
+from aep_activation.wiring import adobe_step
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_step_input(event, DestinationStepInput)
-    request = request_from_state(parsed.request)
+    parsed, request, flow_service = adobe_step(event, DestinationStepInput)
     ensured = ensure_destination_base_connection(
         request,
-        flow_service_for(request.sandbox),
+        flow_service,
         parsed.specs,
         read_secret=get_json_secret,
         looked_up=parsed.looked_up("destinationBaseConnection"),

@@ -5,20 +5,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import step_handler
-from aep_activation.step_inputs import ConnectionStepInput, parse_step_input
+from aep_activation.step_inputs import ConnectionStepInput
 from aep_activation.steps.connections import ensure_source_connection
-from aep_activation.wiring import flow_service_for, request_from_state
+from aep_activation.wiring import adobe_step
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_step_input(event, ConnectionStepInput)
-    request = request_from_state(parsed.request)
+    parsed, request, flow_service = adobe_step(event, ConnectionStepInput)
     ensured = ensure_source_connection(
-        request,
-        flow_service_for(request.sandbox),
-        parsed.base_connection_id,
-        parsed.looked_up("sourceConnection"),
+        request, flow_service, parsed.base_connection_id, parsed.looked_up("sourceConnection")
     )
     return {
         "baseConnectionId": parsed.base_connection_id,

@@ -5,21 +5,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import step_handler
-from aep_activation.step_inputs import TargetConnectionStepInput, parse_step_input
+from aep_activation.step_inputs import TargetConnectionStepInput
 from aep_activation.steps.connections import ensure_target_connection
-from aep_activation.wiring import flow_service_for, request_from_state
+from aep_activation.wiring import adobe_step
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_step_input(event, TargetConnectionStepInput)
-    request = request_from_state(parsed.request)
+    parsed, request, flow_service = adobe_step(event, TargetConnectionStepInput)
+    looked_up = parsed.looked_up("targetConnection")
     ensured = ensure_target_connection(
-        request,
-        flow_service_for(request.sandbox),
-        parsed.specs,
-        parsed.base_connection_id,
-        parsed.looked_up("targetConnection"),
+        request, flow_service, parsed.specs, parsed.base_connection_id, looked_up
     )
     return {
         "baseConnectionId": parsed.base_connection_id,

@@ -8,12 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aep_activation.export_watch import ExportWatch, delay_minutes_from_env
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
-from aep_activation.watch_pass import (
-    result_bus,
-    result_events,
-    scheduled_time_ms,
-    watched_registry,
-)
+from aep_activation.watch_pass import result_bus, result_events, scheduled_time_ms, watched_registry
 from aep_activation.wiring import flow_service_for
 
 prepare(result_events, watched_registry)  # in the init phase, on a full CPU

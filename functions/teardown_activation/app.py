@@ -6,13 +6,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation.observability import step_handler
-from aep_activation.step_inputs import StepInput, parse_step_input
+from aep_activation.step_inputs import StepInput
 from aep_activation.steps.teardown import tear_down
-from aep_activation.wiring import flow_service_for, request_from_state
+from aep_activation.wiring import adobe_step
 
 
 @step_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = parse_step_input(event, StepInput)
-    request = request_from_state(parsed.request)
-    return tear_down(request, flow_service_for(request.sandbox))
+    _, request, flow_service = adobe_step(event, StepInput)
+    return tear_down(request, flow_service)

@@ -111,6 +111,7 @@ class RunWatchStepInput(StepInput):
 
 
 InputModel = TypeVar("InputModel", bound=BaseModel)
+StepInputModel = TypeVar("StepInputModel", bound=StepInput)
 
 
 def parse_step_input(event: dict[str, Any], model: type[InputModel]) -> InputModel:

@@ -12,6 +12,7 @@ from aep_activation.config import Settings
 from aep_activation.flow_service import FlowServiceClient, flow_service_from_settings
 from aep_activation.lambda_init import prepare
 from aep_activation.request import ActivationRequest
+from aep_activation.step_inputs import StepInputModel, parse_step_input
 
 
 def build_request_model() -> None:
@@ -31,3 +32,16 @@ def request_from_state(data: dict[str, Any]) -> ActivationRequest:
 
 def flow_service_for(sandbox: str) -> FlowServiceClient:
     return flow_service_from_settings(Settings.from_env(), sandbox)
+
+
+def adobe_step(
+    event: dict[str, Any], model: type[StepInputModel]
+) -> tuple[StepInputModel, ActivationRequest, FlowServiceClient]:
+    """What every Adobe-calling step starts from: its input as ``model``, the request it
+    carries, and the Flow Service client for the request's sandbox::
+
+        parsed, request, flow_service = adobe_step(event, ConnectionStepInput)
+    """
+    parsed = parse_step_input(event, model)
+    request = request_from_state(parsed.request)
+    return parsed, request, flow_service_for(request.sandbox)

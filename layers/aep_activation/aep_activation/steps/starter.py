@@ -65,21 +65,16 @@ class SQSRecord:
         return cls(message_id=str(record["messageId"]), body=str(record["body"]))
 
 
+@dataclass(frozen=True, kw_only=True)
 class Starter:
-    def __init__(
-        self,
-        *,
-        sfn: StartsExecutions,
-        sqs: SendsMessages,
-        state_machine_arn: str,
-        dead_letter_queue_url: str,
-        secrets_prefix: str | None = None,
-    ) -> None:
-        self.sfn = sfn
-        self.sqs = sqs
-        self.state_machine_arn = state_machine_arn
-        self.dead_letter_queue_url = dead_letter_queue_url
-        self.secrets_prefix = secrets_prefix
+    """Starts one execution per SQS record, on the state machine; a record that can never
+    start goes to the dead-letter queue with its error."""
+
+    sfn: StartsExecutions
+    sqs: SendsMessages
+    state_machine_arn: str
+    dead_letter_queue_url: str
+    secrets_prefix: str | None = None
 
     def handle_batch(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Start each record's execution; the records that failed, as ``batchItemFailures``
