@@ -140,8 +140,9 @@ def secrets_the_handler_reads(resource: dict[str, Any]) -> set[str]:
     code = ROOT / resource["Properties"]["CodeUri"] / "app.py"
     source = code.read_text(encoding="utf-8")
     needs = set()
-    # A Flow Service client, called here or handed on as a factory: credentials and shared token.
-    if re.search(r"\bflow_service_for\b", source):
+    # A Flow Service client, made here (wiring.adobe_step) or handed on as a factory
+    # (flow_service_for): credentials and shared token.
+    if re.search(r"\b(adobe_step|flow_service_for)\b", source):
         needs |= {"adobe-credentials", "ims-token-cache"}
     if re.search(r"\b(get_json_secret|secret_keys)\b", source):
         needs.add("destination-secrets")
