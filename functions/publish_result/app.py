@@ -59,11 +59,17 @@ def _bus() -> str:
     return os.environ.get("RESULT_EVENT_BUS", "default")
 
 
-def _history(execution: str) -> Iterator[Any]:
-    # Only for a run that ended outside the state machine's failure path: the SDK's paginator.
+@functools.cache
+def _history_client() -> Any:
+    # Only for a run that ended outside the state machine's failure path: the SDK's paginator,
+    # made on that first report rather than at init (most containers never make one).
     import boto3
 
-    paginator = boto3.client("stepfunctions").get_paginator("get_execution_history")
+    return boto3.client("stepfunctions")
+
+
+def _history(execution: str) -> Iterator[Any]:
+    paginator = _history_client().get_paginator("get_execution_history")
     for page in paginator.paginate(executionArn=execution, includeExecutionData=False):
         yield from page["events"]
 
