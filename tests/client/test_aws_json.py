@@ -390,3 +390,16 @@ def test_step_functions_and_sqs_endpoint_variables_are_the_sdk_s() -> None:
     assert aws_json.endpoint(aws_json.STEP_FUNCTIONS, {"AWS_REGION": "eu-west-1"}) == (
         "https://states.eu-west-1.amazonaws.com/"
     )
+
+
+def test_error_code_reads_a_signed_call_s_failure_and_the_sdk_s_alike() -> None:
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    sdk = ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "DeleteItem")
+
+    assert aws_json.error_code(AwsCallError("DeleteItem", "ThrottlingException", 400)) == (
+        "ThrottlingException"
+    )
+    assert aws_json.error_code(sdk) == "ConditionalCheckFailedException"
+    assert aws_json.error_code(EndpointConnectionError(endpoint_url="https://x")) is None
+    assert aws_json.error_code(ValueError("not AWS")) is None

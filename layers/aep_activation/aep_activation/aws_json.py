@@ -21,7 +21,8 @@ What the SDK would do, done the same way:
   (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``) or, where Lambda
   serves them from its container endpoint instead (SnapStart:
   ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` with ``AWS_CONTAINER_AUTHORIZATION_TOKEN``), from
-  there, kept until shortly before they expire. Looked up on each call, never at import, so a snapshot holds none;
+  there, kept until shortly before they expire. Looked up on each call, never at import, so a
+  snapshot holds none;
 - the region from ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``); the endpoint
   ``https://<service>.<region>.amazonaws.com`` unless ``AWS_ENDPOINT_URL_<SERVICE>`` or
   ``AWS_ENDPOINT_URL`` names another (the local runtime points its containers at moto with
@@ -126,6 +127,20 @@ class AwsCallError(Exception):
         self.operation = operation
         self.code = code
         self.status = status
+
+
+def error_code(exc: BaseException) -> str | None:
+    """AWS's error code of a failed call, made here (:class:`AwsCallError`) or by the SDK
+    (botocore's ``ClientError``, read by shape so the SDK need not be imported); None for
+    any other failure."""
+    if isinstance(exc, AwsCallError):
+        return exc.code
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return None
 
 
 # --- Signature Version 4 ---------------------------------------------------------------

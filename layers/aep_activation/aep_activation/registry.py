@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aep_activation.aws_json import AwsCallError
+from aep_activation.aws_json import AwsCallError, error_code
 from aep_activation.documents import json_object
 from aep_activation.environment import required
 
@@ -257,13 +257,11 @@ def record_result(
 
     try:
         registry.record_result(summary, updated_at=updated_at, execution=execution, request=request)
-    except AwsCallError as exc:
-        prefix = "DynamoDB." if exc.operation in ("UpdateItem", "GetItem", "DeleteItem") else ""
-        return {"Error": f"{prefix}{exc.code}", "Cause": str(exc)[:1000]}
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code") or "ClientError"
+    except (AwsCallError, ClientError) as exc:
+        operation = exc.operation if isinstance(exc, AwsCallError) else exc.operation_name
         # Named as the state machine's native write named it (DynamoDB.<code>).
-        prefix = "DynamoDB." if exc.operation_name == "UpdateItem" else ""
+        prefix = "DynamoDB." if operation == "UpdateItem" else ""
+        code = error_code(exc) or "ClientError"
         return {"Error": f"{prefix}{code}", "Cause": str(exc)[:1000]}
     except BotoCoreError as exc:
         return {"Error": f"DynamoDB.{type(exc).__name__}", "Cause": str(exc)[:1000]}

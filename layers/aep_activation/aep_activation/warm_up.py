@@ -106,16 +106,9 @@ def warm_up(functions: Iterable[str], client: Any = None) -> int:
 
 
 def _error_code(exc: Exception) -> str:
-    from aep_activation.aws_json import AwsCallError
+    from aep_activation.aws_json import error_code
 
-    if isinstance(exc, AwsCallError):
-        return exc.code
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(exc).__name__
+    return error_code(exc) or type(exc).__name__
 
 
 def warm_up_for(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aep_activation.aws_json import AwsCallError
+from aep_activation.aws_json import AwsCallError, error_code
 from aep_activation.documents import json_object
 from aep_activation.environment import required
 from aep_activation.errors import (
@@ -41,7 +41,6 @@ from aep_activation.errors import (
 from aep_activation.observability import logger
 
 if TYPE_CHECKING:
-    from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb import DynamoDBClient
 
 # The lease item's attributes (the table's key and TTL attributes are in template.yaml).
@@ -118,13 +117,11 @@ class ActivationLeases:
                 ExpressionAttributeValues={":now": {"N": str(now)}, ":holder": {"S": holder}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except AwsCallError as exc:  # its answer is not kept: the holder goes unnamed
-            if exc.code == _CONDITION_FAILED:
-                raise ActivationLeaseHeld(held_message(key, None)) from None
-            raise _unavailable("PutItem", exc) from None
-        except ClientError as exc:
-            if _error_code(exc) == _CONDITION_FAILED:
-                raise ActivationLeaseHeld(held_message(key, exc.response.get("Item"))) from None
+        except (AwsCallError, ClientError) as exc:
+            if error_code(exc) == _CONDITION_FAILED:
+                # The SDK keeps the answer's item (ALL_OLD); a signed call's holder goes unnamed.
+                item = exc.response.get("Item") if isinstance(exc, ClientError) else None
+                raise ActivationLeaseHeld(held_message(key, item)) from None
             raise _unavailable("PutItem", exc) from None
         except BotoCoreError as exc:
             raise _unavailable("PutItem", exc) from None
@@ -158,12 +155,8 @@ class ActivationLeases:
                 ConditionExpression=f"{HOLDER} = :holder",
                 ExpressionAttributeValues={":holder": {"S": holder}},
             )
-        except AwsCallError as exc:
-            if exc.code == _CONDITION_FAILED:
-                return False
-            raise _unavailable("DeleteItem", exc) from None
-        except ClientError as exc:
-            if _error_code(exc) == _CONDITION_FAILED:
+        except (AwsCallError, ClientError) as exc:
+            if error_code(exc) == _CONDITION_FAILED:
                 return False
             raise _unavailable("DeleteItem", exc) from None
         except BotoCoreError as exc:
@@ -171,19 +164,8 @@ class ActivationLeases:
         return True
 
 
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def _unavailable(operation: str, exc: Exception) -> ActivationLeaseUnavailable:
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, AwsCallError):
-        detail = exc.code
-    elif isinstance(exc, ClientError):
-        detail = _error_code(exc)
-    else:
-        detail = type(exc).__name__
+    detail = error_code(exc) or type(exc).__name__
     return ActivationLeaseUnavailable(f"activation lease table: {operation} failed ({detail})")
 
 
