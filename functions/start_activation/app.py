@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aep_activation.aws_clients import SQSSender, StepFunctionsExecutions
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import logger
+from aep_activation.request import build_request_validator
 from aep_activation.steps.starter import Starter
 
 
@@ -18,7 +19,8 @@ def _clients() -> tuple[StepFunctionsExecutions, SQSSender]:
     return StepFunctionsExecutions(), SQSSender()
 
 
-prepare(_clients)  # in the init phase, on a full CPU
+# In the init phase, on a full CPU: every request is validated.
+prepare(_clients, build_request_validator)
 
 
 @functools.cache

@@ -11,19 +11,14 @@ from aep_activation import warm_up
 from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
-from aep_activation.request import ActivationRequest
+from aep_activation.request import build_request_validator
 from aep_activation.secrets import secret_exists
 from aep_activation.step_inputs import StepInput, parse_step_input
 from aep_activation.steps.lease import lease_for, lease_seconds_from_env
 from aep_activation.steps.validate import check_request
 
-
-def _build_request_model() -> None:
-    ActivationRequest.model_rebuild(force=True)  # deferred by pydantic to its first use
-
-
 # In the init phase, on a full CPU: every call validates a request and warms.
-prepare(warm_up.lambda_client, _build_request_model)
+prepare(warm_up.lambda_client, build_request_validator)
 
 
 @step_handler

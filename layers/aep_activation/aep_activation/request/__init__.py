@@ -8,7 +8,7 @@ request), :mod:`.audience`, :mod:`.destination` with :mod:`.card` and :mod:`.tar
 shared with naming's models: :mod:`aep_activation.fields`, :mod:`aep_activation.violations`.
 """
 
-from aep_activation.request.activation import ActivationRequest
+from aep_activation.request.activation import ActivationRequest, build_request_validator
 from aep_activation.request.parsing import parse_activation_request
 
-__all__ = ["ActivationRequest", "parse_activation_request"]
+__all__ = ["ActivationRequest", "build_request_validator", "parse_activation_request"]
