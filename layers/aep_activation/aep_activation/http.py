@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -30,11 +31,30 @@ DEFAULT_TIMEOUT: Timeout = (3.05, 30.0)
 
 _shared_session: requests.Session | None = None
 
+# What requests reads from the environment on every request when ``trust_env`` is on: proxies,
+# their exceptions and CA bundles (and ~/.netrc, whose Basic auth would replace the bearer and
+# SigV4 headers every call here sets itself).
+_ENVIRONMENT_SETTINGS = frozenset(
+    {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle", "curl_ca_bundle"}
+)
+
+
+def environment_configures_http(environ: Iterable[str] | None = None) -> bool:
+    """Whether a proxy or CA bundle is set in the environment (any case, as requests reads it)."""
+    names = os.environ if environ is None else environ
+    return any(name.lower() in _ENVIRONMENT_SETTINGS for name in names)
+
 
 def new_session() -> requests.Session:
-    """A session whose adapters never retry on their own."""
+    """A session whose adapters never retry on their own.
+
+    It reads proxy and CA settings from the environment only where one is set. Otherwise
+    requests scans every variable on each call to find none: 0.2-0.3 ms of CPU per call here
+    (15-20% of a call to a local server), on a seventh of a core in a cold first call.
+    """
     session = requests.Session()
     session.verify = True
+    session.trust_env = environment_configures_http()
     adapter = HTTPAdapter(max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
