@@ -9,7 +9,13 @@ import boto3
 import pytest
 
 from aep_activation.errors import SecretUnavailable
-from aep_activation.secrets import clear_cache, get_json_secret, secret_exists, secret_keys
+from aep_activation.secrets import (
+    clear_cache,
+    get_json_secret,
+    is_cached,
+    secret_exists,
+    secret_keys,
+)
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -49,6 +55,17 @@ def test_value_is_cached_and_callers_get_their_own_copy() -> None:
     # Until the cache is dropped (a cold start, or max_age passing).
     clear_cache()
     assert get_json_secret("cached") == {"a": "2"}
+
+
+def test_is_cached_tells_whether_a_read_would_make_a_call() -> None:
+    _create("held", json.dumps({"a": "1"}))
+    assert not is_cached("held")  # a cold container
+
+    get_json_secret("held", force_fetch=True)
+    assert is_cached("held")
+    get_json_secret("held", max_age=0, force_fetch=True)  # a read not to be kept
+    clear_cache()
+    assert not is_cached("held")
 
 
 def test_missing_secret_is_named() -> None:

@@ -18,20 +18,39 @@ TOKEN_PATH = "/ims/token/v3"
 
 
 class SecretStandIn:
-    """What Secrets Manager holds; counts reads that bypassed the cache."""
+    """What Secrets Manager holds; counts the reads that reached it and those that bypassed a
+    container's cache."""
 
     def __init__(self) -> None:
         self.value: dict[str, Any] = {}
         self.writes = 0
+        self.reads = 0
         self.forced_reads = 0
-
-    def read(self, name: str, *, max_age: int, force_fetch: bool) -> dict[str, Any]:
-        self.forced_reads += force_fetch
-        return dict(self.value)
 
     def write(self, name: str, value: dict[str, Any]) -> None:
         self.writes += 1
         self.value = dict(value)
+
+    def container(self) -> ContainerCache:
+        return ContainerCache(self)
+
+
+class ContainerCache:
+    """One container's cached read of the secret, as aep_activation.secrets keeps it."""
+
+    def __init__(self, secret: SecretStandIn) -> None:
+        self._secret = secret
+        self._copy: dict[str, Any] | None = None
+
+    def read(self, name: str, *, max_age: int, force_fetch: bool) -> dict[str, Any]:
+        if self._copy is None or force_fetch:
+            self._secret.reads += 1
+            self._secret.forced_reads += force_fetch
+            self._copy = dict(self._secret.value)
+        return dict(self._copy)
+
+    def is_cached(self, name: str) -> bool:
+        return self._copy is not None
 
 
 def cold_provider(
@@ -41,8 +60,9 @@ def cold_provider(
     secret: SecretStandIn,
     clock: FakeClock | None = None,
 ) -> TokenProvider:
-    """A provider as a new Lambda container has it: an empty process cache."""
+    """A provider as a new Lambda container has it: empty process and secret caches."""
     clock = clock or FakeClock()
+    cache = secret.container()
     return TokenProvider(
         emulator.ims_url,
         credentials,
@@ -50,7 +70,9 @@ def cold_provider(
         cache=TokenCache(),
         clock=clock,
         wall_clock=lambda: 1_000_000.0 + clock(),
-        shared=SharedTokenStore("stack/ims-token", read=secret.read, write=secret.write),
+        shared=SharedTokenStore(
+            "stack/ims-token", read=cache.read, write=secret.write, is_cached=cache.is_cached
+        ),
     )
 
 
@@ -79,11 +101,14 @@ def test_an_expired_shared_token_is_not_used(
     first = cold_provider(emulator, credentials, session, secret, clock).token()
     clock.advance(86400)  # past the refresh time the writer stored
 
+    reads_before = secret.reads
     second = cold_provider(emulator, credentials, session, secret, clock).token()
 
     assert second != first
     assert fetches(emulator) == 2
     assert secret.value["accessToken"] == second
+    # A cold container's first read comes from Secrets Manager: no second read to confirm it.
+    assert secret.reads == reads_before + 1
 
 
 def test_a_token_adobe_refused_is_not_taken_from_the_store_again(

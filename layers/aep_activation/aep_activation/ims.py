@@ -107,15 +107,24 @@ class SharedTokenStore:
         *,
         read: Callable[..., dict[str, Any]] | None = None,
         write: Callable[[str, dict[str, Any]], None] | None = None,
+        is_cached: Callable[[str], bool] | None = None,
     ) -> None:
         from aep_activation.secrets import get_json_secret, put_json_secret
+        from aep_activation.secrets import is_cached as secret_is_cached
 
         self._name = secret_name
         self._read = read or get_json_secret
         self._write = write or put_json_secret
+        self._is_cached = is_cached or secret_is_cached
 
     def __repr__(self) -> str:
         return f"SharedTokenStore({self._name!r})"
+
+    def reads(self) -> tuple[bool, ...]:
+        """The reads worth making, as ``fresh`` flags: the container's cached read, then one
+        from Secrets Manager if that is unusable; only the latter when nothing is cached (a
+        cold container), as the cached read would fetch the same version."""
+        return (False, True) if self._is_cached(self._name) else (True,)
 
     def load(self, key: tuple[str, ...], *, fresh: bool) -> tuple[str, float] | None:
         """The shared token for ``key`` and the wall-clock time to refresh it, if any."""
@@ -202,10 +211,10 @@ class TokenProvider:
         return fresh.value
 
     def _from_shared(self) -> _CachedToken | None:
-        """A valid token another function stored: the cached read first, then a fresh one."""
+        """A valid token another function stored: the cached read, then a fresh one."""
         if self._shared is None:
             return None
-        for fresh in (False, True):
+        for fresh in self._shared.reads():
             found = self._shared.load(self._key, fresh=fresh)
             if found is None:
                 continue

@@ -97,6 +97,13 @@ def secret_exists(name: str) -> bool:
     return "DeletedDate" not in described
 
 
+def is_cached(name: str) -> bool:
+    """Whether this container holds an unexpired read of ``name``: a read now makes no call."""
+    with _cache_lock:
+        found = _cache.get(name)
+    return found is not None and time.monotonic() < found[0]
+
+
 def clear_cache() -> None:
     """Forget cached secret values (tests, or after rotating a secret)."""
     with _cache_lock:
