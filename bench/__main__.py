@@ -409,6 +409,14 @@ def cold_rows(
             ),
         ]
     highest = max(per_function, key=lambda n: per_function[n])
+    notes.append(
+        "CPU of each function's cold first call, median: "
+        + ", ".join(
+            f"{name.removesuffix('Function')} {seconds * 1000:.1f} ms"
+            for name, seconds in sorted(per_function.items(), key=lambda item: -item[1])
+        )
+        + "."
+    )
     rows.append(
         Row(
             "CPU of a cold first call after import (median of every first call in the fresh "
