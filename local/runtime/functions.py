@@ -14,7 +14,8 @@ So, as on AWS:
   reserved concurrency, here a bound on this machine's processes), further calls wait;
 - each container has its own module state (a cached token, cached secrets, settings read at
   import), its own environment (the template's variables, the overrides, and what Lambda sets:
-  ``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``...) and its own ``sys.path`` (code directory,
+  ``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``...; the host's other variables, less its proxy
+  and CA-bundle settings) and its own ``sys.path`` (code directory,
   then layers, then the installed packages); :meth:`LambdaHost.cold_start` retires them all;
 - the AWS SDK in a container talks to the moto server of the stack (``AWS_ENDPOINT_URL``), so
   the handlers and the test share one moto state;
@@ -74,6 +75,22 @@ _GRACE_SECONDS = 5.0
 INIT_TIMEOUT_SECONDS = 10.0
 # The scheduling priority of a container's init started by an asynchronous call (cold mode).
 BACKGROUND_NICE = 19
+# The host's proxy and CA-bundle settings stay on the host: a Lambda container has none unless
+# its template sets them, and a local container's calls go to local endpoints. (The HTTP
+# session reads them on every call where one is set: their presence changes what a call costs.)
+HOST_ONLY_VARIABLES = frozenset(
+    {
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+        "requests_ca_bundle",
+        "curl_ca_bundle",
+        "aws_ca_bundle",
+        "ssl_cert_file",
+        "ssl_cert_dir",
+    }
+)
 
 # A started container: its pid, our end of its stdin, and of its stdout, stderr, replies.
 Spawned = tuple[int, IO[str], tuple[IO[str], IO[str], IO[str]]]
@@ -511,7 +528,7 @@ class FunctionHost:
 
     def _start_container(self, *, background: bool = False) -> Container:
         environment = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k.lower() not in HOST_ONLY_VARIABLES},
             **self._lambda_variables(),
             **self.environment,
             **self._aws_environment,

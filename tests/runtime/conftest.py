@@ -214,6 +214,7 @@ def lambda_handler(event, context):
         "memory": context.memory_limit_in_mb,
         "warmCalls": bump("echo"),
         "envCalls": int(os.environ["ECHO_CALLS"]),
+        "hostHttpSettings": sorted(k for k in os.environ if k.lower().endswith(("_proxy", "_ca_bundle"))),
     }
 """
 

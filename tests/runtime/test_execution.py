@@ -82,6 +82,20 @@ def test_environment_overrides_apply_to_every_function_and_do_not_leak(
     assert stack.function_environment("EchoFunction")["POWERTOOLS_TRACE_DISABLED"] == "true"
 
 
+def test_the_hosts_proxy_and_ca_settings_do_not_reach_a_container(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Lambda container has none unless its template sets them."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("no_proxy", "localhost")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/host-bundle.pem")
+    with LocalDeployment(project) as stack:
+        result = stack.run({"failTimes": 0}, timeout=30)
+
+    assert result.succeeded
+    assert result.output["result"]["echo"]["hostHttpSettings"] == []
+
+
 def test_wait_states_are_recorded_not_slept(stack: LocalDeployment) -> None:
     result = stack.run({"failTimes": 0}, timeout=30)
 
