@@ -14,9 +14,8 @@ from aep_activation.lambda_init import prepare
 from aep_activation.request import ActivationRequest, build_request_validator
 from aep_activation.step_inputs import StepInputModel, parse_step_input
 
-prepare(
-    build_request_validator
-)  # in the init phase, on a full CPU: every step re-reads the request
+# In the init phase, on a full CPU: every step re-reads the request.
+prepare(build_request_validator)
 
 
 def request_from_state(data: dict[str, Any]) -> ActivationRequest:
