@@ -7,7 +7,7 @@ through their bounded attempts in no time.
 
 What a burst must show, per activation: exactly one of each resource, every requested
 audience on the one dataflow exactly once, no execution failed, and no two executions inside
-the critical section (from the state after AcquireActivationLease to ValidateDataflow) at the
+the critical section (from the step after the lease is taken to ValidateDataflow) at the
 same time. Across activations, critical sections overlap: they do not wait on each other.
 """
 
@@ -27,6 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from aep_activation.naming import default_resource_names
+from aep_activation.steps.result import LEASE_STATES
 from local.emulator import Emulator
 from local.runtime import ExecutionResult, LocalDeployment
 from local.runtime.moto_fixes import DynamoDBAtomicWritesFix
@@ -39,9 +40,9 @@ from tests.support.stack import deployed_stack
 # (the local runs are much faster than Adobe's, the polling is not).
 SLEEP_SCALE = 1.0
 SANDBOX = "prod"
-LEASE_STATE = "AcquireActivationLease"
-# The critical section: what the lease guards, strictly inside the time it is held.
-CRITICAL_FIRST, CRITICAL_LAST = "ChooseOperation", "ValidateDataflow"
+# The critical section: what the lease guards, strictly inside the time it is held (the
+# bursts apply: from the connections up, or to the dataflow a request names).
+CRITICAL_FIRST, CRITICAL_LAST = {"ResolveSpecs", "ActivateAudiences"}, "ValidateDataflow"
 
 
 @contextmanager
@@ -269,7 +270,7 @@ def critical_section(result: ExecutionResult, activation: str) -> Interval | Non
     start = end = None
     for event in result.events:
         details = event.get("stateEnteredEventDetails") or {}
-        if details.get("name") == CRITICAL_FIRST and start is None:
+        if details.get("name") in CRITICAL_FIRST and start is None:
             start = event["timestamp"]
         exited = event.get("stateExitedEventDetails") or {}
         if exited.get("name") == CRITICAL_LAST:
@@ -337,8 +338,8 @@ def outcome(
         requests=len(requests),
         wall_seconds=wall_seconds,
         activations=tuple(activations),
-        lease_waits=sum(v.retries for v in visits if v.name == LEASE_STATE),
-        other_retries=sum(v.retries for v in visits if v.name != LEASE_STATE),
+        lease_waits=sum(v.retries for v in visits if v.name in LEASE_STATES),
+        other_retries=sum(v.retries for v in visits if v.name not in LEASE_STATES),
         etag_conflicts=sum(1 for v in visits if v.name == "CountEtagConflict"),
         most_activations_at_once=most_at_once(
             [i for a in activations for i in a.critical], key="activation"

@@ -57,20 +57,18 @@ CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD
 # A request that passed validation to apply or tear down takes its activation's lease before
 # anything else, and gives it back before publishing the result (or before a run watch), on
 # success and failure alike. A plan only reads: it takes no lease.
+# Each leased operation takes the lease in a state of its own, which goes straight on to its
+# first step. apply and teardown record how they ended in the registry from within the result
+# publisher (PublishSuccess / PublishFailure), which ends the run.
 VALIDATE = ("ValidateRequest",)
-# apply and teardown record how they ended in the registry from within the result publisher
-# (PublishSuccess / PublishFailure), which ends the run.
-START = (*VALIDATE, "TakesActivationLease", "AcquireActivationLease")
-APPLY = (*START, "ChooseOperation")
+CHOSEN = (*VALIDATE, "ChooseOperation")
+APPLY = (*CHOSEN, "AcquireLeaseForApply")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
 NEW_CARD_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT_NEW_CARD, "EnsureDataflow")
-EXISTING_DATAFLOW = APPLY  # ValidateRequest put the named flow in the state
-PLAN = (
-    *VALIDATE,
-    "TakesActivationLease",
-    "PlanActivation",
-    "PublishSuccess",
-)
+# ValidateRequest put the named flow in the state.
+EXISTING_DATAFLOW = (*CHOSEN, "AcquireLeaseForNamedDataflow")
+TEARDOWN = (*CHOSEN, "AcquireLeaseForTeardown")
+PLAN = (*CHOSEN, "PlanActivation", "PublishSuccess")
 FINISH = (
     "ActivateAudiences",
     "ValidateDataflow",

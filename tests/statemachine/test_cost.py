@@ -7,25 +7,30 @@ from __future__ import annotations
 
 from tests.statemachine.asl import ASL_PATH, states
 from tests.statemachine.harness import Machine, example, lambda_calls, transitions
-from tests.statemachine.paths import HAPPY_NEW, HAPPY_NEW_CARD, assert_route
+from tests.statemachine.paths import HAPPY_EXISTING, HAPPY_NEW, HAPPY_NEW_CARD, assert_route
 
-# The legacy card's fresh apply: 16 for the steps and the lease (ValidateRequest takes the input
-# as it comes), 2 for the Data Prep branch it passes through (NeedsMappingSet, NoMappingSet).
-# PublishSuccess records the outcome in the registry itself and ends the run.
-FRESH_APPLY_TRANSITIONS = 18
+# The legacy card's fresh apply: 15 for the steps and the lease (ValidateRequest takes the input
+# as it comes; ChooseOperation sends it to the apply's own acquire state, which goes straight on
+# to ResolveSpecs), 2 for the Data Prep branch it passes through (NeedsMappingSet,
+# NoMappingSet). PublishSuccess records the outcome in the registry itself and ends the run.
+FRESH_APPLY_TRANSITIONS = 17
 FRESH_APPLY_LAMBDA_CALLS = 10
 # A new card's: the same, with EnsureMappingSet (a Lambda) in place of NoMappingSet.
-FRESH_NEW_CARD_APPLY_TRANSITIONS = 18
+FRESH_NEW_CARD_APPLY_TRANSITIONS = 17
 FRESH_NEW_CARD_APPLY_LAMBDA_CALLS = 11
-# A teardown: ValidateRequest, the lease (3), TeardownActivation (finds and deletes in one
-# call), the release and PublishSuccess (which records it).
-TEARDOWN_TRANSITIONS = 7
+# Adding an audience to the dataflow a request names: ValidateRequest, ChooseOperation, the
+# lease, ActivateAudiences, ValidateDataflow, ExportOrWatch, the release and PublishSuccess.
+NAMED_DATAFLOW_TRANSITIONS = 8
+NAMED_DATAFLOW_LAMBDA_CALLS = 4
+# A teardown: ValidateRequest, ChooseOperation, the lease, TeardownActivation (finds and
+# deletes in one call), the release and PublishSuccess (which records it).
+TEARDOWN_TRANSITIONS = 6
 TEARDOWN_LAMBDA_CALLS = 3
-# Parallel branches' states included: the steps, the native lease (4), the Data Prep branch (4),
-# RequestRefused (a refused request's input put back) and ResultNotPublished's three (a run
-# without a dataflow says so without one).
-MOST_STATES = 40
-MOST_LINES = 757
+# Parallel branches' states included: the steps, the native lease (one acquire per leased
+# operation, three releases), the Data Prep branch (4), RequestRefused (a refused request's
+# input put back) and ResultNotPublished's three (a run without a dataflow says so without one).
+MOST_STATES = 41
+MOST_LINES = 838
 
 
 def test_the_definition_stays_small() -> None:
@@ -58,6 +63,24 @@ def test_a_fresh_apply_on_a_new_card_costs_its_counted_transitions_and_lambda_ca
     print(
         f"fresh apply, new card: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls"
     )
+
+
+def test_adding_an_audience_to_a_named_dataflow_costs_its_counted_transitions_and_lambda_calls(
+    machine: Machine,
+) -> None:
+    request = example("amazon-s3-new-card")
+    applied = machine.run(request)
+    assert applied.status == "SUCCEEDED", (applied.error, applied.cause)
+    named = {**request, "dataflowId": applied.output["resources"]["dataflowId"]}
+
+    result = machine.run(named)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert_route(result.states, HAPPY_EXISTING)
+    assert transitions(result) <= NAMED_DATAFLOW_TRANSITIONS
+    # ValidateRequest, ActivateAudiences, ValidateDataflow and PublishResult.
+    assert lambda_calls(result) <= NAMED_DATAFLOW_LAMBDA_CALLS
+    print(f"named dataflow: {transitions(result)} transitions, {lambda_calls(result)} Lambda calls")
 
 
 def test_a_teardown_costs_its_counted_transitions_and_lambda_calls(machine: Machine) -> None:

@@ -7,18 +7,27 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from aep_activation.budget import LEASE_STEP_MARGIN_SECONDS
 from aep_activation.limits import MAX_FIRST_RUN_WAIT_MINUTES
 from aep_activation.steps.lease import LEASE_WAIT_SECONDS
+from aep_activation.steps.result import LEASE_STATES
 from local.emulator import Fault
 from local.runtime import LocalDeployment
 from local.runtime.template import parse_template_text
 from tests.statemachine.asl import definition, retrier_for, states
 from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example, lease_items
-from tests.statemachine.paths import FAIL, NEW_DATAFLOW, START, assert_route, failed_at
+from tests.statemachine.paths import APPLY, CHOSEN, FAIL, NEW_DATAFLOW, assert_route, failed_at
 from tests.steps.test_run_watch_waits import looks as watch_looks
 
-ACQUIRE = "AcquireActivationLease"
+ACQUIRE = "AcquireLeaseForApply"
+# Each leased operation's own acquire state, and the step it goes straight on to.
+FIRST_LEASED_STEP = {
+    "AcquireLeaseForApply": "ResolveSpecs",
+    "AcquireLeaseForNamedDataflow": "ActivateAudiences",
+    "AcquireLeaseForTeardown": "TeardownActivation",
+}
 HELD = "DynamoDB.ConditionalCheckFailedException"
 RELEASES = {
     "ReleaseActivationLease",
@@ -37,18 +46,43 @@ def _next_states(state: dict[str, Any]) -> list[str]:
     return found
 
 
+def test_the_lease_is_taken_by_one_write_per_leased_operation() -> None:
+    top = definition()["States"]
+    writes = {name for name, state in top.items() if state.get("Resource", "").endswith(":putItem")}
+    assert writes == set(FIRST_LEASED_STEP) == LEASE_STATES
+    reference = _without_names(ACQUIRE, top[ACQUIRE])
+    for name, first_step in FIRST_LEASED_STEP.items():
+        assert top[name]["Next"] == first_step
+        # The same item, condition, waits and Catch: only the name differs.
+        assert _without_names(name, top[name]) == reference, name
+    choose = top["ChooseOperation"]
+    assert top["ValidateRequest"]["Next"] == "ChooseOperation"
+    assert {c["Next"] for c in choose["Choices"]} | {choose["Default"]} == {
+        "PlanActivation",
+        *FIRST_LEASED_STEP,
+    }
+
+
+def _without_names(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in state.items() if k not in ("Next", "Comment")}
+    catches = [{**c, "ResultPath": c["ResultPath"].replace(name, "*")} for c in kept["Catch"]]
+    return {**kept, "Catch": catches}
+
+
 def test_every_way_from_taking_the_lease_to_a_result_gives_it_back() -> None:
     top = definition()["States"]
     unreleased = []
-    # Every way on from the acquire, except its Catch of the lease held elsewhere: the
-    # conditional write failed on every attempt, so this run holds nothing to give back.
-    (held,) = [c for c in top[ACQUIRE]["Catch"] if c["ErrorEquals"] == [HELD]]
-    assert top[ACQUIRE]["Catch"][-1]["ErrorEquals"] == ["States.ALL"]
-    stack: list[tuple[str, tuple[str, ...]]] = [
-        (following, (ACQUIRE,))
-        for following in _next_states(top[ACQUIRE])
-        if following != held["Next"]
-    ]
+    stack: list[tuple[str, tuple[str, ...]]] = []
+    for acquire in FIRST_LEASED_STEP:
+        # Every way on from the acquire, except its Catch of the lease held elsewhere: the
+        # conditional write failed on every attempt, so this run holds nothing to give back.
+        (held,) = [c for c in top[acquire]["Catch"] if c["ErrorEquals"] == [HELD]]
+        assert top[acquire]["Catch"][-1]["ErrorEquals"] == ["States.ALL"]
+        stack += [
+            (following, (acquire,))
+            for following in _next_states(top[acquire])
+            if following != held["Next"]
+        ]
     seen = set()
     while stack:
         name, path = stack.pop()
@@ -70,7 +104,9 @@ def test_only_runs_holding_no_lease_skip_the_release() -> None:
     # Refused by validation, a plan (it takes no lease), the run watch (it gave it back), a
     # lease held elsewhere (never taken: the publisher reads who holds it).
     assert straight_to_publish == [
-        "AcquireActivationLease",
+        "AcquireLeaseForApply",
+        "AcquireLeaseForNamedDataflow",
+        "AcquireLeaseForTeardown",
         "CheckRuns",
         "PlanActivation",
         "ReleaseActivationLeaseAfterFailure",
@@ -93,34 +129,36 @@ def _reachable(start: str, stop: set[str]) -> set[str]:
 
 def test_a_plan_takes_no_lease() -> None:
     top = definition()["States"]
-    (plan,) = top["TakesActivationLease"]["Choices"]
+    plan = top["ChooseOperation"]["Choices"][0]
     assert plan == {
         "Variable": "$.request.operation",
         "StringEquals": "plan",
         "Next": "PlanActivation",
     }
-    assert top["ValidateRequest"]["Next"] == "TakesActivationLease"
-    assert ACQUIRE not in _reachable("PlanActivation", set())
+    assert not _reachable("PlanActivation", set()) & set(FIRST_LEASED_STEP)
 
 
 def test_the_run_watch_is_reached_only_after_the_lease_was_given_back() -> None:
-    assert "CheckRuns" not in _reachable(ACQUIRE, RELEASES)
-    assert "PublishSuccess" not in _reachable(ACQUIRE, RELEASES)
+    for acquire in FIRST_LEASED_STEP:
+        assert "CheckRuns" not in _reachable(acquire, RELEASES)
+        assert "PublishSuccess" not in _reachable(acquire, RELEASES)
     assert "CheckRuns" in _reachable(ACQUIRE, set())
+    assert "CheckRuns" in _reachable("AcquireLeaseForNamedDataflow", set())
 
 
 def _leased_tasks() -> set[str]:
     """Every Task an execution may run while it holds the lease (Parallel branches too)."""
     top = definition()["States"]
     tasks = set()
-    # The held Catch leads away from a lease never taken.
-    (held,) = [c["Next"] for c in top[ACQUIRE]["Catch"] if c["ErrorEquals"] == [HELD]]
-    for name in _reachable(ACQUIRE, RELEASES | {held}) - {ACQUIRE}:
-        state = top[name]
-        if state["Type"] == "Task":
-            tasks.add(name)
-        for branch in state.get("Branches", []):
-            tasks |= {n for n, s in branch["States"].items() if s["Type"] == "Task"}
+    for acquire in FIRST_LEASED_STEP:
+        # The held Catch leads away from a lease never taken.
+        (held,) = [c["Next"] for c in top[acquire]["Catch"] if c["ErrorEquals"] == [HELD]]
+        for name in _reachable(acquire, RELEASES | {held}) - {acquire}:
+            state = top[name]
+            if state["Type"] == "Task":
+                tasks.add(name)
+            for branch in state.get("Branches", []):
+                tasks |= {n for n, s in branch["States"].items() if s["Type"] == "Task"}
     return tasks
 
 
@@ -217,7 +255,7 @@ def test_a_lease_held_elsewhere_is_waited_for_then_fails_by_name_touching_nothin
     assert result.error == "ActivationLeaseHeld"
     assert OTHER in (result.cause or "")
     # Straight to the failure event: the lease was never taken, so nothing is given back.
-    assert_route(result.states, (*START, *FAIL[1:]))
+    assert_route(result.states, (*APPLY, *FAIL[1:]))
     (visit,) = result.visits_of(ACQUIRE)
     assert visit.attempts == held.max_attempts + 1  # bounded
     asked = result.retry_sleeps(ACQUIRE)
@@ -226,6 +264,41 @@ def test_a_lease_held_elsewhere_is_waited_for_then_fails_by_name_touching_nothin
     (item,) = lease_items(leases)
     assert item["holder"] == {"S": OTHER}  # the holder's lease is left alone
     (event,) = machine.result_events(result.arn)
+    assert event["detail"]["failure"]["error"] == "ActivationLeaseHeld"
+
+
+@pytest.mark.parametrize(
+    ("operation", "acquire"),
+    [("teardown", "AcquireLeaseForTeardown"), ("named dataflow", "AcquireLeaseForNamedDataflow")],
+)
+def test_a_teardown_or_a_named_dataflow_waits_in_its_own_acquire_state_then_fails_by_name(
+    machine: Machine, leases: Any, operation: str, acquire: str
+) -> None:
+    request = example("amazon-s3")
+    applied = machine.run(request)
+    assert applied.status == "SUCCEEDED", (applied.error, applied.cause)
+    dataflow_id = applied.output["resources"]["dataflowId"]
+    if operation == "teardown":
+        request = {**request, "operation": "teardown", "confirmDataflowId": dataflow_id}
+    else:
+        request = {**request, "dataflowId": dataflow_id}
+    calls_before = len(machine.flow_service_calls())
+    hold(leases, "prod/summer-sale-s3", OTHER, time.time() + 3600)
+
+    result = machine.run(request)
+
+    assert result.status == "FAILED"
+    assert result.error == "ActivationLeaseHeld"
+    assert OTHER in (result.cause or "")
+    assert_route(result.states, (*CHOSEN, acquire, *FAIL[1:]))
+    assert result.visits_of(acquire)[0].attempts == retrier_for(acquire, HELD).max_attempts + 1
+    # ValidateRequest may read the named flow; nothing is written.
+    assert [
+        c.method for c in machine.flow_service_calls()[calls_before:] if c.method != "GET"
+    ] == []
+    assert machine.census() == {"prod": ONE_OF_EACH}
+    (event,) = machine.result_events(result.arn)
+    assert event["detail"]["failure"]["state"] == acquire
     assert event["detail"]["failure"]["error"] == "ActivationLeaseHeld"
 
 

@@ -7,16 +7,15 @@ import copy
 from typing import Any
 
 from local.emulator import Fault
-from tests.statemachine import asl
+from tests.statemachine import asl, paths
 from tests.statemachine.harness import ONE_OF_EACH, Machine, example, with_dataflow
-from tests.statemachine.paths import FAIL, START, assert_route
+from tests.statemachine.paths import FAIL, assert_route
 
 REQUEST = "amazon-s3"
 # One state finds and deletes, level by level (each retry starts from what exists now).
 TEARDOWN_STEP = "TeardownActivation"
 TEARDOWN = (
-    *START,
-    "ChooseOperation",
+    *paths.TEARDOWN,
     TEARDOWN_STEP,
     "ReleaseActivationLease",
     "PublishSuccess",  # records TORN_DOWN in the registry, then publishes
@@ -110,12 +109,7 @@ def test_a_teardown_failing_at_the_target_connection_completes_when_started_agai
     assert failed.error == "FlowServiceUnavailable"
     assert_route(
         failed.states,
-        (
-            *START,
-            "ChooseOperation",
-            TEARDOWN_STEP,
-            *FAIL,
-        ),
+        (*paths.TEARDOWN, TEARDOWN_STEP, *FAIL),
     )
     assert len(machine.calls("DELETE", "/targetConnections/*")) == attempts
     # Each retry started from what exists now: the dataflow, gone after the first attempt, was

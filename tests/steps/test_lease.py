@@ -264,7 +264,7 @@ def test_the_clock_validate_request_reads_leaves_the_leased_part_its_hour_after_
         "now": 1_800_000_000,
         "expiresAt": 1_800_000_000 + LEASE_WAIT_SECONDS + 3600,
     }
-    held = retrier_for("AcquireActivationLease", "DynamoDB.ConditionalCheckFailedException")
+    held = retrier_for("AcquireLeaseForApply", "DynamoDB.ConditionalCheckFailedException")
     longest_wait = sum(held.ceiling(i) for i in range(held.max_attempts))
     assert longest_wait <= LEASE_WAIT_SECONDS
     with pytest.raises(ConfigurationError):
@@ -299,8 +299,8 @@ def _asl_write(dynamodb: Any, operation: str, state: str, lease: dict[str, Any])
 
 
 def asl_acquire(dynamodb: Any, lease: dict[str, Any]) -> bool:
-    """AcquireActivationLease's PutItem as the ASL writes it: True if taken."""
-    return _asl_write(dynamodb, "put_item", "AcquireActivationLease", lease)
+    """The acquire states' PutItem as the ASL writes it (the same in each): True if taken."""
+    return _asl_write(dynamodb, "put_item", "AcquireLeaseForApply", lease)
 
 
 def asl_release(dynamodb: Any, lease: dict[str, Any], state: str) -> bool:
@@ -309,7 +309,7 @@ def asl_release(dynamodb: Any, lease: dict[str, Any], state: str) -> bool:
 
 
 def test_the_state_machine_writes_the_lease_this_module_describes(dynamodb: Any) -> None:
-    acquire = states()["AcquireActivationLease"]
+    acquire = states()["AcquireLeaseForApply"]
     assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert acquire["Parameters"]["ConditionExpression"] == ACQUIRE_CONDITION
     assert set(acquire["Parameters"]["Item"]) == {KEY, HOLDER, "acquiredAt", EXPIRES_AT}

@@ -8,11 +8,12 @@ refused, and the state machine asks again with back-off (a bounded wait). Execut
 activations take other leases and never wait.
 
 The state machine takes and gives back the lease itself, with Step Functions' DynamoDB
-integration (``AcquireActivationLease``: a conditional PutItem; the release states: a
-DeleteItem conditional on the holder); this module holds the item's shape and condition
-(:data:`ACQUIRE_CONDITION`, which a test holds the ASL to), the epoch numbers the ASL cannot
-compute (:func:`lease_for`, returned by ValidateRequest), and the release of an execution
-that ended outside the state machine's own paths (:func:`release_after_execution_ended`).
+integration (the ``AcquireLeaseFor*`` states, one per leased operation: a conditional
+PutItem; the release states: a DeleteItem conditional on the holder); this module holds the
+item's shape and condition (:data:`ACQUIRE_CONDITION`, which a test holds the ASL to), the
+epoch numbers the ASL cannot compute (:func:`lease_for`, returned by ValidateRequest), and
+the release of an execution that ended outside the state machine's own paths
+(:func:`release_after_execution_ended`).
 
 The item is keyed by ``<sandbox>/<name>`` and holds the execution ARN and ``expiresAt``
 (epoch seconds, also the table's TTL attribute, which only tidies up). Taking the lease
@@ -52,10 +53,10 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 ACQUIRE_CONDITION = f"attribute_not_exists({KEY}) OR {EXPIRES_AT} < :now OR {HOLDER} = :holder"
-"""Free when absent, expired, or already ours: the PutItem condition of AcquireActivationLease."""
+"""Free when absent, expired, or already ours: the PutItem condition of the AcquireLeaseFor* states."""
 
 LEASE_WAIT_SECONDS = 2700
-"""At least the longest wait for the lease (the sum of AcquireActivationLease's retry
+"""At least the longest wait for the lease (the sum of the AcquireLeaseFor* states' retry
 ceilings, checked by a test). The clock is read once, by ValidateRequest, before that wait:
 a lease's expiry counts it in, so the leased part of a run always has its full
 ``ACTIVATION_LEASE_SECONDS``."""
@@ -189,7 +190,7 @@ def held_message(key: str, item: object) -> str:
 def lease_for(
     sandbox: str, name: str, execution: str, *, seconds: int, now: float | None = None
 ) -> dict[str, Any]:
-    """What AcquireActivationLease writes, as the state carries it (``$.lease``): JSONPath has
+    """What the AcquireLeaseFor* states write, as the state carries it (``$.lease``): JSONPath has
     no clock, so ValidateRequest reads it. ``now`` is the condition's notion of the present
     (a lease that expired before it is free); ``expiresAt`` leaves the leased part of the run
     ``seconds`` after the longest wait for the lease (see :data:`LEASE_WAIT_SECONDS`)."""

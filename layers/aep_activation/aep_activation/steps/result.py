@@ -23,7 +23,10 @@ EVENT_SOURCE = "aep.activation"
 DETAIL_TYPES = {"SUCCEEDED": "ActivationSucceeded", "FAILED": "ActivationFailed"}
 _REQUEST_ID = re.compile(r"requestId=([A-Za-z0-9._:-]+)")
 _CLIENT_REQUEST_ID = re.compile(CLIENT_REQUEST_ID_PATTERN)
-LEASE_STATE = "AcquireActivationLease"
+# The states that take the lease: one per leased operation, each going straight to its first step.
+LEASE_STATES = frozenset(
+    {"AcquireLeaseForApply", "AcquireLeaseForNamedDataflow", "AcquireLeaseForTeardown"}
+)
 LEASE_HELD = "DynamoDB.ConditionalCheckFailedException"
 # The run watch's own fields: the next poll's, not the result's.
 _WATCH_BOOKKEEPING = frozenset({"runIds", "runs", "waitedSeconds", "nextWaitSeconds", "timeUp"})
@@ -141,7 +144,7 @@ def failure_in(
         return _object(state.get("failure"))
     name, caught = next(iter(failed.items()))
     error, cause = _object(caught).get("Error"), _object(caught).get("Cause")
-    if name == LEASE_STATE and error == LEASE_HELD:
+    if name in LEASE_STATES and error == LEASE_HELD:
         # The native PutItem's refusal, once its retries were spent: another execution of
         # the activation held the lease all along: who, read now.
         key = str(_object(state.get("lease")).get("key"))
