@@ -8,7 +8,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aep_activation import warm_up
-from aep_activation.dataprep.mapping import uses_mapping_set
 from aep_activation.lambda_init import prepare
 from aep_activation.observability import step_handler
 from aep_activation.request import build_request_validator
@@ -31,7 +30,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     request = checked.to_state()
     # Only once the request is valid: an invalid one ends the execution here.
-    warm_up.warm_up_for(request, data_prep=uses_mapping_set(checked))
+    warm_up.warm_up_for(request)
     state: dict[str, Any] = {
         "request": request,
         "lease": lease_for(

@@ -17,21 +17,12 @@ class Parallel:
     # A failed branch stops the block: each branch then ran only a prefix of its states, and
     # the failed one went through ``<State>Failed`` (a Fail naming it in the cause).
     complete: bool = True
-    # One more branch that runs one of these (a Choice inside it decides), when the route
-    # holds for either: the Data Prep branch, which a legacy card passes through.
-    choices: tuple[tuple[str, ...], ...] = ()
 
     def members(self) -> set[str]:
-        names = {name for branch in (*self.branches, *self.choices) for name in branch}
+        names = {name for branch in self.branches for name in branch}
         if not self.complete:
             names |= {f"{n}{suffix}" for n in list(names) for suffix in FAILURE_MARKERS}
         return names
-
-    def variants(self) -> list[Parallel]:
-        """The block with each choice as its last branch (itself when it has none)."""
-        if not self.choices:
-            return [self]
-        return [Parallel(self.name, (*self.branches, c), self.complete) for c in self.choices]
 
 
 FAILURE_MARKERS = ("Failed",)
@@ -39,20 +30,17 @@ FAILURE_MARKERS = ("Failed",)
 
 Step = str | Parallel
 
-# Beside the two connection branches, Data Prep: a pass-through on the legacy cards, the
-# EnsureMappingSet step on the new ones.
-DATA_PREP_LEGACY_CARD = ("NeedsMappingSet", "NoMappingSet")
-DATA_PREP_NEW_CARD = ("NeedsMappingSet", "EnsureMappingSet")
+# Beside the two connection branches, Data Prep: the EnsureMappingSet step, on every card (a
+# legacy card's answers at once).
 CONNECT = Parallel(
     "ConnectProfileAndDestination",
     (
         ("EnsureProfileBaseConnection", "EnsureSourceConnection"),
         ("EnsureDestinationBaseConnection", "EnsureTargetConnection"),
+        ("EnsureMappingSet",),
     ),
-    choices=(DATA_PREP_LEGACY_CARD, DATA_PREP_NEW_CARD),
 )
-CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False, choices=CONNECT.choices)
-CONNECT_NEW_CARD = Parallel(CONNECT.name, (*CONNECT.branches, DATA_PREP_NEW_CARD))
+CONNECT_FAILED = Parallel(CONNECT.name, CONNECT.branches, complete=False)
 
 # A request that passed validation to apply or tear down takes its activation's lease before
 # anything else, and gives it back before publishing the result (or before a run watch), on
@@ -64,7 +52,6 @@ VALIDATE = ("ValidateRequest",)
 CHOSEN = (*VALIDATE, "ChooseOperation")
 APPLY = (*CHOSEN, "AcquireLeaseForApply")
 NEW_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT, "EnsureDataflow")
-NEW_CARD_DATAFLOW = (*APPLY, "ResolveSpecs", CONNECT_NEW_CARD, "EnsureDataflow")
 # ValidateRequest put the named flow in the state.
 EXISTING_DATAFLOW = (*CHOSEN, "AcquireLeaseForNamedDataflow")
 TEARDOWN = (*CHOSEN, "AcquireLeaseForTeardown")
@@ -104,7 +91,6 @@ FAIL = ("ReleaseActivationLeaseAfterFailure", "PublishFailure", "ActivationFaile
 NO_LEASE_HELD = ("PlanActivation", "CheckRuns")
 
 HAPPY_NEW: tuple[Step, ...] = (*NEW_DATAFLOW, *FINISH)
-HAPPY_NEW_CARD: tuple[Step, ...] = (*NEW_CARD_DATAFLOW, *FINISH)
 HAPPY_EXISTING: tuple[Step, ...] = (*EXISTING_DATAFLOW, *FINISH)
 
 
@@ -145,16 +131,16 @@ def _mismatch(actual: list[str], expected: list[Step]) -> str | None:
         end = position
         while end < len(actual) and actual[end] in members:
             end += 1
-        problems = [_variant_mismatch(actual[position:end], v) for v in step.variants()]
-        if all(problems):
-            return f"in {step.name}: {problems[0]}"
+        problem = _block_mismatch(actual[position:end], step)
+        if problem:
+            return f"in {step.name}: {problem}"
         position = end
     if position != len(actual):
         return f"unexpected states after the route: {actual[position:]}"
     return None
 
 
-def _variant_mismatch(visited: list[str], block: Parallel) -> str | None:
+def _block_mismatch(visited: list[str], block: Parallel) -> str | None:
     strays = [name for name in visited if name not in block.members()]
     if strays:
         return f"states of no branch: {strays}"
@@ -193,7 +179,5 @@ def _render(expected: Sequence[Step]) -> str:
             parts.append(step)
         else:
             branches = " || ".join(" > ".join(b) for b in step.branches)
-            if step.choices:
-                branches += " || " + " | ".join(" > ".join(c) for c in step.choices)
             parts.append(f"{step.name}[{branches}{'' if step.complete else ', cut short'}]")
     return " > ".join(parts)

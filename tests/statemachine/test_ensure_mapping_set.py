@@ -82,15 +82,14 @@ def test_a_new_card_s_data_prep_runs_as_its_own_step_and_carries_only_ids(
     assert result.output["mappingSet"]["mappingId"] == prepared["mappingId"]
 
 
-def test_a_legacy_card_passes_the_data_prep_branch_through_without_a_call(
-    machine: Machine,
-) -> None:
+def test_a_legacy_card_s_data_prep_step_answers_null_without_a_call(machine: Machine) -> None:
     result = machine.run(example(LEGACY_CARD))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    assert result.visits_of("EnsureMappingSet") == []
-    assert [v.name for v in result.visits_of("NoMappingSet")] == ["NoMappingSet"]
+    (step,) = result.visits_of("EnsureMappingSet")
+    assert step.result is None
     assert conversion_calls(machine) == []
+    assert "mappingSet" not in result.output
 
 
 def test_changed_attributes_make_a_new_version_in_the_step_and_activate_only_attaches_it(

@@ -26,34 +26,16 @@ def test_branches_may_interleave(visited: list[str]) -> None:
     assert_route(visited, ("A", CONNECT, "B"))
 
 
-NEEDS, PASSES = paths.DATA_PREP_LEGACY_CARD
-_, PREPARES = paths.DATA_PREP_NEW_CARD
+(PREPARES,) = paths.CONNECT.branches[2]
 
 
-@pytest.mark.parametrize(
-    "visited",
-    [
-        ["A", CONNECT.name, PROFILE, NEEDS, SOURCE, PASSES, DESTINATION, TARGET, "B"],
-        ["A", CONNECT.name, NEEDS, PROFILE, PREPARES, DESTINATION, TARGET, SOURCE, "B"],
-    ],
-)
-def test_the_data_prep_branch_may_take_either_of_its_forms(visited: list[str]) -> None:
+def test_the_data_prep_branch_runs_beside_the_connections() -> None:
+    visited = ["A", CONNECT.name, PROFILE, PREPARES, SOURCE, DESTINATION, TARGET, "B"]
     assert_route(visited, ("A", paths.CONNECT, "B"))
-
-
-@pytest.mark.parametrize(
-    "visited",
-    [
-        ["A", CONNECT.name, PROFILE, SOURCE, DESTINATION, TARGET, "B"],  # no Data Prep branch
-        ["A", CONNECT.name, PROFILE, SOURCE, NEEDS, PASSES, PREPARES, DESTINATION, TARGET, "B"],
-        ["A", CONNECT.name, PROFILE, SOURCE, PREPARES, NEEDS, DESTINATION, TARGET, "B"],
-    ],
-)
-def test_the_data_prep_branch_runs_one_form_in_order(visited: list[str]) -> None:
-    with pytest.raises(AssertionError):
-        assert_route(visited, ("A", paths.CONNECT, "B"))
-    with pytest.raises(AssertionError):
-        assert_route(visited, ("A", paths.CONNECT_NEW_CARD, "B"))
+    with pytest.raises(AssertionError):  # the block without its Data Prep branch
+        assert_route([n for n in visited if n != PREPARES], ("A", paths.CONNECT, "B"))
+    with pytest.raises(AssertionError):  # Data Prep run twice
+        assert_route([*visited[:3], PREPARES, *visited[3:]], ("A", paths.CONNECT, "B"))
 
 
 @pytest.mark.parametrize(

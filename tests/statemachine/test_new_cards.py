@@ -22,7 +22,7 @@ from tests.statemachine.harness import (
     example,
     example_names,
 )
-from tests.statemachine.paths import HAPPY_NEW_CARD, assert_route
+from tests.statemachine.paths import HAPPY_NEW, assert_route
 from tests.support import payloads
 
 CONVERSION_BASE = "/data/foundation/conversion"
@@ -72,7 +72,7 @@ def test_a_new_card_activates_with_its_mapping_set(machine: Machine, name: str) 
     result = machine.run(request)
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    assert_route(result.states, HAPPY_NEW_CARD)
+    assert_route(result.states, HAPPY_NEW)
     assert machine.census() == {"prod": ONE_OF_EACH}
     flow = machine.only_flow()
     assert_flow_holds(flow, request)

@@ -20,7 +20,6 @@ DATA_PREP = "arn:aws:lambda:us-east-1:123456789012:function:EnsureMappingSet:2"
 ENVIRON = {
     warm_up.NEW_DATAFLOW_VARIABLE: f"{NEW}, {DATA_PREP}, {LATER}",
     warm_up.EXISTING_DATAFLOW_VARIABLE: LATER,
-    warm_up.DATA_PREP_VARIABLE: DATA_PREP,
 }
 
 CONTEXT = LambdaContext(function_version="3")
@@ -40,7 +39,8 @@ class RecordingLambda:
 @pytest.mark.parametrize(
     ("request_", "expected"),
     [
-        ({"operation": "apply", "dataflowId": None}, [NEW, LATER]),  # a legacy card
+        # In the order the path calls them: the local runtime runs the inits in that order.
+        ({"operation": "apply", "dataflowId": None}, [NEW, DATA_PREP, LATER]),
         ({"dataflowId": "d8a3f1c2-4b5e-4f6a-8b7c-9d0e1f2a3b4c"}, [LATER]),
         ({"operation": "plan", "dataflowId": None}, []),
         ({"operation": "teardown", "dataflowId": "d8a3f1c2-4b5e-4f6a-8b7c-9d0e1f2a3b4c"}, []),
@@ -50,17 +50,6 @@ def test_a_request_warms_only_the_functions_its_path_calls(
     request_: dict[str, Any], expected: list[str]
 ) -> None:
     assert warm_up.functions_for(request_, ENVIRON) == expected
-
-
-def test_only_a_new_card_s_fresh_apply_warms_the_data_prep_step() -> None:
-    fresh = {"operation": "apply", "dataflowId": None}
-    named = {"operation": "apply", "dataflowId": "d8a3f1c2-4b5e-4f6a-8b7c-9d0e1f2a3b4c"}
-
-    # In the order the path calls them: the local runtime runs the inits in that order.
-    assert warm_up.functions_for(fresh, ENVIRON, data_prep=True) == [NEW, DATA_PREP, LATER]
-    assert warm_up.functions_for(fresh, ENVIRON, data_prep=False) == [NEW, LATER]
-    # Adding an audience to a named dataflow goes through no Parallel, so no Data Prep step.
-    assert warm_up.functions_for(named, ENVIRON, data_prep=True) == [LATER]
 
 
 def test_no_list_in_the_environment_warms_nothing() -> None:
@@ -146,10 +135,10 @@ def test_a_container_warms_a_function_again_only_once_it_may_have_gone_cold() ->
         counts = [
             warm_up.warm_up_for(existing, client, now=1000.0),  # LATER
             warm_up.warm_up_for(existing, client, now=1001.0),  # LATER is warm
-            warm_up.warm_up_for(fresh, client, now=1002.0),  # NEW only
+            warm_up.warm_up_for(fresh, client, now=1002.0),  # NEW and DATA_PREP only
             warm_up.warm_up_for(fresh, client, now=1000.0 + later),  # LATER again
         ]
     warm_up.forget_warm_ups()
 
-    assert counts == [1, 0, 1, 1]
-    assert [call["FunctionName"] for call in client.invokes] == [LATER, NEW, LATER]
+    assert counts == [1, 0, 2, 1]
+    assert [call["FunctionName"] for call in client.invokes] == [LATER, NEW, DATA_PREP, LATER]

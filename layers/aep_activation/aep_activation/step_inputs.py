@@ -47,6 +47,13 @@ class ConnectionStepInput(StepInput):
     base_connection_id: str = Field(alias="baseConnectionId", min_length=1)
 
 
+class MappingSetStepInput(StepInput):
+    """``data_prep``: ResolveSpecs' answer to whether the card takes its attributes from a
+    Data Prep mapping set (the new cards do; the legacy ones have none to make)."""
+
+    data_prep: bool = Field(alias="dataPrep")
+
+
 class DestinationStepInput(StepInput):
     specs: dict[str, Any]
 

@@ -10,9 +10,7 @@ Which functions: the template lists them, as the published versions the state ma
 (a version has containers of its own), in variables: :data:`NEW_DATAFLOW_VARIABLE` for an
 apply that may create the dataflow, :data:`EXISTING_DATAFLOW_VARIABLE` for one that names it
 (the connections are then not touched), each in the order the path calls them (the local
-runtime runs the inits one at a time in that order). :data:`DATA_PREP_VARIABLE` names the Data
-Prep step, which only a new card's fresh apply calls: a legacy card's leaves it out. A plan or a
-teardown warms nothing.
+runtime runs the inits one at a time in that order). A plan or a teardown warms nothing.
 
 A container of ValidateRequest warms a function at most once in :data:`REWARM_AFTER_SECONDS`.
 A warm-up is best effort: a failure to start one is logged (the function and the error's code)
@@ -38,7 +36,6 @@ WARMED_UP: Mapping[str, Any] = {"warmedUp": True}
 
 NEW_DATAFLOW_VARIABLE = "WARM_UP_NEW_DATAFLOW"
 EXISTING_DATAFLOW_VARIABLE = "WARM_UP_EXISTING_DATAFLOW"
-DATA_PREP_VARIABLE = "WARM_UP_DATA_PREP"
 
 REWARM_AFTER_SECONDS = 300.0
 """A function this container warmed less than this ago is taken as still warm (Lambda keeps an
@@ -52,21 +49,14 @@ def is_warm_up(event: Any) -> bool:
     return isinstance(event, dict) and event.get(WARM_UP_KEY) is True
 
 
-def functions_for(
-    request: Mapping[str, Any],
-    environ: Mapping[str, str] = os.environ,
-    *,
-    data_prep: bool = False,
-) -> list[str]:
-    """The functions to warm for ``request`` (as ValidateRequest normalised it); ``data_prep``
-    when its card takes its attributes from a mapping set (a new card)."""
+def functions_for(request: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The functions to warm for ``request`` (as ValidateRequest normalised it)."""
     operation = request.get("operation", "apply")
     if operation != "apply":
         return []
     if request.get("dataflowId"):
         return _listed(environ, EXISTING_DATAFLOW_VARIABLE)
-    skipped = set() if data_prep else set(_listed(environ, DATA_PREP_VARIABLE))
-    return [name for name in _listed(environ, NEW_DATAFLOW_VARIABLE) if name not in skipped]
+    return _listed(environ, NEW_DATAFLOW_VARIABLE)
 
 
 def _listed(environ: Mapping[str, str], variable: str) -> list[str]:
@@ -111,19 +101,13 @@ def _error_code(exc: Exception) -> str:
     return error_code(exc) or type(exc).__name__
 
 
-def warm_up_for(
-    request: Mapping[str, Any],
-    client: Any = None,
-    *,
-    data_prep: bool = False,
-    now: float | None = None,
-) -> int:
+def warm_up_for(request: Mapping[str, Any], client: Any = None, *, now: float | None = None) -> int:
     """Warm the functions ``request``'s path will call (:func:`functions_for`) that this
     container has not warmed within :data:`REWARM_AFTER_SECONDS`."""
     moment = time.monotonic() if now is None else now
     due = [
         name
-        for name in functions_for(request, data_prep=data_prep)
+        for name in functions_for(request)
         if moment - _warmed_at.get(name, -REWARM_AFTER_SECONDS) >= REWARM_AFTER_SECONDS
     ]
     for name in due:
