@@ -2,10 +2,11 @@
 
 Every creation step finds-or-creates by a name derived from the activation (``naming.py``).
 Two executions of one activation started together would both find nothing and both create.
-So an execution takes its activation's lease right after ValidateRequest and gives it back on
-every way out, success or failure; meanwhile another execution of the same activation is
-refused, and the state machine asks again with back-off (a bounded wait). Executions of other
-activations take other leases and never wait.
+So an execution takes its activation's lease once ValidateRequest has checked the request (a
+plan, which only reads, takes none) and gives it back on every way out, success or failure;
+meanwhile another execution of the same activation is refused, and the state machine asks
+again with back-off (a bounded wait). Executions of other activations take other leases and
+never wait.
 
 The state machine takes and gives back the lease itself, with Step Functions' DynamoDB
 integration (the ``AcquireLeaseFor*`` states, one per leased operation: a conditional
