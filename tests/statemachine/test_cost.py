@@ -6,7 +6,7 @@ test_etag_conflicts.py and test_export_now.py.)"""
 from __future__ import annotations
 
 from tests.statemachine.asl import ASL_PATH, states
-from tests.statemachine.harness import Machine, example, lambda_calls, transitions
+from tests.statemachine.harness import Machine, example, lambda_calls, transitions, with_dataflow
 from tests.statemachine.paths import HAPPY_EXISTING, HAPPY_NEW, assert_route
 
 # A fresh apply, on any card: 16 transitions. ValidateRequest takes the input as it comes;
@@ -70,9 +70,7 @@ def test_adding_an_audience_to_a_named_dataflow_costs_its_counted_transitions_an
     request = example("amazon-s3-new-card")
     applied = machine.run(request)
     assert applied.status == "SUCCEEDED", (applied.error, applied.cause)
-    named = {**request, "dataflowId": applied.output["resources"]["dataflowId"]}
-
-    result = machine.run(named)
+    result = machine.run(with_dataflow(request, applied.output["resources"]["dataflowId"]))
 
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert_route(result.states, HAPPY_EXISTING)

@@ -17,7 +17,14 @@ from local.emulator import Fault
 from local.runtime import LocalDeployment
 from local.runtime.template import parse_template_text
 from tests.statemachine.asl import definition, retrier_for, states
-from tests.statemachine.harness import ONE_OF_EACH, REPOSITORY, Machine, example, lease_items
+from tests.statemachine.harness import (
+    ONE_OF_EACH,
+    REPOSITORY,
+    Machine,
+    example,
+    lease_items,
+    with_dataflow,
+)
 from tests.statemachine.paths import APPLY, CHOSEN, FAIL, NEW_DATAFLOW, assert_route, failed_at
 from tests.steps.test_run_watch_waits import looks as watch_looks
 
@@ -281,7 +288,7 @@ def test_a_teardown_or_a_named_dataflow_waits_in_its_own_acquire_state_then_fail
     if operation == "teardown":
         request = {**request, "operation": "teardown", "confirmDataflowId": dataflow_id}
     else:
-        request = {**request, "dataflowId": dataflow_id}
+        request = with_dataflow(request, dataflow_id)
     calls_before = len(machine.flow_service_calls())
     hold(leases, "prod/summer-sale-s3", OTHER, time.time() + 3600)
 
