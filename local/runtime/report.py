@@ -85,16 +85,19 @@ class Progress:
             failure = visit.failures[-1]
             self._line("..", visit.name, f"attempt {visit.attempts} failed: {failure.error}")
         elif event_type.endswith("StateExited"):
-            self._exited(visit)
+            self._exited(visit, task=event_type == "TaskStateExited")
         elif event_type == "FailStateEntered":  # a Fail state is never exited
             self._line("fail", visit.name, "")
 
-    def _exited(self, visit: StateVisit) -> None:
+    def _exited(self, visit: StateVisit, *, task: bool = False) -> None:
         if visit.failed:
             failure = visit.failures[-1]
             self._line("fail", visit.name, f"{failure.error}: {lambda_error(failure.cause)}")
             return
-        details = summarize_result(visit.result)
+        # A step that answers null had nothing to do (EnsureMappingSet on a legacy card).
+        details = (
+            "nothing to do" if task and visit.result is None else summarize_result(visit.result)
+        )
         if visit.retries:
             details = f"{details} ({visit.retries} retries)".strip()
         self._line("ok", visit.name, details)

@@ -78,6 +78,22 @@ def test_a_console_run_reports_the_dataflow_as_the_server_has_it(
         assert secret not in out
 
 
+@pytest.mark.parametrize(
+    ("example", "data_prep_line"),
+    [("amazon-s3.json", "nothing to do"), ("amazon-s3-new-card.json", "mappingId=")],
+)
+def test_the_progress_says_when_the_data_prep_step_had_nothing_to_do(
+    capsys: pytest.CaptureFixture[str], example: str, data_prep_line: str
+) -> None:
+    assert main([str(ROOT / "examples" / example)]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    (step,) = [line for line in lines if "] EnsureMappingSet " in line]
+    assert data_prep_line in step
+    # Only a step that answered null says so: the lease's native write answers an object.
+    assert not [line for line in lines if "nothing to do" in line and line is not step]
+
+
 def test_an_invalid_sqs_request_is_dead_lettered_with_its_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
