@@ -13,7 +13,7 @@ from typing import Any
 
 from local.emulator import errors, listing, masking, schema_check, specs
 from local.emulator.context import ServiceContext, created, metadata, new_version
-from local.emulator.documented import AUTH_SPEC, NO_AUTH_SPEC
+from local.emulator.documented import AUTH_SPEC, NO_AUTH_SPEC, TARGET_SPEC
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
@@ -166,11 +166,14 @@ def create_target_connection(call: Call, ctx: ServiceContext) -> Reply:
     doc = _common(call, body, spec)
     base = _base_connection(call, ctx, body.get("baseConnectionId"), spec)
     params = body.get("params")
-    problems = schema_check.problems(params, spec.target_spec["spec"], "params")
+    target_spec = schema_check.applicable(spec.target_spec["spec"], params)
+    problems = schema_check.problems(params, target_spec, "params")
     if problems:
         raise errors.bad_request(
             errors.INVALID_TARGET_PARAMS,
-            f"Invalid target connection params for {spec.name}: " + "; ".join(problems),
+            TARGET_SPEC.refusal(
+                f"Invalid target connection params for {spec.name}: " + "; ".join(problems)
+            ),
             call.request_id,
         )
     doc["baseConnectionId"] = base["id"]

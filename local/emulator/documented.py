@@ -48,6 +48,14 @@ NO_AUTH_SPEC: Final = DocumentedRule(
     "file-based-auth-specs.md",
     "The Data Landing Zone destination does not require an [!DNL auth spec].",
 )
+TARGET_SPEC: Final = DocumentedRule(
+    "target-spec",
+    "target params follow the connection spec's targetSpec, read through its conditionals "
+    "(datasetFileType is for dataset exports only)",
+    f"{TUTORIAL}, Create a target connection",
+    "file-based-target-specs.md",
+    "Refer to the `targetSpec` properties provided in the destination's `connection spec`",
+)
 NO_DOTS_IN_DESTINATION: Final = DocumentedRule(
     "no-dots-in-destination",
     "a mapping destination may not contain dots",
@@ -81,6 +89,7 @@ PROFILE_MAPPING_VERSION: Final = DocumentedRule(
 RULES: Final = (
     AUTH_SPEC,
     NO_AUTH_SPEC,
+    TARGET_SPEC,
     NO_DOTS_IN_DESTINATION,
     IDENTITY_SOURCE,
     ONE_IDENTITY,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 JSON_SCHEMA_DRAFT7: Final = "http://json-schema.org/draft-07/schema#"
+WORKFLOW_FIELD: Final = "flowSpec.attributes._workflow"
 
 PROFILE_STORE_SPEC_ID: Final = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
 DATA_LAKE_SPEC_ID: Final = "23598e46-f560-407b-88d5-ea6207e49db0"
@@ -94,6 +95,12 @@ def auth_spec(name: str, auth_type: str, *required: str) -> dict[str, Any]:
 
 
 _S3_KEYS = auth_spec("Access Key", "KeyBased", "s3AccessKey", "s3SecretKey")
+# The new S3 card's Access Key spec as the file-based tutorial shows it, with AWS's key patterns.
+S3_ACCESS_KEY_PATTERN: Final = r"^[A-Z2-7]{20}$"
+S3_SECRET_KEY_PATTERN: Final = r"^[A-Za-z0-9/\+]{40}$"
+_NEW_S3_KEYS = copy.deepcopy(_S3_KEYS)
+_NEW_S3_KEYS["spec"]["properties"]["s3AccessKey"]["pattern"] = S3_ACCESS_KEY_PATTERN
+_NEW_S3_KEYS["spec"]["properties"]["s3SecretKey"]["pattern"] = S3_SECRET_KEY_PATTERN
 _SFTP_PASSWORD = auth_spec(
     "SFTP with Password", "BasicAuthentication", "domain", "host", "username", "password"
 )
@@ -127,25 +134,71 @@ def _legacy_target_spec(name: str, *modes: str) -> dict[str, Any]:
     return {"name": name, "type": "CloudStorage", "spec": spec}
 
 
-def _new_card_target_spec(name: str, *location: str) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "mode": {"type": "string", "enum": [NEW_CARD_MODE], "description": "The export mode."}
-    }
-    for param in location:
+# The new cards' targetSpec as Adobe's file-based destinations tutorial shows it ("Create a
+# target connection"; excerpt: tests/contract/adobe/docs/file-based-target-specs.md): location
+# params with Adobe's patterns, then the same file options on every card. ``conditional`` is
+# Adobe's extension to draft-07 (see ``schema_check.applicable``): ``datasetFileType`` is listed
+# in ``required`` but applies to dataset exports only, ``csvOptions`` to CSV files only.
+_FOR_DATASETS: Final = {"field": WORKFLOW_FIELD, "operator": "CONTAINS", "value": "DATASETS"}
+_NOT_FOR_DATASETS: Final = {**_FOR_DATASETS, "operator": "NOT_CONTAINS"}
+_IF_CSV: Final = {"field": "fileType", "operator": "EQUALS", "value": "CSV"}
+
+S3_BUCKET_PATTERN: Final = (
+    r"(?=^.{3,63}$)(?!^(\d+\.)+\d+$)"
+    r"(^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)"
+)
+FOLDER_PATH_PATTERN: Final = r"^[0-9a-zA-Z/\!\-_\.\*\''\(\)]*((\%SEGMENT_(NAME|ID)\%)?/?)+$"
+"""Amazon S3's and Google Cloud Storage's ``path``: ``%SEGMENT_NAME%``/``%SEGMENT_ID%`` allowed."""
+BLOB_PATH_PATTERN: Final = r"^[0-9a-zA-Z/\!\-_\.\*\'\(\)]+$"
+BLOB_CONTAINER_PATTERN: Final = r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$"
+GCS_BUCKET_PATTERN: Final = (
+    r"(?!^goog.*$)(?!^.*g(o|0)(o|0)gle.*$)(((?=^.{3,63}$)(^([a-z0-9]|[a-z0-9][a-z0-9\-_]*)"
+    r"[a-z0-9]$))|((?=^.{3,222}$)(?!^(\d+\.)+\d+$)(^(([a-z0-9]{1,63}|[a-z0-9][a-z0-9\-_]"
+    r"{1,61}[a-z0-9])\.)*([a-z0-9]{1,63}|[a-z0-9][a-z0-9\-_]{1,61}[a-z0-9])$)))"
+)
+CSV_OPTION_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "quote": ('"', ""),
+    "escape": ("\\", "'"),
+    "delimiter": (",", "\t", "|", ";", ":"),
+    "nullValue": ("null", '""', ""),
+    "emptyValue": ("null", '""', ""),
+}
+
+
+def _new_card_target_spec(**location: str | None) -> dict[str, Any]:
+    """``location``: each location param and its pattern (None: Adobe shows none)."""
+    properties: dict[str, Any] = {}
+    for param, pattern in location.items():
         properties[param] = {"type": "string", "description": param}
-    properties["fileType"] = {"type": "string", "enum": list(FILE_TYPES)}
+        if pattern is not None:
+            properties[param]["pattern"] = pattern
+    properties["fileType"] = {
+        "conditional": _NOT_FOR_DATASETS,
+        "type": "string",
+        "enum": list(FILE_TYPES),
+    }
+    properties["datasetFileType"] = {
+        "conditional": _FOR_DATASETS,
+        "type": "string",
+        "enum": ["JSON", "PARQUET"],
+    }
+    properties["csvOptions"] = {
+        "conditional": _IF_CSV,
+        "type": "object",
+        "properties": {
+            option: {"type": "string", "enum": list(values)}
+            for option, values in CSV_OPTION_VALUES.items()
+        },
+    }
     properties["compression"] = {"type": "string", "enum": list(COMPRESSIONS)}
-    properties["datasetFileType"] = {"type": "string", "enum": ["JSON", "PARQUET"]}
-    properties["csvOptions"] = {"type": "object"}
-    properties["includeFileManifest"] = {"type": "boolean"}
     return {
-        "name": name,
-        "type": "CloudStorage",
+        "name": "User based target",
+        "type": "UserNamespace",
         "spec": {
             "$schema": JSON_SCHEMA_DRAFT7,
             "type": "object",
             "properties": properties,
-            "required": ["mode", *location, "fileType", "compression"],
+            "required": [*location, "datasetFileType", "compression", "fileType"],
         },
     }
 
@@ -312,8 +365,8 @@ NEW_CARD_SPECS: Final = (
     ConnectionSpec(
         NEW_S3,
         "Amazon S3 (new)",
-        (_S3_KEYS, auth_spec("Assumed Role", "S3Role", "s3Role")),
-        _new_card_target_spec("Amazon S3", "bucketName", "path"),
+        (_NEW_S3_KEYS, auth_spec("Assumed Role", "S3Role", "s3Role")),
+        _new_card_target_spec(bucketName=S3_BUCKET_PATTERN, path=FOLDER_PATH_PATTERN),
     ),
     ConnectionSpec(
         NEW_SFTP,
@@ -323,13 +376,13 @@ NEW_CARD_SPECS: Final = (
             auth_spec("SFTP with Password", "SFTP", "domain", "username", "password"),
             auth_spec("SFTP with SSH Key", "SFTP", "domain", "username", "sshKey"),
         ),
-        _new_card_target_spec("SFTP", "remotePath"),
+        _new_card_target_spec(remotePath=None),
     ),
     ConnectionSpec(
         NEW_AZURE_BLOB,
         "Azure Blob (new)",
         (auth_spec("ConnectionString", "ConnectionString", "connectionString"),),
-        _new_card_target_spec("Azure Blob Storage", "container", "path"),
+        _new_card_target_spec(container=BLOB_CONTAINER_PATTERN, path=BLOB_PATH_PATTERN),
     ),
     ConnectionSpec(
         GCS,
@@ -343,13 +396,13 @@ NEW_CARD_SPECS: Final = (
                 "secretAccessKey",
             ),
         ),
-        _new_card_target_spec("Google Cloud Storage", "bucketName", "path"),
+        _new_card_target_spec(bucketName=GCS_BUCKET_PATTERN, path=FOLDER_PATH_PATTERN),
     ),
     ConnectionSpec(
         DLZ,
         "Data Landing Zone",
         (),  # Adobe: "The Data Landing Zone destination does not require an auth spec."
-        _new_card_target_spec("Data Landing Zone", "path"),
+        _new_card_target_spec(path=None),
     ),
     ConnectionSpec(
         ADLS_GEN2,
@@ -365,7 +418,7 @@ NEW_CARD_SPECS: Final = (
                 "tenant",
             ),
         ),
-        _new_card_target_spec("Azure Data Lake Gen2", "path"),
+        _new_card_target_spec(path=None),
     ),
 )
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from aep_activation import target_spec
 from aep_activation.catalog import destination_by_connection_spec
 from aep_activation.columns import column_name
 from local.emulator import documented, specs
@@ -46,12 +48,99 @@ def documented_auth_specs() -> dict[str, dict[str, tuple[str, frozenset[str]]]]:
     return found
 
 
+_TARGET_PROPERTY = re.compile(r'\n {24}"(\w+)": \{')
+_CONDITIONAL = re.compile(
+    r'"conditional": \{\s*"field": "([^"]+)",\s*"operator": "([^"]+)",\s*"value": "([^"]+)"'
+)
+
+
+def documented_target_specs() -> dict[str, dict[str, Any]]:
+    """{connection spec id: targetSpec.spec} from the excerpt: each property's pattern and
+    conditional (the only parts of a property the rules read), and ``required``.
+
+    The excerpt's blocks are cut short (``//...``) and carry comments, so they are read with
+    patterns, not parsed as JSON.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for block in re.findall(
+        r"```json[^\n]*\n(.*?)```", text("file-based-target-specs.md"), re.DOTALL
+    ):
+        spec_id = re.search(r'"id":\s*"([0-9a-f-]{36})"', block)
+        assert spec_id is not None, block[:200]
+        target = block[block.index('"targetSpec"') :]
+        parts = _TARGET_PROPERTY.split(target)
+        properties: dict[str, Any] = {}
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            prop: dict[str, Any] = {}
+            if pattern := re.search(r'"pattern": "((?:[^"\\]|\\.)*)"', body):
+                prop["pattern"] = json.loads(f'"{pattern[1]}"')
+            if conditional := _CONDITIONAL.search(body):
+                field, operator, value = conditional.groups()
+                prop["conditional"] = {"field": field, "operator": operator, "value": value}
+            properties[name] = prop
+        required = re.findall(r'"required": \[([^\]]*)\]', target)[-1]
+        found[spec_id[1]] = {"properties": properties, "required": json.loads(f"[{required}]")}
+    return found
+
+
+def test_the_excerpt_shows_the_six_new_cards_target_specs() -> None:
+    parsed = documented_target_specs()
+    assert set(parsed) == {spec.id for spec in specs.NEW_CARD_SPECS}
+    s3 = parsed[specs.NEW_S3]
+    assert s3["required"] == ["bucketName", "path", "datasetFileType", "compression", "fileType"]
+    assert s3["properties"]["datasetFileType"]["conditional"]["operator"] == "CONTAINS"
+    assert set(s3["properties"]) == {
+        "bucketName",
+        "path",
+        "fileType",
+        "datasetFileType",
+        "csvOptions",
+        "compression",
+    }
+    # The tutorial's own audience-export request leaves datasetFileType out.
+    request = text("file-based-target-specs.md").split("```shell")[1]
+    assert '"mode": "Server-to-server"' in request
+    assert "datasetFileType" not in request
+
+
+@pytest.mark.parametrize("spec_id", sorted(documented_target_specs()))
+def test_the_emulator_serves_each_documented_target_spec(spec_id: str) -> None:
+    documented_spec = documented_target_specs()[spec_id]
+    (spec,) = [s for s in specs.NEW_CARD_SPECS if s.id == spec_id]
+    assert spec.target_spec is not None
+    held = spec.target_spec["spec"]
+    assert held["required"] == documented_spec["required"]
+    assert set(held["properties"]) == set(documented_spec["properties"])
+    for name, prop in documented_spec["properties"].items():
+        for key in ("pattern", "conditional"):
+            assert held["properties"][name].get(key) == prop.get(key), (name, key)
+
+
+@pytest.mark.parametrize("spec_id", sorted(documented_target_specs()))
+def test_the_layer_reads_each_documented_target_spec_for_an_audience_export(spec_id: str) -> None:
+    documented_spec = documented_target_specs()[spec_id]
+    location = set(documented_spec["required"]) - {"datasetFileType", "compression", "fileType"}
+
+    required = target_spec.required_params(documented_spec, {"fileType": "CSV"})
+
+    assert required == location | {"compression", "fileType"}  # not datasetFileType
+    entry = destination_by_connection_spec(spec_id)
+    assert entry is not None
+    (mode,) = entry.target_modes
+    assert set(mode.required_params) == required
+    # Each location pattern Adobe shows is one the catalog checks before any call, verbatim.
+    for name, prop in documented_spec["properties"].items():
+        if "pattern" in prop:
+            assert mode.value_patterns[name].regex == prop["pattern"], (entry.name, name)
+
+
 def test_every_excerpt_names_its_source_and_commit() -> None:
     assert {p.name for p in EXCERPTS} >= {
         "file-based-auth-specs.md",
         "file-based-mapping.md",
         "data-prep-mapping-sets.md",
         "ad-hoc-activation.md",
+        "file-based-target-specs.md",
     }
     for path in EXCERPTS:
         head = path.read_text(encoding="utf-8")[:800]
@@ -93,6 +182,34 @@ def test_the_emulator_holds_each_documented_auth_spec(spec_id: str) -> None:
         assert held_required == required, (spec_id, name, sorted(held_required))
     if not documented_specs:
         assert spec.auth_specs == ()
+
+
+def documented_auth_patterns() -> dict[tuple[str, str, str], str]:
+    """{(connection spec id, auth spec name, param): pattern} for each auth param the excerpt
+    gives a pattern."""
+    found: dict[tuple[str, str, str], str] = {}
+    for block in re.findall(r"```json\n(.*?)```", text("file-based-auth-specs.md"), re.DOTALL):
+        spec_id = re.search(r'"id":\s*"([0-9a-f-]{36})"', block)
+        assert spec_id is not None
+        for entry in re.split(r'\n\s*\{\s*\n\s*"name": ', block)[1:]:
+            name = json.loads(entry[: entry.index(",")])
+            for param, pattern in re.findall(
+                r'"(\w+)": \{[^{}]*?"pattern": "((?:[^"\\]|\\.)*)"', entry
+            ):
+                found[(spec_id[1], name, param)] = json.loads(f'"{pattern}"')
+    return found
+
+
+def test_the_emulator_holds_each_documented_auth_param_pattern() -> None:
+    patterns = documented_auth_patterns()
+    assert patterns == {
+        (specs.NEW_S3, "Access Key", "s3AccessKey"): "^[A-Z2-7]{20}$",
+        (specs.NEW_S3, "Access Key", "s3SecretKey"): "^[A-Za-z0-9/\\+]{40}$",
+    }
+    for (spec_id, name, param), pattern in patterns.items():
+        (spec,) = [s for s in specs.NEW_CARD_SPECS if s.id == spec_id]
+        (auth,) = [a for a in spec.auth_specs if a["name"] == name]
+        assert auth["spec"]["properties"][param]["pattern"] == pattern
 
 
 @pytest.mark.parametrize("spec_id", sorted(documented_auth_specs()))

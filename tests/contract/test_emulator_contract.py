@@ -54,15 +54,15 @@ def assert_contract(emulator: Emulator, *, expect: int | None = None) -> None:
 
 def auth_params(spec: specs.ConnectionSpec, auth: dict[str, Any]) -> dict[str, str]:
     params = {name: f"{name}-value" for name in auth["spec"]["required"]}
-    if "s3AccessKey" in params:
-        params["s3AccessKey"] = "AKIAIOSFODNN7EXAMPLE"  # the spec's pattern ^[A-Z2-7]{20}$
+    if "s3AccessKey" in params:  # the spec's patterns: ^[A-Z2-7]{20}$ and 40 of [A-Za-z0-9/+]
+        params.update(s3AccessKey=payloads.S3_ACCESS_KEY, s3SecretKey=payloads.S3_SECRET_KEY)
     return params
 
 
 def target_params(spec: specs.ConnectionSpec) -> list[dict[str, str]]:
     """One valid params object per mode of ``spec``."""
     assert spec.target_spec is not None
-    modes = spec.target_spec["spec"]["properties"]["mode"]["enum"]
+    properties = spec.target_spec["spec"]["properties"]
     values = {
         "bucketName": "acme-exports",
         "path": "aep/summer",
@@ -70,10 +70,11 @@ def target_params(spec: specs.ConnectionSpec) -> list[dict[str, str]]:
         "remotePath": "/exports",
         "format": "CSV",
     }
-    if modes == [specs.NEW_CARD_MODE]:
+    if "mode" not in properties:  # a new card: no mode in its spec, one in Adobe's requests
         required = spec.target_spec["spec"]["required"]
         params = {name: values[name] for name in required if name in values}
         return [{**params, "mode": specs.NEW_CARD_MODE, "fileType": "CSV", "compression": "NONE"}]
+    modes = properties["mode"]["enum"]
     return [
         {"mode": mode, **{name: values[name] for name in specs.LEGACY_MODE_PARAMS[mode]}}
         for mode in modes

@@ -173,8 +173,11 @@ def test_new_cards_follow_the_reference(emulator: Emulator, spec_id: str) -> Non
     target = spec["targetSpec"]["spec"]
 
     assert auth_table(spec) == auth
-    assert target["properties"]["mode"]["enum"] == ["Server-to-server"]
-    assert target["required"] == ["mode", *location, "fileType", "compression"]
+    # Adobe's target spec has no mode (its requests send "Server-to-server" all the same), and
+    # lists datasetFileType as required though it applies to dataset exports only.
+    assert "mode" not in target["properties"]
+    assert target["required"] == [*location, "datasetFileType", "compression", "fileType"]
+    assert target["properties"]["datasetFileType"]["conditional"]["operator"] == "CONTAINS"
     assert target["properties"]["fileType"]["enum"] == ["CSV", "JSON", "PARQUET"]
     assert target["properties"]["compression"]["enum"] == ["GZIP", "NONE"]
 

@@ -23,7 +23,10 @@ def auth_params(spec_id: str, spec_name: str) -> dict[str, str]:
     assert spec is not None
     auth = spec.auth_spec_named(spec_name)
     assert auth is not None
-    return {param: f"value-of-{param}-x9" for param in auth["spec"]["required"]}
+    params = {param: f"value-of-{param}-x9" for param in auth["spec"]["required"]}
+    if "s3AccessKey" in params:  # the new S3 card's spec holds AWS's key patterns
+        params.update(s3AccessKey=payloads.S3_ACCESS_KEY, s3SecretKey=S3_SECRET_KEY)
+    return params
 
 
 def base_body(spec_id: str, spec_name: str, params: dict[str, str]) -> dict[str, Any]:
@@ -303,15 +306,22 @@ def test_campaign_requirements_depend_on_the_mode(
 @pytest.mark.parametrize(
     ("change", "ok"),
     [
-        ({}, True),
+        ({}, True),  # no datasetFileType: listed in required, but for dataset exports only
         ({"fileType": "XML"}, False),
         ({"compression": "ZIP"}, False),
-        ({"mode": "S3"}, False),
         ({"bucketName": None}, False),
+        # Adobe's patterns: S3 bucket names, folder paths (%SEGMENT_NAME% only at the end).
+        ({"bucketName": "Acme_Exports"}, False),
+        ({"path": "aep exports/summer sale"}, False),
+        ({"path": "aep/%SEGMENT_NAME%"}, True),
+        ({"path": "aep/%SEGMENT_NAME%/daily"}, False),
+        ({"csvOptions": {"delimiter": ",", "quote": '"'}}, True),
+        ({"csvOptions": {"delimiter": "#"}}, False),
+        ({"fileType": None}, False),
     ],
 )
 def test_new_card_target_params(emulator: Emulator, change: dict[str, Any], ok: bool) -> None:
-    auth = {"specName": "Access Key", "params": {"s3AccessKey": "a", "s3SecretKey": "s"}}
+    auth = {"specName": "Access Key", "params": payloads.s3_base()["auth"]["params"]}
     params = {
         "mode": "Server-to-server",
         "bucketName": "dataexportsbucket",

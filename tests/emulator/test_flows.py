@@ -88,7 +88,7 @@ def test_the_flow_spec_must_accept_the_target(emulator: Emulator) -> None:
 
 def test_a_dataset_flow_spec_refuses_a_profile_store_source(emulator: Emulator) -> None:
     api = Api(emulator)
-    auth = {"specName": "Access Key", "params": {"s3AccessKey": "a", "s3SecretKey": "s"}}
+    auth = {"specName": "Access Key", "params": payloads.s3_base()["auth"]["params"]}
     base = api.created(
         "/connections", {"name": "n", "connectionSpec": spec_ref(specs.NEW_S3), "auth": auth}
     )
@@ -100,7 +100,7 @@ def test_a_dataset_flow_spec_refuses_a_profile_store_source(emulator: Emulator) 
             "connectionSpec": spec_ref(specs.NEW_S3),
             "params": {
                 "mode": "Server-to-server",
-                "bucketName": "b",
+                "bucketName": "acme-exports",
                 "path": "p",
                 "fileType": "CSV",
                 "compression": "NONE",

@@ -33,6 +33,30 @@ _S3_BUCKET_PATTERN = (
 )
 _S3_BUCKET_RULE = "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)"
 
+# The new cards' location patterns, as their targetSpec shows them (file-based destinations
+# tutorial, "Create a target connection"): checked before any call, not at the target
+# connection's create, after the base connections exist.
+_FOLDER_PATH = ParamPattern(
+    r"^[0-9a-zA-Z/\!\-_\.\*\''\(\)]*((\%SEGMENT_(NAME|ID)\%)?/?)+$",
+    "may hold letters, digits and / ! - _ . * ' ( ), and %SEGMENT_NAME% or %SEGMENT_ID% "
+    "only at its end",
+)
+_BLOB_PATH = ParamPattern(
+    r"^[0-9a-zA-Z/\!\-_\.\*\'\(\)]+$", "may hold only letters, digits and / ! - _ . * ' ( )"
+)
+_BLOB_CONTAINER = ParamPattern(
+    r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$",
+    "must be 3-63 lowercase letters, digits and single hyphens, starting and ending with a "
+    "letter or digit",
+)
+_GCS_BUCKET = ParamPattern(
+    r"(?!^goog.*$)(?!^.*g(o|0)(o|0)gle.*$)(((?=^.{3,63}$)(^([a-z0-9]|[a-z0-9][a-z0-9\-_]*)"
+    r"[a-z0-9]$))|((?=^.{3,222}$)(?!^(\d+\.)+\d+$)(^(([a-z0-9]{1,63}|[a-z0-9][a-z0-9\-_]"
+    r"{1,61}[a-z0-9])\.)*([a-z0-9]{1,63}|[a-z0-9][a-z0-9\-_]{1,61}[a-z0-9])$)))",
+    "must be a valid Cloud Storage bucket name (3-63 lowercase letters, digits, hyphens, "
+    "underscores, or dotted up to 222), not starting with 'goog' nor containing 'google'",
+)
+
 
 # --- Auth specs ----------------------------------------------------------------------
 
@@ -207,7 +231,10 @@ _NEW_SFTP_NO_HOST: Mapping[str, str] = MappingProxyType(
     {"host": "is the legacy SFTP card's param; the new SFTP card takes domain instead"}
 )
 
-_S3_LOCATION_PATTERNS = {"bucketName": ParamPattern(_S3_BUCKET_PATTERN, _S3_BUCKET_RULE)}
+_S3_LOCATION_PATTERNS = {
+    "bucketName": ParamPattern(_S3_BUCKET_PATTERN, _S3_BUCKET_RULE),
+    "path": _FOLDER_PATH,
+}
 
 _NEW: tuple[Destination, ...] = (
     Destination(
@@ -266,7 +293,11 @@ _NEW: tuple[Destination, ...] = (
         flow_spec_source=_OPENAPI_SEGMENT_NOT_TUTORIAL,
         card="new",
         auth_specs=(_AZURE_CONNECTION_STRING,),
-        target_modes=(_new_card_mode("container", "path"),),
+        target_modes=(
+            _new_card_mode(
+                "container", "path", patterns={"container": _BLOB_CONTAINER, "path": _BLOB_PATH}
+            ),
+        ),
     ),
     Destination(
         name="Google Cloud Storage",
@@ -285,7 +316,11 @@ _NEW: tuple[Destination, ...] = (
                 frozenset({"accessKeyId", "secretAccessKey"}),
             ),
         ),
-        target_modes=(_new_card_mode("bucketName", "path"),),
+        target_modes=(
+            _new_card_mode(
+                "bucketName", "path", patterns={"bucketName": _GCS_BUCKET, "path": _FOLDER_PATH}
+            ),
+        ),
     ),
     Destination(
         name="Data Landing Zone",

@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from aep_activation import target_spec as target_spec_rules
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.errors import (
     DestinationSpecMismatch,
@@ -121,10 +122,19 @@ def _check_against_specs(
 
     target = destination.target.params
     target_spec = (spec.get("targetSpec") or {}).get("spec") or {}
-    missing_target = _required(target_spec) - set(target)
+    missing_target = target_spec_rules.required_params(target_spec, target) - set(target)
     if missing_target:
         raise DestinationSpecMismatch(
             f"destination.target: {sorted(missing_target)} required by {spec.get('name')!r}'s target spec"
+        )
+    broken = target_spec_rules.pattern_violations(target_spec, target)
+    if broken:
+        raise DestinationSpecMismatch(
+            "; ".join(
+                f"destination.target.{name}: {target[name]!r} does not match "
+                f"{spec.get('name')!r}'s pattern {pattern}"
+                for name, pattern in broken
+            )
         )
     modes = ((target_spec.get("properties") or {}).get("mode") or {}).get("enum")
     mode = target.get("mode")
