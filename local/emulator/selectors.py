@@ -7,7 +7,8 @@ way Adobe does.
   ``allowedScheduleFrequency``; "Activate audiences to batch profile export destinations",
   Export full files) export full files only, on ``startDate``'s weekday or day of the month
   at ``startTime``: DAILY_FULL_EXPORT, triggerType SCHEDULED, no day field of their own.
-- ``triggerType`` SCHEDULED (the default) needs ``startTime`` (UTC ``HH:MM``);
+- ``triggerType`` SCHEDULED (the default) needs ``startTime`` (UTC ``HH:MM``; "Minutes must be
+  ``00``", destinations OpenAPI, ``BaseSegmentSelectorValue.schedule.startTime``);
   AFTER_SEGMENT_EVAL takes none.
 - ``endDate`` is not applicable to DAILY_FULL_EXPORT + ONCE and may not precede ``startDate``.
 - ``filenameTemplate`` contains ``%DESTINATION_NAME%`` and ``%SEGMENT_ID%``, at most one of
@@ -32,7 +33,7 @@ REQUIRED_TOKENS: Final = ("DESTINATION_NAME", "SEGMENT_ID")
 TIME_TOKENS: Final = frozenset({"DATETIME(YYYYMMdd_HHmmss)", "TIMESTAMP"})
 KNOWN_TOKENS: Final = frozenset({*REQUIRED_TOKENS, "SEGMENT_NAME", *TIME_TOKENS})
 _TOKEN: Final = re.compile(r"%([^%]*)%")
-_TIME: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIME: Final = re.compile(r"^([01]\d|2[0-3]):00$")
 
 SEGMENT_TYPE: Final = "PLATFORM_SEGMENT"
 PROFILE_TYPE: Final = "JSON_PATH"
@@ -87,7 +88,7 @@ def _schedule_problems(schedule: dict[str, Any], mode: Any, at: str) -> list[str
         if start_time is None:
             problems.append(f"{at}.startTime: required with triggerType SCHEDULED")
         elif not isinstance(start_time, str) or not _TIME.match(start_time):
-            problems.append(f"{at}.startTime: must be HH:MM (UTC)")
+            problems.append(f"{at}.startTime: must be HH:MM (UTC) with minutes 00")
     start = _date(schedule, "startDate", at, problems)
     end = _date(schedule, "endDate", at, problems)
     if "endDate" in schedule and mode == "DAILY_FULL_EXPORT" and frequency == "ONCE":

@@ -322,6 +322,7 @@ def add_segment_with(
         {"schedule": {"triggerType": "AFTER_SEGMENT_EVAL", "startTime": "17:00"}},
         {"schedule": {"triggerType": "LATER"}},
         {"schedule": {"startTime": "25:00"}},
+        {"schedule": {"startTime": "17:30"}},
         {"schedule": {"frequency": "ONCE", "endDate": "2021-12-31"}},
         {"schedule": {"frequency": "DAILY", "startDate": "2021-12-20", "endDate": "2021-12-01"}},
         {"schedule": {"startDate": "20/12/2021"}},

@@ -50,7 +50,7 @@ def test_a_full_export_weekly_or_monthly_at_a_start_time_is_accepted(
         "DAILY_FULL_EXPORT",
         frequency=frequency,
         triggerType="SCHEDULED",
-        startTime="06:30",
+        startTime="07:00",
         endDate="2030-12-31",
     )
 
@@ -62,7 +62,7 @@ def test_a_full_export_weekly_or_monthly_at_a_start_time_is_accepted(
     sent = audience_selector(request.audiences[0])["value"]["schedule"]
     assert sent["frequency"] == frequency
     assert sent["startDate"] == "2030-06-05"
-    assert sent["startTime"] == "06:30"
+    assert sent["startTime"] == "07:00"
 
 
 @pytest.mark.parametrize("frequency", CALENDAR)

@@ -126,11 +126,19 @@ def test_secret_ids_are_names_or_arns(body: dict[str, Any], secret_id: str, vali
         assert _paths(body) == ["destination.auth.secretId"]
 
 
-@pytest.mark.parametrize("start_time", ["00:00", "23:59", "09:30"])
+@pytest.mark.parametrize("start_time", ["00:00", "23:00", "09:00"])
 def test_start_times_across_the_day_are_accepted(body: dict[str, Any], start_time: str) -> None:
     body["audiences"][0]["schedule"]["startTime"] = start_time
     request = parse_activation_request(body, today=TODAY)
     assert request.audiences[0].schedule.start_time == start_time
+
+
+@pytest.mark.parametrize("start_time", ["09:30", "23:59", "00:01", "24:00", "9:00"])
+def test_a_start_time_is_a_whole_hour(body: dict[str, Any], start_time: str) -> None:
+    # Adobe's destinations API: "The correct format is `HH:MM`. Minutes must be `00`."
+    body["audiences"][0]["schedule"]["startTime"] = start_time
+
+    assert _paths(body) == ["audiences.0.schedule.startTime"]
 
 
 def test_a_start_date_of_today_is_accepted_and_yesterday_is_not(body: dict[str, Any]) -> None:

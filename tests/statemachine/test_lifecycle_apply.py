@@ -93,7 +93,7 @@ def test_a_changed_schedule_replaces_that_selector_only_while_a_concurrent_edit_
     with_foreign_selectors(machine, flow_id)
     untouched_before = audience(machine.only_flow(), request["audiences"][1]["id"])
     changed = copy.deepcopy(request)
-    changed["audiences"][0]["schedule"].update(startTime="05:30")
+    changed["audiences"][0]["schedule"].update(startTime="05:00")
     # Someone changes the UI's audience (index 2) just as our PATCH arrives.
     machine.emulator.inject(
         machine_edit := _edit_at_patch(
@@ -118,7 +118,7 @@ def test_a_changed_schedule_replaces_that_selector_only_while_a_concurrent_edit_
     assert [{k: op[k] for k in ("op", "path")} for op in second] == [replaced]
     assert [{k: op[k] for k in ("op", "path")} for op in first] == [replaced]
     flow = machine.only_flow()
-    assert audience(flow, request["audiences"][0]["id"])["schedule"]["startTime"] == "05:30"
+    assert audience(flow, request["audiences"][0]["id"])["schedule"]["startTime"] == "05:00"
     assert audience(flow, FOREIGN_AUDIENCE)["schedule"]["startTime"] == "23:00"  # theirs
     assert audience(flow, FOREIGN_AUDIENCE)["schedule"]["frequency"] == "ONCE"
     assert audience(flow, request["audiences"][1]["id"]) == untouched_before  # not rewritten
@@ -127,7 +127,7 @@ def test_a_changed_schedule_replaces_that_selector_only_while_a_concurrent_edit_
     assert result.output["changes"]["updatedAudiences"] == [request["audiences"][0]["id"]]
     assert any(
         "replace schedule of audience Interested in Mountain Biking" in line
-        and "DAILY 17:00 -> DAILY 05:30" in line
+        and "DAILY 17:00 -> DAILY 05:00" in line
         for line in result.output["changes"]["changes"]
     ), result.output["changes"]
 

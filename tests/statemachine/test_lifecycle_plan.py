@@ -91,7 +91,7 @@ def test_a_plan_against_a_drifted_flow_is_the_patch_that_restores_the_desired_st
     drifted_selector = copy.deepcopy(
         machine.only_flow()["transformations"][0]["params"]["segmentSelectors"]["selectors"][0]
     )
-    drifted_selector["value"]["schedule"]["startTime"] = "03:15"
+    drifted_selector["value"]["schedule"]["startTime"] = "03:00"
     foreign = copy.deepcopy(drifted_selector)
     foreign["value"]["id"] = FOREIGN_AUDIENCE
     machine.emulator.edit_flow(
@@ -116,7 +116,7 @@ def test_a_plan_against_a_drifted_flow_is_the_patch_that_restores_the_desired_st
     assert plan["wouldCreate"] == []
     assert any(
         line.startswith("replace schedule of audience Interested in Mountain Biking")
-        and line.endswith("DAILY 03:15 -> DAILY 17:00")
+        and line.endswith("DAILY 03:00 -> DAILY 17:00")
         for line in plan["changes"]
     ), plan["changes"]
     assert f"remove audience Interested in Mountain Biking ({FOREIGN_AUDIENCE})" in plan["changes"]

@@ -216,6 +216,32 @@ def test_an_assumed_role_s3_activation_needs_no_destination_secret(machine: Mach
     assert target["params"]["csvOptions"] == request["destination"]["target"]["csvOptions"]
 
 
+def test_the_new_sftp_card_takes_a_port_with_an_ssh_key(machine: Machine) -> None:
+    # Adobe's file-based tutorial sends "port" with "SFTP with SSH Key" as with a password.
+    request = example("sftp-new-card")
+    request["destination"]["auth"] = {
+        "specName": "SFTP with SSH Key",
+        "secretId": "aep/destinations/sftp-new-ssh-key-port",
+    }
+    secret = {
+        "domain": "sftp.example.com",
+        "username": "aep",
+        "sshKey": "bm90LWEtcmVhbC1rZXk=",
+        "port": "2222",
+    }
+    machine.stack.seed_secret("aep/destinations/sftp-new-ssh-key-port", secret)
+
+    result = machine.run(request)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (base,) = [
+        c
+        for c in machine.emulator.list_resources("connections")
+        if c["connectionSpec"]["id"] in NEW_CARD_CONNECTION_SPECS
+    ]
+    assert base["auth"]["specName"] == "SFTP with SSH Key"
+
+
 def test_the_new_sftp_card_refuses_a_legacy_host_in_its_secret(machine: Machine) -> None:
     request = example("sftp-new-card")
     secret = {

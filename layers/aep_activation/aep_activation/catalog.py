@@ -271,13 +271,9 @@ _NEW: tuple[Destination, ...] = (
                 "SFTP with SSH Key",
                 ("domain", "username", "sshKey"),
                 frozenset({"sshKey"}),
-                refused_secret_params=MappingProxyType(
-                    {
-                        **_NEW_SFTP_NO_HOST,
-                        "port": "is deprecated for SSH-key authentication on the new SFTP card; "
-                        "remove it from the secret",
-                    }
-                ),
+                # A port is welcome (Adobe's tutorial sends one with either auth spec); only
+                # the params of the live auth spec are sent.
+                refused_secret_params=_NEW_SFTP_NO_HOST,
             ),
         ),
         target_modes=(_new_card_mode("remotePath"),),

@@ -133,7 +133,8 @@ SecretId = Annotated[
 ]
 StartTime = Annotated[
     str,
-    Matches(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "must be a UTC time HH:MM from 00:00 to 23:59"),
+    # Adobe's destinations API: "The correct format is `HH:MM`. Minutes must be `00`."
+    Matches(r"^([01][0-9]|2[0-3]):00$", "must be a whole UTC hour HH:00, from 00:00 to 23:00"),
 ]
 
 

@@ -75,7 +75,9 @@ class Schedule(RequestModel):
         "FIRST_FULL_THEN_INCREMENTAL exports are always scheduled.",
     )
     start_date: IsoDate = Field(description="First export day; not in the past.")
-    start_time: StartTime | None = Field(default=None, description="HH:MM, UTC.")
+    start_time: StartTime | None = Field(
+        default=None, description="HH:00, UTC: a whole hour (Adobe takes minutes 00 only)."
+    )
     end_date: IsoDate | None = Field(
         default=None,
         description="Last export day; not with DAILY_FULL_EXPORT + ONCE; not before startDate.",
