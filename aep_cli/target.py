@@ -3,7 +3,8 @@
 A :class:`Target` is the stack's state machine, its registry and what reaching Adobe takes
 (the stack's endpoints and its Adobe credentials secret), with boto3 clients to use them.
 ``--stack NAME`` resolves it from the CloudFormation stack's outputs and parameters with
-the user's usual AWS credentials and region; ``--local`` deploys the template into the
+the user's usual AWS credentials and region (its Adobe endpoints held to the rule its functions
+apply: https on Adobe's hosts, unless its testing switch is on); ``--local`` deploys the template into the
 in-process runtime (moto) in front of the embedded emulator, and uses that stack's clients.
 """
 
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aep_activation.config import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
+from aep_activation.config import adobe_url
+from aep_activation.errors import ConfigurationError
 from aep_activation.registry import ActivationRegistry
 from aep_cli.inputs import UsageError
 
@@ -32,6 +34,7 @@ CREDENTIALS_PARAMETER = "AdobeCredentialsSecretName"
 DEFAULT_CREDENTIALS_SECRET = "aep-activation/adobe-credentials"
 PLATFORM_URL_PARAMETER = "PlatformUrl"
 IMS_URL_PARAMETER = "ImsUrl"
+TESTING_PARAMETER = "AllowNonAdobeEndpointsForTesting"
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -95,14 +98,29 @@ def resolve_stack(name: str, *, region: str | None = None, profile: str | None =
             f"--stack {name}: the stack has no output {', '.join(missing)} "
             "(is it this application's stack, deployed from this version?)"
         )
+    # The client secret goes to ImsUrl and the token to PlatformUrl: held to the rule the
+    # stack's functions apply to them, before anything is read or called.
+    testing = parameters.get(TESTING_PARAMETER, "false").lower() == "true"
+
+    def checked(parameter: str, endpoint: str) -> str:
+        field = f"stack parameter {parameter}"
+        return adobe_url(
+            parameters.get(parameter), endpoint, testing, field=field, switch=TESTING_PARAMETER
+        )
+
+    try:
+        platform_url = checked(PLATFORM_URL_PARAMETER, "PLATFORM_URL")
+        ims_url = checked(IMS_URL_PARAMETER, "IMS_URL")
+    except ConfigurationError as exc:
+        raise UsageError(f"--stack {name}: {exc.message}") from None
     return Target(
         description=f"stack {name} ({session.region_name})",
         state_machine_arn=outputs[STATE_MACHINE_OUTPUT],
         registry=ActivationRegistry(outputs[REGISTRY_OUTPUT], client=session.client("dynamodb")),
         stepfunctions=session.client("stepfunctions"),
         secretsmanager=session.client("secretsmanager"),
-        platform_url=parameters.get(PLATFORM_URL_PARAMETER) or DEFAULT_PLATFORM_URL,
-        ims_url=parameters.get(IMS_URL_PARAMETER) or DEFAULT_IMS_URL,
+        platform_url=platform_url,
+        ims_url=ims_url,
         credentials_secret=parameters.get(CREDENTIALS_PARAMETER) or DEFAULT_CREDENTIALS_SECRET,
     )
 

@@ -98,6 +98,7 @@ def _stack_template(deployed: LocalDeployment, emulator: Emulator) -> dict[str, 
         "AdobeCredentialsSecretName": adobe_credentials_secret_name(deployed),
         "PlatformUrl": emulator.platform_url,
         "ImsUrl": emulator.ims_url,
+        "AllowNonAdobeEndpointsForTesting": "true",  # the emulator is on this machine
     }
     return {
         "Parameters": {key: {"Type": "String"} for key in parameters},

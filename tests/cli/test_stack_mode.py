@@ -5,12 +5,18 @@ summary shown, the registry read for status and teardown, Adobe asked for the ru
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from aep_activation.registry import ACTIVE, TORN_DOWN
 from local.emulator import DEFAULT_CLIENT, Fault
 from local.runtime.fake_secrets import FAKE_VALUES
-from tests.cli.conftest import Deployed, write_requests
+from tests.cli.conftest import Deployed, _stack_template, write_requests
 from tests.statemachine.harness import EXAMPLES, example
 
 REQUEST = EXAMPLES / "amazon-s3.json"
@@ -124,3 +130,90 @@ def test_a_stack_without_the_outputs_is_refused(stack: Deployed) -> None:
 
     assert done.code == 64
     assert "ActivationStateMachineArn" in done.err
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[tuple[str, list[str]]]:
+    """A host that is not Adobe's, on a real socket: its URL and what it received."""
+    received: list[str] = []
+
+    class Record(BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.append(f"{self.command} {self.path} {body.decode(errors='replace')}")
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _record
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("name", "parameters", "refused"),
+    [
+        # The testing switch off: a loopback ImsUrl is not Adobe's.
+        (
+            "ims-elsewhere",
+            {"ImsUrl": "{elsewhere}", "AllowNonAdobeEndpointsForTesting": "false"},
+            "ImsUrl",
+        ),
+        # A stack without the switch (off by default): both endpoints elsewhere.
+        (
+            "both-elsewhere",
+            {"ImsUrl": "{elsewhere}", "PlatformUrl": "{elsewhere}/data/foundation/flowservice"},
+            "PlatformUrl",
+        ),
+    ],
+)
+def test_a_stack_whose_adobe_endpoints_are_not_adobes_is_refused_before_any_call(
+    stack: Deployed,
+    elsewhere: tuple[str, list[str]],
+    name: str,
+    parameters: dict[str, str],
+    refused: str,
+) -> None:
+    url, received = elsewhere
+    template = _stack_template(stack.stack, stack.emulator)
+    values = template.pop("_parameters")
+    values.pop("AllowNonAdobeEndpointsForTesting", None)
+    values["PlatformUrl"] = "https://platform.adobe.io/data/foundation/flowservice"
+    values.update({key: value.format(elsewhere=url) for key, value in parameters.items()})
+    template["Parameters"] = {key: {"Type": "String"} for key in values}
+    stack.stack.client("cloudformation").create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+    )
+    # A registered activation with a dataflow: `runs` would read the stack's Adobe
+    # credentials and ask IMS for a token with them.
+    stack.registry.record_result(
+        {
+            "sandbox": "prod",
+            "activation": NAME,
+            "operation": "apply",
+            "status": "SUCCEEDED",
+            "resources": {"dataflowId": "d9d1f6b3-0000-4000-8000-000000000001"},
+        },
+        updated_at="2026-01-01T00:00:00Z",
+        execution="arn:aws:states:us-east-1:123456789012:execution:m:e",
+        request=lambda: json.dumps(example("amazon-s3")),
+    )
+
+    done = stack.cli("runs", NAME, "--stack", name, stack=False)
+
+    assert received == []
+    assert stack.emulator.requests == []
+    assert done.code == 64, done.out + done.err
+    assert f"--stack {name}: stack parameter {refused} must be an https URL" in done.err
+    assert "Adobe's hosts" in done.err
+    assert "AllowNonAdobeEndpointsForTesting=true" in done.err
+    assert DEFAULT_CLIENT.client_secret not in done.out + done.err

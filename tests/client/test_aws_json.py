@@ -81,6 +81,7 @@ class ScriptedAws:
     def __init__(self) -> None:
         self.script: list[tuple[int, dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
+        self.answer_headers: dict[str, str] = {}  # sent with every answer
         scripted = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -98,6 +99,8 @@ class ScriptedAws:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in scripted.answer_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -250,6 +253,49 @@ def test_nothing_secret_reaches_an_error(scripted: ScriptedAws) -> None:
     shown = repr(caught.value) + str(caught.value) + repr(caught.value.__context__)
     for hidden in (VALUE, "signing-key-must-not-leak", "session-token-must-not-leak"):
         assert hidden not in shown
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_is_named(scripted: ScriptedAws, status: int) -> None:
+    # A redirect to a second host must send it nothing (no session token, no body holding the
+    # secret's value): the SDK follows no redirect either.
+    elsewhere: list[str] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            elsewhere.append(self.command)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_GET = do_POST = do_PUT = _record
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    second = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=second.serve_forever, daemon=True).start()
+    location = f"http://localhost:{second.server_address[1]}/x"
+    scripted.script = [(status, {})]
+    scripted.answer_headers = {"Location": location}
+    try:
+        with pytest.raises(AwsCallError) as caught:
+            aws_clients.put_secret_value("t", json.dumps({"accessToken": VALUE}))
+    finally:
+        second.shutdown()
+        second.server_close()
+
+    assert elsewhere == []
+    assert len(scripted.requests) == 1  # a redirect is final: not retried
+    assert (caught.value.operation, caught.value.code, caught.value.status) == (
+        "PutSecretValue",
+        "Redirected",
+        status,
+    )
+    assert str(caught.value) == f"PutSecretValue failed (Redirected, HTTP {status})"
+    for hidden in (VALUE, "signing-key-must-not-leak", "session-token-must-not-leak", location):
+        assert hidden not in repr(caught.value) + str(caught.value)
 
 
 def test_a_secret_is_read_once_per_max_age(

@@ -32,7 +32,8 @@ What the SDK would do, done the same way:
 - ``PutSecretValue`` carries a ``ClientRequestToken``, so a retried write makes no second version.
 
 A failure is :class:`AwsCallError`: the operation, AWS's error code and the HTTP status, never
-AWS's message or anything of the request. Nothing here logs: the signing key, the session token
+AWS's message or anything of the request. As in the SDK, a redirect is not followed: it fails
+the call (``Redirected``), not retried. Nothing here logs: the signing key, the session token
 and the bodies (secret values) stay out of every log line and exception.
 """
 
@@ -411,7 +412,11 @@ def _send(
             now=now(),
         )
         try:
-            answer = http.request(method, url, data=body, headers=signed, timeout=timeout)
+            # As in the SDK, a redirect is not followed: requests would replay the session
+            # token and the body (a secret's value) to wherever the answer points.
+            answer = http.request(
+                method, url, data=body, headers=signed, timeout=timeout, allow_redirects=False
+            )
         except requests.RequestException as exc:
             # A connection refused, reset or timed out: worth another attempt, as in the SDK.
             failure = AwsCallError(operation, type(exc).__name__)
@@ -443,7 +448,10 @@ def _without_nulls(members: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_code(answer: requests.Response) -> str:
-    """AWS's error code: ``__type`` (``namespace#Code`` or ``Code``), else the header."""
+    """AWS's error code: ``__type`` (``namespace#Code`` or ``Code``), else the header; a
+    redirect (never followed, and never from these services) is ``Redirected``."""
+    if 300 <= answer.status_code < 400:
+        return "Redirected"
     code = ""
     try:
         document = json.loads(answer.content) if answer.content else {}

@@ -53,10 +53,8 @@ class Settings:
         it."""
         testing = _flag(environ, ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING)
         return cls(
-            platform_url=_url(
-                environ, "PLATFORM_URL", DEFAULT_PLATFORM_URL, _is_platform_host, testing
-            ),
-            ims_url=_url(environ, "IMS_URL", DEFAULT_IMS_URL, _is_ims_host, testing),
+            platform_url=adobe_url(optional(environ, "PLATFORM_URL"), "PLATFORM_URL", testing),
+            ims_url=adobe_url(optional(environ, "IMS_URL"), "IMS_URL", testing),
             adobe_credentials_secret=required(environ, "ADOBE_CREDENTIALS_SECRET"),
             connect_timeout=_seconds(environ, "HTTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
             read_timeout=_seconds(environ, "HTTP_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
@@ -116,42 +114,48 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _url(
-    environ: Mapping[str, str],
-    name: str,
-    default: str,
-    is_adobe_host: Callable[[str], bool],
+def adobe_url(
+    url: str | None,
+    endpoint: str,
     testing: bool,
+    *,
+    field: str | None = None,
+    switch: str = ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING,
 ) -> str:
-    """The URL, if it is https on one of Adobe's hosts (or, with the testing switch only,
-    on this machine); a ConfigurationError naming the variable and the rule otherwise."""
-    url = (optional(environ, name) or default).rstrip("/")
+    """``url`` (Adobe's default when empty) for ``endpoint`` (``PLATFORM_URL`` or ``IMS_URL``),
+    if it is https on that endpoint's Adobe hosts (or, with the testing switch only, on this
+    machine); a ConfigurationError naming ``field`` (by default the environment variable) and
+    the rule otherwise. The CLI checks a stack's parameters with it, naming those instead."""
+    default, is_adobe_host, hosts = _ENDPOINTS[endpoint]
+    name = field or f"environment variable {endpoint}"
+    url = (url or default).rstrip("/")
     if any(c in _URL_FORBIDDEN or not c.isprintable() or not c.isascii() for c in url):
         raise ConfigurationError(
-            f"environment variable {name} must be a plain URL without user info, spaces, "
+            f"{name} must be a plain URL without user info, spaces, "
             f"backslashes or control characters, got {url!r}"
         )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise ConfigurationError(
-            f"environment variable {name} is not a valid URL: {url!r}"
-        ) from None
+        raise ConfigurationError(f"{name} is not a valid URL: {url!r}") from None
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
-        raise ConfigurationError(f"environment variable {name} must be an http(s) URL, got {url!r}")
+        raise ConfigurationError(f"{name} must be an http(s) URL, got {url!r}")
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"environment variable {name} must not carry a query or fragment")
+        raise ConfigurationError(f"{name} must not carry a query or fragment")
     if is_adobe_host(host) and parts.scheme == "https" and port in (None, 443):
         return url
     if testing and is_loopback(host):
         return url
     raise ConfigurationError(
-        f"environment variable {name} must be an https URL on Adobe's hosts "
-        f"({_HOSTS_RULE[name]}), got {url!r}; only tests against a local emulator may set "
-        f"{ALLOW_NON_ADOBE_ENDPOINTS_FOR_TESTING}=true to use this machine (loopback) instead"
+        f"{name} must be an https URL on Adobe's hosts "
+        f"({hosts}), got {url!r}; only tests against a local emulator may set "
+        f"{switch}=true to use this machine (loopback) instead"
     )
 
 
-_HOSTS_RULE = {"PLATFORM_URL": "platform.adobe.io", "IMS_URL": "*.adobelogin.com"}
+_ENDPOINTS: dict[str, tuple[str, Callable[[str], bool], str]] = {
+    "PLATFORM_URL": (DEFAULT_PLATFORM_URL, _is_platform_host, "platform.adobe.io"),
+    "IMS_URL": (DEFAULT_IMS_URL, _is_ims_host, "*.adobelogin.com"),
+}
