@@ -7,8 +7,8 @@ succeeds). The template's export watch schedule is fired every ``ExportWatchRate
 the emulator's time, as EventBridge Scheduler would, and every event it puts on the result
 bus is printed as it comes, then what the metrics and alarms make of it.
 
-The activation is registered as the state machine registers an apply it ran; when the state
-machine does not write the registry yet, the demo writes the same item itself, and says so.
+The export watch follows only what the registry holds: the run's result publisher records
+the applied activation there, and the demo stops (exit status 1), saying so, if it did not.
 """
 
 from __future__ import annotations

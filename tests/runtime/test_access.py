@@ -522,3 +522,22 @@ def test_only_the_result_publisher_writes_the_registry_on_its_own_attributes() -
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_state_machine_may_do_to_the_lease_table_exactly_what_its_states_do() -> None:
+    # The native DynamoDB Tasks of the ASL (arn:aws:states:::dynamodb:putItem, ...) are all the
+    # state machine does with the lease table; a right none of them uses is one too many.
+    definition = (ROOT / "statemachine" / "activation.asl.json").read_text(encoding="utf-8")
+    used = {
+        f"dynamodb:{action[0].upper()}{action[1:]}"
+        for action in re.findall(r'"arn:aws:states:::dynamodb:(\w+)"', definition)
+    }
+    assert used == {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+    lease_table = {"Fn::GetAtt": ["ActivationLeaseTable", "Arn"]}
+    granted = [
+        action
+        for statement in statements(RESOURCES["ActivationStateMachine"])
+        if statement["Resource"] == lease_table
+        for action in as_list(statement["Action"])
+    ]
+    assert sorted(granted) == sorted(used)

@@ -2,9 +2,9 @@
 
 The execution name is derived from the SQS message id and body, so a redelivered message asks
 for the same execution again, which Step Functions refuses to start twice. A request that can
-never be processed (not JSON, invalid) is moved to the dead-letter queue at once with its
-error attached, instead of being retried; a transient failure (throttling) is reported as a
-batch item failure and SQS delivers it again.
+never be processed (not JSON, invalid) is sent at once to the rejected-requests queue
+(``REJECTED_REQUESTS_QUEUE_URL``) with its error attached, instead of being retried; a
+transient failure (throttling) is reported as a batch item failure and SQS delivers it again.
 
 The batch is walked by a short loop rather than Powertools' batch utility, which imports the
 data classes of every event source Lambda knows (about 30 ms of every cold start) to read two
@@ -68,12 +68,12 @@ class SQSRecord:
 @dataclass(frozen=True, kw_only=True)
 class Starter:
     """Starts one execution per SQS record, on the state machine; a record that can never
-    start goes to the dead-letter queue with its error."""
+    start goes to the rejected-requests queue with its error."""
 
     sfn: StartsExecutions
     sqs: SendsMessages
     state_machine_arn: str
-    dead_letter_queue_url: str
+    dead_letter_queue_url: str  # the rejected-requests queue, not the request queue's DLQ
     secrets_prefix: str | None = None
 
     def handle_batch(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -120,7 +120,7 @@ class Starter:
 
     def _dead_letter(self, record: SQSRecord, error: ActivationError) -> None:
         logger.warning(
-            "request rejected; moved to the dead-letter queue",
+            "request rejected; sent to the rejected-requests queue",
             extra={
                 "messageId": record.message_id,
                 "error": type(error).__name__,
