@@ -526,7 +526,9 @@ def _as_list(value: Any) -> list[Any]:
 
 def test_the_state_machine_may_do_to_the_lease_table_exactly_what_its_states_do() -> None:
     # The native DynamoDB Tasks of the ASL (arn:aws:states:::dynamodb:putItem, ...) are all the
-    # state machine does with the lease table; a right none of them uses is one too many.
+    # state machine does with the lease table; a right none of them uses is one too many, but
+    # GetItem, which Step Functions' own policy for its DynamoDB integrations grants beside
+    # them ("IAM policies for Amazon DynamoDB"): the releases read the old item back.
     definition = (ROOT / "statemachine" / "activation.asl.json").read_text(encoding="utf-8")
     used = {
         f"dynamodb:{action[0].upper()}{action[1:]}"
@@ -540,4 +542,4 @@ def test_the_state_machine_may_do_to_the_lease_table_exactly_what_its_states_do(
         if statement["Resource"] == lease_table
         for action in as_list(statement["Action"])
     ]
-    assert sorted(granted) == sorted(used)
+    assert sorted(granted) == sorted(used | {"dynamodb:GetItem"})
