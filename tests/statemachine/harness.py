@@ -288,7 +288,10 @@ def lease_items(leases: tuple[Any, str]) -> list[dict[str, Any]]:
 
 
 def scheduled_daily_from(request: dict[str, Any], start: datetime.datetime) -> dict[str, Any]:
-    """``request`` with every audience a full export, daily from ``start`` (UTC)."""
+    """``request`` with every audience a full export, daily from the first whole hour at or
+    after ``start`` (UTC): Adobe takes a startTime with minutes 00 only."""
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    start = hour if hour == start else hour + datetime.timedelta(hours=1)
     for audience in request["audiences"]:
         audience["exportMode"] = "DAILY_FULL_EXPORT"
         audience["schedule"] = {
