@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from local.emulator import Emulator
+from local.emulator.runs import file_name
 from tests.emulator.helpers import Api, new_s3_flow
 from tests.support.flows import segment_selectors
 from tests.support.payloads import add_segment, segment_value
@@ -138,3 +139,14 @@ def test_the_same_audience_added_again_is_still_a_duplicate(emulator: Emulator) 
     detail = error_text(add_template(api, flow, "%DESTINATION_NAME%_%SEGMENT_ID%"))
 
     assert "is selected more than once" in detail
+
+
+def test_an_export_file_is_named_with_the_v2_tokens_filled(emulator: Emulator) -> None:
+    flow = {"id": "flow-1", "name": "Nightly", "sandboxName": "prod", "imsOrgId": "ACME@AdobeOrg"}
+    audience = {"id": "seg-1", "name": "Bikers", "filenameTemplate": ADOBE_V2_EXAMPLE}
+
+    name = file_name(audience, "S3", 0.0, flow)
+
+    assert name == "S3_seg-1_Bikers_flow-1_Nightly_19700101_000000"
+    audience["filenameTemplate"] = "%ORGANIZATION_NAME%_%SANDBOX_NAME%_%SEGMENT_ID%"
+    assert file_name(audience, "S3", 0.0, flow) == "ACME_AdobeOrg_prod_seg-1"
