@@ -5,7 +5,8 @@
 - Only ``add``, ``replace`` and ``remove`` (the spec's ``PatchFlowItem.op``); operations on
   system fields (``id``, ``etag``, ``flowSpec``, ``inheritedAttributes`` ...) -> 400.
 - The patched flow is validated like a created one (connections; selectors and the tutorial's rules
-  in ``transformations.py``);
+  in ``transformations.py``, in the flow spec's selector version), except that a selector the
+  PATCH leaves unchanged is not judged again;
   a new segment selector gets ``createTime``/``updateTime`` (epoch seconds, as strings), a
   changed one a new ``updateTime``; profile selectors get ``operator: EXISTS`` and the
   ``mapping`` Adobe adds (Adobe's Flow Service tutorial, "Validate the dataflow").
@@ -20,7 +21,7 @@ from typing import Any, Final
 
 import jsonpatch
 
-from local.emulator import errors, profile_mapping, specs, transformations
+from local.emulator import errors, profile_mapping, selectors, specs, transformations
 from local.emulator.connections import require_name
 from local.emulator.context import ServiceContext, created, metadata, new_version, touch
 from local.emulator.exchange import Call, Reply
@@ -213,7 +214,11 @@ def _validate(call: Call, ctx: ServiceContext, flow: Document, previous: Documen
             raise errors.bad_request(
                 errors.INVALID_SELECTOR, "; ".join(mapping_problems), call.request_id
             )
-    problems = transformations.problems(flow.get("transformations", []))
+    problems = transformations.problems(
+        flow.get("transformations", []),
+        v2=selectors.takes_v2_selectors(spec),
+        previous=previous,
+    )
     if problems:
         raise errors.bad_request(errors.INVALID_SELECTOR, "; ".join(problems), call.request_id)
     transformations.enrich(flow, previous)

@@ -398,7 +398,7 @@ def _export(
     destination = _destination_name(store, tenant, flow)
     files: list[Path] = []
     for audience in audiences:
-        base = file_name(audience, destination, at)
+        base = file_name(audience, destination, at, flow)
         rows = [_profile(index, columns) for index in range(simulation.profiles)]
         chunks = [
             rows[i : i + simulation.row_limit] for i in range(0, len(rows), simulation.row_limit)
@@ -414,11 +414,21 @@ def _export(
     return rows_total, files
 
 
-def file_name(audience: dict[str, Any], destination: str, at: float) -> str:
-    """The audience's filename template with its tokens replaced (no extension)."""
+def file_name(
+    audience: dict[str, Any], destination: str, at: float, flow: Document | None = None
+) -> str:
+    """The audience's filename template with its tokens replaced (no extension); ``flow``
+    fills the new cards' dataflow tokens (destinations OpenAPI, BatchSegmentSelector_V2)."""
     moment = datetime.fromtimestamp(at, UTC)
+    flow = flow or {}
     tokens = {
         "DESTINATION_NAME": destination,
+        "DESTINATION": destination,
+        "DESTINATION_INSTANCE_ID": str(flow.get("id", "")),
+        "DESTINATION_INSTANCE_NAME": str(flow.get("name", "")),
+        "SANDBOX_NAME": str(flow.get("sandboxName", "")),
+        # The emulator knows no organization's name: its IMS org id stands in.
+        "ORGANIZATION_NAME": str(flow.get("imsOrgId", "")),
         "SEGMENT_ID": str(audience.get("id", "")),
         "SEGMENT_NAME": str(audience.get("name") or audience.get("id", "")),
         "DATETIME(YYYYMMdd_HHmmss)": moment.strftime("%Y%m%d_%H%M%S"),

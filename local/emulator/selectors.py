@@ -11,8 +11,9 @@ way Adobe does.
   ``00``", destinations OpenAPI, ``BaseSegmentSelectorValue.schedule.startTime``);
   AFTER_SEGMENT_EVAL takes none.
 - ``endDate`` is not applicable to DAILY_FULL_EXPORT + ONCE and may not precede ``startDate``.
-- ``filenameTemplate`` contains ``%DESTINATION_NAME%`` and ``%SEGMENT_ID%``, at most one of
-  ``%DATETIME(YYYYMMdd_HHmmss)%`` / ``%TIMESTAMP%``, and no unknown ``%TOKEN%``.
+- ``filenameTemplate`` follows the flow spec's selector version (:func:`takes_v2_selectors`):
+  every known ``%TOKEN%`` of that version, its required ones, and at most one of
+  ``%DATETIME(YYYYMMdd_HHmmss)%`` / ``%TIMESTAMP%``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 import datetime
 import re
 from typing import Any, Final
+
+from local.emulator import specs
 
 EXPORT_MODE_FREQUENCIES: Final[dict[str, frozenset[str]]] = {
     "DAILY_FULL_EXPORT": frozenset({"ONCE", "DAILY", "WEEKLY", "MONTHLY"}),
@@ -29,9 +32,31 @@ EXPORT_MODE_FREQUENCIES: Final[dict[str, frozenset[str]]] = {
 }
 CALENDAR_FREQUENCIES: Final = frozenset({"WEEKLY", "MONTHLY"})
 TRIGGER_TYPES: Final = frozenset({"SCHEDULED", "AFTER_SEGMENT_EVAL"})
-REQUIRED_TOKENS: Final = ("DESTINATION_NAME", "SEGMENT_ID")
 TIME_TOKENS: Final = frozenset({"DATETIME(YYYYMMdd_HHmmss)", "TIMESTAMP"})
-KNOWN_TOKENS: Final = frozenset({*REQUIRED_TOKENS, "SEGMENT_NAME", *TIME_TOKENS})
+# Destinations OpenAPI, BatchSegmentSelector (legacy flow specs): both required.
+REQUIRED_TOKENS: Final = (("DESTINATION_NAME",), ("SEGMENT_ID",))
+KNOWN_TOKENS: Final = frozenset({"DESTINATION_NAME", "SEGMENT_ID", "SEGMENT_NAME", *TIME_TOKENS})
+# Destinations OpenAPI, BatchSegmentSelector_V2 (the new cards' "<card> - Segment" flow specs):
+# its macros, plus %DESTINATION_NAME% from its own example. It marks them all optional, but
+# Adobe's UI guide ("Activate audiences to batch profile export destinations", Configure file
+# names) says the destination name and audience ID cannot be removed; every example sends both.
+V2_REQUIRED_TOKENS: Final = (("DESTINATION", "DESTINATION_NAME"), ("SEGMENT_ID",))
+V2_KNOWN_TOKENS: Final = frozenset(
+    {
+        "DESTINATION",
+        "DESTINATION_NAME",
+        "SEGMENT_ID",
+        "SEGMENT_NAME",
+        "DESTINATION_INSTANCE_ID",
+        "DESTINATION_INSTANCE_NAME",
+        "ORGANIZATION_NAME",
+        "SANDBOX_NAME",
+        *TIME_TOKENS,
+    }
+)
+_V2_FLOW_SPEC_NAMES: Final = frozenset(
+    spec.name for spec in specs.NEW_CARD_FLOW_SPECS if not spec.is_dataset_flow
+)
 _TOKEN: Final = re.compile(r"%([^%]*)%")
 _TIME: Final = re.compile(r"^([01]\d|2[0-3]):00$")
 
@@ -39,8 +64,15 @@ SEGMENT_TYPE: Final = "PLATFORM_SEGMENT"
 PROFILE_TYPE: Final = "JSON_PATH"
 
 
-def segment_selector_problems(selector: Any, where: str) -> list[str]:
-    """Every rule ``selector`` breaks, each message naming the field."""
+def takes_v2_selectors(spec: specs.FlowSpec) -> bool:
+    """The new cards' audience flow specs take ``BatchSegmentSelector_V2`` (by name: a
+    republished spec keeps its name, not its id)."""
+    return spec.name in _V2_FLOW_SPEC_NAMES
+
+
+def segment_selector_problems(selector: Any, where: str, *, v2: bool = False) -> list[str]:
+    """Every rule ``selector`` breaks, each message naming the field; ``v2``: the selector
+    version of the new cards' flow specs."""
     if not isinstance(selector, dict):
         return [f"{where}: a segment selector must be an object"]
     if selector.get("type") != SEGMENT_TYPE:
@@ -62,7 +94,7 @@ def segment_selector_problems(selector: Any, where: str) -> list[str]:
         problems.extend(_schedule_problems(schedule, mode, f"{at}.schedule"))
     template = value.get("filenameTemplate", value.get("fileNameTemplate"))
     if template is not None:
-        problems.extend(_template_problems(template, f"{at}.filenameTemplate"))
+        problems.extend(_template_problems(template, f"{at}.filenameTemplate", v2=v2))
     return problems
 
 
@@ -113,12 +145,19 @@ def _date(
     return None
 
 
-def _template_problems(template: Any, at: str) -> list[str]:
+def _template_problems(template: Any, at: str, *, v2: bool) -> list[str]:
     if not isinstance(template, str):
         return [f"{at}: must be a string"]
     tokens = _TOKEN.findall(template)
-    problems = [f"{at}: must contain %{t}%" for t in REQUIRED_TOKENS if t not in tokens]
-    unknown = sorted({t for t in tokens if t not in KNOWN_TOKENS})
+    required, known = (
+        (V2_REQUIRED_TOKENS, V2_KNOWN_TOKENS) if v2 else (REQUIRED_TOKENS, KNOWN_TOKENS)
+    )
+    problems = [
+        f"{at}: must contain " + " or ".join(f"%{t}%" for t in alternatives)
+        for alternatives in required
+        if not any(t in tokens for t in alternatives)
+    ]
+    unknown = sorted({t for t in tokens if t not in known})
     if unknown:
         problems.append(f"{at}: unknown token(s) {', '.join(f'%{t}%' for t in unknown)}")
     if sum(1 for t in tokens if t in TIME_TOKENS) > 1:

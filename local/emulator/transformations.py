@@ -1,7 +1,9 @@
 """The ``transformations`` of a destination dataflow: selector checks and Adobe's additions.
 
-- Segment selectors follow Adobe's Flow Service tutorial's rules (``selectors.py``); a segment
-  appears once.
+- Segment selectors follow Adobe's Flow Service tutorial's rules (``selectors.py``), in the
+  flow spec's selector version; a segment appears once.
+- Only the selectors a request adds or changes are judged: one already on the flow and left
+  as it was (made in Adobe's UI, say, under rules the emulator does not know) is not.
 - Profile selectors name an attribute once; ``mandatoryFields`` and ATTRIBUTE
   ``primaryFields`` (deduplication keys) must be among the selected attributes.
 - :func:`enrich` adds what Adobe adds: ``createTime``/``updateTime`` (epoch seconds, as
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, Final
@@ -20,7 +23,12 @@ from local.emulator.store import Document
 DEFAULT_TRANSFORMATION_NAME: Final = "GeneralTransform"
 
 
-def problems(transformations: Any) -> list[str]:
+def problems(
+    transformations: Any, *, v2: bool = False, previous: Document | None = None
+) -> list[str]:
+    """Every rule the transformations break; ``v2``: the flow spec takes
+    ``BatchSegmentSelector_V2``; ``previous``: the flow before a PATCH, whose selectors are
+    not judged again where the PATCH left them unchanged."""
     if not isinstance(transformations, list):
         return ["transformations: must be an array"]
     problems: list[str] = []
@@ -30,12 +38,19 @@ def problems(transformations: Any) -> list[str]:
         if not isinstance(params, dict):
             problems.append(f"{at}.params: must be an object")
             continue
+        segment_check = functools.partial(selectors.segment_selector_problems, v2=v2)
         found, _ = _checked(
-            params, "segmentSelectors", selectors.segment_selector_problems, "id", "segment", at
+            params, "segmentSelectors", segment_check, "id", "segment", at, previous
         )
         problems.extend(found)
         found, paths = _checked(
-            params, "profileSelectors", selectors.profile_selector_problems, "path", "attribute", at
+            params,
+            "profileSelectors",
+            selectors.profile_selector_problems,
+            "path",
+            "attribute",
+            at,
+            previous,
         )
         problems.extend(found)
         profile = params.get("profileSelectors")
@@ -51,18 +66,36 @@ def _checked(
     key: str,
     what: str,
     at: str,
+    previous: Document | None,
 ) -> tuple[list[str], list[str]]:
-    """One selector group's problems (each selector's, then any value selected twice) and the
-    values (``key`` of each valid selector: a segment's id, an attribute's path)."""
+    """One selector group's problems (each added or changed selector's, then any value
+    selected twice) and the values (``key`` of each valid or unchanged selector: a segment's
+    id, an attribute's path)."""
     problems: list[str] = []
     values: list[str] = []
+    unchanged = _held(previous, group)
     for index, selector in enumerate(_selectors(params, group)):
+        if selector in unchanged:
+            value = selector.get("value") if isinstance(selector, dict) else None
+            if isinstance(value, dict) and isinstance(value.get(key), str):
+                values.append(value[key])
+            continue
         found = check(selector, f"{at}.params.{group}.selectors[{index}]")
         problems.extend(found)
         if not found:
             values.append(selector["value"][key])
     problems.extend(_duplicates(values, f"{at}.params.{group}", what))
     return problems, values
+
+
+def _held(flow: Document | None, group: str) -> list[Any]:
+    """The ``group`` selectors ``flow`` holds (none without a flow)."""
+    held: list[Any] = []
+    for transformation in (flow or {}).get("transformations") or []:
+        params = transformation.get("params") if isinstance(transformation, dict) else None
+        if isinstance(params, dict):
+            held.extend(_selectors(params, group))
+    return held
 
 
 def _selectors(params: dict[str, Any], group: str) -> list[Any]:

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 
+from aep_activation import catalog
 from aep_activation.columns import column_name
 from aep_activation.errors import InvalidActivationRequest
 from aep_activation.fields import (
@@ -51,7 +52,7 @@ from aep_activation.limits import (
     too_many_audiences,
 )
 from aep_activation.naming import Resources, resource_names
-from aep_activation.request.audience import Audience
+from aep_activation.request.audience import CONTEXT_CARD, Audience
 from aep_activation.request.destination import DestinationRequest
 from aep_activation.request.messages import field_errors
 from aep_activation.violations import Loc, Violations, fail, format_path, rules_error
@@ -366,11 +367,30 @@ def build_request_validator() -> None:
 def validate_request(data: Any, context: Mapping[str, Any]) -> ActivationRequest:
     """The request, or :class:`InvalidActivationRequest` listing every broken rule."""
     errors: list[dict[str, str]] | None = None
+    context = dict(context)
+    card = _card_of(data)
+    if card is not None:
+        context[CONTEXT_CARD] = card
     try:
         return ActivationRequest.model_validate(
-            dict(data) if isinstance(data, Mapping) else data, context=dict(context)
+            dict(data) if isinstance(data, Mapping) else data, context=context
         )
     except ValidationError as exc:
         errors = field_errors(exc)
     # Raised outside the except block: no chained ValidationError (which holds the inputs).
     raise InvalidActivationRequest(errors)
+
+
+def _card_of(data: Any) -> str | None:
+    """The card the raw request's destination names, read before validation: the audiences'
+    filename templates follow its selector version. None when the catalog does not know it
+    (its own errors then name the destination)."""
+    destination = data.get("destination") if isinstance(data, Mapping) else None
+    if not isinstance(destination, Mapping):
+        return None
+    entry = None
+    if isinstance(destination.get("type"), str):
+        entry = catalog.find_destination(destination["type"])
+    elif isinstance(destination.get("connectionSpecId"), str):
+        entry = catalog.destination_by_connection_spec(destination["connectionSpecId"])
+    return entry.card if entry is not None else None

@@ -21,7 +21,11 @@ from aep_activation.fields import (
     Uuid,
     clock_today,
 )
-from aep_activation.filename_template import DEFAULT_FILENAME_TEMPLATE, filename_template_problems
+from aep_activation.filename_template import (
+    DEFAULT_FILENAME_TEMPLATE,
+    filename_template_problems,
+    template_rules,
+)
 from aep_activation.violations import Violations, fail
 
 ExportMode = Literal["DAILY_FULL_EXPORT", "FIRST_FULL_THEN_INCREMENTAL"]
@@ -36,6 +40,11 @@ Frequency = Literal[
     "MONTHLY",
 ]
 TriggerType = Literal["SCHEDULED", "AFTER_SEGMENT_EVAL"]
+
+CONTEXT_CARD = "card"
+"""Validation context: the destination's card ("legacy", "new"; absent when the catalog does
+not know it), which picks the filename template's rules. An audience is validated without its
+parent request, so the request puts it there (``activation.validate_request``)."""
 
 FREQUENCIES_BY_EXPORT_MODE: Mapping[str, tuple[str, ...]] = {
     "DAILY_FULL_EXPORT": ("ONCE", "DAILY", "WEEKLY", "MONTHLY"),
@@ -131,17 +140,21 @@ class Audience(RequestModel):
         default=DEFAULT_FILENAME_TEMPLATE,
         description="Must contain %DESTINATION_NAME% and %SEGMENT_ID%; may contain "
         "%SEGMENT_NAME%, one of %DATETIME(YYYYMMdd_HHmmss)% / %TIMESTAMP%, and custom text "
-        "of letters, digits, '_', '-', '.'.",
+        "of letters, digits, '_', '-', '.'. The new cloud-storage cards also take %DESTINATION% "
+        "(for %DESTINATION_NAME%), %DESTINATION_INSTANCE_ID%, %DESTINATION_INSTANCE_NAME%, "
+        "%ORGANIZATION_NAME% and %SANDBOX_NAME%.",
     )
     export_mode: ExportMode
     schedule: Schedule
 
     @model_validator(mode="after")
-    def _template_and_schedule_fit(self) -> Self:
+    def _template_and_schedule_fit(self, info: ValidationInfo) -> Self:
         # The template is checked here rather than as a field rule so that its problems and
         # the schedule's are reported together (a failed field skips model validators).
         problems = Violations()
-        for problem in filename_template_problems(self.filename_template):
+        context = info.context if isinstance(info.context, Mapping) else {}
+        rules = template_rules(context.get(CONTEXT_CARD))
+        for problem in filename_template_problems(self.filename_template, rules):
             problems.add("filenameTemplate", problem)
         schedule = self.schedule
         allowed = FREQUENCIES_BY_EXPORT_MODE[self.export_mode]
