@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -49,6 +50,22 @@ def quiet_sdk_loggers() -> None:
 quiet_sdk_loggers()
 
 logger = Logger(service="aep-activation")
+
+
+def apply_stack_log_level() -> None:
+    """Apply the stack's LogLevel (``LOG_LEVEL``) to the functions' logger.
+
+    Lambda's own filter stays at INFO at most (template.yaml, ``LambdaLogLevel``): it files a
+    line that has no ``level`` as INFO, and metric lines have none, so a filter at WARN would
+    drop every metric. Powertools takes Lambda's filter level as its own, so WARNING and ERROR
+    are set here, on the logger every module's child logger inherits from.
+    """
+    level = os.environ.get("LOG_LEVEL", "").upper()
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        logging.getLogger(logger.name).setLevel(level)
+
+
+apply_stack_log_level()
 metrics = Metrics(namespace="AepActivation", service="aep-activation")
 
 Handler = TypeVar("Handler", bound=Callable[[dict[str, Any], LambdaContext], Any])
