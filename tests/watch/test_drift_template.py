@@ -29,7 +29,10 @@ def test_the_schedule_is_disabled_unless_switched_on_at_the_parameters_rate() ->
 
 def test_the_drift_watch_reads_the_registry_and_puts_on_the_result_bus_only() -> None:
     watch = RESOURCES["DriftWatchFunction"]["Properties"]
-    assert watch["ReservedConcurrentExecutions"] == 1
+    # One pass at a time while the watch is on (no reservation while it is off).
+    assert watch["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["DriftWatchOn", 1, {"Ref": "AWS::NoValue"}]
+    }
     variables = watch["Environment"]["Variables"]
     assert variables["ACTIVATION_REGISTRY_TABLE"] == {"Ref": "ActivationRegistryTable"}
     assert variables["RESULT_EVENT_BUS"] == {"Ref": "AudienceResultBus"}

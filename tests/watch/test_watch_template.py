@@ -27,7 +27,10 @@ def test_the_schedule_runs_the_watch_at_the_parameters_rate_with_an_off_switch()
 
 def test_one_pass_at_a_time_reading_the_registry_and_reporting_on_the_result_bus() -> None:
     watch = RESOURCES["ExportWatchFunction"]["Properties"]
-    assert watch["ReservedConcurrentExecutions"] == 1
+    # One pass at a time while the watch is on (no reservation while it is off).
+    assert watch["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ExportWatchOn", 1, {"Ref": "AWS::NoValue"}]
+    }
     variables = watch["Environment"]["Variables"]
     assert variables["ACTIVATION_REGISTRY_TABLE"] == {"Ref": "ActivationRegistryTable"}
     assert variables["RESULT_EVENT_BUS"] == {"Ref": "AudienceResultBus"}
