@@ -4,20 +4,25 @@ Creates are validated as Flow Service validates them: the connection spec must e
 carry ``version``), ``auth.specName`` must be one of the spec's ``authSpec[].name`` with every
 required param, target params must satisfy ``targetSpec.spec``, and a source/target
 connection's base connection must exist in the same sandbox with the same connection spec.
-GET answers wrap a single resource in ``{"items": [...]}``, as Adobe's samples show.
+GET answers wrap a single resource in ``{"items": [...]}``, as Adobe's samples show. A target
+connection's params are edited with ``PATCH`` under ``If-Match`` and checked again.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, Final
+
+import jsonpatch
 
 from local.emulator import errors, listing, masking, schema_check, specs
-from local.emulator.context import ServiceContext, created, metadata, new_version
+from local.emulator.context import ServiceContext, created, metadata, new_version, touch
 from local.emulator.documented import AUTH_SPEC, NO_AUTH_SPEC, TARGET_SPEC
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
 PROFILE_TYPE_INFO = {"type": "ProfileFragments", "id": "ups"}
+PATCH_OPERATIONS: Final = frozenset({"add", "replace", "remove"})
 
 
 def spec_reference(call: Call, body: dict[str, Any]) -> specs.ConnectionSpec:
@@ -166,16 +171,7 @@ def create_target_connection(call: Call, ctx: ServiceContext) -> Reply:
     doc = _common(call, body, spec)
     base = _base_connection(call, ctx, body.get("baseConnectionId"), spec)
     params = body.get("params")
-    target_spec = schema_check.applicable(spec.target_spec["spec"], params)
-    problems = schema_check.problems(params, target_spec, "params")
-    if problems:
-        raise errors.bad_request(
-            errors.INVALID_TARGET_PARAMS,
-            TARGET_SPEC.refusal(
-                f"Invalid target connection params for {spec.name}: " + "; ".join(problems)
-            ),
-            call.request_id,
-        )
+    _check_target_params(call, spec, params)
     doc["baseConnectionId"] = base["id"]
     if "data" in body:
         doc["data"] = body["data"]
@@ -186,6 +182,75 @@ def create_target_connection(call: Call, ctx: ServiceContext) -> Reply:
     new_version(doc)
     ctx.store.insert("targetConnections", call.require_tenant, doc)
     return Reply(201, created(doc))
+
+
+def _check_target_params(call: Call, spec: specs.ConnectionSpec, params: Any) -> None:
+    assert spec.target_spec is not None
+    target_spec = schema_check.applicable(spec.target_spec["spec"], params)
+    problems = schema_check.problems(params, target_spec, "params")
+    if problems:
+        raise errors.bad_request(
+            errors.INVALID_TARGET_PARAMS,
+            TARGET_SPEC.refusal(
+                f"Invalid target connection params for {spec.name}: " + "; ".join(problems)
+            ),
+            call.request_id,
+        )
+
+
+def patch_target_connection(call: Call, ctx: ServiceContext) -> Reply:
+    """``PATCH /targetConnections/{id}``: JSON Patch on ``/params`` under ``If-Match``.
+
+    Adobe: help/destinations/api/edit-destination.md, "Edit target connection components":
+    the If-Match header carries the target connection's etag ("This header is required"),
+    the etag changes with every successful update, and the answer is ``{id, etag}``. Only
+    the params are edited there; anything else is refused. The patched params must satisfy
+    the target spec as at create (rule ``target-spec``).
+    """
+    current = _existing("targetConnections", call, ctx)
+    supplied = call.header("if-match")
+    if supplied is None or not supplied.strip():
+        raise errors.bad_request(
+            errors.MISSING_IF_MATCH,
+            "The If-Match header is required: send the target connection's etag, double "
+            "quotes included",
+            call.request_id,
+        )
+    if supplied.strip() != current["etag"]:
+        raise errors.version_mismatch(supplied.strip(), current["etag"])
+    operations = call.json()
+    if not isinstance(operations, list) or not operations:
+        raise errors.bad_request(
+            errors.INVALID_PATCH,
+            "The body must be a non-empty JSON Patch array (RFC 6902)",
+            call.request_id,
+        )
+    for index, operation in enumerate(operations):
+        path = operation.get("path") if isinstance(operation, dict) else None
+        if not isinstance(path, str) or not (path == "/params" or path.startswith("/params/")):
+            raise errors.bad_request(
+                errors.READ_ONLY_FIELD,
+                f"[{index}].path: '{path}' cannot be patched; only /params and paths under it",
+                call.request_id,
+            )
+        if operation.get("op") not in PATCH_OPERATIONS:
+            raise errors.bad_request(
+                errors.INVALID_PATCH,
+                f"[{index}].op: must be one of {', '.join(sorted(PATCH_OPERATIONS))}",
+                call.request_id,
+            )
+    try:
+        patched = jsonpatch.JsonPatch(operations).apply(copy.deepcopy(current))
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise errors.bad_request(
+            errors.INVALID_PATCH, f"The patch cannot be applied: {exc}", call.request_id
+        ) from None
+    spec = specs.connection_spec(current["connectionSpec"]["id"])
+    assert spec is not None  # checked at create
+    _check_target_params(call, spec, patched.get("params"))
+    touch(patched, call.client_id)
+    ctx.store.replace("targetConnections", call.require_tenant, patched)
+    return Reply(200, created(patched))
 
 
 def _base_connection(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from aep_activation.catalog import DATA_LAKE_CONNECTION_SPEC_ID
-from aep_activation.errors import ResourceNotFound
+from aep_activation.errors import EtagMismatch, ResourceNotFound
 from aep_activation.flow_service import Created, FlowServiceClient, Resources
 from aep_activation.platform_api import quoted_etag
 from local.emulator import Emulator
@@ -256,6 +256,40 @@ def test_if_match_is_sent_with_its_double_quotes(
     patch = next(r for r in emulator.requests if r.method == "PATCH")
     assert patch.header("If-Match") == created.etag
     assert patch.status == 200
+
+
+def test_a_target_connections_params_are_patched_under_its_etag(
+    emulator: Emulator, client: FlowServiceClient
+) -> None:
+    base = client.connections.create(payloads.s3_base())
+    created = client.target_connections.create(payloads.s3_target(base.id))
+    assert created.etag is not None
+    params = {**payloads.s3_target(base.id)["params"], "path": "aep/autumn"}
+
+    new_etag = client.target_connections.patch(
+        created.id, [{"op": "replace", "path": "/params", "value": params}], created.etag
+    )
+
+    target = client.target_connections.get(created.id)
+    assert target["params"] == params
+    assert new_etag == target["etag"] != created.etag
+    patch = next(r for r in emulator.requests if r.method == "PATCH")
+    assert patch.relative_path == f"/targetConnections/{created.id}"
+    assert patch.header("If-Match") == created.etag
+
+
+def test_a_target_connection_patch_on_a_stale_etag_is_an_etag_mismatch(
+    client: FlowServiceClient,
+) -> None:
+    base = client.connections.create(payloads.s3_base())
+    created = client.target_connections.create(payloads.s3_target(base.id))
+    assert created.etag is not None
+    params = {**payloads.s3_target(base.id)["params"], "path": "aep/autumn"}
+    replace = [{"op": "replace", "path": "/params", "value": params}]
+    client.target_connections.patch(created.id, replace, created.etag)
+
+    with pytest.raises(EtagMismatch):
+        client.target_connections.patch(created.id, replace, created.etag)
 
 
 def test_quoted_etag_normalises_every_form() -> None:

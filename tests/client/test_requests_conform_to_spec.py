@@ -49,6 +49,11 @@ def exercise_every_operation(emulator: Emulator, client: FlowServiceClient) -> N
     client.flows.list()
     client.flows.find_by_name("contract flow")
 
+    target = client.target_connections.get(target_id)
+    params = {**target["params"], "path": "aep/autumn"}
+    client.target_connections.patch(
+        target_id, [{"op": "replace", "path": "/params", "value": params}], target["etag"]
+    )
     etag = client.flows.patch(created.id, [payloads.add_segment()], created.etag)
     assert etag is not None
     client.flows.patch(created.id, [payloads.add_attribute()], etag.strip('"'))
@@ -68,7 +73,12 @@ def test_every_request_conforms(emulator: Emulator, make_client: MakeClient, san
     records = [r for r in emulator.requests if covered(r)]
     methods = {(r.method, r.relative_path.split("/")[1]) for r in records}
     assert len(records) > 30
-    assert {("PATCH", "flows"), ("DELETE", "connections"), ("GET", "runs")} <= methods
+    assert {
+        ("PATCH", "flows"),
+        ("PATCH", "targetConnections"),
+        ("DELETE", "connections"),
+        ("GET", "runs"),
+    } <= methods
     assert all(r.status is not None and r.status < 400 for r in records)
     for record in records:
         validate_recorded_request(record)

@@ -213,6 +213,10 @@ def _patch_value_any_of(spec: dict[str, Any]) -> None:
     item["required"] = ["op", "path"]
 
 
+def _patch_instruction_op_lower_case(spec: dict[str, Any]) -> None:
+    _schemas(spec)["PatchInstruction"]["properties"]["op"]["enum"] = ["add", "replace", "remove"]
+
+
 def _https_server(spec: dict[str, Any]) -> None:
     for server in spec["servers"]:
         if server["url"].startswith("//"):
@@ -352,6 +356,15 @@ ERRATA: tuple[Erratum, ...] = (
         "every op, but those sub-operations belong to FINALIZE_UPDATE; enabling or disabling a "
         "dataflow is documented as ?op=ENABLE / ?op=DISABLE alone. subOp is optional.",
         _flow_action_sub_op_optional,
+    ),
+    Erratum(
+        "patch-instruction-op-lower-case",
+        "flow-service",
+        "PatchInstruction.op (PATCH /targetConnections/{id}) enumerates ADD, REPLACE, REMOVE, "
+        "but the same spec's description, RFC 6902 and Adobe's 'Edit destination connections' "
+        "page (help/destinations/api/edit-destination.md) use 'add', 'replace', 'remove': the "
+        "project follows the page.",
+        _patch_instruction_op_lower_case,
     ),
     Erratum(
         "scheme-relative-server",

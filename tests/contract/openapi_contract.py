@@ -50,6 +50,8 @@ FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 # Paths only flow-service.openapi.yaml covers; everything else is the destinations side.
 FLOW_SERVICE_ONLY = ("/connectionSpecs", "/flowSpecs")
 _FLOW_ACTION = re.compile(r"/flows/[^/]+/action/?")
+# The destinations spec has no PATCH on a target connection; the Flow Service spec has.
+_TARGET_CONNECTION = re.compile(r"/targetConnections/[^/]+/?")
 
 
 class ContractViolation(AssertionError):
@@ -79,8 +81,10 @@ def openapi(name: SpecName, corrected: bool = True) -> OpenAPI:
     return OpenAPI.from_dict(corrected_spec(name) if corrected else copy.deepcopy(raw_spec(name)))
 
 
-def spec_for(relative_path: str) -> SpecName:
+def spec_for(relative_path: str, method: str = "GET") -> SpecName:
     if relative_path.startswith(FLOW_SERVICE_ONLY) or _FLOW_ACTION.fullmatch(relative_path):
+        return "flow-service"
+    if method.upper() == "PATCH" and _TARGET_CONNECTION.fullmatch(relative_path):
         return "flow-service"
     return "destinations"
 
@@ -189,14 +193,14 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def request_errors(request: ContractRequest, *, corrected: bool = True) -> list[str]:
-    spec = openapi(spec_for(relative(request.path)), corrected)
+    spec = openapi(spec_for(relative(request.path), request.method), corrected)
     return describe(spec.request_validator.iter_errors(request))
 
 
 def response_errors(
     request: ContractRequest, response: ContractResponse, *, corrected: bool = True
 ) -> list[str]:
-    spec = openapi(spec_for(relative(request.path)), corrected)
+    spec = openapi(spec_for(relative(request.path), request.method), corrected)
     return describe(spec.response_validator.iter_errors(request, response))
 
 

@@ -248,6 +248,23 @@ def test_flow_action_sub_op_optional() -> None:
     assert request_errors(request) == []
 
 
+def test_patch_instruction_op_lower_case() -> None:
+    # The body of help/destinations/api/edit-destination.md's Amazon S3 example.
+    body = [
+        {
+            "op": "replace",
+            "path": "/params",
+            "value": {"bucketName": "newBucketName", "path": "updatedPath"},
+        }
+    ]
+    raw = raw_spec("flow-service")
+    fixed = corrected_spec("flow-service")
+    schema = {"type": "array", "items": ref("PatchInstruction")}
+
+    assert problems(raw, schema, body) == {("0/op", "enum")}
+    assert problems(fixed, schema, body) == set()
+
+
 def test_source_connection_request_any_of() -> None:
     lake = example("Create_Source_Connection_Data_Lake")
     raw = request_schema(RAW, "/sourceConnections", "post")
@@ -302,6 +319,7 @@ EVIDENCE = {
     "transformation-name-without-space": test_transformation_name_without_space,
     "patch-value-any-of": test_patch_value_any_of,
     "scheme-relative-server": test_scheme_relative_server,
+    "patch-instruction-op-lower-case": test_patch_instruction_op_lower_case,
 }
 
 

@@ -389,3 +389,119 @@ def test_connections_used_by_a_flow_cannot_be_deleted(emulator: Emulator) -> Non
     assert api.delete(f"/flows/{flow['id']}").status_code == 202
     assert api.delete(f"/sourceConnections/{source_id}").status_code == 202
     assert api.delete(f"/targetConnections/{target_id}").status_code == 202
+
+
+# --- PATCH /targetConnections/{id} (Adobe: help/destinations/api/edit-destination.md) ----------
+
+
+def new_s3_target(api: Api) -> dict[str, Any]:
+    """A new-card S3 target connection as created: ``{id, etag}``."""
+    base = api.created(
+        "/connections",
+        {
+            "name": "c",
+            "connectionSpec": spec_ref(specs.NEW_S3),
+            "auth": {"specName": "Access Key", "params": payloads.s3_base()["auth"]["params"]},
+        },
+    )
+    params = {
+        "mode": "Server-to-server",
+        "bucketName": "dataexportsbucket",
+        "path": "dataexports",
+        "fileType": "CSV",
+        "compression": "GZIP",
+    }
+    body = {
+        "name": "t",
+        "baseConnectionId": base["id"],
+        "connectionSpec": spec_ref(specs.NEW_S3),
+        "params": params,
+    }
+    return api.created("/targetConnections", body)
+
+
+def replace_params(**changes: Any) -> list[dict[str, Any]]:
+    params = {
+        "mode": "Server-to-server",
+        "bucketName": "dataexportsbucket",
+        "path": "dataexports",
+        "fileType": "CSV",
+        "compression": "GZIP",
+        **changes,
+    }
+    return [{"op": "replace", "path": "/params", "value": params}]
+
+
+def test_a_patch_replaces_the_params_and_gives_a_new_etag(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_target(api)
+    path = f"/targetConnections/{made['id']}"
+
+    answer = api.patch(path, replace_params(path="updated/path"), made["etag"])
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == made["id"]
+    assert answer.json()["etag"] != made["etag"]
+    item = api.get(path).json()["items"][0]
+    assert item["params"]["path"] == "updated/path"
+    assert item["etag"] == answer.json()["etag"]
+
+
+def test_a_patch_with_a_stale_etag_is_412(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_target(api)
+    path = f"/targetConnections/{made['id']}"
+    assert api.patch(path, replace_params(path="one"), made["etag"]).status_code == 200
+
+    answer = api.patch(path, replace_params(path="two"), made["etag"])
+
+    assert answer.status_code == 412, answer.text
+    assert api.get(path).json()["items"][0]["params"]["path"] == "one"
+
+
+def test_a_patch_without_if_match_is_refused(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_target(api)
+    path = f"/targetConnections/{made['id']}"
+
+    code, message = error_of(api.patch(path, replace_params(path="other"), None))
+
+    assert code == "FLOW-1040-400"
+    assert "If-Match" in message
+    assert api.get(path).json()["items"][0]["params"]["path"] == "dataexports"
+
+
+def test_a_patch_breaking_the_target_spec_is_refused_with_its_rule(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_target(api)
+    path = f"/targetConnections/{made['id']}"
+
+    code, message = error_of(
+        api.patch(path, replace_params(path="aep exports/summer sale"), made["etag"])
+    )
+
+    assert code == "FLOW-1011-400"
+    assert "rule target-spec" in message
+    item = api.get(path).json()["items"][0]
+    assert item["params"]["path"] == "dataexports"
+    assert item["etag"] == made["etag"]
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "/name", "value": "renamed"},
+        {"op": "replace", "path": "/baseConnectionId", "value": "other"},
+        {"op": "replace", "path": "/parameters", "value": {}},
+    ],
+)
+def test_a_patch_outside_params_is_refused(emulator: Emulator, operation: dict[str, Any]) -> None:
+    api = Api(emulator)
+    made = new_s3_target(api)
+    path = f"/targetConnections/{made['id']}"
+
+    code, message = error_of(api.patch(path, [operation], made["etag"]))
+
+    assert code == "FLOW-1031-400"
+    assert operation["path"] in message
+    assert api.get(path).json()["items"][0]["name"] == "t"

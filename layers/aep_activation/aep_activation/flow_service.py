@@ -156,17 +156,22 @@ class FlowSpecs(Collection):
         return joining[0] if joining else None
 
 
-class Flows(Resources):
-    def patch(self, flow_id: str, operations: Sequence[Mapping[str, Any]], etag: str) -> str | None:
-        """Apply JSON Patch ``operations`` if the flow is still at ``etag``.
+class Patchable(Resources):
+    """A collection whose resources take JSON Patch under ``If-Match`` (flows; target
+    connections, whose params Adobe's "Edit destination connections" page edits so)."""
+
+    def patch(
+        self, resource_id: str, operations: Sequence[Mapping[str, Any]], etag: str
+    ) -> str | None:
+        """Apply JSON Patch ``operations`` if the resource is still at ``etag``.
 
         Returns the new etag when the answer carries one (200 ``{id, etag}``); None for the
-        tutorial's 202 without a body, in which case re-read the flow for its etag.
+        tutorial's 202 without a body, in which case re-read the resource for its etag.
         A stale etag raises EtagMismatch (412). Any other answer that cannot be read (an empty
         200, a body that is not JSON) raises FlowServiceUnavailable with ``outcome_unknown``:
-        the patch may or may not have landed, so the flow must be re-read.
+        the patch may or may not have landed, so the resource must be re-read.
         """
-        path = f"{self.path}/{path_segment(flow_id)}"
+        path = f"{self.path}/{path_segment(resource_id)}"
         response = self._api.call(
             "PATCH", path, body=list(operations), headers={"If-Match": quoted_etag(etag)}
         )
@@ -180,6 +185,8 @@ class Flows(Resources):
             return None
         unreadable_answer(response, "PATCH", path, outcome_unknown=True)
 
+
+class Flows(Patchable):
     def action(self, flow_id: str, op: str, etag: str | None = None) -> str | None:
         """``POST /flows/{id}/action?op=ENABLE|DISABLE``; the new etag if the answer has one.
 
@@ -226,8 +233,8 @@ class FlowServiceClient(PlatformApi):
         return Resources(self, "/sourceConnections")
 
     @cached_property
-    def target_connections(self) -> Resources:
-        return Resources(self, "/targetConnections")
+    def target_connections(self) -> Patchable:
+        return Patchable(self, "/targetConnections")
 
     @cached_property
     def flows(self) -> Flows:

@@ -2,15 +2,19 @@
 
 Profile Store side: base connection (no auth) -> source connection (``data.format`` CSV).
 Destination side: base connection (credentials read here from Secrets Manager, sent to Adobe,
-never returned) -> target connection (storage location and file format).
+never returned) -> target connection (storage location and file format). A target connection
+found with other params than the request's gets the request's params with Adobe's
+``PATCH /targetConnections/{id}`` (help/destinations/api/edit-destination.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
+from aep_activation.errors import EtagMismatch
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.naming import resource_names
 from aep_activation.request import ActivationRequest
@@ -18,6 +22,9 @@ from aep_activation.step_inputs import LookedUp
 from aep_activation.steps.find_or_create import Ensured, find_or_create, spec_id
 
 SPEC_VERSION = "1.0"
+TARGET_PARAMS_CHANGED: Final = "targetConnectionParams"
+"""Key of ResolveSpecs' ``existing`` set when the target connection it found holds other
+params than the request's: EnsureTargetConnection then reads it again and PATCHes them."""
 
 
 def ensure_profile_base_connection(
@@ -113,7 +120,16 @@ def ensure_target_connection(
     specs: dict[str, Any],
     base_connection_id: str,
     looked_up: LookedUp | None = None,
+    *,
+    params_changed: bool = False,
 ) -> Ensured:
+    """Find or create the target connection; give a found one the request's params.
+
+    ``params_changed``: the look-up found it with other params, so it is found again here
+    (its params and etag) instead of taken by id.
+    """
+    if params_changed and looked_up is not None and looked_up.id is not None:
+        looked_up = None
     names = resource_names(request).target_connection
     connection_spec_id = str(specs["connectionSpecId"])
     body: dict[str, Any] = {
@@ -127,7 +143,7 @@ def ensure_target_connection(
     if entry is not None and entry.card == "legacy":
         # The seed's legacy cards declare the payload format this way; newer cards take none.
         body["data"] = {"format": "json", "schema": {"id": "1.0", "version": "1.0"}}
-    return find_or_create(
+    ensured = find_or_create(
         "target connection",
         body,
         find=client.target_connections.find_by_name,
@@ -136,3 +152,68 @@ def ensure_target_connection(
         differs=f"it does not use base connection {base_connection_id}",
         looked_up=looked_up,
     )
+    if ensured.created or ensured.document is None:
+        return ensured  # made from the request, or taken by id from an unchanged look-up
+    return _with_request_params(request, client, ensured)
+
+
+def _with_request_params(
+    request: ActivationRequest, client: FlowServiceClient, ensured: Ensured
+) -> Ensured:
+    """PATCH the found target connection's params to the request's, under its etag.
+
+    EnsureTargetConnection's Retry does not cover EtagMismatch: a 412 (someone edited it in
+    between) is met here by one fresh read and one more attempt.
+    """
+    assert ensured.document is not None
+    document = ensured.document
+    params = request.destination.target.params
+    for attempt in (1, 2):
+        if not target_params_changes(request, document.get("params")):
+            return ensured
+        etag = document.get("etag")
+        if not isinstance(etag, str) or not etag:
+            document = client.target_connections.get(ensured.id)  # the list gave no etag
+            etag = str(document.get("etag") or "")
+        operations = [{"op": "replace", "path": "/params", "value": params}]
+        try:
+            new_etag = client.target_connections.patch(ensured.id, operations, etag)
+        except EtagMismatch:
+            if attempt == 2:
+                raise
+            document = client.target_connections.get(ensured.id)
+            continue
+        return dataclasses.replace(ensured, etag=new_etag, updated=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def target_params_changes(request: ActivationRequest, live_params: Any) -> list[str]:
+    """How the live target connection's params differ from the request's, in words
+    (``path 'a' -> 'b'``); empty when they agree.
+
+    Only the keys the request sends are compared (Adobe may add defaults), plus a key the
+    request no longer sends that the catalog knows as a param of the request's target mode.
+    """
+    desired = request.destination.target.params
+    live = live_params if isinstance(live_params, dict) else {}
+    changes = [
+        f"{key} {_shown(live, key)} -> {value!r}"
+        for key, value in desired.items()
+        if live.get(key) != value
+    ]
+    changes += [
+        f"{key} {live[key]!r} -> (not set)"
+        for key in _request_side_params(request)
+        if key not in desired and key in live
+    ]
+    return changes
+
+
+def _request_side_params(request: ActivationRequest) -> tuple[str, ...]:
+    entry = request.destination.catalog_entry()
+    mode = entry.target_mode(request.destination.target.mode) if entry is not None else None
+    return mode.known_params if mode is not None else ()
+
+
+def _shown(params: dict[str, Any], key: str) -> str:
+    return repr(params[key]) if key in params else "(not set)"

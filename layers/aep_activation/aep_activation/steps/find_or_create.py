@@ -23,6 +23,8 @@ class Ensured:
     created: bool
     etag: str | None = None
     document: dict[str, Any] | None = None
+    updated: bool = False
+    """An existing resource was brought to the request's description (a PATCH)."""
 
 
 def find_or_create(

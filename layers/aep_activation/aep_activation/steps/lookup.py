@@ -23,6 +23,7 @@ from aep_activation.errors import ResourceConflict
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.naming import resource_names
 from aep_activation.request import ActivationRequest
+from aep_activation.steps.connections import TARGET_PARAMS_CHANGED, target_params_changes
 from aep_activation.steps.find_or_create import spec_id
 from aep_activation.steps.resolve import ResolvedSpecs, resolve_specs
 
@@ -61,6 +62,9 @@ def resolve_and_look_up(
         found = {key: future.result() for key, future in found_futures.items()}
         prep_found = any(future.result() for future in prep_futures)
     existing = existing_ids(found, specs, names_of(finds))
+    target = found["targetConnection"]
+    if target is not None and target_params_changes(request, target.get("params")):
+        existing[TARGET_PARAMS_CHANGED] = "changed"  # EnsureTargetConnection PATCHes them
     if data_prep:
         # Only whether anything answers under those names: EnsureMappingSet confirms what it
         # finds by content, so it finds again unless nothing was there.

@@ -3,15 +3,15 @@ resources, and nothing written: only GETs reach Flow Service.
 
 It answers what apply would do: the resources it would create (found by their deterministic
 names, or the dataflow by ``dataflowId``; on the new cards, what the EnsureMappingSet step
-would make, by that step's own logic), the JSON Patch it would send to the dataflow, the
-state action, and each change in plain words. A flow already in the desired state gives an
+would make, by that step's own logic), the target connection params it would PATCH, the JSON
+Patch it would send to the dataflow, the state action, and each change in plain words. A flow already in the desired state gives an
 empty plan that says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aep_activation.dataflow_diff import diff_dataflow, empty_transformations
@@ -21,6 +21,7 @@ from aep_activation.dataprep.step import would_make
 from aep_activation.flow_service import Collection, FlowServiceClient, JsonObject
 from aep_activation.naming import ResourceNames, resource_names
 from aep_activation.request import ActivationRequest
+from aep_activation.steps.connections import target_params_changes
 from aep_activation.steps.flow_view import STATE_ACTIONS, attribute_strategy
 from aep_activation.steps.resolve import resolve_specs
 
@@ -61,10 +62,12 @@ class Plan:
     patch: list[dict[str, Any]]
     state_action: str | None
     changes: list[str]
+    target_params: list[str] = field(default_factory=list)
+    """How the found target connection's params differ from the request's (apply PATCHes)."""
 
     @property
     def converged(self) -> bool:
-        return not (self.would_create or self.patch or self.state_action)
+        return not (self.would_create or self.patch or self.state_action or self.target_params)
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -89,14 +92,18 @@ def plan(
     specs = resolve_specs(request, client, secret_keys=secret_keys)
     names = resource_names(request)
     would_create: list[dict[str, str]] = []
+    target_params: list[str] = []
     flow: JsonObject | None
     if request.dataflow_id is not None:
         flow = client.flows.get(request.dataflow_id)  # named: it must exist (404 otherwise)
     else:
         for key, words, name_of, collection in _CREATED_BY_APPLY:
             name = name_of(names)
-            if collection(client).find_by_name(name) is None:
+            found = collection(client).find_by_name(name)
+            if found is None:
                 would_create.append({"resource": key, "name": name, "words": f"create {words}"})
+            elif key == "targetConnection":
+                target_params = target_params_changes(request, found.get("params"))
         found = client.flows.find_by_name(names.dataflow.name)
         flow = client.flows.get(str(found["id"])) if found else None
     if uses_mapping_set(request):  # what EnsureMappingSet would make beside the connections
@@ -116,7 +123,9 @@ def plan(
         if live.get("state") != request.dataflow_state
         else None
     )
-    changes = [f"{c['words']} {c['name']!r}" for c in would_create] + diff.words
+    changes = [f"{c['words']} {c['name']!r}" for c in would_create]
+    changes += [f"target connection params: {change}" for change in target_params]
+    changes += diff.words
     if action is not None:
         changes.append(f"{action.lower()} the dataflow (it is {live.get('state')})")
     return Plan(
@@ -125,6 +134,7 @@ def plan(
         patch=diff.operations,
         state_action=action,
         changes=changes,
+        target_params=target_params,
     )
 
 
