@@ -198,6 +198,30 @@ def _check_target_params(call: Call, spec: specs.ConnectionSpec, params: Any) ->
         )
 
 
+def patch_operations(call: Call) -> list[dict[str, Any]]:
+    """The body of a ``PATCH``: a non-empty JSON Patch array whose operations each have a
+    path and one of the ops Flow Service takes."""
+    operations = call.json()
+    if not isinstance(operations, list) or not operations:
+        raise errors.bad_request(
+            errors.INVALID_PATCH,
+            "The body must be a non-empty JSON Patch array (RFC 6902)",
+            call.request_id,
+        )
+    for index, operation in enumerate(operations):
+        if not isinstance(operation, dict) or not isinstance(operation.get("path"), str):
+            raise errors.bad_request(
+                errors.INVALID_PATCH, f"[{index}]: op and path are required", call.request_id
+            )
+        if operation.get("op") not in PATCH_OPERATIONS:
+            raise errors.bad_request(
+                errors.INVALID_PATCH,
+                f"[{index}].op: must be one of {', '.join(sorted(PATCH_OPERATIONS))}",
+                call.request_id,
+            )
+    return operations
+
+
 def patch_target_connection(call: Call, ctx: ServiceContext) -> Reply:
     """``PATCH /targetConnections/{id}``: JSON Patch on ``/params`` under ``If-Match``.
 
@@ -218,25 +242,13 @@ def patch_target_connection(call: Call, ctx: ServiceContext) -> Reply:
         )
     if supplied.strip() != current["etag"]:
         raise errors.version_mismatch(supplied.strip(), current["etag"])
-    operations = call.json()
-    if not isinstance(operations, list) or not operations:
-        raise errors.bad_request(
-            errors.INVALID_PATCH,
-            "The body must be a non-empty JSON Patch array (RFC 6902)",
-            call.request_id,
-        )
+    operations = patch_operations(call)
     for index, operation in enumerate(operations):
-        path = operation.get("path") if isinstance(operation, dict) else None
-        if not isinstance(path, str) or not (path == "/params" or path.startswith("/params/")):
+        path = operation["path"]
+        if not (path == "/params" or path.startswith("/params/")):
             raise errors.bad_request(
                 errors.READ_ONLY_FIELD,
                 f"[{index}].path: '{path}' cannot be patched; only /params and paths under it",
-                call.request_id,
-            )
-        if operation.get("op") not in PATCH_OPERATIONS:
-            raise errors.bad_request(
-                errors.INVALID_PATCH,
-                f"[{index}].op: must be one of {', '.join(sorted(PATCH_OPERATIONS))}",
                 call.request_id,
             )
     try:

@@ -22,12 +22,11 @@ from typing import Any, Final
 import jsonpatch
 
 from local.emulator import errors, profile_mapping, selectors, specs, transformations
-from local.emulator.connections import require_name
+from local.emulator.connections import patch_operations, require_name
 from local.emulator.context import ServiceContext, created, metadata, new_version, touch
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
 
-PATCH_OPERATIONS: Final = frozenset({"add", "replace", "remove"})
 _WHOLE_SELECTOR: Final = re.compile(r"^/transformations/\d+/params/segmentSelectors/selectors/\d+$")
 READ_ONLY_FIELDS: Final = frozenset(
     {
@@ -147,24 +146,8 @@ def bump_etag(flow: Document) -> str:
 
 
 def _operations(call: Call) -> list[dict[str, Any]]:
-    operations = call.json()
-    if not isinstance(operations, list) or not operations:
-        raise errors.bad_request(
-            errors.INVALID_PATCH,
-            "The body must be a non-empty JSON Patch array (RFC 6902)",
-            call.request_id,
-        )
+    operations = patch_operations(call)
     for index, operation in enumerate(operations):
-        if not isinstance(operation, dict) or not isinstance(operation.get("path"), str):
-            raise errors.bad_request(
-                errors.INVALID_PATCH, f"[{index}]: op and path are required", call.request_id
-            )
-        if operation.get("op") not in PATCH_OPERATIONS:
-            raise errors.bad_request(
-                errors.INVALID_PATCH,
-                f"[{index}].op: must be one of {', '.join(sorted(PATCH_OPERATIONS))}",
-                call.request_id,
-            )
         top = operation["path"].split("/")[1] if operation["path"].startswith("/") else ""
         if not top or top.replace("~1", "/").replace("~0", "~") in READ_ONLY_FIELDS:
             raise errors.bad_request(
