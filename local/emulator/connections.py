@@ -5,7 +5,8 @@ carry ``version``), ``auth.specName`` must be one of the spec's ``authSpec[].nam
 required param, target params must satisfy ``targetSpec.spec``, and a source/target
 connection's base connection must exist in the same sandbox with the same connection spec.
 GET answers wrap a single resource in ``{"items": [...]}``, as Adobe's samples show. A target
-connection's params are edited with ``PATCH`` under ``If-Match`` and checked again.
+connection's params and a base connection's auth params are edited with ``PATCH`` under
+``If-Match`` and checked again.
 """
 
 from __future__ import annotations
@@ -262,6 +263,57 @@ def patch_target_connection(call: Call, ctx: ServiceContext) -> Reply:
     _check_target_params(call, spec, patched.get("params"))
     touch(patched, call.client_id)
     ctx.store.replace("targetConnections", call.require_tenant, patched)
+    return Reply(200, created(patched))
+
+
+def patch_connection(call: Call, ctx: ServiceContext) -> Reply:
+    """``PATCH /connections/{id}``: JSON Patch on ``/auth/params`` under ``If-Match``.
+
+    Adobe: help/destinations/api/edit-destination.md, "Edit base connection components":
+    the If-Match header carries the base connection's etag (required), the answer is
+    ``{id, etag}``. Only the auth params are edited here; the patched params must satisfy
+    the connection spec's auth spec as at create (rule ``auth-spec``), and are stored as at
+    create (GET masks them).
+    """
+    current = _existing("connections", call, ctx)
+    supplied = call.header("if-match")
+    if supplied is None or not supplied.strip():
+        raise errors.bad_request(
+            errors.MISSING_IF_MATCH,
+            "The If-Match header is required: send the base connection's etag, double "
+            "quotes included",
+            call.request_id,
+        )
+    if supplied.strip() != current["etag"]:
+        raise errors.version_mismatch(supplied.strip(), current["etag"])
+    operations = patch_operations(call)
+    for index, operation in enumerate(operations):
+        path = operation["path"]
+        if not (path == "/auth/params" or path.startswith("/auth/params/")):
+            raise errors.bad_request(
+                errors.READ_ONLY_FIELD,
+                f"[{index}].path: '{path}' cannot be patched; only /auth/params and paths under it",
+                call.request_id,
+            )
+    if not isinstance(current.get("auth"), dict):
+        raise errors.bad_request(
+            errors.INVALID_PATCH,
+            "This base connection has no auth to patch",
+            call.request_id,
+        )
+    try:
+        patched = jsonpatch.JsonPatch(operations).apply(copy.deepcopy(current))
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise errors.bad_request(
+            errors.INVALID_PATCH,
+            "The patch cannot be applied: " + type(exc).__name__,
+            call.request_id,
+        ) from None
+    spec = specs.connection_spec(current["connectionSpec"]["id"])
+    assert spec is not None  # checked at create
+    patched["auth"] = _checked_auth(call, spec, patched["auth"])
+    touch(patched, call.client_id)
+    ctx.store.replace("connections", call.require_tenant, patched)
     return Reply(200, created(patched))
 
 

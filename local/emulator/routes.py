@@ -46,6 +46,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     *_crud("sourceConnections", connections.create_source_connection),
     *_crud("targetConnections", connections.create_target_connection),
     *_crud("flows", flows.create_flow),
+    _route("PATCH", f"/connections/{_ID}", connections.patch_connection),
     _route("PATCH", f"/targetConnections/{_ID}", connections.patch_target_connection),
     _route("PATCH", f"/flows/{_ID}", flows.patch_flow),
     _route("POST", f"/flows/{_ID}/action", flows.flow_action),

@@ -505,3 +505,106 @@ def test_a_patch_outside_params_is_refused(emulator: Emulator, operation: dict[s
     assert code == "FLOW-1031-400"
     assert operation["path"] in message
     assert api.get(path).json()["items"][0]["name"] == "t"
+
+
+# --- PATCH /connections/{id}: a base connection's auth params (edit-destination.md) ------------
+
+NEW_S3_AUTH = {"s3AccessKey": "AKIAROTATEDKEY000001", "s3SecretKey": "rotated" + "Z" * 33}
+
+
+def new_s3_base(api: Api) -> dict[str, Any]:
+    return api.created("/connections", payloads.s3_base())
+
+
+def replace_auth(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"op": "replace", "path": "/auth/params", "value": params}]
+
+
+def test_a_base_connection_patch_replaces_the_auth_params(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_base(api)
+    path = f"/connections/{made['id']}"
+    before = api.get(path).json()["items"][0]
+
+    answer = api.patch(path, replace_auth(NEW_S3_AUTH), made["etag"])
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == made["id"]
+    assert answer.json()["etag"] != made["etag"]
+    stored = emulator.store.get("connections", made["id"])
+    assert stored is not None
+    assert stored["auth"] == {"specName": "Access Key", "params": NEW_S3_AUTH}
+    item = api.get(path).json()["items"][0]
+    assert item["auth"]["params"]["s3SecretKey"] == MASK  # stored as at create, masked on GET
+    assert NEW_S3_AUTH["s3SecretKey"] not in answer.text + api.get(path).text
+    assert item["etag"] == answer.json()["etag"]
+    assert item["updatedAt"] >= before["updatedAt"]
+    assert item["name"] == before["name"]
+
+
+def test_a_base_connection_patch_with_a_stale_etag_is_412(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_base(api)
+    path = f"/connections/{made['id']}"
+    assert api.patch(path, replace_auth(NEW_S3_AUTH), made["etag"]).status_code == 200
+
+    answer = api.patch(path, replace_auth(payloads.s3_base()["auth"]["params"]), made["etag"])
+
+    assert answer.status_code == 412, answer.text
+    stored = emulator.store.get("connections", made["id"])
+    assert stored is not None
+    assert stored["auth"]["params"] == NEW_S3_AUTH
+
+
+def test_a_base_connection_patch_without_if_match_is_refused(emulator: Emulator) -> None:
+    api = Api(emulator)
+    made = new_s3_base(api)
+
+    code, message = error_of(
+        api.patch(f"/connections/{made['id']}", replace_auth(NEW_S3_AUTH), None)
+    )
+
+    assert code == "FLOW-1040-400"
+    assert "If-Match" in message
+    stored = emulator.store.get("connections", made["id"])
+    assert stored is not None
+    assert stored["auth"]["params"] != NEW_S3_AUTH
+
+
+def test_a_base_connection_patch_breaking_the_auth_spec_is_refused_without_echo(
+    emulator: Emulator,
+) -> None:
+    api = Api(emulator)
+    made = new_s3_base(api)
+    path = f"/connections/{made['id']}"
+    secret = "only-one-secret-sent-zz9"
+
+    answer = api.patch(path, replace_auth({"s3SecretKey": secret}), made["etag"])
+
+    code, message = error_of(answer)
+    assert code == "FLOW-1006-400"
+    assert "rule auth-spec" in message
+    assert secret not in answer.text
+    assert api.get(path).json()["items"][0]["etag"] == made["etag"]
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "/name", "value": "renamed"},
+        {"op": "replace", "path": "/auth/specName", "value": "Other"},
+        {"op": "replace", "path": "/connectionSpec", "value": {}},
+    ],
+)
+def test_a_base_connection_patch_outside_auth_params_is_refused(
+    emulator: Emulator, operation: dict[str, Any]
+) -> None:
+    api = Api(emulator)
+    made = new_s3_base(api)
+    path = f"/connections/{made['id']}"
+
+    code, message = error_of(api.patch(path, [operation], made["etag"]))
+
+    assert code == "FLOW-1031-400"
+    assert operation["path"] in message
+    assert api.get(path).json()["items"][0]["etag"] == made["etag"]
