@@ -314,3 +314,23 @@ def test_list_runs_of_one_flow(emulator: Emulator, client: FlowServiceClient) ->
     assert len(runs) == 3
     assert {run["flowId"] for run in runs} == {mine.id}
     assert client.runs.of_flow(build_flow(client, "idle").id) == []
+
+
+def test_a_base_connections_auth_params_are_patched_under_its_etag(
+    emulator: Emulator, client: FlowServiceClient
+) -> None:
+    created = client.connections.create(payloads.s3_base())
+    assert created.etag is not None
+    params = {"s3AccessKey": "AKIAROTATEDKEY000001", "s3SecretKey": "rotated" + "Z" * 33}
+
+    new_etag = client.connections.patch(
+        created.id, [{"op": "replace", "path": "/auth/params", "value": params}], created.etag
+    )
+
+    stored = emulator.store.get("connections", created.id)
+    assert stored is not None
+    assert stored["auth"]["params"] == params
+    assert new_etag == client.connections.get(created.id)["etag"] != created.etag
+    patch = next(r for r in emulator.requests if r.method == "PATCH")
+    assert patch.relative_path == f"/connections/{created.id}"
+    assert patch.header("If-Match") == created.etag

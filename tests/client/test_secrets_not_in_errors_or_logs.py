@@ -107,3 +107,29 @@ def test_nothing_secret_in_errors_or_logs(
         assert secret not in out.out + out.err
     assert LEAKY_S3_SECRET[:10] not in shown
     assert "***" in shown  # Adobe's echo was redacted, not dropped
+
+
+def test_auth_params_in_a_patch_are_masked_in_adobes_echo(
+    emulator: Emulator, client: FlowServiceClient
+) -> None:
+    created = client.connections.create(payloads.s3_base())
+    assert created.etag is not None
+    params = {"s3AccessKey": payloads.S3_ACCESS_KEY, "s3SecretKey": LEAKY_S3_SECRET}
+    emulator.inject(
+        Fault.status_code(
+            400,
+            method="PATCH",
+            path="/connections/*",
+            body={"message": f"bad key {LEAKY_S3_SECRET}"},
+        )
+    )
+
+    with pytest.raises(ActivationError) as raised:
+        client.connections.patch(
+            created.id, [{"op": "replace", "path": "/auth/params", "value": params}], created.etag
+        )
+
+    shown = everything_shown(raised.value)
+    assert LEAKY_S3_SECRET not in shown
+    assert LEAKY_S3_SECRET[:10] not in shown
+    assert "***" in shown

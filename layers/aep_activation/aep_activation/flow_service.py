@@ -158,7 +158,8 @@ class FlowSpecs(Collection):
 
 class Patchable(Resources):
     """A collection whose resources take JSON Patch under ``If-Match`` (flows; target
-    connections, whose params Adobe's "Edit destination connections" page edits so)."""
+    connections and base connections, whose params and auth params Adobe's "Edit destination
+    connections" page edits so)."""
 
     def patch(
         self, resource_id: str, operations: Sequence[Mapping[str, Any]], etag: str
@@ -224,9 +225,9 @@ class FlowServiceClient(PlatformApi):
         return FlowSpecs(self, "/flowSpecs")
 
     @cached_property
-    def connections(self) -> Resources:
+    def connections(self) -> Patchable:
         """Base connections."""
-        return Resources(self, "/connections")
+        return Patchable(self, "/connections")
 
     @cached_property
     def source_connections(self) -> Resources:

@@ -315,7 +315,16 @@ def unreadable_answer(
 
 
 def _auth_param_values(body: Any) -> list[str]:
-    """The string values of ``auth.params`` in a request body: a base connection's secrets."""
+    """The string values of ``auth.params`` in a request body: a base connection's secrets,
+    in a create's body or in the ``value`` of a JSON Patch operation on ``/auth/params``."""
+    if isinstance(body, list):
+        return [
+            value
+            for operation in body
+            if isinstance(operation, dict)
+            and str(operation.get("path", "")).startswith("/auth/params")
+            for value in _string_values(operation.get("value"))
+        ]
     if not isinstance(body, dict):
         return []
     auth = body.get("auth")
@@ -323,6 +332,15 @@ def _auth_param_values(body: Any) -> list[str]:
     if not isinstance(params, dict):
         return []
     return [value for value in params.values() if isinstance(value, str)]
+
+
+def _string_values(value: Any) -> list[str]:
+    """A patched param's value itself, or the string values of a patched params object."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [item for item in value.values() if isinstance(item, str)]
+    return []
 
 
 # --- small helpers --------------------------------------------------------------------------
