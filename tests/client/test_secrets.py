@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import traceback
 
 import boto3
@@ -15,6 +16,7 @@ from aep_activation.secrets import (
     is_cached,
     secret_exists,
     secret_keys,
+    secret_version_created,
 )
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -55,6 +57,24 @@ def test_value_is_cached_and_callers_get_their_own_copy() -> None:
     # Until the cache is dropped (a cold start, or max_age passing).
     clear_cache()
     assert get_json_secret("cached") == {"a": "2"}
+
+
+def test_the_version_read_tells_when_it_was_created_from_the_same_cached_read() -> None:
+    before = time.time()
+    _create("dated", json.dumps({"a": "1"}))
+    assert get_json_secret("dated") == {"a": "1"}
+
+    created = secret_version_created("dated")
+
+    assert created is not None
+    assert int(before) <= created <= time.time()
+    time.sleep(1.1)  # moto dates versions in whole seconds
+    boto3.client("secretsmanager").put_secret_value(SecretId="dated", SecretString='{"a": "2"}')
+    assert secret_version_created("dated") == created  # the cached read: no call, same version
+    assert get_json_secret("dated", force_fetch=True) == {"a": "2"}
+    newer = secret_version_created("dated")
+    assert newer is not None
+    assert newer > created
 
 
 def test_is_cached_tells_whether_a_read_would_make_a_call() -> None:

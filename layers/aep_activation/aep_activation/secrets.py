@@ -33,7 +33,8 @@ quiet_sdk_loggers()  # no HTTP client's DEBUG line may carry a secret, whoever i
 _NOT_FOUND_CODES = frozenset({"ResourceNotFoundException"})
 _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"})
 
-_cache: dict[str, tuple[float, Any]] = {}  # name -> (monotonic expiry, decoded JSON value)
+# name -> (monotonic expiry, decoded JSON value, the version's CreatedDate in epoch seconds)
+_cache: dict[str, tuple[float, Any, float | None]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -53,7 +54,7 @@ def get_json_secret(
     Returns a copy, so a caller cannot change the cached value under the next caller.
     ``force_fetch`` reads Secrets Manager even when a cached value is still fresh.
     """
-    value = _cached(name, max_age=max_age, force_fetch=force_fetch)
+    value, _created = _cached(name, max_age=max_age, force_fetch=force_fetch)
     if not isinstance(value, dict):
         raise SecretUnavailable(f"secret {name!r} must hold a JSON object")
     missing = [key for key in required_keys if _is_blank(value.get(key))]
@@ -76,6 +77,13 @@ def put_json_secret(name: str, value: dict[str, Any]) -> None:
 def secret_keys(name: str, *, max_age: int = DEFAULT_MAX_AGE) -> frozenset[str]:
     """The top-level keys of a JSON secret (to check a secret's shape without using values)."""
     return frozenset(get_json_secret(name, max_age=max_age))
+
+
+def secret_version_created(name: str, *, max_age: int = DEFAULT_MAX_AGE) -> float | None:
+    """When the version of ``name`` this container reads was created (Secrets Manager's
+    ``CreatedDate``, seconds since the epoch), from the same cached read as its value: no call
+    when the value was read within ``max_age``. None when the answer carries no date."""
+    return _cached(name, max_age=max_age, force_fetch=False)[1]
 
 
 def secret_exists(name: str) -> bool:
@@ -110,23 +118,26 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _cached(name: str, *, max_age: int, force_fetch: bool) -> Any:
+def _cached(name: str, *, max_age: int, force_fetch: bool) -> tuple[Any, float | None]:
     now = time.monotonic()
     if not force_fetch:
         with _cache_lock:
             found = _cache.get(name)
         if found is not None and now < found[0]:
-            return found[1]
+            return found[1], found[2]
     try:
-        value = _decoded(aws_clients.get_secret_value(name))
+        answer = aws_clients.get_secret_value(name)
+        value = _decoded(answer)
     except aws_json.AwsCallError as exc:
         raise SecretUnavailable(_client_error_text(name, exc.code)) from None
     except _NotJson:
         raise SecretUnavailable(f"secret {name!r} is not valid JSON") from None
+    created = answer.get("CreatedDate")
+    created_at = float(created) if isinstance(created, int | float) else None
     if max_age > 0:
         with _cache_lock:
-            _cache[name] = (now + max_age, value)
-    return value
+            _cache[name] = (now + max_age, value, created_at)
+    return value, created_at
 
 
 def _decoded(answer: dict[str, Any]) -> Any:
