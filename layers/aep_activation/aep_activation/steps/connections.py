@@ -4,7 +4,10 @@ Profile Store side: base connection (no auth) -> source connection (``data.forma
 Destination side: base connection (credentials read here from Secrets Manager, sent to Adobe,
 never returned) -> target connection (storage location and file format). A target connection
 found with other params than the request's gets the request's params with Adobe's
-``PATCH /targetConnections/{id}`` (help/destinations/api/edit-destination.md).
+``PATCH /targetConnections/{id}`` (help/destinations/api/edit-destination.md). A base
+connection found older than the destination secret's version gets the secret's credentials with
+``PATCH /connections/{id}`` on ``/auth/params`` (same page): Adobe never returns them, so the
+secret version's creation time against the connection's ``updatedAt`` is what tells a rotation.
 """
 
 from __future__ import annotations
@@ -25,6 +28,20 @@ SPEC_VERSION = "1.0"
 TARGET_PARAMS_CHANGED: Final = "targetConnectionParams"
 """Key of ResolveSpecs' ``existing`` set when the target connection it found holds other
 params than the request's: EnsureTargetConnection then reads it again and PATCHes them."""
+CREDENTIALS_ROTATED: Final = "destinationCredentials"
+"""Key of ResolveSpecs' ``existing`` set when the destination secret's version is newer than
+the base connection it found: EnsureDestinationBaseConnection then PATCHes its auth params."""
+
+
+def credentials_rotated(secret_created: float | None, connection_updated_at: Any) -> bool:
+    """Whether the secret's version (``CreatedDate``, epoch seconds) was created after the
+    base connection's last update (``updatedAt``, epoch milliseconds): Adobe then holds
+    credentials older than the secret's. Unknown times count as not rotated."""
+    if secret_created is None or isinstance(connection_updated_at, bool):
+        return False
+    if not isinstance(connection_updated_at, int | float):
+        return False
+    return secret_created * 1000 > connection_updated_at
 
 
 def ensure_profile_base_connection(
@@ -80,12 +97,17 @@ def ensure_destination_base_connection(
     *,
     read_secret: Callable[[str], dict[str, Any]],
     looked_up: LookedUp | None = None,
+    rotated: bool = False,
 ) -> Ensured:
     """Find or create the destination's base connection.
 
-    The credentials live only in this function's locals and in the POST body; the client
-    masks them in any error whose answer quotes them back.
+    The credentials live only in this function's locals and in the POST (or PATCH) body; the
+    client masks them in any error whose answer quotes them back. ``rotated``: the look-up
+    found the secret newer than the connection, so a found connection gets the secret's auth
+    params (``read_secret`` must then read the current version, not a cached one).
     """
+    if rotated and looked_up is not None and looked_up.id is not None:
+        looked_up = None  # found again here, for its etag
     names = resource_names(request).destination_base_connection
     connection_spec_id = str(specs["connectionSpecId"])
     secret_id = request.destination.auth.secret_id
@@ -103,7 +125,7 @@ def ensure_destination_base_connection(
     # gets none; ResolveSpecs read that from the live spec.
     if not ("authSpecName" in specs and specs["authSpecName"] is None):
         body["auth"] = {"specName": request.destination.auth.spec_name, "params": params}
-    return find_or_create(
+    ensured = find_or_create(
         "base connection",
         body,
         find=client.connections.find_by_name,
@@ -112,6 +134,33 @@ def ensure_destination_base_connection(
         differs=f"its connection spec is not {connection_spec_id}",
         looked_up=looked_up,
     )
+    if not rotated or ensured.created or "auth" not in body:
+        return ensured
+    return _with_secret_credentials(client, ensured, body["auth"]["params"])
+
+
+def _with_secret_credentials(
+    client: FlowServiceClient, ensured: Ensured, params: dict[str, Any]
+) -> Ensured:
+    """PATCH the found base connection's auth params to the secret's, under its etag.
+
+    EnsureDestinationBaseConnection's Retry does not cover EtagMismatch: a 412 (someone
+    edited it in between) is met by one fresh read and one more attempt.
+    """
+    etag = ensured.document.get("etag") if ensured.document is not None else None
+    operations = [{"op": "replace", "path": "/auth/params", "value": params}]
+    for attempt in (1, 2):
+        if not isinstance(etag, str) or not etag:
+            etag = str(client.connections.get(ensured.id).get("etag") or "")
+        try:
+            new_etag = client.connections.patch(ensured.id, operations, etag)
+        except EtagMismatch:
+            if attempt == 2:
+                raise
+            etag = None
+            continue
+        return dataclasses.replace(ensured, etag=new_etag, updated=True)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def ensure_target_connection(

@@ -23,7 +23,12 @@ from aep_activation.errors import ResourceConflict
 from aep_activation.flow_service import FlowServiceClient
 from aep_activation.naming import resource_names
 from aep_activation.request import ActivationRequest
-from aep_activation.steps.connections import TARGET_PARAMS_CHANGED, target_params_changes
+from aep_activation.steps.connections import (
+    CREDENTIALS_ROTATED,
+    TARGET_PARAMS_CHANGED,
+    credentials_rotated,
+    target_params_changes,
+)
 from aep_activation.steps.find_or_create import spec_id
 from aep_activation.steps.resolve import ResolvedSpecs, resolve_specs
 
@@ -35,8 +40,12 @@ def resolve_and_look_up(
     client: FlowServiceClient,
     *,
     secret_keys: Callable[[str], Iterable[str]],
+    secret_created: Callable[[str], float | None] | None = None,
 ) -> dict[str, Any]:
-    """The resolved specs, plus ``existing``: the id of each resource found, else None."""
+    """The resolved specs, plus ``existing``: the id of each resource found, else None.
+
+    ``secret_created``: when the destination secret's version was created (the same cached
+    read as ``secret_keys``'), to tell a rotation after Adobe last got the credentials."""
     names = resource_names(request)
     finds: dict[str, tuple[Callable[[str], Found], str]] = {
         "profileBaseConnection": (
@@ -65,6 +74,16 @@ def resolve_and_look_up(
     target = found["targetConnection"]
     if target is not None and target_params_changes(request, target.get("params")):
         existing[TARGET_PARAMS_CHANGED] = "changed"  # EnsureTargetConnection PATCHes them
+    base = found["destinationBaseConnection"]
+    secret_id = request.destination.auth.secret_id
+    if (
+        base is not None
+        and secret_id is not None
+        and secret_created is not None
+        and credentials_rotated(secret_created(secret_id), base.get("updatedAt"))
+    ):
+        # EnsureDestinationBaseConnection PATCHes them; the marker carries no value.
+        existing[CREDENTIALS_ROTATED] = "rotated"
     if data_prep:
         # Only whether anything answers under those names: EnsureMappingSet confirms what it
         # finds by content, so it finds again unless nothing was there.
