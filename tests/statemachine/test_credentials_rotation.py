@@ -9,6 +9,7 @@ params with Adobe's ``PATCH /connections/{id}`` under its etag
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -46,6 +47,14 @@ def destination_base(machine: Machine) -> dict[str, Any]:
     return dict(base)
 
 
+def lambda_outputs(result: Any) -> list[Any]:
+    return [
+        json.loads(event["lambdaFunctionSucceededEventDetails"]["output"])
+        for event in result.events
+        if event["type"] == "LambdaFunctionSucceeded"
+    ]
+
+
 def rotate(machine: Machine, secret_id: str) -> dict[str, str]:
     """A new secret version with new values, created after Adobe last got the credentials.
 
@@ -78,6 +87,7 @@ def test_a_rotated_secret_is_patched_onto_the_base_connection(
     assert patch.header("If-Match") == before["etag"]
     assert machine.calls("POST", "/connections") == []
     assert machine.census() == {"prod": ONE_OF_EACH}
+    assert {"id": before["id"], "created": False, "updated": True} in lambda_outputs(result)
     texts = corpora(machine, result)
     assert find_leaks([request["name"]], texts)  # the scan reads what the run left behind
     assert find_leaks(set(rotated.values()), texts) == []
@@ -94,8 +104,9 @@ def test_an_unchanged_secret_is_not_patched(
     machine.stack.cold_start()  # the secret read afresh: its version is still older
     machine.emulator.clear_requests()
 
-    applied(machine, request)
+    result = applied(machine, request)
 
+    assert {"id": before["id"], "created": False, "updated": False} in lambda_outputs(result)
     assert machine.calls("PATCH", "/connections/*") == []
     assert machine.calls("GET", "/connections/*") == []
     assert len(machine.calls("GET", "/connections")) == 2  # the look-up's two finds only
