@@ -54,6 +54,11 @@ def exercise_every_operation(emulator: Emulator, client: FlowServiceClient) -> N
     client.target_connections.patch(
         target_id, [{"op": "replace", "path": "/params", "value": params}], target["etag"]
     )
+    base = client.connections.get(base_id)
+    auth = payloads.s3_base()["auth"]["params"]
+    client.connections.patch(
+        base_id, [{"op": "replace", "path": "/auth/params", "value": auth}], base["etag"]
+    )
     etag = client.flows.patch(created.id, [payloads.add_segment()], created.etag)
     assert etag is not None
     client.flows.patch(created.id, [payloads.add_attribute()], etag.strip('"'))
@@ -76,6 +81,7 @@ def test_every_request_conforms(emulator: Emulator, make_client: MakeClient, san
     assert {
         ("PATCH", "flows"),
         ("PATCH", "targetConnections"),
+        ("PATCH", "connections"),
         ("DELETE", "connections"),
         ("GET", "runs"),
     } <= methods

@@ -213,6 +213,16 @@ def _patch_value_any_of(spec: dict[str, Any]) -> None:
     item["required"] = ["op", "path"]
 
 
+def _patch_connection_body_is_an_array(spec: dict[str, Any]) -> None:
+    item = _schemas(spec)["PatchConnectionItem"]
+    item["properties"]["value"]["anyOf"] = item["properties"]["value"].pop("oneOf")
+    body = spec["paths"]["/connections/{id}"]["patch"]["requestBody"]["content"]
+    body["application/json"]["schema"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/PatchConnectionItem"},
+    }
+
+
 def _patch_instruction_op_lower_case(spec: dict[str, Any]) -> None:
     _schemas(spec)["PatchInstruction"]["properties"]["op"]["enum"] = ["add", "replace", "remove"]
 
@@ -348,6 +358,16 @@ ERRATA: tuple[Erratum, ...] = (
         "under exactly one; and value is required even for 'remove', which RFC 6902 defines "
         "without a value. anyOf, and value optional.",
         _patch_value_any_of,
+    ),
+    Erratum(
+        "patch-connection-body-is-an-array",
+        "destinations",
+        "PATCH /connections/{id} declares one PatchConnectionItem as the body, but its own "
+        "examples (Patch_Connection_Replace_Auth_Params...), RFC 6902 and Adobe's 'Edit "
+        "destination connections' page send an array of operations; its value is oneOf three "
+        "auth param objects that constrain nothing, so no value fits exactly one. An array, "
+        "and value anyOf.",
+        _patch_connection_body_is_an_array,
     ),
     Erratum(
         "flow-action-sub-op-optional",

@@ -214,6 +214,18 @@ def test_patch_value_any_of() -> None:
     assert problems(FIXED, ref("Patch_Flow_Request"), remove) == set()
 
 
+def test_patch_connection_body_is_an_array() -> None:
+    replace = example("Patch_Connection_Replace_Auth_Params")
+    raw = request_schema(RAW, "/connections/{id}", "patch")
+    fixed = request_schema(FIXED, "/connections/{id}", "patch")
+
+    assert isinstance(replace, list)
+    assert ("", "type") in problems(RAW, raw, replace)  # the spec's own example is refused
+    assert problems(RAW, raw, replace[0]) == {("value", "oneOf")}
+    assert problems(FIXED, fixed, replace) == set()
+    assert problems(FIXED, fixed, replace[0]) == {("", "type")}
+
+
 def test_scheme_relative_server() -> None:
     request = make_request(
         "GET",
@@ -320,6 +332,7 @@ EVIDENCE = {
     "patch-value-any-of": test_patch_value_any_of,
     "scheme-relative-server": test_scheme_relative_server,
     "patch-instruction-op-lower-case": test_patch_instruction_op_lower_case,
+    "patch-connection-body-is-an-array": test_patch_connection_body_is_an_array,
 }
 
 
