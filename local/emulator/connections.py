@@ -12,6 +12,7 @@ connection's params and a base connection's auth params are edited with ``PATCH`
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any, Final
 
 import jsonpatch
@@ -199,9 +200,10 @@ def _check_target_params(call: Call, spec: specs.ConnectionSpec, params: Any) ->
         )
 
 
-def patch_operations(call: Call) -> list[dict[str, Any]]:
+def patch_operations(call: Call, *, only_under: str | None = None) -> list[dict[str, Any]]:
     """The body of a ``PATCH``: a non-empty JSON Patch array whose operations each have a
-    path and one of the ops Flow Service takes."""
+    path and one of the ops Flow Service takes; with ``only_under``, every path is that path
+    or below it."""
     operations = call.json()
     if not isinstance(operations, list) or not operations:
         raise errors.bad_request(
@@ -220,7 +222,47 @@ def patch_operations(call: Call) -> list[dict[str, Any]]:
                 f"[{index}].op: must be one of {', '.join(sorted(PATCH_OPERATIONS))}",
                 call.request_id,
             )
+        path = operation["path"]
+        if only_under is not None and not (path == only_under or path.startswith(only_under + "/")):
+            raise errors.bad_request(
+                errors.READ_ONLY_FIELD,
+                f"[{index}].path: '{path}' cannot be patched; only {only_under} and paths under it",
+                call.request_id,
+            )
     return operations
+
+
+def apply_patch(
+    call: Call,
+    current: Document,
+    what: str,
+    operations_of: Callable[[Call], list[dict[str, Any]]],
+    *,
+    quote_error: bool = True,
+) -> Document:
+    """``current`` with the call's JSON Patch applied, once its ``If-Match`` names the
+    current etag (missing -> 400, stale -> 412) and ``operations_of`` accepts its body.
+
+    ``quote_error=False`` keeps the patch library's message out of the refusal: it may quote
+    the values being patched (a base connection's credentials).
+    """
+    supplied = call.header("if-match")
+    if supplied is None or not supplied.strip():
+        raise errors.bad_request(
+            errors.MISSING_IF_MATCH,
+            f"The If-Match header is required: send the {what}'s etag, double quotes included",
+            call.request_id,
+        )
+    if supplied.strip() != current["etag"]:
+        raise errors.version_mismatch(supplied.strip(), current["etag"])
+    operations = operations_of(call)
+    try:
+        return dict(jsonpatch.JsonPatch(operations).apply(copy.deepcopy(current)))
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        detail = str(exc) if quote_error else type(exc).__name__
+        raise errors.bad_request(
+            errors.INVALID_PATCH, f"The patch cannot be applied: {detail}", call.request_id
+        ) from None
 
 
 def patch_target_connection(call: Call, ctx: ServiceContext) -> Reply:
@@ -233,31 +275,12 @@ def patch_target_connection(call: Call, ctx: ServiceContext) -> Reply:
     the target spec as at create (rule ``target-spec``).
     """
     current = _existing("targetConnections", call, ctx)
-    supplied = call.header("if-match")
-    if supplied is None or not supplied.strip():
-        raise errors.bad_request(
-            errors.MISSING_IF_MATCH,
-            "The If-Match header is required: send the target connection's etag, double "
-            "quotes included",
-            call.request_id,
-        )
-    if supplied.strip() != current["etag"]:
-        raise errors.version_mismatch(supplied.strip(), current["etag"])
-    operations = patch_operations(call)
-    for index, operation in enumerate(operations):
-        path = operation["path"]
-        if not (path == "/params" or path.startswith("/params/")):
-            raise errors.bad_request(
-                errors.READ_ONLY_FIELD,
-                f"[{index}].path: '{path}' cannot be patched; only /params and paths under it",
-                call.request_id,
-            )
-    try:
-        patched = jsonpatch.JsonPatch(operations).apply(copy.deepcopy(current))
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise errors.bad_request(
-            errors.INVALID_PATCH, f"The patch cannot be applied: {exc}", call.request_id
-        ) from None
+    patched = apply_patch(
+        call,
+        current,
+        "target connection",
+        lambda call: patch_operations(call, only_under="/params"),
+    )
     spec = specs.connection_spec(current["connectionSpec"]["id"])
     assert spec is not None  # checked at create
     _check_target_params(call, spec, patched.get("params"))
@@ -276,39 +299,17 @@ def patch_connection(call: Call, ctx: ServiceContext) -> Reply:
     create (GET masks them).
     """
     current = _existing("connections", call, ctx)
-    supplied = call.header("if-match")
-    if supplied is None or not supplied.strip():
-        raise errors.bad_request(
-            errors.MISSING_IF_MATCH,
-            "The If-Match header is required: send the base connection's etag, double "
-            "quotes included",
-            call.request_id,
-        )
-    if supplied.strip() != current["etag"]:
-        raise errors.version_mismatch(supplied.strip(), current["etag"])
-    operations = patch_operations(call)
-    for index, operation in enumerate(operations):
-        path = operation["path"]
-        if not (path == "/auth/params" or path.startswith("/auth/params/")):
+
+    def operations_of(call: Call) -> list[dict[str, Any]]:
+        operations = patch_operations(call, only_under="/auth/params")
+        if not isinstance(current.get("auth"), dict):
             raise errors.bad_request(
-                errors.READ_ONLY_FIELD,
-                f"[{index}].path: '{path}' cannot be patched; only /auth/params and paths under it",
-                call.request_id,
+                errors.INVALID_PATCH, "This base connection has no auth to patch", call.request_id
             )
-    if not isinstance(current.get("auth"), dict):
-        raise errors.bad_request(
-            errors.INVALID_PATCH,
-            "This base connection has no auth to patch",
-            call.request_id,
-        )
-    try:
-        patched = jsonpatch.JsonPatch(operations).apply(copy.deepcopy(current))
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise errors.bad_request(
-            errors.INVALID_PATCH,
-            "The patch cannot be applied: " + type(exc).__name__,
-            call.request_id,
-        ) from None
+        return operations
+
+    # The patch library's message may quote the credentials being patched: not repeated.
+    patched = apply_patch(call, current, "base connection", operations_of, quote_error=False)
     spec = specs.connection_spec(current["connectionSpec"]["id"])
     assert spec is not None  # checked at create
     patched["auth"] = _checked_auth(call, spec, patched["auth"])

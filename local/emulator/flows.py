@@ -22,7 +22,7 @@ from typing import Any, Final
 import jsonpatch
 
 from local.emulator import errors, profile_mapping, selectors, specs, transformations
-from local.emulator.connections import patch_operations, require_name
+from local.emulator.connections import apply_patch, patch_operations, require_name
 from local.emulator.context import ServiceContext, created, metadata, new_version, touch
 from local.emulator.exchange import Call, Reply
 from local.emulator.store import Document, Kind
@@ -79,22 +79,7 @@ def create_flow(call: Call, ctx: ServiceContext) -> Reply:
 
 def patch_flow(call: Call, ctx: ServiceContext) -> Reply:
     current = _live_flow(call, ctx)
-    supplied = call.header("if-match")
-    if supplied is None or not supplied.strip():
-        raise errors.bad_request(
-            errors.MISSING_IF_MATCH,
-            "The If-Match header is required: send the flow's etag, double quotes included",
-            call.request_id,
-        )
-    if supplied.strip() != current["etag"]:
-        raise errors.version_mismatch(supplied.strip(), current["etag"])
-    operations = _operations(call)
-    try:
-        patched = jsonpatch.JsonPatch(operations).apply(copy.deepcopy(current))
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise errors.bad_request(
-            errors.INVALID_PATCH, f"The patch cannot be applied: {exc}", call.request_id
-        ) from None
+    patched = apply_patch(call, current, "flow", _operations)
     _validate(call, ctx, patched, previous=current)
     touch(patched, call.client_id)
     ctx.store.replace("flows", call.require_tenant, patched)
