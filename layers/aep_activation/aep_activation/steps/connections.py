@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from aep_activation.catalog import PROFILE_STORE_CONNECTION_SPEC_ID
 from aep_activation.errors import EtagMismatch
-from aep_activation.flow_service import FlowServiceClient
+from aep_activation.flow_service import FlowServiceClient, Patchable
 from aep_activation.naming import resource_names
 from aep_activation.request import ActivationRequest
 from aep_activation.step_inputs import LookedUp
@@ -136,31 +136,8 @@ def ensure_destination_base_connection(
     )
     if not rotated or ensured.created or "auth" not in body:
         return ensured
-    return _with_secret_credentials(client, ensured, body["auth"]["params"])
-
-
-def _with_secret_credentials(
-    client: FlowServiceClient, ensured: Ensured, params: dict[str, Any]
-) -> Ensured:
-    """PATCH the found base connection's auth params to the secret's, under its etag.
-
-    EnsureDestinationBaseConnection's Retry does not cover EtagMismatch: a 412 (someone
-    edited it in between) is met by one fresh read and one more attempt.
-    """
-    etag = ensured.document.get("etag") if ensured.document is not None else None
-    operations = [{"op": "replace", "path": "/auth/params", "value": params}]
-    for attempt in (1, 2):
-        if not isinstance(etag, str) or not etag:
-            etag = str(client.connections.get(ensured.id).get("etag") or "")
-        try:
-            new_etag = client.connections.patch(ensured.id, operations, etag)
-        except EtagMismatch:
-            if attempt == 2:
-                raise
-            etag = None
-            continue
-        return dataclasses.replace(ensured, etag=new_etag, updated=True)
-    raise AssertionError("unreachable")  # pragma: no cover
+    operations = [{"op": "replace", "path": "/auth/params", "value": body["auth"]["params"]}]
+    return _patched_under_etag(client.connections, ensured, operations)
 
 
 def ensure_target_connection(
@@ -203,34 +180,42 @@ def ensure_target_connection(
     )
     if ensured.created or ensured.document is None:
         return ensured  # made from the request, or taken by id from an unchanged look-up
-    return _with_request_params(request, client, ensured)
+    operations = [{"op": "replace", "path": "/params", "value": body["params"]}]
+    return _patched_under_etag(
+        client.target_connections,
+        ensured,
+        operations,
+        still_needed=lambda live: bool(target_params_changes(request, live.get("params"))),
+    )
 
 
-def _with_request_params(
-    request: ActivationRequest, client: FlowServiceClient, ensured: Ensured
+def _patched_under_etag(
+    resources: Patchable,
+    ensured: Ensured,
+    operations: list[dict[str, Any]],
+    *,
+    still_needed: Callable[[dict[str, Any]], bool] = lambda _: True,
 ) -> Ensured:
-    """PATCH the found target connection's params to the request's, under its etag.
+    """PATCH a found resource under its etag (read first when the find gave none).
 
-    EnsureTargetConnection's Retry does not cover EtagMismatch: a 412 (someone edited it in
-    between) is met here by one fresh read and one more attempt.
+    The ensure steps' Retry does not cover EtagMismatch: a 412 (someone edited it in between)
+    is met by one fresh read and one more attempt, unless ``still_needed`` says the resource
+    read now no longer needs the patch.
     """
-    assert ensured.document is not None
-    document = ensured.document
-    params = request.destination.target.params
+    document: dict[str, Any] = dict(ensured.document or {})
     for attempt in (1, 2):
-        if not target_params_changes(request, document.get("params")):
+        if not still_needed(document):
             return ensured
         etag = document.get("etag")
         if not isinstance(etag, str) or not etag:
-            document = client.target_connections.get(ensured.id)  # the list gave no etag
+            document = resources.get(ensured.id)  # the list gave no etag
             etag = str(document.get("etag") or "")
-        operations = [{"op": "replace", "path": "/params", "value": params}]
         try:
-            new_etag = client.target_connections.patch(ensured.id, operations, etag)
+            new_etag = resources.patch(ensured.id, operations, etag)
         except EtagMismatch:
             if attempt == 2:
                 raise
-            document = client.target_connections.get(ensured.id)
+            document = resources.get(ensured.id)
             continue
         return dataclasses.replace(ensured, etag=new_etag, updated=True)
     raise AssertionError("unreachable")  # pragma: no cover
